@@ -1,0 +1,171 @@
+/*
+ * cmd.c - the command tables and the dispatcher.
+ */
+#include "cmd.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+
+extern const struct cmd_entry cmd_create_all_entry;
+extern const struct cmd_entry cmd_reset_entry;
+extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_serve_entry;
+
+const struct cmd_entry *const cmd_db_table[] = {
+    &cmd_create_all_entry,
+    &cmd_reset_entry,
+    &cmd_info_entry,
+    NULL,
+};
+
+const struct cmd_entry *const cmd_top_table[] = {
+    &cmd_serve_entry,
+    NULL,
+};
+
+const struct cmd_entry *cmd_find(const struct cmd_entry *const *table,
+                                 const char *name)
+{
+    for (size_t i = 0; table[i]; i++)
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
+    return NULL;
+}
+
+static void full_name(char *out, size_t n, const struct cmd_ctx *ctx,
+                      const char *name)
+{
+    if (ctx->group)
+        snprintf(out, n, "%s %s %s", ctx->prog, ctx->group, name);
+    else
+        snprintf(out, n, "%s %s", ctx->prog, name);
+}
+
+void cmd_error(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
+{
+    char who[128];
+    full_name(who, sizeof who, ctx, name);
+    fprintf(ctx->err, "%s: ", who);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(ctx->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', ctx->err);
+}
+
+int cmd_fail(struct cmd_ctx *ctx, const char *name, const struct db_error *e)
+{
+    char line[3072];
+    db_error_format(line, sizeof line, e);
+    cmd_error(ctx, name, "%s", line);
+    return CMD_FAILURE;
+}
+
+int cmd_usage(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
+{
+    char who[128], msg[512];
+    full_name(who, sizeof who, ctx, name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(ctx->err, "%s: %s; see '%s --help'\n", who, msg, who);
+    return CMD_USAGE;
+}
+
+int cmd_bad_option(struct cmd_ctx *ctx, const char *name, char **argv)
+{
+    const char *bad = optind > 0 ? argv[optind - 1] : "?";
+    return cmd_usage(ctx, name, "unknown or incomplete option '%s'", bad);
+}
+
+static void print_help(FILE *f, const struct cmd_ctx *ctx,
+                       const struct cmd_entry *e)
+{
+    char who[128];
+    full_name(who, sizeof who, ctx, e->name);
+    fprintf(f, "usage: %s%s%s\n\n%s\n", who, e->usage[0] ? " " : "",
+            e->usage, e->summary);
+    if (e->help)
+        fprintf(f, "\n%s", e->help);
+    fprintf(f, "\n  --config FILE       read FILE instead of config/app.ini "
+               "(also APP_CONFIG)\n  -h, --help          show this help\n");
+}
+
+void cmd_list(FILE *f, const char *prog, const char *group,
+              const struct cmd_entry *const *table)
+{
+    fprintf(f, "usage: %s%s%s <command> [options]\n\ncommands:\n", prog,
+            group ? " " : "", group ? group : "");
+    for (size_t i = 0; table[i]; i++)
+        fprintf(f, "  %-14s %s\n", table[i]->name, table[i]->summary);
+    fprintf(f, "\n'%s%s%s <command> --help' shows a command's options.\n",
+            prog, group ? " " : "", group ? group : "");
+}
+
+bool cmd_confirm(struct cmd_ctx *ctx, const char *name, bool yes,
+                 const char *question)
+{
+    if (yes)
+        return true;
+    if (!ctx->interactive) {
+        cmd_error(ctx, name, "refusing to %s without confirmation: stdin is "
+                             "not a terminal; pass --yes to confirm", question);
+        return false;
+    }
+    fprintf(ctx->err, "This will %s. Type 'yes' to continue: ", question);
+    fflush(ctx->err);
+    char answer[16];
+    if (!fgets(answer, sizeof answer, ctx->in) ||
+        strcmp(answer, "yes\n") != 0) {
+        cmd_error(ctx, name, "not confirmed; nothing was changed");
+        return false;
+    }
+    return true;
+}
+
+int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
+                 int argc, char **argv)
+{
+    const struct cmd_entry *e = cmd_find(table, argv[0]);
+    if (!e) {
+        fprintf(ctx->err, "%s: unknown command '%s%s%s'; see '%s%s%s --help'\n",
+                ctx->prog, ctx->group ? ctx->group : "", ctx->group ? " " : "",
+                argv[0], ctx->prog, ctx->group ? " " : "",
+                ctx->group ? ctx->group : "");
+        return CMD_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help(ctx->out, ctx, e);
+            return CMD_OK;
+        }
+    }
+
+    if (!(e->flags & CMD_NO_CONFIG)) {
+        struct db_error err;
+        if (db_config_load(&ctx->cfg, ctx->config_path, &err))
+            return cmd_fail(ctx, e->name, &err);
+        if ((e->flags & CMD_PREUSER_ONLY) &&
+            ctx->cfg.phase == DB_PHASE_PRODUCTION) {
+            cmd_error(ctx, e->name, "refused in the production phase (set by "
+                                    "%s); see MIGRATION_STRATEGY.md",
+                      ctx->cfg.phase_source);
+            return CMD_FAILURE;
+        }
+    }
+
+    if (e->flags & CMD_NEEDS_DB) {
+        struct db_error err;
+        if (db_connect(&ctx->conn, &ctx->cfg, &err))
+            return cmd_fail(ctx, e->name, &err);
+    }
+    optind = 0; /* glibc: full reset for the command's own getopt_long */
+    int status = e->exec(ctx, argc, argv);
+    db_disconnect(ctx->conn);
+    ctx->conn = NULL;
+    return status;
+}

@@ -1,0 +1,95 @@
+/*
+ * cmd.h - the command table: one entry per file, flags enforced centrally.
+ *
+ * Commands parse their own options (getopt_long, optind reset), report
+ * through the context (cmd_error*), and return an exit status below. They
+ * never exit() and never write to stderr directly.
+ */
+#ifndef APP_CMD_H
+#define APP_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../db/config.h"
+#include "../db/driver.h"
+#include "../db/error.h"
+#include "../db/schema.h"
+
+enum cmd_status {
+    CMD_OK = 0,       /* success */
+    CMD_FAILURE = 1,  /* the command failed (or: check found differences) */
+    CMD_USAGE = 2,    /* bad command line */
+};
+
+enum cmd_flags {
+    CMD_NEEDS_DB = 1 << 0,       /* connect before exec (ctx->conn) */
+    CMD_DESTRUCTIVE = 1 << 1,    /* loses data: needs --yes or a terminal */
+    CMD_PREUSER_ONLY = 1 << 2,   /* refused in the production phase */
+    CMD_NO_CONFIG = 1 << 3,      /* runs without reading the config */
+};
+
+struct cmd_ctx {
+    const char *prog;                /* "app" */
+    const char *group;               /* "db" or NULL for top-level */
+    const char *config_path;         /* --config, NULL for the default */
+    struct db_config cfg;            /* loaded before exec */
+    struct db_conn *conn;            /* with CMD_NEEDS_DB */
+    const struct db_schema *models;  /* the app's models */
+    FILE *out;                       /* results */
+    FILE *err;                       /* errors, prompts, progress */
+    FILE *in;                        /* answers to prompts */
+    bool interactive;                /* in is a terminal */
+};
+
+struct cmd_entry {
+    const char *name;
+    const char *usage;     /* after "app db NAME ", e.g. "[--yes] [--sql]" */
+    const char *summary;   /* one line for the listing */
+    const char *help;      /* options, one per line; may be NULL */
+    unsigned flags;
+    int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+};
+
+/* The NULL-terminated tables. */
+extern const struct cmd_entry *const cmd_db_table[];
+extern const struct cmd_entry *const cmd_top_table[];
+
+/* Finds an entry by exact name. */
+const struct cmd_entry *cmd_find(const struct cmd_entry *const *table,
+                                 const char *name);
+
+/*
+ * Runs argv[0] from table: --help, flags, config, connection, exec.
+ * ctx->config_path, models, out, err, in, interactive must be set.
+ */
+int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
+                 int argc, char **argv);
+
+/* Prints the table's listing (for `app db --help`). */
+void cmd_list(FILE *f, const char *prog, const char *group,
+              const struct cmd_entry *const *table);
+
+/* "app db NAME: message" on ctx->err. */
+void cmd_error(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prints a library error as one line; returns CMD_FAILURE. */
+int cmd_fail(struct cmd_ctx *ctx, const char *name, const struct db_error *e);
+
+/* Prints a usage error and the --help pointer; returns CMD_USAGE. */
+int cmd_usage(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parses getopt's failure into a usage error; returns CMD_USAGE. */
+int cmd_bad_option(struct cmd_ctx *ctx, const char *name, char **argv);
+
+/*
+ * Asks for confirmation of a destructive action. With yes, returns true.
+ * On a terminal, asks `question` and waits for "yes". Otherwise prints why
+ * it refuses and returns false.
+ */
+bool cmd_confirm(struct cmd_ctx *ctx, const char *name, bool yes,
+                 const char *question);
+
+#endif /* APP_CMD_H */

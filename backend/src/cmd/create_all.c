@@ -1,0 +1,68 @@
+/*
+ * create_all.c - `app db create-all [--sql]`: tables and indexes from the models.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "../db/database.h"
+#include "../db/render.h"
+#include "../db/url.h"
+#include "cmd.h"
+
+static int exec_create_all(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"sql", no_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    bool sql = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (ch == 's')
+            sql = true;
+        else
+            return cmd_bad_option(ctx, "create-all", argv);
+    }
+    if (optind < argc)
+        return cmd_usage(ctx, "create-all", "unexpected argument '%s'",
+                         argv[optind]);
+
+    struct db_error err;
+    if (sql) {
+        /* Rendered for the configured database's dialect, without connecting. */
+        struct db_url u;
+        if (db_url_parse(&u, ctx->cfg.url, &err))
+            return cmd_fail(ctx, "create-all", &err);
+        const struct db_driver *drv = db_driver_find(u.scheme);
+        enum db_dialect d = drv ? drv->dialect : DB_DIALECT_POSTGRESQL;
+        struct db_buf out = DB_BUF_INIT;
+        int rc = db_schema_validate(ctx->models, &err);
+        if (rc == 0)
+            rc = db_render_create_all(&out, ctx->models, d,
+                                      DB_RENDER_IF_NOT_EXISTS, &err);
+        if (rc == 0)
+            fputs(db_buf_str(&out), ctx->out);
+        db_buf_free(&out);
+        return rc ? cmd_fail(ctx, "create-all", &err) : CMD_OK;
+    }
+
+    struct db_conn *conn;
+    if (db_connect(&conn, &ctx->cfg, &err))
+        return cmd_fail(ctx, "create-all", &err);
+    int rc = create_db_and_tables(conn, ctx->models, &err);
+    db_disconnect(conn);
+    if (rc)
+        return cmd_fail(ctx, "create-all", &err);
+    fprintf(ctx->out, "created any missing tables and indexes of %zu models\n",
+            ctx->models->ntables);
+    return CMD_OK;
+}
+
+const struct cmd_entry cmd_create_all_entry = {
+    .name = "create-all",
+    .usage = "[--sql]",
+    .summary = "create every missing table and index from the models",
+    .help = "  --sql               print the DDL instead of running it\n",
+    .flags = 0,
+    .exec = exec_create_all,
+};

@@ -1,0 +1,56 @@
+/*
+ * info.c - `app db info`: dialect, masked URL, phase, tables, versions.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "../db/database.h"
+#include "../db/render.h"
+#include "../db/url.h"
+#include "cmd.h"
+
+static int exec_info(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1)
+        return cmd_bad_option(ctx, "info", argv);
+    if (optind < argc)
+        return cmd_usage(ctx, "info", "unexpected argument '%s'", argv[optind]);
+
+    struct db_conn *c = ctx->conn;
+    struct db_error err;
+    char masked[2048], version[256] = "";
+    db_url_mask(masked, sizeof masked, ctx->cfg.url);
+    if (c->driver->version(c, version, sizeof version, &err))
+        return cmd_fail(ctx, "info", &err);
+
+    fprintf(ctx->out, "dialect:  %s\n", db_dialect_name(c->driver->dialect));
+    fprintf(ctx->out, "url:      %s\n", masked[0] ? masked : "(libpq environment)");
+    fprintf(ctx->out, "phase:    %s (%s)\n", db_phase_name(ctx->cfg.phase),
+            ctx->cfg.phase_source);
+    fprintf(ctx->out, "server:   %s\n", version);
+    fprintf(ctx->out, "tables:\n");
+    for (size_t i = 0; i < ctx->models->ntables; i++) {
+        const char *name = ctx->models->tables[i]->name;
+        long rows = 0;
+        int rc = db_table_rows(&rows, c, name, &err);
+        if (rc == DB_ENOTFOUND)
+            fprintf(ctx->out, "  %-20s missing\n", name);
+        else if (rc)
+            return cmd_fail(ctx, "info", &err);
+        else
+            fprintf(ctx->out, "  %-20s %ld rows\n", name, rows);
+    }
+    return CMD_OK;
+}
+
+const struct cmd_entry cmd_info_entry = {
+    .name = "info",
+    .usage = "",
+    .summary = "show dialect, URL (password masked), phase and table row counts",
+    .flags = CMD_NEEDS_DB,
+    .exec = exec_info,
+};

@@ -1,0 +1,71 @@
+/*
+ * config.h - the INI file and the environment, read into one struct.
+ *
+ * Precedence: built-in defaults < the INI file < the environment
+ * (DATABASE_URL, APP_PHASE). The file is config/app.ini unless the caller
+ * names another (the app takes --config FILE or APP_CONFIG).
+ */
+#ifndef DB_CONFIG_H
+#define DB_CONFIG_H
+
+#include "error.h"
+
+#define DB_CONFIG_DEFAULT_PATH "config/app.ini"
+
+enum db_phase {
+    DB_PHASE_PREUSER = 0,
+    DB_PHASE_PRODUCTION = 1,
+};
+
+struct db_config {
+    char path[1024];            /* the INI file read */
+
+    enum db_phase phase;        /* [app] phase */
+    char phase_source[1100];    /* "config/app.ini:2", "APP_PHASE", "default" */
+
+    char url[2048];             /* [database] url; "" = libpq environment */
+    char url_source[1100];      /* where url came from, as phase_source */
+    char schema[64];            /* [database] schema (PostgreSQL), "public" */
+    int wait_seconds;           /* [database] wait_seconds; -1 = by phase */
+    int lock_timeout_ms;        /* [database] lock_timeout, 0 = none */
+    int statement_timeout_ms;   /* [database] statement_timeout, 0 = none */
+
+    char migrations_dir[1024];  /* [migrations] dir, "migrations" */
+    char backup_dir[1024];      /* [migrations] backup_dir, "var/backups" */
+
+    char server_bind[256];      /* [server] bind, "127.0.0.1" */
+    int server_port;            /* [server] port, 8000 */
+    char server_pidfile[1024];  /* [server] pidfile, "var/app.pid" */
+};
+
+/* Fills cfg with the built-in defaults. */
+void db_config_defaults(struct db_config *cfg);
+
+/*
+ * Reads the INI file at path (NULL: $APP_CONFIG, else config/app.ini), then
+ * applies the environment. On failure err names the file and line, what is
+ * wrong and what is accepted; cfg is left with defaults.
+ * Returns 0, DB_ECONFIG (bad content) or DB_EIO (unreadable file).
+ */
+int db_config_load(struct db_config *cfg, const char *path,
+                   struct db_error *err);
+
+/* Applies DATABASE_URL and APP_PHASE. Returns 0 or DB_ECONFIG. */
+int db_config_apply_env(struct db_config *cfg, struct db_error *err);
+
+/* "pre-user" or "production". */
+const char *db_phase_name(enum db_phase phase);
+
+/* Parses "pre-user"/"production". Returns 0 or DB_ECONFIG. */
+int db_phase_parse(enum db_phase *out, const char *text);
+
+/* Effective wait: wait_seconds, or 0 (pre-user) / 30 (production). */
+int db_config_wait_seconds(const struct db_config *cfg);
+
+/*
+ * Parses a duration as PostgreSQL writes it: "0", "250ms", "5s", "2min",
+ * a bare number meaning milliseconds. Returns 0 or DB_ECONFIG.
+ */
+int db_duration_parse(int *out_ms, const char *text);
+
+#endif /* DB_CONFIG_H */

@@ -1,0 +1,116 @@
+/*
+ * database.c - create_db_and_tables(), run_migrations(), reset.
+ */
+#include "database.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+static int exec_script_tx(struct db_conn *c, const char *sql,
+                          struct db_error *err)
+{
+    int rc = db_begin(c, err);
+    if (rc)
+        return rc;
+    rc = db_exec(c, sql, err);
+    if (rc) {
+        struct db_error ignored;
+        db_rollback(c, &ignored);
+        return rc;
+    }
+    return db_commit(c, err);
+}
+
+int create_db_and_tables(struct db_conn *c, const struct db_schema *models,
+                         struct db_error *err)
+{
+    if (c->cfg->phase == DB_PHASE_PRODUCTION)
+        return run_migrations(c, err);
+
+    int rc = db_schema_validate(models, err);
+    if (rc)
+        return rc;
+    struct db_buf sql = DB_BUF_INIT;
+    rc = db_render_create_all(&sql, models, c->driver->dialect,
+                              DB_RENDER_IF_NOT_EXISTS, err);
+    if (rc == 0)
+        rc = exec_script_tx(c, db_buf_str(&sql), err);
+    if (rc)
+        db_error_prefix(err, "create_db_and_tables");
+    db_buf_free(&sql);
+    return rc;
+}
+
+int run_migrations(struct db_conn *c, struct db_error *err)
+{
+    (void)c;
+    db_error_set(err, DB_ENOTFOUND,
+                 "phase is production but versioned migrations are not set "
+                 "up yet");
+    db_error_hint(err, "set [app] phase = pre-user in %s, or see "
+                       "MIGRATION_STRATEGY.md", c->cfg->phase_source);
+    return DB_ENOTFOUND;
+}
+
+int db_check_preuser(const struct db_config *cfg, const char *what,
+                     struct db_error *err)
+{
+    if (cfg->phase != DB_PHASE_PRODUCTION)
+        return 0;
+    db_error_set(err, DB_EPHASE,
+                 "%s is refused in the production phase (set by %s)", what,
+                 cfg->phase_source);
+    db_error_hint(err, "production data is changed only by revisions: see "
+                       "MIGRATION_STRATEGY.md");
+    return DB_EPHASE;
+}
+
+int db_reset_sql(struct db_buf *out, const struct db_schema *models,
+                 enum db_dialect d, struct db_error *err)
+{
+    int rc = db_schema_validate(models, err);
+    if (rc == 0)
+        rc = db_render_drop_all(out, models, d, DB_RENDER_IF_EXISTS, err);
+    if (rc == 0)
+        rc = db_render_create_all(out, models, d, 0, err);
+    return rc;
+}
+
+int db_reset(struct db_conn *c, const struct db_schema *models,
+             struct db_error *err)
+{
+    int rc = db_check_preuser(c->cfg, "reset", err);
+    if (rc)
+        return rc;
+    struct db_buf sql = DB_BUF_INIT;
+    rc = db_reset_sql(&sql, models, c->driver->dialect, err);
+    if (rc == 0)
+        rc = exec_script_tx(c, db_buf_str(&sql), err);
+    db_buf_free(&sql);
+    return rc;
+}
+
+int db_table_rows(long *out, struct db_conn *c, const char *table,
+                  struct db_error *err)
+{
+    int rc = c->driver->table_exists(c, table, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return db_error_set(err, DB_ENOTFOUND, "table %s does not exist",
+                            table);
+    struct db_buf sql = DB_BUF_INIT;
+    db_buf_puts(&sql, "SELECT count(*) FROM ");
+    db_buf_ident(&sql, table);
+    char v[32];
+    rc = db_buf_ok(&sql) ? db_query_value(c, db_buf_str(&sql), 0, NULL, v,
+                                          sizeof v, err)
+                         : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    if (rc == 0)
+        *out = strtol(v, NULL, 10);
+    return rc;
+}

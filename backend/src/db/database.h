@@ -1,0 +1,48 @@
+/*
+ * database.h - the phase switch: create_db_and_tables() and friends.
+ *
+ * The connection carries its config (c->cfg), which says the phase.
+ */
+#ifndef DB_DATABASE_H
+#define DB_DATABASE_H
+
+#include "buf.h"
+#include "driver.h"
+#include "error.h"
+#include "schema.h"
+
+/*
+ * Pre-user phase: creates every missing table and index of models in one
+ * transaction (running it twice changes nothing). Production phase: calls
+ * run_migrations(). Returns 0 or an error with a hint.
+ */
+int create_db_and_tables(struct db_conn *c, const struct db_schema *models,
+                         struct db_error *err);
+
+/*
+ * Brings the database to the head revision under the migration lock.
+ * Returns 0 or an error naming what to do.
+ */
+int run_migrations(struct db_conn *c, struct db_error *err);
+
+/*
+ * Drops every table the models own (only those) and recreates them, in one
+ * transaction. Refused in the production phase (DB_EPHASE).
+ */
+int db_reset(struct db_conn *c, const struct db_schema *models,
+             struct db_error *err);
+
+/* The drop-and-create script db_reset runs. */
+int db_reset_sql(struct db_buf *out, const struct db_schema *models,
+                 enum db_dialect d, struct db_error *err);
+
+/* Rows in a table: *out = count. DB_ENOTFOUND when the table is missing. */
+int db_table_rows(long *out, struct db_conn *c, const char *table,
+                  struct db_error *err);
+
+/* The refusal for destructive work outside the pre-user phase. Returns 0
+ * when allowed, DB_EPHASE (with message and hint) when not. */
+int db_check_preuser(const struct db_config *cfg, const char *what,
+                     struct db_error *err);
+
+#endif /* DB_DATABASE_H */

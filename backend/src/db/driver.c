@@ -1,0 +1,152 @@
+/*
+ * driver.c - the driver registry and the checked wrappers around its ops.
+ */
+#include "driver.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "url.h"
+
+extern const struct db_driver db_driver_sqlite;
+#ifdef DB_WITH_POSTGRESQL
+extern const struct db_driver db_driver_postgresql;
+#endif
+
+const struct db_driver *const db_drivers[] = {
+    &db_driver_sqlite,
+#ifdef DB_WITH_POSTGRESQL
+    &db_driver_postgresql,
+#endif
+    NULL,
+};
+
+const struct db_driver *db_driver_find(const char *scheme)
+{
+    for (size_t i = 0; db_drivers[i]; i++)
+        if (strcmp(db_drivers[i]->scheme, scheme) == 0)
+            return db_drivers[i];
+    return NULL;
+}
+
+int db_connect(struct db_conn **out, const struct db_config *cfg,
+               struct db_error *err)
+{
+    struct db_url u;
+    *out = NULL;
+    int rc = db_url_parse(&u, cfg->url, err);
+    if (rc)
+        return rc;
+    const struct db_driver *drv = db_driver_find(u.scheme);
+    if (!drv)
+        return db_error_set(err, DB_ECONFIG,
+                            "no driver for '%s' databases in this build",
+                            u.scheme);
+    rc = drv->connect(out, cfg, err);
+    if (rc == 0) {
+        (*out)->driver = drv;
+        (*out)->cfg = cfg;
+        (*out)->in_tx = 0;
+    }
+    return rc;
+}
+
+void db_disconnect(struct db_conn *c)
+{
+    if (c)
+        c->driver->close(c);
+}
+
+int db_exec(struct db_conn *c, const char *sql, struct db_error *err)
+{
+    return c->driver->exec(c, sql, err);
+}
+
+int db_query(struct db_conn *c, const char *sql, int nparams,
+             const char *const *params, db_row_fn fn, void *ctx,
+             long *changes, struct db_error *err)
+{
+    return c->driver->query(c, sql, nparams, params, fn, ctx, changes, err);
+}
+
+int db_begin(struct db_conn *c, struct db_error *err)
+{
+    int rc = c->driver->begin(c, err);
+    if (rc == 0)
+        c->in_tx = 1;
+    return rc;
+}
+
+int db_commit(struct db_conn *c, struct db_error *err)
+{
+    int rc = c->driver->commit(c, err);
+    if (rc == 0)
+        c->in_tx = 0;
+    return rc;
+}
+
+int db_rollback(struct db_conn *c, struct db_error *err)
+{
+    if (!c->in_tx)
+        return 0;
+    int rc = c->driver->rollback(c, err);
+    c->in_tx = 0;
+    return rc;
+}
+
+int db_lock(struct db_conn *c, struct db_error *err)
+{
+    return c->driver->lock ? c->driver->lock(c, err) : 0;
+}
+
+int db_unlock(struct db_conn *c, struct db_error *err)
+{
+    return c->driver->unlock ? c->driver->unlock(c, err) : 0;
+}
+
+struct value_ctx {
+    char *out;
+    size_t n;
+    int found;
+};
+
+static int take_value(void *ctx, int ncols, const char *const *vals,
+                      const char *const *names)
+{
+    (void)names;
+    struct value_ctx *v = ctx;
+    snprintf(v->out, v->n, "%s", ncols > 0 && vals[0] ? vals[0] : "");
+    v->found = 1;
+    return 1; /* first row only */
+}
+
+int db_query_value(struct db_conn *c, const char *sql, int nparams,
+                   const char *const *params, char *out, size_t n,
+                   struct db_error *err)
+{
+    struct value_ctx v = {out, n, 0};
+    if (n)
+        out[0] = '\0';
+    int rc = db_query(c, sql, nparams, params, take_value, &v, NULL, err);
+    if (rc < 0)
+        return rc;
+    return v.found ? 0 : DB_ENOTFOUND;
+}
+
+int db_quote_ident(char *out, size_t n, const char *ident)
+{
+    size_t len = 0;
+    if (n < 3)
+        return DB_EUSAGE;
+    out[len++] = '"';
+    for (const char *p = ident; *p; p++) {
+        if (len + (*p == '"' ? 2 : 1) + 2 > n)
+            return DB_EUSAGE;
+        if (*p == '"')
+            out[len++] = '"';
+        out[len++] = *p;
+    }
+    out[len++] = '"';
+    out[len] = '\0';
+    return 0;
+}

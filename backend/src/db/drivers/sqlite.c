@@ -1,0 +1,251 @@
+/*
+ * sqlite.c - the SQLite driver.
+ *
+ * Every connection: foreign keys on, a busy timeout so concurrent writers
+ * wait instead of failing, and WAL journaling for file databases so readers
+ * never block the writer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "../driver.h"
+#include "../url.h"
+
+#define SQLITE_BUSY_MS 30000
+
+struct sqlite_conn {
+    struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
+    sqlite3 *db;
+    char path[1024];
+};
+
+static struct sqlite_conn *conn_of(struct db_conn *c)
+{
+    return DB_CONTAINER_OF(c, struct sqlite_conn, base);
+}
+
+/* Copies SQLite's message now: the next call may overwrite it. */
+static int fail(sqlite3 *db, int code, struct db_error *err)
+{
+    db_error_set(err, code, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+    return code;
+}
+
+/* Creates the parent directories of path (mkdir -p of its dirname). */
+static int make_parent_dirs(const char *path, struct db_error *err)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0775) && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(dir, 0775) && errno != EEXIST)
+        goto fail;
+    return 0;
+fail:
+    db_error_set(err, DB_EIO, "cannot create directory %s: %s", dir,
+                 strerror(errno));
+    return DB_EIO;
+}
+
+static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
+                          struct db_error *err)
+{
+    struct db_url u;
+    int rc = db_url_parse(&u, cfg->url, err);
+    if (rc)
+        return rc;
+    int memory = strcmp(u.path, ":memory:") == 0;
+    if (!memory && (rc = make_parent_dirs(u.path, err)))
+        return rc;
+    struct sqlite_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    snprintf(c->path, sizeof c->path, "%s", u.path);
+    if (sqlite3_open_v2(u.path, &c->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        db_error_set(err, DB_ECONNECT, "cannot open SQLite database %s: %s",
+                     u.path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        sqlite3_close(c->db);
+        free(c);
+        return DB_ECONNECT;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
+                                                         : SQLITE_BUSY_MS);
+    const char *setup = memory ? "PRAGMA foreign_keys = ON;"
+                               : "PRAGMA foreign_keys = ON;"
+                                 "PRAGMA journal_mode = WAL;"
+                                 "PRAGMA synchronous = NORMAL;";
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
+        db_error_set(err, DB_ECONNECT, "cannot set up SQLite database %s: %s",
+                     u.path, msg ? msg : "unknown error");
+        sqlite3_free(msg);
+        sqlite3_close(c->db);
+        free(c);
+        return DB_ECONNECT;
+    }
+    *out = &c->base;
+    return 0;
+}
+
+static void sqlite_close(struct db_conn *base)
+{
+    struct sqlite_conn *c = conn_of(base);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static int sqlite_exec(struct db_conn *base, const char *sql,
+                       struct db_error *err)
+{
+    struct sqlite_conn *c = conn_of(base);
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int code = sqlite3_errcode(c->db);
+        db_error_set(err, (code & 0xff) == SQLITE_BUSY ? DB_ELOCKED : DB_ESQL,
+                     "%s", msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return err ? err->code : DB_ESQL;
+    }
+    return 0;
+}
+
+static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
+                        const char *const *params, db_row_fn fn, void *ctx,
+                        long *changes, struct db_error *err)
+{
+    struct sqlite_conn *c = conn_of(base);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(c->db, DB_ESQL, err);
+    for (int i = 0; i < nparams; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            continue;
+        int brc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1,
+                                                SQLITE_TRANSIENT)
+                            : sqlite3_bind_null(st, idx);
+        if (brc != SQLITE_OK) {
+            fail(c->db, DB_ESQL, err);
+            sqlite3_finalize(st);
+            return DB_ESQL;
+        }
+    }
+    int ncols = sqlite3_column_count(st);
+    const char *vals_small[16];
+    const char *names_small[16];
+    const char **vals = vals_small, **names = names_small;
+    if (ncols > 16) {
+        vals = malloc(sizeof *vals * (size_t)ncols);
+        names = malloc(sizeof *names * (size_t)ncols);
+        if (!vals || !names) {
+            free(vals);
+            free(names);
+            sqlite3_finalize(st);
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+        }
+    }
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!fn)
+            continue;
+        for (int i = 0; i < ncols; i++) {
+            vals[i] = (const char *)sqlite3_column_text(st, i);
+            names[i] = sqlite3_column_name(st, i);
+        }
+        rc = fn(ctx, ncols, vals, names);
+        if (rc)
+            break;
+    }
+    if (!rc && step != SQLITE_DONE) {
+        int code = (sqlite3_errcode(c->db) & 0xff) == SQLITE_BUSY ? DB_ELOCKED
+                                                                   : DB_ESQL;
+        rc = fail(c->db, code, err);
+    }
+    if (changes)
+        *changes = sqlite3_changes(c->db);
+    if (vals != vals_small) {
+        free(vals);
+        free(names);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_begin(struct db_conn *c, struct db_error *err)
+{
+    return sqlite_exec(c, "BEGIN IMMEDIATE", err);
+}
+
+static int sqlite_commit(struct db_conn *c, struct db_error *err)
+{
+    return sqlite_exec(c, "COMMIT", err);
+}
+
+static int sqlite_rollback(struct db_conn *c, struct db_error *err)
+{
+    struct sqlite_conn *sc = conn_of(c);
+    if (sqlite3_get_autocommit(sc->db))
+        return 0; /* SQLite already rolled back */
+    return sqlite_exec(c, "ROLLBACK", err);
+}
+
+static int sqlite_version(struct db_conn *c, char *out, size_t n,
+                          struct db_error *err)
+{
+    (void)c;
+    (void)err;
+    snprintf(out, n, "SQLite %s", sqlite3_libversion());
+    return 0;
+}
+
+static int sqlite_table_exists(struct db_conn *c, const char *table,
+                               struct db_error *err)
+{
+    char v[8];
+    const char *params[] = {table};
+    int rc = db_query_value(c,
+                            "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                            "AND name = $1",
+                            1, params, v, sizeof v, err);
+    if (rc == DB_ENOTFOUND)
+        return 0;
+    return rc < 0 ? rc : 1;
+}
+
+const struct db_driver db_driver_sqlite = {
+    .name = "sqlite",
+    .scheme = "sqlite",
+    .dialect = DB_DIALECT_SQLITE,
+    .connect = sqlite_connect,
+    .close = sqlite_close,
+    .exec = sqlite_exec,
+    .query = sqlite_query,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .lock = NULL,
+    .unlock = NULL,
+    .version = sqlite_version,
+    .table_exists = sqlite_table_exists,
+};

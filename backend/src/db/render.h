@@ -1,0 +1,55 @@
+/*
+ * render.h - SQL for one dialect from metadata.
+ *
+ * Every function appends complete statements, each ending in ";\n", to out.
+ * Identifiers are quoted; default literals come from the model declarations.
+ */
+#ifndef DB_RENDER_H
+#define DB_RENDER_H
+
+#include "buf.h"
+#include "driver.h"
+#include "error.h"
+#include "schema.h"
+
+enum {
+    DB_RENDER_IF_NOT_EXISTS = 1 << 0,  /* CREATE ... IF NOT EXISTS */
+    DB_RENDER_IF_EXISTS = 1 << 1,      /* DROP ... IF EXISTS */
+};
+
+/* "sqlite" / "postgresql". */
+const char *db_dialect_name(enum db_dialect d);
+
+/* The column's type as the dialect spells it ("VARCHAR(255)"). */
+void db_render_type(struct db_buf *out, const struct db_column *col,
+                    enum db_dialect d);
+
+/* One column definition: name, type, NOT NULL, DEFAULT, inline key. */
+void db_render_column(struct db_buf *out, const struct db_table *t,
+                      const struct db_column *col, enum db_dialect d);
+
+/* The DEFAULT expression alone ("'todo'", "CURRENT_TIMESTAMP"), or nothing. */
+void db_render_default(struct db_buf *out, const struct db_column *col,
+                       enum db_dialect d);
+
+void db_render_create_table(struct db_buf *out, const struct db_table *t,
+                            enum db_dialect d, unsigned flags);
+void db_render_create_index(struct db_buf *out, const struct db_table *t,
+                            const struct db_index *ix, enum db_dialect d,
+                            unsigned flags);
+void db_render_drop_table(struct db_buf *out, const char *table,
+                          enum db_dialect d, unsigned flags);
+void db_render_drop_index(struct db_buf *out, const char *index,
+                          enum db_dialect d, unsigned flags);
+
+/* Every table (in foreign-key order) and then its indexes. */
+int db_render_create_all(struct db_buf *out, const struct db_schema *s,
+                         enum db_dialect d, unsigned flags,
+                         struct db_error *err);
+
+/* Drops every table of s, dependents first. */
+int db_render_drop_all(struct db_buf *out, const struct db_schema *s,
+                       enum db_dialect d, unsigned flags,
+                       struct db_error *err);
+
+#endif /* DB_RENDER_H */

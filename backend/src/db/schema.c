@@ -1,0 +1,213 @@
+/*
+ * schema.c - metadata helpers: lookup, naming convention, validation, order.
+ */
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct db_table *db_schema_table(const struct db_schema *s,
+                                       const char *name)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        if (strcmp(s->tables[i]->name, name) == 0)
+            return s->tables[i];
+    return NULL;
+}
+
+const struct db_column *db_table_column(const struct db_table *t,
+                                        const char *name)
+{
+    for (size_t i = 0; i < t->ncolumns; i++)
+        if (strcmp(t->columns[i].name, name) == 0)
+            return &t->columns[i];
+    return NULL;
+}
+
+size_t db_cols_count(const char *const *cols)
+{
+    size_t n = 0;
+    while (cols && cols[n])
+        n++;
+    return n;
+}
+
+/* FNV-1a, for shortening long names deterministically. */
+static unsigned long name_hash(const char *s)
+{
+    unsigned long h = 2166136261UL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h = (h * 16777619UL) & 0xffffffffUL;
+    }
+    return h;
+}
+
+static void fit_name(char out[DB_NAME_MAX], const char *full)
+{
+    size_t len = strlen(full);
+    if (len < DB_NAME_MAX) {
+        memcpy(out, full, len + 1);
+        return;
+    }
+    /* 54 bytes of the name, "_", 8 hex digits: 63 bytes. */
+    snprintf(out, DB_NAME_MAX, "%.54s_%08lx", full, name_hash(full));
+}
+
+void db_index_name(char out[DB_NAME_MAX], const struct db_table *t,
+                   const struct db_index *ix)
+{
+    if (ix->name) {
+        fit_name(out, ix->name);
+        return;
+    }
+    char full[1024];
+    size_t len = (size_t)snprintf(full, sizeof full, "%s_%s",
+                                  ix->unique ? "uq" : "ix", t->name);
+    for (const char *const *c = ix->columns; c && *c && len < sizeof full;
+         c++)
+        len += (size_t)snprintf(full + len, sizeof full - len, "_%s", *c);
+    fit_name(out, full);
+}
+
+void db_fk_name(char out[DB_NAME_MAX], const struct db_table *t,
+                const struct db_foreign_key *fk)
+{
+    if (fk->name) {
+        fit_name(out, fk->name);
+        return;
+    }
+    char full[1024];
+    snprintf(full, sizeof full, "fk_%s_%s_%s", t->name, fk->column,
+             fk->ref_table);
+    fit_name(out, full);
+}
+
+const char *db_fk_action_sql(enum db_fk_action a)
+{
+    switch (a) {
+    case DB_FK_CASCADE: return "CASCADE";
+    case DB_FK_SET_NULL: return "SET NULL";
+    case DB_FK_SET_DEFAULT: return "SET DEFAULT";
+    case DB_FK_RESTRICT: return "RESTRICT";
+    case DB_FK_NO_ACTION: break;
+    }
+    return "NO ACTION";
+}
+
+static int bad(struct db_error *err, const struct db_table *t, const char *fmt,
+               const char *a, const char *b)
+{
+    char what[600];
+    snprintf(what, sizeof what, fmt, a, b);
+    db_error_set(err, DB_EUSAGE, "model '%s': %s", t && t->name ? t->name : "?",
+                 what);
+    db_error_hint(err, "fix the declaration in backend/src/models/");
+    return DB_EUSAGE;
+}
+
+int db_schema_validate(const struct db_schema *s, struct db_error *err)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        const struct db_table *t = s->tables[i];
+        if (!t->name || !t->name[0])
+            return bad(err, t, "a table has no name%s%s", "", "");
+        if (strlen(t->name) >= DB_NAME_MAX)
+            return bad(err, t, "table name longer than 63 bytes%s%s", "", "");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->tables[j]->name, t->name) == 0)
+                return bad(err, t, "declared twice%s%s", "", "");
+        if (t->ncolumns == 0)
+            return bad(err, t, "no columns%s%s", "", "");
+        size_t npk = 0;
+        for (size_t c = 0; c < t->ncolumns; c++) {
+            const struct db_column *col = &t->columns[c];
+            if (!col->name || !col->name[0])
+                return bad(err, t, "a column has no name%s%s", "", "");
+            if (strlen(col->name) >= DB_NAME_MAX)
+                return bad(err, t, "column '%s' name longer than 63 bytes%s",
+                           col->name, "");
+            for (size_t d = 0; d < c; d++)
+                if (strcmp(t->columns[d].name, col->name) == 0)
+                    return bad(err, t, "column '%s' declared twice%s",
+                               col->name, "");
+            if (col->type < DB_TYPE_INTEGER || col->type > DB_TYPE_BLOB)
+                return bad(err, t, "column '%s' has no type%s", col->name, "");
+            if (col->type == DB_TYPE_VARCHAR && col->length <= 0)
+                return bad(err, t, "column '%s' is VARCHAR without .length%s",
+                           col->name, "");
+            if (col->autoincrement &&
+                (col->type != DB_TYPE_INTEGER || !col->primary_key))
+                return bad(err, t, "column '%s': autoincrement needs an "
+                                   "INTEGER primary key%s", col->name, "");
+            if (col->primary_key)
+                npk++;
+        }
+        for (size_t c = 0; c < t->ncolumns; c++)
+            if (t->columns[c].autoincrement && npk > 1)
+                return bad(err, t, "column '%s': autoincrement in a composite "
+                                   "primary key%s", t->columns[c].name, "");
+        for (size_t x = 0; x < t->nindexes; x++) {
+            const struct db_index *ix = &t->indexes[x];
+            if (db_cols_count(ix->columns) == 0)
+                return bad(err, t, "an index has no columns%s%s", "", "");
+            for (const char *const *cn = ix->columns; *cn; cn++)
+                if (!db_table_column(t, *cn))
+                    return bad(err, t, "index on unknown column '%s'%s", *cn,
+                               "");
+        }
+        for (size_t f = 0; f < t->nforeign_keys; f++) {
+            const struct db_foreign_key *fk = &t->foreign_keys[f];
+            if (!fk->column || !db_table_column(t, fk->column))
+                return bad(err, t, "foreign key on unknown column '%s'%s",
+                           fk->column ? fk->column : "(null)", "");
+            const struct db_table *rt =
+                fk->ref_table ? db_schema_table(s, fk->ref_table) : NULL;
+            if (!rt)
+                return bad(err, t, "foreign key to unknown table '%s'%s",
+                           fk->ref_table ? fk->ref_table : "(null)", "");
+            if (!fk->ref_column || !db_table_column(rt, fk->ref_column))
+                return bad(err, t, "foreign key to unknown column '%s.%s'",
+                           rt->name, fk->ref_column ? fk->ref_column : "");
+        }
+    }
+    return 0;
+}
+
+int db_schema_sorted(const struct db_table **out, const struct db_schema *s,
+                     struct db_error *err)
+{
+    size_t n = s->ntables, done = 0;
+    char *placed = calloc(n ? n : 1, 1);
+    if (!placed)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    while (done < n) {
+        size_t before = done;
+        for (size_t i = 0; i < n; i++) {
+            if (placed[i])
+                continue;
+            const struct db_table *t = s->tables[i];
+            int ready = 1;
+            for (size_t f = 0; f < t->nforeign_keys && ready; f++) {
+                const char *ref = t->foreign_keys[f].ref_table;
+                if (strcmp(ref, t->name) == 0)
+                    continue;
+                for (size_t j = 0; j < n; j++)
+                    if (!placed[j] && strcmp(s->tables[j]->name, ref) == 0)
+                        ready = 0;
+            }
+            if (ready) {
+                placed[i] = 1;
+                out[done++] = t;
+            }
+        }
+        if (done == before) {
+            free(placed);
+            return db_error_set(err, DB_EUSAGE,
+                                "the models' foreign keys form a cycle");
+        }
+    }
+    free(placed);
+    return 0;
+}

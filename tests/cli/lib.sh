@@ -1,0 +1,45 @@
+# lib.sh - sourced by each tests/cli/tNNN-*.sh. Runs as a user would:
+# $APP is the binary under test; every test has its own directory ($T).
+# Assertions print "not ok" lines and count failures; `finish` ends the test.
+
+set -u
+: "${APP:?APP must name the binary under test}"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/clitest.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+mkdir -p config
+failures=0
+checks=0
+
+# run CMD...: runs it, keeping status in $status, stdout in $out, stderr in $err.
+run() {
+    "$@" >"$T/.out" 2>"$T/.err" </dev/null
+    status=$?
+    out=$(cat "$T/.out")
+    err=$(cat "$T/.err")
+}
+
+fail() {
+    failures=$((failures + 1))
+    echo "not ok - $*"
+    echo "    status: $status"
+    echo "    stdout: $(printf '%s' "$out" | head -5)"
+    echo "    stderr: $(printf '%s' "$err" | head -5)"
+}
+
+expect_status() { checks=$((checks + 1)); [ "$status" -eq "$1" ] || fail "${2:-status} (expected $1)"; }
+expect_out() { checks=$((checks + 1)); printf '%s' "$out" | grep -q -- "$1" || fail "stdout should match '$1'"; }
+expect_err() { checks=$((checks + 1)); printf '%s' "$err" | grep -q -- "$1" || fail "stderr should match '$1'"; }
+expect_no() { checks=$((checks + 1)); printf '%s\n%s' "$out" "$err" | grep -q -- "$1" && fail "output should not contain '$1'"; return 0; }
+expect_one_line_err() { checks=$((checks + 1)); [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] || fail "stderr should be one line"; }
+expect_eq() { checks=$((checks + 1)); [ "$1" = "$2" ] || { out="$1"; err="expected: $2"; fail "${3:-values differ}"; }; }
+
+finish() {
+    if [ "$failures" -eq 0 ]; then
+        echo "ok - $(basename "$0") ($checks checks)"
+        exit 0
+    fi
+    echo "FAILED - $(basename "$0"): $failures of $checks checks"
+    exit 1
+}
