@@ -24,6 +24,8 @@ const struct cmd_entry *const cmd_top_table[] = {
     NULL,
 };
 
+const struct option cmd_no_options[] = {{NULL, 0, NULL, 0}};
+
 const struct cmd_entry *cmd_find(const struct cmd_entry *const *table,
                                  const char *name)
 {
@@ -125,6 +127,34 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *name, bool yes,
     return true;
 }
 
+/* Checks options and the positional count against the entry's spec. */
+static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
+                      int argc, char **argv)
+{
+    if (!e->options)
+        return 0; /* the command checks its own arguments */
+    char shortopts[64];
+    snprintf(shortopts, sizeof shortopts, "+:%s", e->shortopts ? e->shortopts : "");
+    optind = 0;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, shortopts,
+                             e->options, NULL)) != -1) {
+        if (ch == '?')
+            return cmd_bad_option(ctx, e->name, argv);
+        if (ch == ':')
+            return cmd_usage(ctx, e->name, "option '%s' needs a value",
+                             argv[optind - 1]);
+    }
+    int npos = argc - optind;
+    if (npos < e->min_args)
+        return cmd_usage(ctx, e->name, "missing argument");
+    if (e->max_args >= 0 && npos > e->max_args)
+        return cmd_usage(ctx, e->name, "unexpected argument '%s'",
+                         argv[optind + e->max_args]);
+    return 0;
+}
+
 int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
                  int argc, char **argv)
 {
@@ -145,6 +175,10 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
         }
     }
 
+    int rc = check_args(ctx, e, argc, argv);
+    if (rc)
+        return rc;
+
     if (!(e->flags & CMD_NO_CONFIG)) {
         struct db_error err;
         if (db_config_load(&ctx->cfg, ctx->config_path, &err))
@@ -164,6 +198,7 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
             return cmd_fail(ctx, e->name, &err);
     }
     optind = 0; /* glibc: full reset for the command's own getopt_long */
+    opterr = 0; /* errors are reported by cmd_bad_option, once */
     int status = e->exec(ctx, argc, argv);
     db_disconnect(ctx->conn);
     ctx->conn = NULL;

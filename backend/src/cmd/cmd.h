@@ -8,6 +8,7 @@
 #ifndef APP_CMD_H
 #define APP_CMD_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -49,7 +50,21 @@ struct cmd_entry {
     const char *help;      /* options, one per line; may be NULL */
     unsigned flags;
     int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+
+    /* The argument spec, checked before the config is read, so a usage
+     * error is reported as one (exit 2) whatever the config says.
+     * options: getopt_long's table (cmd_no_options: none; NULL: the
+     * command checks its arguments itself); shortopts: its short
+     * options without the leading '+'; positional arguments: min_args to
+     * max_args (-1: no limit). */
+    const struct option *options;
+    const char *shortopts;
+    int min_args;
+    int max_args;
 };
+
+/* An empty getopt_long table, for commands that take no options. */
+extern const struct option cmd_no_options[];
 
 /* The NULL-terminated tables. */
 extern const struct cmd_entry *const cmd_db_table[];

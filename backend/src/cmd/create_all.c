@@ -9,12 +9,13 @@
 #include "../db/url.h"
 #include "cmd.h"
 
+static const struct option opts[] = {
+    {"sql", no_argument, NULL, 's'},
+    {NULL, 0, NULL, 0},
+};
+
 static int exec_create_all(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sql", no_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
     bool sql = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -64,5 +65,9 @@ const struct cmd_entry cmd_create_all_entry = {
     .summary = "create every missing table and index from the models",
     .help = "  --sql               print the DDL instead of running it\n",
     .flags = 0,
+    .options = opts,
+    .shortopts = "",
+    .min_args = 0,
+    .max_args = 0,
     .exec = exec_create_all,
 };

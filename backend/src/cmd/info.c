@@ -1,7 +1,6 @@
 /*
  * info.c - `app db info`: dialect, masked URL, phase, tables, versions.
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "../db/database.h"
@@ -11,15 +10,8 @@
 
 static int exec_info(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1)
-        return cmd_bad_option(ctx, "info", argv);
-    if (optind < argc)
-        return cmd_usage(ctx, "info", "unexpected argument '%s'", argv[optind]);
-
+    (void)argc; /* no options or arguments: checked by the dispatcher */
+    (void)argv;
     struct db_conn *c = ctx->conn;
     struct db_error err;
     char masked[2048], version[256] = "";
@@ -52,5 +44,8 @@ const struct cmd_entry cmd_info_entry = {
     .usage = "",
     .summary = "show dialect, URL (password masked), phase and table row counts",
     .flags = CMD_NEEDS_DB,
+    .options = cmd_no_options,
+    .min_args = 0,
+    .max_args = 0,
     .exec = exec_info,
 };

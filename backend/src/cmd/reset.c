@@ -10,13 +10,14 @@
 #include "../db/url.h"
 #include "cmd.h"
 
+static const struct option opts[] = {
+    {"yes", no_argument, NULL, 'y'},
+    {"sql", no_argument, NULL, 's'},
+    {NULL, 0, NULL, 0},
+};
+
 static int exec_reset(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"yes", no_argument, NULL, 'y'},
-        {"sql", no_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
     bool yes = false, sql = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "+y", opts, NULL)) != -1) {
@@ -73,5 +74,9 @@ const struct cmd_entry cmd_reset_entry = {
             "terminal\n"
             "  --sql               print the drop-and-create script instead\n",
     .flags = CMD_DESTRUCTIVE | CMD_PREUSER_ONLY,
+    .options = opts,
+    .shortopts = "y",
+    .min_args = 0,
+    .max_args = 0,
     .exec = exec_reset,
 };
