@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migrate.h"
 #include "render.h"
 
 static int exec_script_tx(struct db_conn *c, const char *sql,
@@ -46,13 +47,7 @@ int create_db_and_tables(struct db_conn *c, const struct db_schema *models,
 
 int run_migrations(struct db_conn *c, struct db_error *err)
 {
-    (void)c;
-    db_error_set(err, DB_ENOTFOUND,
-                 "phase is production but versioned migrations are not set "
-                 "up yet");
-    db_error_hint(err, "set [app] phase = pre-user in %s, or see "
-                       "MIGRATION_STRATEGY.md", c->cfg->phase_source);
-    return DB_ENOTFOUND;
+    return db_migrate_run(c, err);
 }
 
 int db_check_preuser(const struct db_config *cfg, const char *what,
