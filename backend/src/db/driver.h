@@ -77,6 +77,10 @@ struct db_driver {
     /* Whether a table exists in the app's schema: 1 yes, 0 no, <0 error. */
     int (*table_exists)(struct db_conn *c, const char *table,
                         struct db_error *err);
+
+    /* Copies the whole database into a new file at path (SQLite: the online
+     * backup API; PostgreSQL: pg_dump's custom format). May be NULL. */
+    int (*backup)(struct db_conn *c, const char *path, struct db_error *err);
 };
 
 /* The driver for a URL scheme ("sqlite", "postgresql"); NULL if none. */

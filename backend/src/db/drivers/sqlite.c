@@ -233,6 +233,47 @@ static int sqlite_table_exists(struct db_conn *c, const char *table,
     return rc < 0 ? rc : 1;
 }
 
+static int sqlite_backup(struct db_conn *base, const char *path,
+                         struct db_error *err)
+{
+    struct sqlite_conn *c = conn_of(base);
+    sqlite3 *dst = NULL;
+    int rc = sqlite3_open_v2(path, &dst,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        db_error_set(err, DB_EIO, "cannot create backup %s: %s", path,
+                     dst ? sqlite3_errmsg(dst) : "out of memory");
+        sqlite3_close(dst);
+        return DB_EIO;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
+    if (!b) {
+        db_error_set(err, DB_EIO, "cannot back up to %s: %s", path,
+                     sqlite3_errmsg(dst));
+        sqlite3_close(dst);
+        return DB_EIO;
+    }
+    /* Pages in steps, so writers elsewhere are not blocked for the whole copy. */
+    do {
+        rc = sqlite3_backup_step(b, 1024);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            sqlite3_sleep(10);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        db_error_set(err, DB_EIO, "backup to %s failed: %s", path,
+                     sqlite3_errstr(rc));
+        sqlite3_close(dst);
+        remove(path);
+        return DB_EIO;
+    }
+    if (sqlite3_close(dst) != SQLITE_OK) {
+        remove(path);
+        return db_error_set(err, DB_EIO, "cannot close backup %s", path);
+    }
+    return 0;
+}
+
 const struct db_driver db_driver_sqlite = {
     .name = "sqlite",
     .scheme = "sqlite",
@@ -248,4 +289,5 @@ const struct db_driver db_driver_sqlite = {
     .unlock = NULL,
     .version = sqlite_version,
     .table_exists = sqlite_table_exists,
+    .backup = sqlite_backup,
 };
