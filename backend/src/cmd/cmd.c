@@ -7,15 +7,19 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "../db/connect_wait.h"
+
 extern const struct cmd_entry cmd_create_all_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_wait_entry;
 
 const struct cmd_entry *const cmd_db_table[] = {
     &cmd_create_all_entry,
     &cmd_reset_entry,
     &cmd_info_entry,
+    &cmd_wait_entry,
     NULL,
 };
 
@@ -194,7 +198,8 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
 
     if (e->flags & CMD_NEEDS_DB) {
         struct db_error err;
-        if (db_connect(&ctx->conn, &ctx->cfg, &err))
+        if (db_connect_wait(&ctx->conn, &ctx->cfg,
+                            db_config_wait_seconds(&ctx->cfg), NULL, &err))
             return cmd_fail(ctx, e->name, &err);
     }
     optind = 0; /* glibc: full reset for the command's own getopt_long */

@@ -45,6 +45,7 @@ struct db_error {
     int line;            /* line in that file, 0 if none */
     char hint[512];      /* how to fix it, "" if none */
     char sqlstate[8];    /* SQLSTATE from PostgreSQL, "" otherwise */
+    int position;        /* 1-based byte offset in the statement, 0 if none */
 };
 
 /* Static text for a code ("not found"). */

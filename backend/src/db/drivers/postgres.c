@@ -1,0 +1,567 @@
+/*
+ * postgres.c - the PostgreSQL driver, on libpq.
+ *
+ * The URL goes to libpq as it is (libpq parses its own URIs); an empty URL
+ * means the libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER,
+ * PGPASSWORD, PGSERVICE, PGSSLMODE, ~/.pgpass), as for psql.
+ *
+ * Every connection: notices are discarded (the library never prints), the
+ * app's schema is created when missing and is the whole search_path, and
+ * lock_timeout and statement_timeout are set from the config, all through
+ * set_config() with bound values.
+ *
+ * Passwords never leave this file: every message libpq or the server
+ * produces is scrubbed of the connection's password (however it was given)
+ * and of the raw URL before it is copied into the error object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <uriparser/Uri.h>
+
+#include "../buf.h"
+#include "../driver.h"
+#include "../url.h"
+
+/* The session-level advisory lock key of the migration lock. */
+#define PG_LOCK_KEY "7305537126001786723"
+
+#define PG_MAX_SECRETS 6
+
+extern const struct db_driver db_driver_postgresql;
+
+/* Passwords and the raw URL: scrubbed from every message. */
+struct pg_secrets {
+    char pass[PG_MAX_SECRETS][512];
+    int n;
+    char url[2048];         /* the URL as configured */
+    char url_masked[2048];  /* the same, password masked */
+};
+
+struct pg_conn {
+    struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
+    PGconn *pg;
+    const struct db_config *cfg;
+    struct pg_secrets secrets;
+};
+
+static struct pg_conn *conn_of(struct db_conn *c)
+{
+    return DB_CONTAINER_OF(c, struct pg_conn, base);
+}
+
+static void secret_add(struct pg_secrets *s, const char *text, size_t len)
+{
+    if (!text || len == 0 || s->n >= PG_MAX_SECRETS ||
+        len >= sizeof s->pass[0])
+        return;
+    for (int i = 0; i < s->n; i++)
+        if (strlen(s->pass[i]) == len && memcmp(s->pass[i], text, len) == 0)
+            return;
+    memcpy(s->pass[s->n], text, len);
+    s->pass[s->n][len] = '\0';
+    s->n++;
+}
+
+/* The raw (still percent-encoded) password of the URL's user info and of a
+ * password= query parameter, as they appear in the URL text. */
+static void secrets_from_raw_url(struct pg_secrets *s, const char *url)
+{
+    UriUriA uri;
+    const char *errpos = NULL;
+    if (!url[0] || uriParseSingleUriA(&uri, url, &errpos) != URI_SUCCESS)
+        return;
+    if (uri.userInfo.first) {
+        const char *colon = memchr(uri.userInfo.first, ':',
+                                   (size_t)(uri.userInfo.afterLast -
+                                            uri.userInfo.first));
+        if (colon)
+            secret_add(s, colon + 1,
+                       (size_t)(uri.userInfo.afterLast - colon - 1));
+    }
+    if (uri.query.first) {
+        const char *p = uri.query.first, *end = uri.query.afterLast;
+        while (p < end) {
+            const char *amp = memchr(p, '&', (size_t)(end - p));
+            const char *stop = amp ? amp : end;
+            if ((size_t)(stop - p) > 9 && strncmp(p, "password=", 9) == 0)
+                secret_add(s, p + 9, (size_t)(stop - p - 9));
+            p = stop + 1;
+        }
+    }
+    uriFreeUriMembersA(&uri);
+}
+
+/* Every form in which this connection's password may reach a message. */
+static void secrets_collect(struct pg_secrets *s, const char *url, PGconn *pg)
+{
+    snprintf(s->url, sizeof s->url, "%s", url);
+    db_url_mask(s->url_masked, sizeof s->url_masked, url);
+    if (url[0]) {
+        char *perr = NULL;
+        PQconninfoOption *opts = PQconninfoParse(url, &perr);
+        for (PQconninfoOption *o = opts; o && o->keyword; o++)
+            if (strcmp(o->keyword, "password") == 0 && o->val)
+                secret_add(s, o->val, strlen(o->val));
+        PQconninfoFree(opts);
+        PQfreemem(perr);
+        secrets_from_raw_url(s, url);
+    }
+    const char *env = getenv("PGPASSWORD");
+    if (env)
+        secret_add(s, env, strlen(env));
+    if (pg) {
+        const char *used = PQpass(pg);
+        if (used)
+            secret_add(s, used, strlen(used));
+    }
+}
+
+/* Replaces every occurrence of from in text (in place, size n) with to. */
+static void replace_all(char *text, size_t n, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to);
+    if (fl == 0)
+        return;
+    char *p = text;
+    while ((p = strstr(p, from)) != NULL) {
+        size_t rest = strlen(p + fl);
+        size_t at = (size_t)(p - text);
+        if (at + tl + rest + 1 > n) {
+            /* no room: cut the text where the secret starts */
+            *p = '\0';
+            return;
+        }
+        memmove(p + tl, p + fl, rest + 1);
+        memcpy(p, to, tl);
+        p += tl;
+    }
+}
+
+static void scrub(const struct pg_secrets *s, char *text, size_t n)
+{
+    if (s->url[0] && strcmp(s->url, s->url_masked) != 0)
+        replace_all(text, n, s->url, s->url_masked);
+    for (int i = 0; i < s->n; i++)
+        db_mask_secret(text, s->pass[i]);
+}
+
+/* Copies libpq's multi-line text as one line: lines trimmed, joined by a
+ * space. */
+static void one_line(char *out, size_t n, const char *text)
+{
+    size_t len = 0;
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    const char *p = text ? text : "";
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        const char *end = eol ? eol : p + strlen(p);
+        const char *a = p, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t' || *a == '\r'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+            b--;
+        if (b > a) {
+            if (len > 0 && len + 1 < n)
+                out[len++] = ' ';
+            size_t k = (size_t)(b - a);
+            if (len + k >= n)
+                k = n - 1 - len;
+            /* runs of blanks become one space ("FATAL:  x") */
+            for (size_t i = 0; i < k; i++) {
+                if ((a[i] == ' ' || a[i] == '\t') && len > 0 &&
+                    out[len - 1] == ' ')
+                    continue;
+                out[len++] = a[i] == '\t' ? ' ' : a[i];
+            }
+            out[len] = '\0';
+        }
+        p = eol ? eol + 1 : end;
+    }
+}
+
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* "5s", "250ms". */
+static void duration_text(char *out, size_t n, int ms)
+{
+    if (ms > 0 && ms % 1000 == 0)
+        snprintf(out, n, "%ds", ms / 1000);
+    else
+        snprintf(out, n, "%dms", ms);
+}
+
+/* Fills err from a failed result: SQLSTATE, position and message at once. */
+static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary =
+        res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char line[1024];
+    if (!primary) {
+        /* no server error: the connection broke or libpq failed */
+        one_line(line, sizeof line, PQerrorMessage(c->pg));
+        scrub(&c->secrets, line, sizeof line);
+        int code = PQstatus(c->pg) == CONNECTION_BAD ? DB_ECONNECT : DB_ESQL;
+        return db_error_set(err, code, "%s",
+                            line[0] ? line : "PostgreSQL request failed");
+    }
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+    const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+    const struct db_config *cfg = c->cfg;
+    char d[32];
+    int code = DB_ESQL;
+
+    if (state && strcmp(state, "55P03") == 0 && strstr(primary, "lock timeout")) {
+        duration_text(d, sizeof d, cfg->lock_timeout_ms);
+        db_error_set(err, DB_ELOCKED,
+                     "%s: waited lock_timeout (%s) for a lock held by another "
+                     "session", primary, d);
+        db_error_hint(err, "find the blocking session in pg_stat_activity, or "
+                           "raise [database] lock_timeout in %s (e.g. "
+                           "lock_timeout = 30s; 0 waits forever)", cfg->path);
+    } else if (state && strcmp(state, "57014") == 0 &&
+               strstr(primary, "statement timeout")) {
+        duration_text(d, sizeof d, cfg->statement_timeout_ms);
+        db_error_set(err, DB_ESQL, "%s: the statement ran longer than "
+                                   "statement_timeout (%s)", primary, d);
+        db_error_hint(err, "raise [database] statement_timeout in %s (e.g. "
+                           "statement_timeout = 5min; 0 = no limit)",
+                      cfg->path);
+    } else {
+        if (state && (strcmp(state, "55P03") == 0 ||
+                      strcmp(state, "40P01") == 0))
+            code = DB_ELOCKED;
+        if (detail)
+            db_error_set(err, code, "%s (%s)", primary, detail);
+        else
+            db_error_set(err, code, "%s", primary);
+        if (hint && err)
+            one_line(err->hint, sizeof err->hint, hint);
+    }
+    if (err) {
+        scrub(&c->secrets, err->message, sizeof err->message);
+        scrub(&c->secrets, err->hint, sizeof err->hint);
+        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state ? state : "");
+        err->position = pos ? atoi(pos) : 0;
+    }
+    return code;
+}
+
+static int ok_status(PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+           st == PGRES_EMPTY_QUERY;
+}
+
+/* Runs one statement with parameters; returns the result or NULL with err
+ * filled. The caller clears the result. */
+static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
+                     const char *const *params, struct db_error *err)
+{
+    PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL,
+                                 NULL, 0);
+    if (res && ok_status(res))
+        return res;
+    result_error(c, res, err);
+    PQclear(res);
+    return NULL;
+}
+
+static int pg_query(struct db_conn *base, const char *sql, int nparams,
+                    const char *const *params, db_row_fn fn, void *ctx,
+                    long *changes, struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    PGresult *res = run(c, sql, nparams, params, err);
+    if (!res)
+        return err ? err->code : DB_ESQL;
+    int rc = 0;
+    int ncols = PQnfields(res), nrows = PQntuples(res);
+    if (fn && nrows > 0) {
+        const char *vals_small[16], *names_small[16];
+        const char **vals = vals_small, **names = names_small;
+        if (ncols > 16) {
+            vals = malloc(sizeof *vals * (size_t)ncols);
+            names = malloc(sizeof *names * (size_t)ncols);
+            if (!vals || !names) {
+                free(vals);
+                free(names);
+                PQclear(res);
+                return db_error_set(err, DB_ENOMEM, "out of memory");
+            }
+        }
+        for (int i = 0; i < ncols; i++)
+            names[i] = PQfname(res, i);
+        for (int r = 0; r < nrows && rc == 0; r++) {
+            for (int i = 0; i < ncols; i++)
+                vals[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+            rc = fn(ctx, ncols, vals, names);
+        }
+        if (vals != vals_small) {
+            free(vals);
+            free(names);
+        }
+    }
+    if (changes) {
+        const char *t = PQcmdTuples(res);
+        *changes = t && *t ? strtol(t, NULL, 10) : 0;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_exec(struct db_conn *base, const char *sql,
+                   struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    /* PQexec: several statements in one string, no parameters. */
+    PGresult *res = PQexec(c->pg, sql);
+    int rc = 0;
+    if (!res || !ok_status(res))
+        rc = result_error(c, res, err);
+    PQclear(res);
+    return rc;
+}
+
+/* Sets search_path, lock_timeout and statement_timeout, and creates the
+ * schema when it is missing: one round trip when it exists. */
+static int setup_session(struct pg_conn *c, const struct db_config *cfg,
+                         struct db_error *err)
+{
+    char path[160], lock[32], stmt[32];
+    if (db_quote_ident(path, sizeof path, cfg->schema))
+        return db_error_set(err, DB_ECONFIG, "bad [database] schema '%s'",
+                            cfg->schema);
+    snprintf(lock, sizeof lock, "%dms", cfg->lock_timeout_ms);
+    snprintf(stmt, sizeof stmt, "%dms", cfg->statement_timeout_ms);
+    const char *params[] = {path, lock, stmt, cfg->schema};
+    char exists[8];
+    int rc = db_query_value(
+        &c->base,
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace "
+        "WHERE nspname = $4), set_config('search_path', $1, false), "
+        "set_config('lock_timeout', $2, false), "
+        "set_config('statement_timeout', $3, false)",
+        4, params, exists, sizeof exists, err);
+    if (rc)
+        return rc;
+    if (strcmp(exists, "t") == 0)
+        return 0;
+    struct db_buf sql = DB_BUF_INIT;
+    db_buf_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+    db_buf_ident(&sql, cfg->schema);
+    rc = db_buf_ok(&sql) ? pg_exec(&c->base, db_buf_str(&sql), err)
+                         : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    /* Another session created it at the same moment: fine. */
+    if (rc && err && (strcmp(err->sqlstate, "23505") == 0 ||
+                      strcmp(err->sqlstate, "42P06") == 0))
+        rc = 0;
+    if (rc)
+        db_error_prefix(err, "cannot create schema %s", path);
+    return rc;
+}
+
+static int pg_connect(struct db_conn **out, const struct db_config *cfg,
+                      struct db_error *err)
+{
+    struct pg_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    c->cfg = cfg;
+    c->base.driver = &db_driver_postgresql;
+    c->base.cfg = cfg;
+
+    /* The URL (if any) is expanded by libpq in place of dbname; without
+     * one, libpq reads the PG* environment. */
+    const char *keys[] = {"fallback_application_name", "dbname", NULL};
+    const char *vals[] = {"app", cfg->url, NULL};
+    if (!cfg->url[0])
+        keys[1] = NULL;
+    c->pg = PQconnectdbParams(keys, vals, 1);
+    secrets_collect(&c->secrets, cfg->url, c->pg);
+    if (!c->pg) {
+        free(c);
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    }
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        char line[900];
+        one_line(line, sizeof line, PQerrorMessage(c->pg));
+        scrub(&c->secrets, line, sizeof line);
+        /* Retried by db_connect_wait only when the server was not there
+         * (or is starting up); refused logins and bad settings fail now. */
+        int code = DB_ECONNECT;
+        if (PQconnectionNeedsPassword(c->pg))
+            code = DB_EREFUSED;
+        else {
+            PGPing ping = PQpingParams(keys, vals, 1);
+            if (ping == PQPING_OK)
+                code = DB_EREFUSED;
+            else if (ping == PQPING_NO_ATTEMPT)
+                code = DB_ECONFIG;
+        }
+        db_error_set(err, code, "cannot connect to PostgreSQL: %s",
+                     line[0] ? line : "unknown error");
+        if (err)
+            scrub(&c->secrets, err->message, sizeof err->message);
+        PQfinish(c->pg);
+        free(c);
+        return code;
+    }
+    PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
+    int rc = setup_session(c, cfg, err);
+    if (rc) {
+        PQfinish(c->pg);
+        free(c);
+        return rc;
+    }
+    *out = &c->base;
+    return 0;
+}
+
+static void pg_close(struct db_conn *base)
+{
+    struct pg_conn *c = conn_of(base);
+    PQfinish(c->pg);
+    free(c);
+}
+
+static int pg_begin(struct db_conn *c, struct db_error *err)
+{
+    return pg_exec(c, "BEGIN", err);
+}
+
+static int pg_commit(struct db_conn *base, struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    PGresult *res = PQexec(c->pg, "COMMIT");
+    int rc = 0;
+    if (!res || !ok_status(res))
+        rc = result_error(c, res, err);
+    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        /* COMMIT of a failed transaction rolls back without an error. */
+        rc = db_error_set(err, DB_ESQL, "the transaction was rolled back "
+                                        "because a statement in it failed");
+    PQclear(res);
+    return rc;
+}
+
+static int pg_rollback(struct db_conn *base, struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+        return 0;
+    return pg_exec(base, "ROLLBACK", err);
+}
+
+/*
+ * The migration lock: a session-level advisory lock, released by unlock or
+ * when the connection ends (even if the process dies). Waiting for it is
+ * not bounded by lock_timeout or statement_timeout: another instance
+ * holding it is applying revisions, and this one must wait for it to finish.
+ */
+static int pg_lock(struct db_conn *base, struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    const char *key[] = {PG_LOCK_KEY};
+    char lock[32], stmt[32];
+    snprintf(lock, sizeof lock, "%dms", c->cfg->lock_timeout_ms);
+    snprintf(stmt, sizeof stmt, "%dms", c->cfg->statement_timeout_ms);
+    const char *restore[] = {lock, stmt};
+    int rc = pg_query(base, "SELECT set_config('lock_timeout', '0', false), "
+                            "set_config('statement_timeout', '0', false)",
+                      0, NULL, NULL, NULL, NULL, err);
+    if (rc == 0)
+        rc = pg_query(base, "SELECT pg_advisory_lock($1::bigint)", 1, key,
+                      NULL, NULL, NULL, err);
+    struct db_error e2;
+    int rc2 = pg_query(base, "SELECT set_config('lock_timeout', $1, false), "
+                             "set_config('statement_timeout', $2, false)",
+                       2, restore, NULL, NULL, NULL, rc ? &e2 : err);
+    if (rc == 0 && rc2) {
+        struct db_error ignored;
+        pg_query(base, "SELECT pg_advisory_unlock($1::bigint)", 1, key, NULL,
+                 NULL, NULL, &ignored);
+        return rc2;
+    }
+    if (rc)
+        db_error_prefix(err, "cannot take the migration lock");
+    return rc;
+}
+
+static int pg_unlock(struct db_conn *base, struct db_error *err)
+{
+    const char *key[] = {PG_LOCK_KEY};
+    char v[8];
+    int rc = db_query_value(base, "SELECT pg_advisory_unlock($1::bigint)", 1,
+                            key, v, sizeof v, err);
+    if (rc)
+        return rc;
+    if (strcmp(v, "t") != 0)
+        return db_error_set(err, DB_ELOCKED,
+                            "the migration lock was not held by this session");
+    return 0;
+}
+
+static int pg_version(struct db_conn *base, char *out, size_t n,
+                      struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    const char *v = PQparameterStatus(c->pg, "server_version");
+    if (v) {
+        snprintf(out, n, "PostgreSQL %s", v);
+        return 0;
+    }
+    char text[200];
+    int rc = db_query_value(base, "SHOW server_version", 0, NULL, text,
+                            sizeof text, err);
+    if (rc == 0)
+        snprintf(out, n, "PostgreSQL %s", text);
+    return rc;
+}
+
+static int pg_table_exists(struct db_conn *base, const char *table,
+                           struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    const char *params[] = {c->cfg->schema, table};
+    char v[8];
+    int rc = db_query_value(base,
+                            "SELECT 1 FROM pg_catalog.pg_class c "
+                            "JOIN pg_catalog.pg_namespace n "
+                            "ON n.oid = c.relnamespace "
+                            "WHERE n.nspname = $1 AND c.relname = $2 "
+                            "AND c.relkind IN ('r', 'p')",
+                            2, params, v, sizeof v, err);
+    if (rc == DB_ENOTFOUND)
+        return 0;
+    return rc < 0 ? rc : 1;
+}
+
+const struct db_driver db_driver_postgresql = {
+    .name = "postgresql",
+    .scheme = "postgresql",
+    .dialect = DB_DIALECT_POSTGRESQL,
+    .connect = pg_connect,
+    .close = pg_close,
+    .exec = pg_exec,
+    .query = pg_query,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .lock = pg_lock,
+    .unlock = pg_unlock,
+    .version = pg_version,
+    .table_exists = pg_table_exists,
+};
