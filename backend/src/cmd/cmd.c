@@ -12,6 +12,8 @@
 extern const struct cmd_entry cmd_create_all_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_backup_entry;
+extern const struct cmd_entry cmd_prepare_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
@@ -19,6 +21,8 @@ const struct cmd_entry *const cmd_db_table[] = {
     &cmd_create_all_entry,
     &cmd_reset_entry,
     &cmd_info_entry,
+    &cmd_prepare_entry,
+    &cmd_backup_entry,
     &cmd_wait_entry,
     NULL,
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "migrate.h"
+#include "meta.h"
 #include "render.h"
 
 static int exec_script_tx(struct db_conn *c, const char *sql,
@@ -77,7 +78,7 @@ int db_reset_sql(struct db_buf *out, const struct db_schema *models,
 int db_reset(struct db_conn *c, const struct db_schema *models,
              struct db_error *err)
 {
-    int rc = db_check_preuser(c->cfg, "reset", err);
+    int rc = db_guard_preuser(c, "reset", err);
     if (rc)
         return rc;
     struct db_buf sql = DB_BUF_INIT;

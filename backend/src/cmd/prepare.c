@@ -1,0 +1,28 @@
+/*
+ * prepare.c - `app db prepare`: bring the schema up as start-up does.
+ */
+#include <stdio.h>
+
+#include "../db/database.h"
+#include "cmd.h"
+
+static int exec_prepare(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    (void)argc; /* no options or arguments: checked by the dispatcher */
+    (void)argv;
+    struct db_error err;
+    if (create_db_and_tables(ctx->conn, ctx->models, &err))
+        return cmd_fail(ctx, "prepare", &err);
+    fprintf(ctx->out, "schema ready (%s phase)\n", db_phase_name(ctx->cfg.phase));
+    return CMD_OK;
+}
+
+const struct cmd_entry cmd_prepare_entry = {
+    .name = "prepare",
+    .usage = "",
+    .summary = "bring the schema up as start-up does: create-all (pre-user) "
+               "or upgrade to head (production)",
+    .flags = CMD_NEEDS_DB,
+    .options = cmd_no_options,
+    .exec = exec_prepare,
+};

@@ -1,0 +1,77 @@
+/*
+ * backup.c - timestamped backups through the driver's backup op.
+ */
+#include "backup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "url.h"
+
+static int make_dirs(const char *dir, struct db_error *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0775) && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(path, 0775) && errno != EEXIST)
+        goto fail;
+    return 0;
+fail:
+    return db_error_set(err, DB_EIO, "cannot create backup directory %s: %s",
+                        path, strerror(errno));
+}
+
+int db_backup(char *out, size_t n, struct db_conn *c, const char *dir,
+              struct db_error *err)
+{
+    if (!c->driver->backup)
+        return db_error_set(err, DB_ENOTFOUND,
+                            "the %s driver cannot take backups",
+                            c->driver->name);
+    struct db_url u;
+    int rc = db_url_parse(&u, c->cfg->url, err);
+    if (rc)
+        return rc;
+    const char *base = "database";
+    const char *ext = c->driver->dialect == DB_DIALECT_SQLITE ? "db" : "dump";
+    if (c->driver->dialect == DB_DIALECT_SQLITE) {
+        const char *slash = strrchr(u.path, '/');
+        base = slash ? slash + 1 : u.path;
+        if (strcmp(base, ":memory:") == 0)
+            base = "memory";
+    }
+    char name[256];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        *dot = '\0';
+    if ((rc = make_dirs(dir, err)))
+        return rc;
+
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    /* Never overwrite an earlier backup: add -2, -3, ... within a second. */
+    for (int k = 1; k < 1000; k++) {
+        if (k == 1)
+            snprintf(out, n, "%s/%s-%s.%s", dir, name, stamp, ext);
+        else
+            snprintf(out, n, "%s/%s-%s-%d.%s", dir, name, stamp, k, ext);
+        if (access(out, F_OK) != 0)
+            return c->driver->backup(c, out, err);
+    }
+    return db_error_set(err, DB_EIO, "too many backups in %s this second", dir);
+}

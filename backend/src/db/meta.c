@@ -1,0 +1,75 @@
+/*
+ * meta.c - the database's own record of its phase.
+ */
+#include "meta.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "database.h"
+
+int db_meta_get(struct db_conn *c, const char *key, char *out, size_t n,
+                struct db_error *err)
+{
+    int rc = c->driver->table_exists(c, DB_META_TABLE, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return DB_ENOTFOUND;
+    const char *params[] = {key};
+    return db_query_value(c, "SELECT \"value\" FROM \"" DB_META_TABLE
+                             "\" WHERE \"key\" = $1",
+                          1, params, out, n, err);
+}
+
+int db_meta_set(struct db_conn *c, const char *key, const char *value,
+                struct db_error *err)
+{
+    int rc = db_exec(c, "CREATE TABLE IF NOT EXISTS \"" DB_META_TABLE "\" ("
+                        "\"key\" VARCHAR(64) NOT NULL PRIMARY KEY, "
+                        "\"value\" TEXT NOT NULL)", err);
+    if (rc)
+        return rc;
+    const char *params[] = {key, value};
+    return db_query(c, "INSERT INTO \"" DB_META_TABLE "\" (\"key\", \"value\") "
+                       "VALUES ($1, $2) ON CONFLICT (\"key\") DO UPDATE SET "
+                       "\"value\" = excluded.\"value\"",
+                    2, params, NULL, NULL, NULL, err);
+}
+
+int db_meta_phase(enum db_phase *out, struct db_conn *c, struct db_error *err)
+{
+    char v[32];
+    *out = DB_PHASE_PREUSER;
+    int rc = db_meta_get(c, "phase", v, sizeof v, err);
+    if (rc == DB_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (db_phase_parse(out, v))
+        return db_error_set(err, DB_ECONFIG,
+                            "the database records an unknown phase '%s' in %s",
+                            v, DB_META_TABLE);
+    return 0;
+}
+
+int db_guard_preuser(struct db_conn *c, const char *what,
+                     struct db_error *err)
+{
+    int rc = db_check_preuser(c->cfg, what, err);
+    if (rc)
+        return rc;
+    enum db_phase recorded;
+    if ((rc = db_meta_phase(&recorded, c, err)))
+        return rc;
+    if (recorded != DB_PHASE_PRODUCTION)
+        return 0;
+    db_error_set(err, DB_EPHASE,
+                 "%s is refused: this database was flipped to the production "
+                 "phase (recorded in its %s table), although %s says %s",
+                 what, DB_META_TABLE, c->cfg->phase_source,
+                 db_phase_name(c->cfg->phase));
+    db_error_hint(err, "production data is changed only by revisions: see "
+                       "MIGRATION_STRATEGY.md");
+    return DB_EPHASE;
+}
