@@ -1,0 +1,752 @@
+/*
+ * api.c - the handlers: validate, run one prepared statement, answer JSON.
+ *
+ * Every value reaches the database as a bound parameter ($1, $2, ...); the
+ * SQL texts below are constants and read the same on SQLite and PostgreSQL
+ * (RETURNING, ON CONFLICT DO NOTHING, LIMIT and CAST are common to both).
+ */
+#include "api.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../db/driver.h"
+#include "router.h"
+
+#define USER_COLS "\"id\", \"email\", \"name\", \"created_at\""
+#define TASK_COLS \
+    "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
+    "\"created_at\""
+
+#define EMAIL_MAX 255    /* users.email varchar(255) */
+#define NAME_MAX_ 120    /* users.name varchar(120) */
+#define TITLE_MAX 200    /* tasks.title varchar(200) */
+#define STATUS_LIST "todo, doing, done"
+
+static const char *const statuses[] = {"todo", "doing", "done", NULL};
+
+static const char oom_body[] = "{\"error\":\"out of memory\"}";
+
+/* ---- responses ---------------------------------------------------------- */
+
+/* Takes ownership of obj (may be NULL for no body). */
+static void respond(struct http_response *resp, int status, json_t *obj)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->status = status;
+    if (!obj)
+        return;
+    resp->body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+    if (!resp->body) {
+        resp->status = 500;
+        resp->body = strdup(oom_body);
+    }
+}
+
+void http_response_error(struct http_response *resp, int status,
+                         const char *message)
+{
+    respond(resp, status, json_pack("{s:s}", "error", message));
+}
+
+/* {"error": message, key: value} for the input to blame. */
+static void error_on(struct http_response *resp, int status,
+                     const char *message, const char *key, const char *value)
+{
+    respond(resp, status,
+            json_pack("{s:s, s:s}", "error", message, key, value));
+}
+
+void http_response_free(struct http_response *resp)
+{
+    if (!resp)
+        return;
+    free(resp->body);
+    resp->body = NULL;
+}
+
+static void logf_(struct http_api *api, const struct http_request *req,
+                  const struct db_error *err)
+{
+    if (!api->log)
+        return;
+    char line[2048], msg[1600];
+    db_error_format(msg, sizeof msg, err);
+    snprintf(line, sizeof line, "%s %s: %s", req->method, req->path, msg);
+    api->log(api->log_ctx, line);
+}
+
+/* A database failure: logged in full, answered without detail. */
+static void db_failed(struct http_api *api, const struct http_request *req,
+                      const struct db_error *err, struct http_response *resp)
+{
+    logf_(api, req, err);
+    if (err->code == DB_ELOCKED)
+        http_response_error(resp, 503, "database busy; retry");
+    else
+        http_response_error(resp, 500, "internal error");
+}
+
+/* ---- rows to JSON ------------------------------------------------------- */
+
+struct rows {
+    json_t *items;   /* array of objects */
+    int count;
+    int oom;
+};
+
+static int is_int_column(const char *name)
+{
+    return strcmp(name, "id") == 0 || strcmp(name, "user_id") == 0;
+}
+
+static int row_to_json(void *ctx, int ncols, const char *const *vals,
+                       const char *const *names)
+{
+    struct rows *r = ctx;
+    json_t *o = json_object();
+    for (int i = 0; o && i < ncols; i++) {
+        json_t *v;
+        if (!vals[i])
+            v = json_null();
+        else if (is_int_column(names[i]))
+            v = json_integer(strtoll(vals[i], NULL, 10));
+        else
+            v = json_string(vals[i]);
+        if (!v || json_object_set_new(o, names[i], v)) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    if (!o || json_array_append_new(r->items, o)) {
+        r->oom = 1;
+        return 1;
+    }
+    r->count++;
+    return 0;
+}
+
+/* Runs sql; rows land in r (r->items created here). */
+static int query_rows(struct rows *r, struct http_api *api, const char *sql,
+                      int n, const char *const *params, struct db_error *err)
+{
+    r->items = json_array();
+    r->count = 0;
+    r->oom = !r->items;
+    if (r->oom)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    int rc = db_query(api->conn, sql, n, params, row_to_json, r, NULL, err);
+    if (r->oom)
+        rc = db_error_set(err, DB_ENOMEM, "out of memory");
+    if (rc) {
+        json_decref(r->items);
+        r->items = NULL;
+    }
+    return rc;
+}
+
+/* Answers the single row of r with status, or 404 with not_found. */
+static void respond_one(struct http_response *resp, struct rows *r,
+                        int status, const char *not_found, const char *loc)
+{
+    if (r->count == 0) {
+        json_decref(r->items);
+        http_response_error(resp, 404, not_found);
+        return;
+    }
+    json_t *item = json_incref(json_array_get(r->items, 0));
+    json_decref(r->items);
+    if (loc && status == 201)
+        snprintf(resp->location, sizeof resp->location, "%s/%lld", loc,
+                 json_integer_value(json_object_get(item, "id")));
+    respond(resp, status, item);
+}
+
+/* A page: the first limit rows of r (which fetched limit + 1), and the
+ * cursor for the next page, or null on the last. */
+static void respond_page(struct http_response *resp, struct rows *r,
+                         long limit)
+{
+    json_t *next = json_null();
+    if (r->count > limit) {
+        json_array_remove(r->items, (size_t)limit);
+        json_t *last = json_array_get(r->items, (size_t)limit - 1);
+        json_decref(next);
+        next = json_integer(json_integer_value(json_object_get(last, "id")));
+    }
+    respond(resp, 200,
+            json_pack("{s:o, s:o}", "items", r->items, "next_after", next));
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+static int utf8_chars(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+enum field_kind { F_STRING, F_STRING_OR_NULL };
+
+struct field {
+    const char *name;
+    enum field_kind kind;
+    int required;
+    const char *value;    /* out: the string, NULL when absent or null */
+};
+
+/*
+ * Parses the body as one JSON object with exactly these fields (no others,
+ * the required ones present, each of its kind). Returns the parsed root,
+ * which owns the field values, or NULL after filling resp with the 4xx.
+ */
+static json_t *parse_body(const struct http_request *req, struct field *f,
+                          size_t nf, struct http_response *resp)
+{
+    if (req->content_type) {
+        size_t n = strlen("application/json");
+        if (strncasecmp(req->content_type, "application/json", n) != 0 ||
+            (req->content_type[n] && req->content_type[n] != ';' &&
+             req->content_type[n] != ' ')) {
+            http_response_error(resp, 415, "Content-Type must be "
+                                           "application/json");
+            return NULL;
+        }
+    }
+    if (!req->body || req->body_len == 0) {
+        http_response_error(resp, 400, "a JSON object body is required");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(req->body, req->body_len,
+                              JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        respond(resp, 400, json_pack("{s:s, s:s, s:i, s:i}", "error",
+                                     "invalid JSON", "detail", jerr.text,
+                                     "line", jerr.line, "column",
+                                     jerr.column));
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        http_response_error(resp, 400, "the body must be a JSON object");
+        return NULL;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value) {
+        size_t i = 0;
+        while (i < nf && strcmp(f[i].name, key) != 0)
+            i++;
+        if (i == nf) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown field '%.100s'", key);
+            error_on(resp, 400, msg, "field", key);
+            json_decref(root);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < nf; i++) {
+        json_t *v = json_object_get(root, f[i].name);
+        char msg[160];
+        f[i].value = NULL;
+        if (!v) {
+            if (!f[i].required)
+                continue;
+            snprintf(msg, sizeof msg, "missing field '%s'", f[i].name);
+            error_on(resp, 400, msg, "field", f[i].name);
+            json_decref(root);
+            return NULL;
+        }
+        if (json_is_null(v) && f[i].kind == F_STRING_OR_NULL)
+            continue;
+        if (!json_is_string(v)) {
+            snprintf(msg, sizeof msg, "field '%s' must be a string%s",
+                     f[i].name, f[i].kind == F_STRING_OR_NULL ? " or null"
+                                                              : "");
+            error_on(resp, 400, msg, "field", f[i].name);
+            json_decref(root);
+            return NULL;
+        }
+        f[i].value = json_string_value(v);
+    }
+    return root;
+}
+
+/* A value check failed: 400 naming the field. Returns -1. */
+static int bad_value(struct http_response *resp, const char *field,
+                     const char *what)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "field '%s' %s", field, what);
+    error_on(resp, 400, msg, "field", field);
+    return -1;
+}
+
+/* Text of 1..max characters, no control characters. */
+static int check_text(struct http_response *resp, const char *field,
+                      const char *v, int max)
+{
+    char what[80];
+    if (!v[0])
+        return bad_value(resp, field, "must not be empty");
+    if (utf8_chars(v) > max) {
+        snprintf(what, sizeof what, "must be at most %d characters", max);
+        return bad_value(resp, field, what);
+    }
+    if (has_control(v))
+        return bad_value(resp, field, "must not contain control characters");
+    return 0;
+}
+
+static int status_valid(const char *v)
+{
+    for (size_t i = 0; statuses[i]; i++)
+        if (strcmp(v, statuses[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_status(struct http_response *resp, const char *field,
+                        const char *v)
+{
+    if (status_valid(v))
+        return 0;
+    return bad_value(resp, field, "must be one of: " STATUS_LIST);
+}
+
+/* Rejects query parameters not in allowed (NULL-terminated). */
+static int check_args(const struct http_request *req,
+                      const char *const *allowed, struct http_response *resp)
+{
+    for (size_t i = 0; i < req->nargs; i++) {
+        size_t j = 0;
+        while (allowed[j] && strcmp(allowed[j], req->args[i].name) != 0)
+            j++;
+        if (!allowed[j]) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown query parameter '%.100s'",
+                     req->args[i].name);
+            error_on(resp, 400, msg, "parameter", req->args[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *arg(const struct http_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->nargs; i++)
+        if (strcmp(req->args[i].name, name) == 0)
+            return req->args[i].value;
+    return NULL;
+}
+
+/* Decimal digits only, in [min, max]. */
+static int parse_num(long long *out, const char *s, long long min,
+                     long long max)
+{
+    if (!s || !s[0] || strlen(s) > 18)
+        return -1;
+    long long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+struct page {
+    long limit;
+    char limit_plus1[24];   /* fetched: one more tells if a next page exists */
+    char after[24];
+};
+
+static int parse_page(struct page *pg, const struct http_request *req,
+                      struct http_response *resp)
+{
+    long long limit = HTTP_PAGE_DEFAULT, after = 0;
+    const char *l = arg(req, "limit"), *a = arg(req, "after");
+    if (l && parse_num(&limit, l, 1, HTTP_PAGE_MAX)) {
+        char msg[100];
+        snprintf(msg, sizeof msg, "limit must be an integer from 1 to %d",
+                 HTTP_PAGE_MAX);
+        error_on(resp, 400, msg, "parameter", "limit");
+        return -1;
+    }
+    if (a && parse_num(&after, a, 0, 999999999999999999LL)) {
+        error_on(resp, 400, "after must be a non-negative integer (the "
+                            "next_after of the previous page)",
+                 "parameter", "after");
+        return -1;
+    }
+    pg->limit = (long)limit;
+    snprintf(pg->limit_plus1, sizeof pg->limit_plus1, "%lld", limit + 1);
+    snprintf(pg->after, sizeof pg->after, "%lld", after);
+    return 0;
+}
+
+static int no_args(const struct http_request *req, struct http_response *resp)
+{
+    static const char *const none[] = {NULL};
+    return check_args(req, none, resp);
+}
+
+/* ---- handlers ----------------------------------------------------------- */
+
+typedef void (*handler_fn)(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           struct http_response *resp);
+
+static void get_health(struct http_api *api, const struct http_request *req,
+                       const char *id, struct http_response *resp)
+{
+    (void)id;
+    if (no_args(req, resp))
+        return;
+    const char *phase = db_phase_name(api->cfg->phase);
+    const char *problem = api->ready ? NULL : "schema not ready";
+    char msg[200];
+    struct db_error err;
+    for (size_t i = 0; !problem && api->models && i < api->models->ntables;
+         i++) {
+        const char *t = api->models->tables[i]->name;
+        int rc = api->conn->driver->table_exists(api->conn, t, &err);
+        if (rc < 0) {
+            logf_(api, req, &err);
+            problem = "database unavailable";
+        } else if (rc == 0) {
+            snprintf(msg, sizeof msg, "schema not ready: table '%.100s' is "
+                                      "missing", t);
+            problem = msg;
+        }
+    }
+    if (problem)
+        respond(resp, 503, json_pack("{s:s, s:s, s:n, s:s}", "status",
+                                     "unavailable", "phase", phase,
+                                     "revision", "error", problem));
+    else
+        respond(resp, 200, json_pack("{s:s, s:s, s:n}", "status", "ok",
+                                     "phase", phase, "revision"));
+}
+
+static void list_users(struct http_api *api, const struct http_request *req,
+                       const char *id, struct http_response *resp)
+{
+    (void)id;
+    static const char *const allowed[] = {"limit", "after", NULL};
+    struct page pg;
+    if (check_args(req, allowed, resp) || parse_page(&pg, req, resp))
+        return;
+    const char *params[] = {pg.after, pg.limit_plus1};
+    struct rows r;
+    struct db_error err;
+    if (query_rows(&r, api,
+                   "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" > $1 "
+                   "ORDER BY \"id\" LIMIT $2",
+                   2, params, &err))
+        return db_failed(api, req, &err, resp);
+    respond_page(resp, &r, pg.limit);
+}
+
+static void create_user(struct http_api *api, const struct http_request *req,
+                        const char *id, struct http_response *resp)
+{
+    (void)id;
+    struct field f[] = {
+        {.name = "email", .kind = F_STRING, .required = 1},
+        {.name = "name", .kind = F_STRING, .required = 1},
+    };
+    if (no_args(req, resp))
+        return;
+    json_t *root = parse_body(req, f, 2, resp);
+    if (!root)
+        return;
+    const char *email = f[0].value, *name = f[1].value;
+    if (check_text(resp, "email", email, EMAIL_MAX) ||
+        check_text(resp, "name", name, NAME_MAX_)) {
+        json_decref(root);
+        return;
+    }
+    const char *at = strchr(email, '@');
+    if (!at || at == email || !at[1] || strchr(at + 1, '@') ||
+        strchr(email, ' ')) {
+        bad_value(resp, "email", "must be an address like name@example.org");
+        json_decref(root);
+        return;
+    }
+    const char *params[] = {email, name};
+    struct rows r;
+    struct db_error err;
+    int rc = query_rows(&r, api,
+                        "INSERT INTO \"users\" (\"email\", \"name\") "
+                        "VALUES ($1, $2) ON CONFLICT (\"email\") DO NOTHING "
+                        "RETURNING " USER_COLS,
+                        2, params, &err);
+    json_decref(root);
+    if (rc)
+        return db_failed(api, req, &err, resp);
+    if (r.count == 0) {
+        json_decref(r.items);
+        error_on(resp, 409, "a user with this email already exists", "field",
+                 "email");
+        return;
+    }
+    respond_one(resp, &r, 201, "", "/users");
+}
+
+static void get_user(struct http_api *api, const struct http_request *req,
+                     const char *id, struct http_response *resp)
+{
+    if (no_args(req, resp))
+        return;
+    const char *params[] = {id};
+    struct rows r;
+    struct db_error err;
+    if (query_rows(&r, api,
+                   "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1", 1,
+                   params, &err))
+        return db_failed(api, req, &err, resp);
+    respond_one(resp, &r, 200, "user not found", NULL);
+}
+
+/* 0 when user id exists, 1 when not (resp: 404), -1 on error (resp set). */
+static int user_missing(struct http_api *api, const struct http_request *req,
+                        const char *id, struct http_response *resp)
+{
+    char v[8];
+    const char *params[] = {id};
+    struct db_error err;
+    int rc = db_query_value(api->conn,
+                            "SELECT 1 FROM \"users\" WHERE \"id\" = $1", 1,
+                            params, v, sizeof v, &err);
+    if (rc == DB_ENOTFOUND) {
+        http_response_error(resp, 404, "user not found");
+        return 1;
+    }
+    if (rc) {
+        db_failed(api, req, &err, resp);
+        return -1;
+    }
+    return 0;
+}
+
+/* DELETE ... WHERE id = $1: 204, or 404 with not_found. */
+static void delete_by_id(struct http_api *api, const struct http_request *req,
+                         const char *sql, const char *id,
+                         const char *not_found, struct http_response *resp)
+{
+    if (no_args(req, resp))
+        return;
+    const char *params[] = {id};
+    long changes = 0;
+    struct db_error err;
+    if (db_query(api->conn, sql, 1, params, NULL, NULL, &changes, &err))
+        return db_failed(api, req, &err, resp);
+    if (changes == 0)
+        http_response_error(resp, 404, not_found);
+    else
+        respond(resp, 204, NULL);
+}
+
+static void delete_user(struct http_api *api, const struct http_request *req,
+                        const char *id, struct http_response *resp)
+{
+    /* The tasks go with it: tasks.user_id is ON DELETE CASCADE. */
+    delete_by_id(api, req, "DELETE FROM \"users\" WHERE \"id\" = $1", id,
+                 "user not found", resp);
+}
+
+static void list_tasks(struct http_api *api, const struct http_request *req,
+                       const char *id, struct http_response *resp)
+{
+    static const char *const allowed[] = {"limit", "after", "status", NULL};
+    struct page pg;
+    if (check_args(req, allowed, resp) || parse_page(&pg, req, resp))
+        return;
+    const char *status = arg(req, "status");
+    if (status && !status_valid(status)) {
+        error_on(resp, 400, "status must be one of: " STATUS_LIST,
+                 "parameter", "status");
+        return;
+    }
+    if (user_missing(api, req, id, resp))
+        return;
+    const char *params[] = {id, pg.after, pg.limit_plus1, status};
+    struct rows r;
+    struct db_error err;
+    int rc = status
+        ? query_rows(&r, api,
+                     "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
+                     "$1 AND \"id\" > $2 AND \"status\" = $4 ORDER BY \"id\" "
+                     "LIMIT $3",
+                     4, params, &err)
+        : query_rows(&r, api,
+                     "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
+                     "$1 AND \"id\" > $2 ORDER BY \"id\" LIMIT $3",
+                     3, params, &err);
+    if (rc)
+        return db_failed(api, req, &err, resp);
+    respond_page(resp, &r, pg.limit);
+}
+
+static void create_task(struct http_api *api, const struct http_request *req,
+                        const char *id, struct http_response *resp)
+{
+    struct field f[] = {
+        {.name = "title", .kind = F_STRING, .required = 1},
+        {.name = "description", .kind = F_STRING_OR_NULL},
+        {.name = "status", .kind = F_STRING},
+    };
+    if (no_args(req, resp))
+        return;
+    json_t *root = parse_body(req, f, 3, resp);
+    if (!root)
+        return;
+    const char *title = f[0].value, *descr = f[1].value, *status = f[2].value;
+    if (check_text(resp, "title", title, TITLE_MAX) ||
+        (status && check_status(resp, "status", status))) {
+        json_decref(root);
+        return;
+    }
+    /* INSERT ... SELECT FROM users: no row inserted means no such user,
+     * decided in the same statement. Without status, the model's default. */
+    const char *params[] = {id, title, descr, status};
+    struct rows r;
+    struct db_error err;
+    int rc = status
+        ? query_rows(&r, api,
+                     "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
+                     "\"description\", \"status\") SELECT \"id\", "
+                     "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT) "
+                     "FROM \"users\" WHERE \"id\" = $1 RETURNING " TASK_COLS,
+                     4, params, &err)
+        : query_rows(&r, api,
+                     "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
+                     "\"description\") SELECT \"id\", CAST($2 AS TEXT), "
+                     "CAST($3 AS TEXT) FROM \"users\" WHERE \"id\" = $1 "
+                     "RETURNING " TASK_COLS,
+                     3, params, &err);
+    json_decref(root);
+    if (rc)
+        return db_failed(api, req, &err, resp);
+    respond_one(resp, &r, 201, "user not found", "/tasks");
+}
+
+static void get_task(struct http_api *api, const struct http_request *req,
+                     const char *id, struct http_response *resp)
+{
+    if (no_args(req, resp))
+        return;
+    const char *params[] = {id};
+    struct rows r;
+    struct db_error err;
+    if (query_rows(&r, api,
+                   "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"id\" = $1", 1,
+                   params, &err))
+        return db_failed(api, req, &err, resp);
+    respond_one(resp, &r, 200, "task not found", NULL);
+}
+
+static void update_task(struct http_api *api, const struct http_request *req,
+                        const char *id, struct http_response *resp)
+{
+    struct field f[] = {
+        {.name = "status", .kind = F_STRING, .required = 1},
+    };
+    if (no_args(req, resp))
+        return;
+    json_t *root = parse_body(req, f, 1, resp);
+    if (!root)
+        return;
+    if (check_status(resp, "status", f[0].value)) {
+        json_decref(root);
+        return;
+    }
+    const char *params[] = {id, f[0].value};
+    struct rows r;
+    struct db_error err;
+    int rc = query_rows(&r, api,
+                        "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
+                        "$1 RETURNING " TASK_COLS,
+                        2, params, &err);
+    json_decref(root);
+    if (rc)
+        return db_failed(api, req, &err, resp);
+    respond_one(resp, &r, 200, "task not found", NULL);
+}
+
+static void delete_task(struct http_api *api, const struct http_request *req,
+                        const char *id, struct http_response *resp)
+{
+    delete_by_id(api, req, "DELETE FROM \"tasks\" WHERE \"id\" = $1", id,
+                 "task not found", resp);
+}
+
+static const struct {
+    enum http_route route;
+    const char *method;
+    handler_fn fn;
+} handlers[] = {
+    {HTTP_ROUTE_HEALTH, "GET", get_health},
+    {HTTP_ROUTE_USERS, "GET", list_users},
+    {HTTP_ROUTE_USERS, "POST", create_user},
+    {HTTP_ROUTE_USER, "GET", get_user},
+    {HTTP_ROUTE_USER, "DELETE", delete_user},
+    {HTTP_ROUTE_USER_TASKS, "GET", list_tasks},
+    {HTTP_ROUTE_USER_TASKS, "POST", create_task},
+    {HTTP_ROUTE_TASK, "GET", get_task},
+    {HTTP_ROUTE_TASK, "PATCH", update_task},
+    {HTTP_ROUTE_TASK, "DELETE", delete_task},
+};
+
+void http_api_handle(struct http_api *api, const struct http_request *req,
+                     struct http_response *resp)
+{
+    resp->status = 500;
+    resp->body = NULL;
+    resp->allow[0] = '\0';
+    resp->location[0] = '\0';
+
+    struct http_match m;
+    if (http_route_match(&m, req->path)) {
+        http_response_error(resp, 404, "no such resource");
+        return;
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%lld", m.id);
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++) {
+        if (handlers[i].route == m.route &&
+            strcmp(handlers[i].method, req->method) == 0) {
+            handlers[i].fn(api, req, id, resp);
+            if (!resp->body && resp->status != 204) {
+                resp->status = 500;
+                resp->body = strdup(oom_body);
+            }
+            return;
+        }
+    }
+    snprintf(resp->allow, sizeof resp->allow, "%s",
+             http_route_allow(m.route));
+    http_response_error(resp, 405, "method not allowed");
+}
