@@ -223,7 +223,8 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
 
     if (state && strcmp(state, "55P03") == 0 && strstr(primary, "lock timeout")) {
         duration_text(d, sizeof d, cfg->lock_timeout_ms);
-        db_error_set(err, DB_ELOCKED,
+        code = DB_ELOCKED;
+        db_error_set(err, code,
                      "%s: waited lock_timeout (%s) for a lock held by another "
                      "session", primary, d);
         db_error_hint(err, "find the blocking session in pg_stat_activity, or "
