@@ -133,11 +133,11 @@ START_TEST(test_database__failed_create_changes_nothing)
     tu_config_backend(&cfg, _i);
     struct db_conn *c = tu_connect(&cfg);
     struct db_error err;
-    /* a table named like a model index makes the script fail half-way */
-    tu_exec(c, "CREATE TABLE ix_tasks_title (x INTEGER)");
+    /* a view named like a model table makes the script fail half-way,
+     * after "users" was created: the indexes on "tasks" cannot be built */
+    tu_exec(c, "CREATE VIEW tasks AS SELECT 1 AS x");
     ck_assert_int_ne(create_db_and_tables(c, models_schema(), &err), 0);
     ck_assert_int_eq(c->driver->table_exists(c, "users", &err), 0);
-    ck_assert_int_eq(c->driver->table_exists(c, "tasks", &err), 0);
     db_disconnect(c);
 }
 END_TEST
