@@ -26,6 +26,8 @@ enum db_dialect {
 };
 
 struct db_driver;
+struct db_arena;
+struct db_schema;
 
 struct db_conn {
     const struct db_driver *driver;
@@ -81,6 +83,13 @@ struct db_driver {
     /* Copies the whole database into a new file at path (SQLite: the online
      * backup API; PostgreSQL: pg_dump's custom format). May be NULL. */
     int (*backup)(struct db_conn *c, const char *path, struct db_error *err);
+
+    /* Reads the schema into out, allocating from arena (reflect.h): the
+     * ntables tables named by tables, or with tables NULL every table but
+     * internal ones. In a fixed number of queries, whatever the count. */
+    int (*reflect)(struct db_conn *c, struct db_arena *arena,
+                   const char *const *tables, size_t ntables,
+                   struct db_schema *out, struct db_error *err);
 };
 
 /* The driver for a URL scheme ("sqlite", "postgresql"); NULL if none. */

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "../driver.h"
+#include "../reflect.h"
 #include "../url.h"
 
 #define SQLITE_BUSY_MS 30000
@@ -290,4 +291,5 @@ const struct db_driver db_driver_sqlite = {
     .version = sqlite_version,
     .table_exists = sqlite_table_exists,
     .backup = sqlite_backup,
+    .reflect = db_sqlite__reflect,
 };

@@ -1,0 +1,922 @@
+/*
+ * diff.c - metadata x metadata -> operations -> SQL per dialect.
+ */
+#include "diff.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+/* ---- building the list ---- */
+
+static struct db_op *push(struct db_diff *d, enum db_op_kind kind,
+                          const struct db_table *table,
+                          const struct db_table *from)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        struct db_op *p = realloc(d->ops, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        d->ops = p;
+        d->cap = cap;
+    }
+    struct db_op *op = &d->ops[d->n++];
+    memset(op, 0, sizeof *op);
+    op->kind = kind;
+    op->table = table;
+    op->from = from;
+    return op;
+}
+
+void db_diff_free(struct db_diff *d)
+{
+    if (!d)
+        return;
+    free(d->ops);
+    d->ops = NULL;
+    d->n = d->cap = 0;
+}
+
+bool db_diff_destructive(const struct db_diff *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->ops[i].destructive)
+            return true;
+    return false;
+}
+
+static bool is_number(const char *s, double *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    *out = strtod(s, &end);
+    return *end == '\0';
+}
+
+static bool same_default(const struct db_column *a, const struct db_column *b)
+{
+    if (a->def.kind != b->def.kind)
+        return false;
+    switch (a->def.kind) {
+    case DB_DEFAULT_NONE:
+    case DB_DEFAULT_NOW:
+        return true;
+    case DB_DEFAULT_NUMBER: {
+        double x, y;
+        if (is_number(a->def.value, &x) && is_number(b->def.value, &y))
+            return x == y;
+        break;
+    }
+    case DB_DEFAULT_STRING:
+    case DB_DEFAULT_BOOL:
+        break;
+    }
+    return strcmp(a->def.value ? a->def.value : "",
+                  b->def.value ? b->def.value : "") == 0;
+}
+
+static size_t pk_count(const struct db_table *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->ncolumns; i++)
+        n += t->columns[i].primary_key;
+    return n;
+}
+
+/* Whether the column is the rowid on SQLite (INTEGER PRIMARY KEY). */
+static bool rowid(const struct db_table *t, const struct db_column *c)
+{
+    return c->primary_key && c->type == DB_TYPE_INTEGER && pk_count(t) == 1;
+}
+
+static unsigned column_changes(const struct db_table *ta,
+                               const struct db_column *a,
+                               const struct db_table *tb,
+                               const struct db_column *b, enum db_dialect d)
+{
+    unsigned ch = 0;
+    if (a->type != b->type ||
+        (a->type == DB_TYPE_VARCHAR && a->length != b->length))
+        ch |= DB_ALTER_TYPE;
+    bool an = a->nullable && !a->primary_key;
+    bool bn = b->nullable && !b->primary_key;
+    if (an != bn)
+        ch |= DB_ALTER_NULLABLE;
+    bool aauto = a->autoincrement, bauto = b->autoincrement;
+    if (d == DB_DIALECT_SQLITE) {
+        aauto = rowid(ta, a);
+        bauto = rowid(tb, b);
+    }
+    /* an identity column has no default of its own */
+    if (!(aauto && bauto) && !same_default(a, b))
+        ch |= DB_ALTER_DEFAULT;
+    if (a->primary_key != b->primary_key || aauto != bauto)
+        ch |= DB_ALTER_KEY;
+    return ch;
+}
+
+/* Widening keeps every value: VARCHAR(n) -> VARCHAR(m >= n) or TEXT,
+ * INTEGER -> REAL. */
+static bool widening(const struct db_column *to, const struct db_column *from)
+{
+    if (from->type == DB_TYPE_VARCHAR)
+        return to->type == DB_TYPE_TEXT ||
+               (to->type == DB_TYPE_VARCHAR && to->length >= from->length);
+    return from->type == DB_TYPE_INTEGER && to->type == DB_TYPE_REAL;
+}
+
+static bool same_cols(const char *const *a, const char *const *b)
+{
+    for (; *a && *b; a++, b++)
+        if (strcmp(*a, *b) != 0)
+            return false;
+    return !*a && !*b;
+}
+
+static const struct db_index *find_index(const struct db_table *t,
+                                         const char *name)
+{
+    char n[DB_NAME_MAX];
+    for (size_t i = 0; i < t->nindexes; i++) {
+        db_index_name(n, t, &t->indexes[i]);
+        if (strcmp(n, name) == 0)
+            return &t->indexes[i];
+    }
+    return NULL;
+}
+
+static bool fk_joins(const struct db_foreign_key *a,
+                     const struct db_foreign_key *b)
+{
+    return strcmp(a->column, b->column) == 0 &&
+           strcmp(a->ref_table, b->ref_table) == 0 &&
+           strcmp(a->ref_column, b->ref_column) == 0;
+}
+
+static bool fk_same(const struct db_table *ta, const struct db_foreign_key *a,
+                    const struct db_table *tb, const struct db_foreign_key *b,
+                    enum db_dialect d)
+{
+    if (!fk_joins(a, b) || a->on_delete != b->on_delete ||
+        a->on_update != b->on_update)
+        return false;
+    if (d == DB_DIALECT_SQLITE)
+        return true; /* SQLite keeps no names for foreign keys */
+    char na[DB_NAME_MAX], nb[DB_NAME_MAX];
+    db_fk_name(na, ta, a);
+    db_fk_name(nb, tb, b);
+    return strcmp(na, nb) == 0;
+}
+
+static int nomem(struct db_diff *out, struct db_error *err)
+{
+    db_diff_free(out);
+    return db_error_set(err, DB_ENOMEM, "out of memory");
+}
+
+#define PUSH(kind, t, f)                       \
+    do {                                       \
+        if (!(op = push(out, (kind), (t), (f)))) \
+            return nomem(out, err);            \
+    } while (0)
+
+static int diff_table(struct db_diff *out, const struct db_table *t,
+                      const struct db_table *f, enum db_dialect d,
+                      struct db_error *err)
+{
+    struct db_op *op;
+    char name[DB_NAME_MAX];
+
+    /* foreign keys gone or changed */
+    for (size_t i = 0; i < f->nforeign_keys; i++) {
+        const struct db_foreign_key *fk = &f->foreign_keys[i];
+        bool keep = false;
+        for (size_t j = 0; j < t->nforeign_keys && !keep; j++)
+            keep = fk_same(t, &t->foreign_keys[j], f, fk, d);
+        if (!keep) {
+            PUSH(DB_OP_DROP_FK, t, f);
+            op->fk = fk;
+        }
+    }
+    /* indexes gone or changed */
+    for (size_t i = 0; i < f->nindexes; i++) {
+        const struct db_index *ix = &f->indexes[i];
+        db_index_name(name, f, ix);
+        const struct db_index *want = find_index(t, name);
+        if (want && want->unique == ix->unique &&
+            same_cols(want->columns, ix->columns))
+            continue;
+        PUSH(ix->unique ? DB_OP_DROP_UNIQUE : DB_OP_DROP_INDEX, t, f);
+        op->index = ix;
+    }
+    /* columns gone */
+    for (size_t i = 0; i < f->ncolumns; i++) {
+        const struct db_column *c = &f->columns[i];
+        if (db_table_column(t, c->name))
+            continue;
+        PUSH(DB_OP_DROP_COLUMN, t, f);
+        op->from_column = c;
+        op->destructive = true;
+        op->why = "drops the column and its data";
+    }
+    /* columns added */
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct db_column *c = &t->columns[i];
+        if (db_table_column(f, c->name))
+            continue;
+        PUSH(DB_OP_ADD_COLUMN, t, f);
+        op->column = c;
+        if (!c->nullable && c->def.kind == DB_DEFAULT_NONE &&
+            !c->autoincrement) {
+            op->needs_empty = true;
+            op->why = "NOT NULL without a default: fails if the table has "
+                      "rows";
+        }
+    }
+    /* columns altered */
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct db_column *c = &t->columns[i];
+        const struct db_column *fc = db_table_column(f, c->name);
+        if (!fc)
+            continue;
+        unsigned ch = column_changes(t, c, f, fc, d);
+        if (!ch)
+            continue;
+        PUSH(DB_OP_ALTER_COLUMN, t, f);
+        op->column = c;
+        op->from_column = fc;
+        op->changes = ch;
+        if ((ch & DB_ALTER_TYPE) && !widening(c, fc)) {
+            op->destructive = true;
+            op->why = "changes the type: values may not convert";
+        } else if ((ch & DB_ALTER_NULLABLE) && !(c->nullable &&
+                                                 !c->primary_key)) {
+            op->destructive = true;
+            op->why = "NOT NULL on an existing column: fails if it holds "
+                      "NULLs";
+        } else if (ch & DB_ALTER_KEY) {
+            op->destructive = true;
+            op->why = "changes the primary key";
+        }
+    }
+    /* foreign keys added */
+    for (size_t i = 0; i < t->nforeign_keys; i++) {
+        const struct db_foreign_key *fk = &t->foreign_keys[i];
+        bool have = false;
+        for (size_t j = 0; j < f->nforeign_keys && !have; j++)
+            have = fk_same(t, fk, f, &f->foreign_keys[j], d);
+        if (!have) {
+            PUSH(DB_OP_ADD_FK, t, f);
+            op->fk = fk;
+        }
+    }
+    /* indexes added or changed */
+    for (size_t i = 0; i < t->nindexes; i++) {
+        const struct db_index *ix = &t->indexes[i];
+        db_index_name(name, t, ix);
+        const struct db_index *have = find_index(f, name);
+        if (have && have->unique == ix->unique &&
+            same_cols(have->columns, ix->columns))
+            continue;
+        PUSH(ix->unique ? DB_OP_ADD_UNIQUE : DB_OP_CREATE_INDEX, t, f);
+        op->index = ix;
+    }
+    return 0;
+}
+
+int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
+                    const struct db_schema *current, enum db_dialect d,
+                    struct db_error *err)
+{
+    out->ops = NULL;
+    out->n = out->cap = 0;
+    size_t nt = target->ntables, nc = current->ntables;
+    const struct db_table **torder = malloc((nt + 1) * sizeof *torder);
+    const struct db_table **corder = malloc((nc + 1) * sizeof *corder);
+    if (!torder || !corder) {
+        free(torder);
+        free(corder);
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    }
+    int rc = db_schema_sorted(torder, target, err);
+    if (rc == 0 && db_schema_sorted(corder, current, NULL) != 0)
+        for (size_t i = 0; i < nc; i++) /* a live cycle: keep its order */
+            corder[i] = current->tables[i];
+    struct db_op *op;
+    /* new tables and their indexes */
+    for (size_t i = 0; rc == 0 && i < nt; i++) {
+        const struct db_table *t = torder[i];
+        if (db_schema_table(current, t->name))
+            continue;
+        if (!(op = push(out, DB_OP_CREATE_TABLE, t, NULL))) {
+            rc = nomem(out, err);
+            break;
+        }
+        for (size_t x = 0; x < t->nindexes; x++) {
+            const struct db_index *ix = &t->indexes[x];
+            if (!(op = push(out, ix->unique ? DB_OP_ADD_UNIQUE
+                                            : DB_OP_CREATE_INDEX, t, NULL))) {
+                rc = nomem(out, err);
+                break;
+            }
+            op->index = ix;
+        }
+    }
+    /* tables on both sides */
+    for (size_t i = 0; rc == 0 && i < nt; i++) {
+        const struct db_table *f = db_schema_table(current, torder[i]->name);
+        if (f)
+            rc = diff_table(out, torder[i], f, d, err);
+    }
+    /* tables gone, dependents first */
+    for (size_t i = nc; rc == 0 && i-- > 0;) {
+        const struct db_table *f = corder[i];
+        if (db_schema_table(target, f->name))
+            continue;
+        if (!(op = push(out, DB_OP_DROP_TABLE, NULL, f))) {
+            rc = nomem(out, err);
+            break;
+        }
+        op->destructive = true;
+        op->why = "drops the table and its rows";
+    }
+    free(torder);
+    free(corder);
+    if (rc)
+        db_diff_free(out);
+    return rc;
+}
+
+/* ---- describing ---- */
+
+const char *db_op_kind_name(enum db_op_kind k)
+{
+    switch (k) {
+    case DB_OP_CREATE_TABLE: return "create table";
+    case DB_OP_DROP_TABLE: return "drop table";
+    case DB_OP_ADD_COLUMN: return "add column";
+    case DB_OP_DROP_COLUMN: return "drop column";
+    case DB_OP_ALTER_COLUMN: return "alter column";
+    case DB_OP_CREATE_INDEX: return "create index";
+    case DB_OP_DROP_INDEX: return "drop index";
+    case DB_OP_ADD_UNIQUE: return "add unique";
+    case DB_OP_DROP_UNIQUE: return "drop unique";
+    case DB_OP_ADD_FK: return "add foreign key";
+    case DB_OP_DROP_FK: return "drop foreign key";
+    }
+    return "?";
+}
+
+static const struct db_table *op_table(const struct db_op *op)
+{
+    return op->table ? op->table : op->from;
+}
+
+static void put_cols(struct db_buf *out, const char *const *cols)
+{
+    db_buf_puts(out, "(");
+    for (const char *const *c = cols; *c; c++) {
+        if (c != cols)
+            db_buf_puts(out, ", ");
+        db_buf_ident(out, *c);
+    }
+    db_buf_puts(out, ")");
+}
+
+static void put_column_ref(struct db_buf *out, const char *table,
+                           const char *column)
+{
+    db_buf_ident(out, table);
+    db_buf_puts(out, ".");
+    db_buf_ident(out, column);
+}
+
+static void put_default(struct db_buf *out, const struct db_column *c,
+                        enum db_dialect d)
+{
+    if (c->def.kind == DB_DEFAULT_NONE)
+        db_buf_puts(out, "none");
+    else
+        db_render_default(out, c, d);
+}
+
+void db_diff_describe(struct db_buf *out, const struct db_op *op,
+                      enum db_dialect d)
+{
+    const struct db_table *t = op_table(op);
+    char name[DB_NAME_MAX];
+    db_buf_puts(out, db_op_kind_name(op->kind));
+    db_buf_puts(out, " ");
+    switch (op->kind) {
+    case DB_OP_CREATE_TABLE:
+    case DB_OP_DROP_TABLE:
+        db_buf_ident(out, t->name);
+        break;
+    case DB_OP_ADD_COLUMN:
+        put_column_ref(out, t->name, op->column->name);
+        db_buf_puts(out, " ");
+        db_render_type(out, op->column, d);
+        if (!op->column->nullable)
+            db_buf_puts(out, " NOT NULL");
+        if (op->column->def.kind != DB_DEFAULT_NONE) {
+            db_buf_puts(out, " DEFAULT ");
+            db_render_default(out, op->column, d);
+        }
+        break;
+    case DB_OP_DROP_COLUMN:
+        put_column_ref(out, t->name, op->from_column->name);
+        break;
+    case DB_OP_ALTER_COLUMN: {
+        put_column_ref(out, t->name, op->column->name);
+        const char *sep = ": ";
+        if (op->changes & DB_ALTER_TYPE) {
+            db_buf_puts(out, sep);
+            db_buf_puts(out, "type ");
+            db_render_type(out, op->from_column, d);
+            db_buf_puts(out, " -> ");
+            db_render_type(out, op->column, d);
+            sep = ", ";
+        }
+        if (op->changes & DB_ALTER_NULLABLE) {
+            db_buf_puts(out, sep);
+            db_buf_puts(out, op->column->nullable ? "NOT NULL -> NULL"
+                                                  : "NULL -> NOT NULL");
+            sep = ", ";
+        }
+        if (op->changes & DB_ALTER_DEFAULT) {
+            db_buf_puts(out, sep);
+            db_buf_puts(out, "default ");
+            put_default(out, op->from_column, d);
+            db_buf_puts(out, " -> ");
+            put_default(out, op->column, d);
+            sep = ", ";
+        }
+        if (op->changes & DB_ALTER_KEY) {
+            db_buf_puts(out, sep);
+            db_buf_puts(out, "primary key or identity");
+        }
+        break;
+    }
+    case DB_OP_CREATE_INDEX:
+    case DB_OP_ADD_UNIQUE:
+    case DB_OP_DROP_INDEX:
+    case DB_OP_DROP_UNIQUE: {
+        const struct db_table *it =
+            (op->kind == DB_OP_CREATE_INDEX || op->kind == DB_OP_ADD_UNIQUE)
+                ? op->table : op->from;
+        db_index_name(name, it, op->index);
+        db_buf_ident(out, name);
+        db_buf_puts(out, " on ");
+        db_buf_ident(out, t->name);
+        db_buf_puts(out, " ");
+        put_cols(out, op->index->columns);
+        break;
+    }
+    case DB_OP_ADD_FK:
+    case DB_OP_DROP_FK: {
+        const struct db_table *ft = op->kind == DB_OP_ADD_FK ? op->table
+                                                             : op->from;
+        db_fk_name(name, ft, op->fk);
+        db_buf_ident(out, name);
+        db_buf_puts(out, " ");
+        put_column_ref(out, t->name, op->fk->column);
+        db_buf_puts(out, " -> ");
+        put_column_ref(out, op->fk->ref_table, op->fk->ref_column);
+        if (op->fk->on_delete != DB_FK_NO_ACTION)
+            db_buf_printf(out, " ON DELETE %s",
+                          db_fk_action_sql(op->fk->on_delete));
+        if (op->fk->on_update != DB_FK_NO_ACTION)
+            db_buf_printf(out, " ON UPDATE %s",
+                          db_fk_action_sql(op->fk->on_update));
+        break;
+    }
+    }
+}
+
+/* ---- SQLite: what ALTER TABLE can do, and the rebuild ---- */
+
+static bool sqlite_alterable(const struct db_op *op)
+{
+    switch (op->kind) {
+    case DB_OP_ADD_COLUMN: {
+        const struct db_column *c = op->column;
+        if (c->primary_key || c->def.kind == DB_DEFAULT_NOW)
+            return false;
+        if (!c->nullable && c->def.kind == DB_DEFAULT_NONE)
+            return false;
+        return true;
+    }
+    case DB_OP_DROP_COLUMN: {
+        const struct db_column *c = op->from_column;
+        if (c->primary_key)
+            return false;
+        for (size_t i = 0; i < op->from->nforeign_keys; i++)
+            if (strcmp(op->from->foreign_keys[i].column, c->name) == 0)
+                return false;
+        return true;
+    }
+    case DB_OP_ALTER_COLUMN:
+    case DB_OP_ADD_FK:
+    case DB_OP_DROP_FK:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* Whether the table t (existing on both sides) is rebuilt. */
+static bool table_rebuilt(const struct db_diff *diff, const char *table)
+{
+    for (size_t i = 0; i < diff->n; i++) {
+        const struct db_op *op = &diff->ops[i];
+        if (op->table && op->from && strcmp(op->table->name, table) == 0 &&
+            !sqlite_alterable(op))
+            return true;
+    }
+    return false;
+}
+
+bool db_diff_rebuilds(const struct db_diff *diff, size_t i, enum db_dialect d)
+{
+    const struct db_op *op = &diff->ops[i];
+    return d == DB_DIALECT_SQLITE && op->table && op->from &&
+           table_rebuilt(diff, op->table->name);
+}
+
+bool db_diff_any_rebuild(const struct db_diff *diff, enum db_dialect d)
+{
+    for (size_t i = 0; i < diff->n; i++)
+        if (db_diff_rebuilds(diff, i, d))
+            return true;
+    return false;
+}
+
+static int render_rebuild(struct db_buf *out, const struct db_table *t,
+                          const struct db_table *from)
+{
+    char tmp[DB_NAME_MAX + 8];
+    snprintf(tmp, sizeof tmp, "_new_%s", t->name);
+    /* the new table under the temporary name, its keys named as t's */
+    struct db_foreign_key *fks = NULL;
+    if (t->nforeign_keys) {
+        fks = malloc(t->nforeign_keys * sizeof *fks);
+        if (!fks)
+            return DB_ENOMEM;
+    }
+    char (*names)[DB_NAME_MAX] =
+        t->nforeign_keys ? malloc(t->nforeign_keys * DB_NAME_MAX) : NULL;
+    if (t->nforeign_keys && !names) {
+        free(fks);
+        return DB_ENOMEM;
+    }
+    for (size_t i = 0; i < t->nforeign_keys; i++) {
+        fks[i] = t->foreign_keys[i];
+        db_fk_name(names[i], t, &t->foreign_keys[i]);
+        fks[i].name = names[i];
+    }
+    struct db_table nt = *t;
+    nt.name = tmp;
+    nt.foreign_keys = fks;
+    db_buf_puts(out, "-- rebuild ");
+    db_buf_ident(out, t->name);
+    db_buf_puts(out, ": SQLite's ALTER TABLE cannot make this change\n");
+    db_render_create_table(out, &nt, DB_DIALECT_SQLITE, 0);
+    free(fks);
+    free(names);
+
+    db_buf_puts(out, "INSERT INTO ");
+    db_buf_ident(out, tmp);
+    db_buf_puts(out, " (");
+    int first = 1;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        if (!db_table_column(from, t->columns[i].name))
+            continue;
+        if (!first)
+            db_buf_puts(out, ", ");
+        db_buf_ident(out, t->columns[i].name);
+        first = 0;
+    }
+    db_buf_puts(out, ")\n    SELECT ");
+    first = 1;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        if (!db_table_column(from, t->columns[i].name))
+            continue;
+        if (!first)
+            db_buf_puts(out, ", ");
+        db_buf_ident(out, t->columns[i].name);
+        first = 0;
+    }
+    db_buf_puts(out, " FROM ");
+    db_buf_ident(out, t->name);
+    db_buf_puts(out, ";\n");
+    db_render_drop_table(out, t->name, DB_DIALECT_SQLITE, 0);
+    db_buf_puts(out, "ALTER TABLE ");
+    db_buf_ident(out, tmp);
+    db_buf_puts(out, " RENAME TO ");
+    db_buf_ident(out, t->name);
+    db_buf_puts(out, ";\n");
+    for (size_t i = 0; i < t->nindexes; i++)
+        db_render_create_index(out, t, &t->indexes[i], DB_DIALECT_SQLITE, 0);
+    db_buf_puts(out, "PRAGMA foreign_key_check(");
+    db_buf_ident(out, t->name);
+    db_buf_puts(out, ");\n");
+    return 0;
+}
+
+/* ---- one operation as SQL ---- */
+
+static void alter_table(struct db_buf *out, const char *table)
+{
+    db_buf_puts(out, "ALTER TABLE ");
+    db_buf_ident(out, table);
+    db_buf_puts(out, " ");
+}
+
+static void render_fk_clause(struct db_buf *out, const struct db_table *t,
+                             const struct db_foreign_key *fk)
+{
+    char name[DB_NAME_MAX];
+    db_fk_name(name, t, fk);
+    db_buf_puts(out, "ADD CONSTRAINT ");
+    db_buf_ident(out, name);
+    db_buf_puts(out, " FOREIGN KEY (");
+    db_buf_ident(out, fk->column);
+    db_buf_puts(out, ") REFERENCES ");
+    db_buf_ident(out, fk->ref_table);
+    db_buf_puts(out, " (");
+    db_buf_ident(out, fk->ref_column);
+    db_buf_puts(out, ")");
+    if (fk->on_delete != DB_FK_NO_ACTION)
+        db_buf_printf(out, " ON DELETE %s", db_fk_action_sql(fk->on_delete));
+    if (fk->on_update != DB_FK_NO_ACTION)
+        db_buf_printf(out, " ON UPDATE %s", db_fk_action_sql(fk->on_update));
+}
+
+static void render_pg_alter(struct db_buf *out, const struct db_op *op)
+{
+    const struct db_table *t = op->table;
+    const struct db_column *c = op->column;
+    const enum db_dialect d = DB_DIALECT_POSTGRESQL;
+    if (op->changes & DB_ALTER_KEY) {
+        if (op->from_column->autoincrement && !c->autoincrement) {
+            alter_table(out, t->name);
+            db_buf_puts(out, "ALTER COLUMN ");
+            db_buf_ident(out, c->name);
+            db_buf_puts(out, " DROP IDENTITY IF EXISTS;\n");
+        }
+        if (op->from_column->primary_key != c->primary_key) {
+            char pk[DB_NAME_MAX + 8];
+            snprintf(pk, sizeof pk, "%s_pkey", t->name);
+            alter_table(out, t->name);
+            db_buf_puts(out, "DROP CONSTRAINT IF EXISTS ");
+            db_buf_ident(out, pk);
+            db_buf_puts(out, ";\n");
+            if (pk_count(t) > 0 && c->primary_key) {
+                alter_table(out, t->name);
+                db_buf_puts(out, "ADD CONSTRAINT ");
+                db_buf_ident(out, pk);
+                db_buf_puts(out, " PRIMARY KEY (");
+                int first = 1;
+                for (size_t i = 0; i < t->ncolumns; i++) {
+                    if (!t->columns[i].primary_key)
+                        continue;
+                    if (!first)
+                        db_buf_puts(out, ", ");
+                    db_buf_ident(out, t->columns[i].name);
+                    first = 0;
+                }
+                db_buf_puts(out, ");\n");
+            }
+        }
+    }
+    if (op->changes & DB_ALTER_TYPE) {
+        alter_table(out, t->name);
+        db_buf_puts(out, "ALTER COLUMN ");
+        db_buf_ident(out, c->name);
+        db_buf_puts(out, " TYPE ");
+        db_render_type(out, c, d);
+        db_buf_puts(out, " USING ");
+        db_buf_ident(out, c->name);
+        /* via text: bigint, boolean, timestamps and bytea all read it */
+        db_buf_puts(out, "::text::");
+        db_render_type(out, c, d);
+        db_buf_puts(out, ";\n");
+    }
+    if (op->changes & (DB_ALTER_DEFAULT | DB_ALTER_TYPE)) {
+        if (c->def.kind != DB_DEFAULT_NONE) {
+            alter_table(out, t->name);
+            db_buf_puts(out, "ALTER COLUMN ");
+            db_buf_ident(out, c->name);
+            db_buf_puts(out, " SET DEFAULT ");
+            db_render_default(out, c, d);
+            db_buf_puts(out, ";\n");
+        } else if (op->changes & DB_ALTER_DEFAULT) {
+            alter_table(out, t->name);
+            db_buf_puts(out, "ALTER COLUMN ");
+            db_buf_ident(out, c->name);
+            db_buf_puts(out, " DROP DEFAULT;\n");
+        }
+    }
+    if (op->changes & DB_ALTER_NULLABLE) {
+        alter_table(out, t->name);
+        db_buf_puts(out, "ALTER COLUMN ");
+        db_buf_ident(out, c->name);
+        db_buf_puts(out, c->nullable && !c->primary_key ? " DROP NOT NULL;\n"
+                                                        : " SET NOT NULL;\n");
+    }
+    if ((op->changes & DB_ALTER_KEY) && c->autoincrement &&
+        !op->from_column->autoincrement) {
+        alter_table(out, t->name);
+        db_buf_puts(out, "ALTER COLUMN ");
+        db_buf_ident(out, c->name);
+        db_buf_puts(out, " ADD GENERATED BY DEFAULT AS IDENTITY;\n");
+    }
+}
+
+/* The SQL of op when it is not part of a rebuild. */
+static void render_plain(struct db_buf *out, const struct db_op *op,
+                         enum db_dialect d)
+{
+    char name[DB_NAME_MAX];
+    switch (op->kind) {
+    case DB_OP_CREATE_TABLE:
+        db_render_create_table(out, op->table, d, 0);
+        break;
+    case DB_OP_DROP_TABLE:
+        db_render_drop_table(out, op->from->name, d, 0);
+        break;
+    case DB_OP_ADD_COLUMN:
+        alter_table(out, op->table->name);
+        db_buf_puts(out, "ADD COLUMN ");
+        db_render_column(out, op->table, op->column, d);
+        db_buf_puts(out, ";\n");
+        break;
+    case DB_OP_DROP_COLUMN:
+        alter_table(out, op->from->name);
+        db_buf_puts(out, "DROP COLUMN ");
+        db_buf_ident(out, op->from_column->name);
+        db_buf_puts(out, ";\n");
+        break;
+    case DB_OP_ALTER_COLUMN:
+        render_pg_alter(out, op);
+        break;
+    case DB_OP_CREATE_INDEX:
+    case DB_OP_ADD_UNIQUE:
+        db_render_create_index(out, op->table, op->index, d, 0);
+        break;
+    case DB_OP_DROP_INDEX:
+    case DB_OP_DROP_UNIQUE:
+        db_index_name(name, op->from, op->index);
+        db_render_drop_index(out, name, d, 0);
+        break;
+    case DB_OP_ADD_FK:
+        alter_table(out, op->table->name);
+        render_fk_clause(out, op->table, op->fk);
+        db_buf_puts(out, ";\n");
+        break;
+    case DB_OP_DROP_FK:
+        db_fk_name(name, op->from, op->fk);
+        alter_table(out, op->from->name);
+        db_buf_puts(out, "DROP CONSTRAINT ");
+        db_buf_ident(out, name);
+        db_buf_puts(out, ";\n");
+        break;
+    }
+}
+
+static void render_comment(struct db_buf *out, const struct db_op *op,
+                           enum db_dialect d)
+{
+    if (op->destructive)
+        db_buf_puts(out, "-- DESTRUCTIVE: ");
+    else if (op->needs_empty)
+        db_buf_puts(out, "-- CAUTION: ");
+    else
+        db_buf_puts(out, "-- ");
+    db_diff_describe(out, op, d);
+    if (op->why) {
+        db_buf_puts(out, " (");
+        db_buf_puts(out, op->why);
+        db_buf_puts(out, ")");
+    }
+    db_buf_puts(out, "\n");
+}
+
+int db_diff_render(struct db_buf *out, const struct db_diff *diff,
+                   enum db_dialect d, unsigned flags, struct db_error *err)
+{
+    for (size_t i = 0; i < diff->n; i++) {
+        const struct db_op *op = &diff->ops[i];
+        if (!db_diff_rebuilds(diff, i, d)) {
+            if (flags & DB_DIFF_COMMENTS)
+                render_comment(out, op, d);
+            render_plain(out, op, d);
+            continue;
+        }
+        /* the table's first op: its comments, then the rebuild */
+        size_t first = i;
+        while (first > 0 && diff->ops[first - 1].table &&
+               diff->ops[first - 1].from &&
+               strcmp(diff->ops[first - 1].table->name, op->table->name) == 0)
+            first--;
+        if (first != i)
+            continue; /* done with the table's first op */
+        size_t last = i;
+        while (last + 1 < diff->n && diff->ops[last + 1].table &&
+               diff->ops[last + 1].from &&
+               strcmp(diff->ops[last + 1].table->name, op->table->name) == 0)
+            last++;
+        if (flags & DB_DIFF_COMMENTS)
+            for (size_t j = i; j <= last; j++)
+                render_comment(out, &diff->ops[j], d);
+        if (render_rebuild(out, op->table, op->from))
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+    }
+    if (!db_buf_ok(out))
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    return 0;
+}
+
+int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
+                      size_t i, enum db_dialect d, struct db_error *err)
+{
+    const struct db_op *op = &diff->ops[i];
+    if (db_diff_rebuilds(diff, i, d)) {
+        if (render_rebuild(out, op->table, op->from))
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+    } else {
+        render_plain(out, op, d);
+    }
+    if (!db_buf_ok(out))
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* ---- applying ---- */
+
+static int count_row(void *ctx, int ncols, const char *const *vals,
+                     const char *const *names)
+{
+    (void)ncols;
+    (void)vals;
+    (void)names;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+int db_diff__exec_checked(struct db_conn *c, const char *sql,
+                          struct db_error *err)
+{
+    int rc = db_exec(c, sql, err);
+    if (rc || c->driver->dialect != DB_DIALECT_SQLITE)
+        return rc;
+    long bad = 0;
+    rc = db_query(c, "PRAGMA foreign_key_check", 0, NULL, count_row, &bad,
+                  NULL, err);
+    if (rc == 0 && bad > 0) {
+        db_error_set(err, DB_ESQL, "%ld row%s would break a foreign key "
+                                   "after the change", bad,
+                     bad == 1 ? "" : "s");
+        db_error_hint(err, "PRAGMA foreign_key_check lists them; fix or "
+                           "delete those rows first");
+        rc = DB_ESQL;
+    }
+    return rc;
+}
+
+int db_diff_apply(struct db_conn *c, const struct db_diff *diff,
+                  struct db_error *err)
+{
+    enum db_dialect d = c->driver->dialect;
+    struct db_buf sql = DB_BUF_INIT;
+    int rc = db_diff_render(&sql, diff, d, 0, err);
+    if (rc) {
+        db_buf_free(&sql);
+        return rc;
+    }
+    bool fk_off = d == DB_DIALECT_SQLITE && db_diff_any_rebuild(diff, d);
+    if (fk_off && (rc = db_exec(c, "PRAGMA foreign_keys = OFF", err))) {
+        db_buf_free(&sql);
+        return rc;
+    }
+    rc = db_begin(c, err);
+    if (rc == 0) {
+        rc = db_diff__exec_checked(c, db_buf_str(&sql), err);
+        if (rc) {
+            struct db_error ignored;
+            db_rollback(c, &ignored);
+        } else {
+            rc = db_commit(c, err);
+        }
+    }
+    if (fk_off) {
+        struct db_error ignored;
+        db_exec(c, "PRAGMA foreign_keys = ON", rc ? &ignored : err);
+    }
+    db_buf_free(&sql);
+    return rc;
+}

@@ -1,0 +1,446 @@
+/*
+ * reflect.c - reflection core: the driver op, filtering, normalisation.
+ */
+#include "reflect.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct db_reflect_table {
+    struct db_reflect_builder *b;
+    const char *name;
+    struct db_column *cols;
+    size_t ncols, capcols;
+    struct db_index *ixs;
+    size_t nixs, capixs;
+    struct db_foreign_key *fks;
+    size_t nfks, capfks;
+};
+
+struct db_reflect_builder {
+    struct db_arena *arena;
+    struct db_reflect_table *tables;
+    size_t n, cap;
+    size_t last;   /* index of the table found last: rows come grouped */
+};
+
+int db_reflect__builder_new(struct db_reflect_builder **out,
+                            struct db_arena *arena, struct db_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    (*out)->arena = arena;
+    return 0;
+}
+
+void db_reflect__builder_free(struct db_reflect_builder *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->tables[i].cols);
+        free(b->tables[i].ixs);
+        free(b->tables[i].fks);
+    }
+    free(b->tables);
+    free(b);
+}
+
+struct db_reflect_table *db_reflect__find(struct db_reflect_builder *b,
+                                          const char *name)
+{
+    if (b->last < b->n && strcmp(b->tables[b->last].name, name) == 0)
+        return &b->tables[b->last];
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->tables[i].name, name) == 0) {
+            b->last = i;
+            return &b->tables[i];
+        }
+    return NULL;
+}
+
+struct db_reflect_table *db_reflect__table(struct db_reflect_builder *b,
+                                           const char *name)
+{
+    struct db_reflect_table *t = db_reflect__find(b, name);
+    if (t)
+        return t;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        struct db_reflect_table *p = realloc(b->tables, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        /* the tables moved: callers look them up again per row */
+        b->tables = p;
+        b->cap = cap;
+    }
+    t = &b->tables[b->n];
+    memset(t, 0, sizeof *t);
+    t->b = b;
+    t->name = db_arena_strdup(b->arena, name);
+    if (!t->name)
+        return NULL;
+    b->last = b->n++;
+    return t;
+}
+
+/* Grows a vector of elem-sized items to hold one more. */
+static int grow(void **items, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 8;
+    void *p = realloc(*items, c * elem);
+    if (!p)
+        return DB_ENOMEM;
+    *items = p;
+    *cap = c;
+    return 0;
+}
+
+int db_reflect__add_column(struct db_reflect_table *t,
+                           const struct db_column *col)
+{
+    if (grow((void **)&t->cols, &t->capcols, t->ncols, sizeof *t->cols))
+        return DB_ENOMEM;
+    struct db_column *c = &t->cols[t->ncols++];
+    *c = *col;
+    c->name = db_arena_strdup(t->b->arena, col->name);
+    c->def.value = db_arena_strdup(t->b->arena, col->def.value);
+    return db_arena_ok(t->b->arena) ? 0 : DB_ENOMEM;
+}
+
+struct db_column *db_reflect__columns(struct db_reflect_table *t, size_t *n)
+{
+    *n = t->ncols;
+    return t->cols;
+}
+
+int db_reflect__add_index(struct db_reflect_table *t, const char *name,
+                          bool unique, const char *const *cols, size_t ncols)
+{
+    if (grow((void **)&t->ixs, &t->capixs, t->nixs, sizeof *t->ixs))
+        return DB_ENOMEM;
+    struct db_arena *a = t->b->arena;
+    const char **list = db_arena_alloc(a, (ncols + 1) * sizeof *list);
+    if (!list)
+        return DB_ENOMEM;
+    for (size_t i = 0; i < ncols; i++)
+        list[i] = db_arena_strdup(a, cols[i]);
+    struct db_index *ix = &t->ixs[t->nixs++];
+    ix->name = db_arena_strdup(a, name);
+    ix->columns = list;
+    ix->unique = unique;
+    return db_arena_ok(a) ? 0 : DB_ENOMEM;
+}
+
+int db_reflect__add_fk(struct db_reflect_table *t,
+                       const struct db_foreign_key *fk)
+{
+    if (grow((void **)&t->fks, &t->capfks, t->nfks, sizeof *t->fks))
+        return DB_ENOMEM;
+    struct db_arena *a = t->b->arena;
+    struct db_foreign_key *f = &t->fks[t->nfks++];
+    *f = *fk;
+    f->column = db_arena_strdup(a, fk->column);
+    f->ref_table = db_arena_strdup(a, fk->ref_table);
+    f->ref_column = db_arena_strdup(a, fk->ref_column ? fk->ref_column : "");
+    if (fk->name) {
+        f->name = db_arena_strdup(a, fk->name);
+    } else {
+        struct db_table tmp = {.name = t->name};
+        char name[DB_NAME_MAX];
+        db_fk_name(name, &tmp, f);
+        f->name = db_arena_strdup(a, name);
+    }
+    return db_arena_ok(a) ? 0 : DB_ENOMEM;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct db_table *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+int db_reflect__finish(struct db_schema *out, struct db_reflect_builder *b,
+                       struct db_error *err)
+{
+    struct db_arena *a = b->arena;
+    struct db_table **list = db_arena_alloc(a, (b->n + 1) * sizeof *list);
+    struct db_table *tables = db_arena_alloc(a, (b->n + 1) * sizeof *tables);
+    if (!list || !tables)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->n; i++) {
+        struct db_reflect_table *rt = &b->tables[i];
+        struct db_table *t = &tables[i];
+        t->name = rt->name;
+        t->columns = db_arena_memdup(a, rt->cols, rt->ncols * sizeof *rt->cols);
+        t->ncolumns = rt->ncols;
+        t->indexes = db_arena_memdup(a, rt->ixs, rt->nixs * sizeof *rt->ixs);
+        t->nindexes = rt->nixs;
+        t->foreign_keys =
+            db_arena_memdup(a, rt->fks, rt->nfks * sizeof *rt->fks);
+        t->nforeign_keys = rt->nfks;
+        list[i] = t;
+    }
+    if (!db_arena_ok(a))
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    qsort(list, b->n, sizeof *list, by_name);
+    out->tables = (const struct db_table *const *)list;
+    out->ntables = b->n;
+    return 0;
+}
+
+/* ---- normalisation ---- */
+
+static void lower_trim(char *out, size_t n, const char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    size_t len = 0;
+    for (; *s && len + 1 < n; s++)
+        out[len++] = (char)tolower((unsigned char)*s);
+    while (len > 0 && isspace((unsigned char)out[len - 1]))
+        len--;
+    out[len] = '\0';
+}
+
+static int starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void db_reflect__type(enum db_type *type, int *length, const char *declared)
+{
+    char t[128];
+    lower_trim(t, sizeof t, declared ? declared : "");
+    *length = 0;
+    const char *paren = strchr(t, '(');
+    if ((starts(t, "varchar") || starts(t, "character varying") ||
+         starts(t, "nvarchar") || starts(t, "char") ||
+         starts(t, "character")) && paren) {
+        *type = DB_TYPE_VARCHAR;
+        *length = atoi(paren + 1);
+        if (*length <= 0)
+            *type = DB_TYPE_TEXT;
+        return;
+    }
+    static const struct {
+        const char *name;
+        enum db_type type;
+    } exact[] = {
+        {"integer", DB_TYPE_INTEGER},   {"int", DB_TYPE_INTEGER},
+        {"bigint", DB_TYPE_INTEGER},    {"int8", DB_TYPE_INTEGER},
+        {"int4", DB_TYPE_INTEGER},      {"smallint", DB_TYPE_INTEGER},
+        {"text", DB_TYPE_TEXT},         {"varchar", DB_TYPE_TEXT},
+        {"character varying", DB_TYPE_TEXT},
+        {"boolean", DB_TYPE_BOOLEAN},   {"bool", DB_TYPE_BOOLEAN},
+        {"timestamp", DB_TYPE_TIMESTAMP},
+        {"timestamptz", DB_TYPE_TIMESTAMP},
+        {"timestamp with time zone", DB_TYPE_TIMESTAMP},
+        {"timestamp without time zone", DB_TYPE_TIMESTAMP},
+        {"datetime", DB_TYPE_TIMESTAMP},
+        {"real", DB_TYPE_REAL},         {"double precision", DB_TYPE_REAL},
+        {"double", DB_TYPE_REAL},       {"float", DB_TYPE_REAL},
+        {"float8", DB_TYPE_REAL},       {"blob", DB_TYPE_BLOB},
+        {"bytea", DB_TYPE_BLOB},        {"", DB_TYPE_BLOB},
+    };
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (strcmp(t, exact[i].name) == 0) {
+            *type = exact[i].type;
+            return;
+        }
+    /* SQLite's affinity rules, in its order. */
+    if (strstr(t, "int"))
+        *type = DB_TYPE_INTEGER;
+    else if (strstr(t, "char") || strstr(t, "clob") || strstr(t, "text"))
+        *type = DB_TYPE_TEXT;
+    else if (strstr(t, "blob"))
+        *type = DB_TYPE_BLOB;
+    else
+        *type = DB_TYPE_REAL;
+}
+
+/* Strips "(...)" around the whole text and a trailing "::type" cast. */
+static void strip_expr(char *s)
+{
+    for (;;) {
+        size_t len = strlen(s);
+        /* a cast outside quotes: the last "::" after the last quote */
+        char *q = strrchr(s, '\'');
+        char *cast = strstr(q ? q : s, "::");
+        if (cast) {
+            *cast = '\0';
+            continue;
+        }
+        if (len >= 2 && s[0] == '(' && s[len - 1] == ')') {
+            int depth = 0, whole = 1;
+            for (size_t i = 0; i < len - 1; i++) {
+                depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+                if (depth == 0) {
+                    whole = 0;
+                    break;
+                }
+            }
+            if (whole) {
+                memmove(s, s + 1, len - 2);
+                s[len - 2] = '\0';
+                continue;
+            }
+        }
+        return;
+    }
+}
+
+static int is_number(const char *s)
+{
+    if (!*s)
+        return 0;
+    char *end;
+    strtod(s, &end);
+    return *end == '\0';
+}
+
+int db_reflect__default(struct db_default *out, struct db_arena *arena,
+                        const char *expr, enum db_type type)
+{
+    out->kind = DB_DEFAULT_NONE;
+    out->value = NULL;
+    if (!expr)
+        return 0;
+    size_t n = strlen(expr);
+    char *s = malloc(n + 1);
+    if (!s)
+        return 0;
+    memcpy(s, expr, n + 1);
+    /* trim */
+    char *p = s;
+    while (isspace((unsigned char)*p))
+        p++;
+    memmove(s, p, strlen(p) + 1);
+    for (n = strlen(s); n > 0 && isspace((unsigned char)s[n - 1]); n--)
+        s[n - 1] = '\0';
+    strip_expr(s);
+    char low[64];
+    lower_trim(low, sizeof low, s);
+    int seq = 0;
+    if (!*s || strcmp(low, "null") == 0) {
+        /* no default */
+    } else if (starts(low, "nextval(")) {
+        seq = 1;
+    } else if (strcmp(low, "current_timestamp") == 0 ||
+               strcmp(low, "now()") == 0 ||
+               strcmp(low, "current_timestamp()") == 0 ||
+               strcmp(low, "localtimestamp") == 0 ||
+               strcmp(low, "transaction_timestamp()") == 0 ||
+               strcmp(low, "datetime('now')") == 0 ||
+               strcmp(low, "datetime(current_timestamp)") == 0) {
+        out->kind = DB_DEFAULT_NOW;
+    } else if (strcmp(low, "true") == 0 || strcmp(low, "false") == 0) {
+        out->kind = DB_DEFAULT_BOOL;
+        out->value = low[0] == 't' ? "true" : "false";
+    } else {
+        char *text = s;
+        int quoted = s[0] == '\'';
+        if (quoted) {
+            /* 'it''s' -> it's */
+            size_t w = 0;
+            for (size_t r = 1; s[r]; r++) {
+                if (s[r] == '\'') {
+                    if (s[r + 1] != '\'')
+                        break;
+                    r++;
+                }
+                s[w++] = s[r];
+            }
+            s[w] = '\0';
+        }
+        if (type == DB_TYPE_BOOLEAN && (is_number(text) ||
+                                        strcmp(text, "true") == 0 ||
+                                        strcmp(text, "false") == 0 ||
+                                        strcmp(text, "t") == 0 ||
+                                        strcmp(text, "f") == 0)) {
+            int t = is_number(text) ? strtod(text, NULL) != 0
+                                    : text[0] == 't';
+            out->kind = DB_DEFAULT_BOOL;
+            out->value = t ? "true" : "false";
+        } else if (is_number(text) &&
+                   (!quoted || type == DB_TYPE_INTEGER ||
+                    type == DB_TYPE_REAL)) {
+            out->kind = DB_DEFAULT_NUMBER;
+            out->value = db_arena_strdup(arena, text);
+        } else if (quoted) {
+            out->kind = DB_DEFAULT_STRING;
+            out->value = db_arena_strdup(arena, text);
+        } else {
+            /* another expression: kept verbatim (rendered unquoted) */
+            out->kind = DB_DEFAULT_NUMBER;
+            out->value = db_arena_strdup(arena, text);
+        }
+    }
+    free(s);
+    return seq;
+}
+
+/* ---- the entry point ---- */
+
+static int is_version_table(const char *name)
+{
+    return strncmp(name, DB_VERSION_TABLE_PREFIX,
+                   strlen(DB_VERSION_TABLE_PREFIX)) == 0;
+}
+
+int db_reflect(struct db_reflection **out, struct db_conn *c,
+               const struct db_schema *only, unsigned flags,
+               struct db_error *err)
+{
+    *out = NULL;
+    if (!c->driver->reflect)
+        return db_error_set(err, DB_EUSAGE,
+                            "the %s driver cannot reflect a schema",
+                            c->driver->name);
+    struct db_reflection *r = calloc(1, sizeof *r);
+    if (!r)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    const char **names = NULL;
+    size_t nnames = 0;
+    if (only) {
+        names = malloc((only->ntables + 1) * sizeof *names);
+        if (!names) {
+            free(r);
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < only->ntables; i++)
+            names[nnames++] = only->tables[i]->name;
+        names[nnames] = NULL;
+    }
+    int rc = c->driver->reflect(c, &r->arena, only ? names : NULL, nnames,
+                                &r->schema, err);
+    free(names);
+    if (rc) {
+        db_error_prefix(err, "reflect");
+        db_reflection_free(r);
+        return rc;
+    }
+    if (!only && !(flags & DB_REFLECT_VERSION_TABLES)) {
+        const struct db_table **t =
+            (const struct db_table **)(void *)r->schema.tables;
+        size_t w = 0;
+        for (size_t i = 0; i < r->schema.ntables; i++)
+            if (!is_version_table(t[i]->name))
+                t[w++] = t[i];
+        r->schema.ntables = w;
+    }
+    *out = r;
+    return 0;
+}
+
+void db_reflection_free(struct db_reflection *r)
+{
+    if (!r)
+        return;
+    db_arena_free(&r->arena);
+    free(r);
+}

@@ -1,0 +1,113 @@
+/*
+ * reflect.h - the live database, read back into the models' metadata types.
+ *
+ * Reflection is normalised so that a database created from the models
+ * compares equal to them (see diff.h): declared types map back to enum
+ * db_type, defaults to enum db_default_kind, an INTEGER PRIMARY KEY (SQLite)
+ * or an identity column (PostgreSQL) to .autoincrement, and every index,
+ * unique index and foreign key is named (SQLite's pragmas give foreign keys
+ * no name: they get the fk_ convention's). Internal objects are skipped:
+ * sqlite_* tables, SQLite's automatic indexes, primary-key indexes.
+ *
+ * Everything reflected is owned by the returned struct db_reflection and
+ * freed at once with db_reflection_free.
+ */
+#ifndef DB_REFLECT_H
+#define DB_REFLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "driver.h"
+#include "error.h"
+#include "schema.h"
+
+/* The prefix of the migration version tables, ignored unless asked for. */
+#define DB_VERSION_TABLE_PREFIX "app_version"
+
+enum {
+    /* with only == NULL: keep the version tables (app_version*) too */
+    DB_REFLECT_VERSION_TABLES = 1 << 0,
+};
+
+struct db_reflection {
+    struct db_schema schema;   /* tables ordered by name */
+    struct db_arena arena;     /* owns schema and everything it points to */
+};
+
+/*
+ * Reflects the tables of the connection's database (on PostgreSQL, of
+ * cfg->schema). With only != NULL, just the tables that only names (those
+ * that exist): the fast path for start-up and check. With only == NULL,
+ * every table but internal ones and the version tables. Returns 0,
+ * DB_ENOMEM, DB_ESQL, or DB_EUSAGE when the driver cannot reflect.
+ * Free *out with db_reflection_free.
+ */
+int db_reflect(struct db_reflection **out, struct db_conn *c,
+               const struct db_schema *only, unsigned flags,
+               struct db_error *err);
+
+/* NULL-safe. */
+void db_reflection_free(struct db_reflection *r);
+
+/*
+ * For drivers: collects tables row by row (rows for one table usually come
+ * together) and turns them into arena-owned metadata at the end.
+ */
+struct db_reflect_builder;
+
+int db_reflect__builder_new(struct db_reflect_builder **out,
+                            struct db_arena *arena, struct db_error *err);
+void db_reflect__builder_free(struct db_reflect_builder *b);
+
+/* The table named name, added (with no columns) if new. NULL on no memory. */
+struct db_reflect_table *db_reflect__table(struct db_reflect_builder *b,
+                                           const char *name);
+/* The table named name if it was added; NULL otherwise. */
+struct db_reflect_table *db_reflect__find(struct db_reflect_builder *b,
+                                          const char *name);
+
+/* Appends a copy of col (its strings copied into the arena). */
+int db_reflect__add_column(struct db_reflect_table *t,
+                           const struct db_column *col);
+/* Appends an index with ncols columns (copied). */
+int db_reflect__add_index(struct db_reflect_table *t, const char *name,
+                          bool unique, const char *const *cols, size_t ncols);
+/* Appends a copy of fk; a NULL name gets the fk_ convention's. */
+int db_reflect__add_fk(struct db_reflect_table *t,
+                       const struct db_foreign_key *fk);
+
+/* The columns of t added so far, for drivers that complete them. */
+struct db_column *db_reflect__columns(struct db_reflect_table *t,
+                                      size_t *n);
+
+/* Moves the collected tables, ordered by name, into out (arena-owned). */
+int db_reflect__finish(struct db_schema *out, struct db_reflect_builder *b,
+                       struct db_error *err);
+
+/*
+ * A declared type ("VARCHAR(255)", "character varying(255)", "bigint",
+ * "timestamp with time zone", "DATETIME", ...) as enum db_type and length;
+ * unknown types by SQLite's affinity rules.
+ */
+void db_reflect__type(enum db_type *type, int *length, const char *declared);
+
+/*
+ * A default expression as the database reports it ("'todo'",
+ * "'todo'::character varying", "CURRENT_TIMESTAMP", "now()", "0", "true")
+ * normalised for a column of the given type; strings copied into arena.
+ * Returns 1 when the expression is a sequence (nextval(...)), else 0.
+ */
+int db_reflect__default(struct db_default *out, struct db_arena *arena,
+                        const char *expr, enum db_type type);
+
+/* The drivers' reflect ops (struct db_driver.reflect). */
+int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
+                       const char *const *tables, size_t ntables,
+                       struct db_schema *out, struct db_error *err);
+int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
+                         const char *const *tables, size_t ntables,
+                         struct db_schema *out, struct db_error *err);
+
+#endif /* DB_REFLECT_H */

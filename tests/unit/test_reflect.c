@@ -1,0 +1,295 @@
+/*
+ * test_reflect.c - the live schema read back equals the models.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/database.h"
+#include "db/diff.h"
+#include "db/reflect.h"
+#include "db/render.h"
+#include "models/models.h"
+#include "testutil.h"
+
+/* Every type, every default kind, a composite index, a unique index, a
+ * foreign key with actions, a composite primary key. */
+static const struct db_column owners_cols[] = {
+    {.name = "id", .type = DB_TYPE_INTEGER, .primary_key = true,
+     .autoincrement = true},
+    {.name = "email", .type = DB_TYPE_VARCHAR, .length = 255},
+    {.name = "bio", .type = DB_TYPE_TEXT, .nullable = true,
+     .def = DB_DEFAULT_STR("it's")},
+    {.name = "active", .type = DB_TYPE_BOOLEAN, .def = DB_DEFAULT_TRUE},
+    {.name = "archived", .type = DB_TYPE_BOOLEAN, .def = DB_DEFAULT_FALSE},
+    {.name = "score", .type = DB_TYPE_REAL, .def = DB_DEFAULT_NUM(1.5)},
+    {.name = "rank", .type = DB_TYPE_INTEGER, .def = DB_DEFAULT_NUM(-3)},
+    {.name = "created_at", .type = DB_TYPE_TIMESTAMP,
+     .def = DB_DEFAULT_CURRENT_TIME},
+    {.name = "avatar", .type = DB_TYPE_BLOB, .nullable = true},
+};
+static const struct db_index owners_ix[] = {
+    {.columns = DB_COLS("email"), .unique = true},
+    {.columns = DB_COLS("rank", "created_at")},
+};
+static const struct db_table owners = {
+    .name = "owners", DB_ARRAY(columns, owners_cols),
+    DB_ARRAY(indexes, owners_ix),
+};
+static const struct db_column pets_cols[] = {
+    {.name = "owner_id", .type = DB_TYPE_INTEGER, .primary_key = true},
+    {.name = "name", .type = DB_TYPE_VARCHAR, .length = 40,
+     .primary_key = true},
+    {.name = "kind", .type = DB_TYPE_VARCHAR, .length = 20,
+     .def = DB_DEFAULT_STR("cat")},
+    {.name = "friend_id", .type = DB_TYPE_INTEGER, .nullable = true},
+};
+static const struct db_index pets_ix[] = {
+    {.name = "pets_by_kind", .columns = DB_COLS("kind", "name")},
+};
+static const struct db_foreign_key pets_fk[] = {
+    {.column = "owner_id", .ref_table = "owners", .ref_column = "id",
+     .on_delete = DB_FK_CASCADE, .on_update = DB_FK_RESTRICT},
+    {.column = "friend_id", .ref_table = "owners", .ref_column = "id",
+     .on_delete = DB_FK_SET_NULL},
+};
+static const struct db_table pets = {
+    .name = "pets", DB_ARRAY(columns, pets_cols), DB_ARRAY(indexes, pets_ix),
+    DB_ARRAY(foreign_keys, pets_fk),
+};
+static const struct db_table *const zoo_tables[] = {&pets, &owners};
+static const struct db_schema zoo = {zoo_tables, 2};
+
+static void create_all(struct db_conn *c, const struct db_schema *s)
+{
+    struct db_buf sql = DB_BUF_INIT;
+    struct db_error err;
+    ck_assert_int_eq(db_render_create_all(&sql, s, c->driver->dialect, 0,
+                                          &err), 0);
+    tu_exec(c, db_buf_str(&sql));
+    db_buf_free(&sql);
+}
+
+/* The differences between s and the live database, as text ("" if none). */
+static char *differences(struct db_conn *c, const struct db_schema *s,
+                         const struct db_schema *only)
+{
+    struct db_reflection *r;
+    struct db_error err;
+    int rc = db_reflect(&r, c, only, 0, &err);
+    ck_assert_msg(rc == 0, "reflect: %s", err.message);
+    struct db_diff d;
+    ck_assert_int_eq(db_diff_schemas(&d, s, &r->schema, c->driver->dialect,
+                                     &err), 0);
+    struct db_buf out = DB_BUF_INIT;
+    for (size_t i = 0; i < d.n; i++) {
+        db_diff_describe(&out, &d.ops[i], c->driver->dialect);
+        db_buf_puts(&out, "\n");
+    }
+    char *text = strdup(db_buf_str(&out));
+    db_buf_free(&out);
+    db_diff_free(&d);
+    db_reflection_free(r);
+    return text;
+}
+
+START_TEST(test_reflect__models_round_trip)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
+    char *d = differences(c, models_schema(), models_schema());
+    ck_assert_msg(d[0] == '\0', "%s: models differ after create-all:\n%s",
+                  tu_backend_name(_i), d);
+    free(d);
+    d = differences(c, models_schema(), NULL);
+    ck_assert_msg(d[0] == '\0', "%s: %s", tu_backend_name(_i), d);
+    free(d);
+    db_disconnect(c);
+}
+END_TEST
+
+START_TEST(test_reflect__every_type_and_default_round_trips)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    create_all(c, &zoo);
+    char *d = differences(c, &zoo, NULL);
+    ck_assert_msg(d[0] == '\0', "%s: zoo differs after create-all:\n%s",
+                  tu_backend_name(_i), d);
+    free(d);
+    db_disconnect(c);
+}
+END_TEST
+
+START_TEST(test_reflect__normalised_metadata)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    create_all(c, &zoo);
+    struct db_reflection *r;
+    struct db_error err;
+    ck_assert_int_eq(db_reflect(&r, c, NULL, 0, &err), 0);
+    ck_assert_int_eq(r->schema.ntables, 2);
+    const struct db_table *o = db_schema_table(&r->schema, "owners");
+    ck_assert_ptr_nonnull(o);
+    const struct db_column *col = db_table_column(o, "id");
+    ck_assert(col->primary_key && col->autoincrement && !col->nullable);
+    col = db_table_column(o, "email");
+    ck_assert_int_eq(col->type, DB_TYPE_VARCHAR);
+    ck_assert_int_eq(col->length, 255);
+    ck_assert(!col->nullable);
+    col = db_table_column(o, "bio");
+    ck_assert_int_eq(col->def.kind, DB_DEFAULT_STRING);
+    ck_assert_str_eq(col->def.value, "it's");
+    ck_assert(col->nullable);
+    col = db_table_column(o, "active");
+    ck_assert_int_eq(col->type, DB_TYPE_BOOLEAN);
+    ck_assert_int_eq(col->def.kind, DB_DEFAULT_BOOL);
+    ck_assert_str_eq(col->def.value, "true");
+    col = db_table_column(o, "rank");
+    ck_assert_int_eq(col->def.kind, DB_DEFAULT_NUMBER);
+    ck_assert_int_eq(atoi(col->def.value), -3);
+    col = db_table_column(o, "created_at");
+    ck_assert_int_eq(col->type, DB_TYPE_TIMESTAMP);
+    ck_assert_int_eq(col->def.kind, DB_DEFAULT_NOW);
+    ck_assert_int_eq(db_table_column(o, "avatar")->type, DB_TYPE_BLOB);
+    ck_assert_int_eq(db_table_column(o, "score")->type, DB_TYPE_REAL);
+    ck_assert_int_eq(o->nindexes, 2);
+    const struct db_table *p = db_schema_table(&r->schema, "pets");
+    ck_assert_int_eq(p->nforeign_keys, 2);
+    int seen = 0;
+    for (size_t i = 0; i < p->nforeign_keys; i++) {
+        const struct db_foreign_key *fk = &p->foreign_keys[i];
+        if (strcmp(fk->column, "owner_id") == 0) {
+            ck_assert_str_eq(fk->name, "fk_pets_owner_id_owners");
+            ck_assert_int_eq(fk->on_delete, DB_FK_CASCADE);
+            ck_assert_int_eq(fk->on_update, DB_FK_RESTRICT);
+            seen++;
+        } else {
+            ck_assert_int_eq(fk->on_delete, DB_FK_SET_NULL);
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, 2);
+    ck_assert(db_table_column(p, "owner_id")->primary_key);
+    ck_assert(!db_table_column(p, "owner_id")->autoincrement);
+    ck_assert_str_eq(p->indexes[0].name, "pets_by_kind");
+    ck_assert_str_eq(p->indexes[0].columns[0], "kind");
+    ck_assert_str_eq(p->indexes[0].columns[1], "name");
+    ck_assert_ptr_null(p->indexes[0].columns[2]);
+    db_reflection_free(r);
+    db_disconnect(c);
+}
+END_TEST
+
+START_TEST(test_reflect__ignores_what_the_app_does_not_own)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    create_all(c, &zoo);
+    tu_exec(c, "CREATE TABLE \"other\" (\"x\" INTEGER)");
+    tu_exec(c, "CREATE TABLE \"app_version\" (\"v\" TEXT)");
+    tu_exec(c, "CREATE VIEW \"v_owners\" AS SELECT * FROM \"owners\"");
+    struct db_reflection *r;
+    struct db_error err;
+    ck_assert_int_eq(db_reflect(&r, c, &zoo, 0, &err), 0);
+    ck_assert_int_eq(r->schema.ntables, 2);
+    db_reflection_free(r);
+    ck_assert_int_eq(db_reflect(&r, c, NULL, 0, &err), 0);
+    ck_assert_int_eq(r->schema.ntables, 3);
+    ck_assert_ptr_nonnull(db_schema_table(&r->schema, "other"));
+    ck_assert_ptr_null(db_schema_table(&r->schema, "app_version"));
+    db_reflection_free(r);
+    ck_assert_int_eq(db_reflect(&r, c, NULL, DB_REFLECT_VERSION_TABLES, &err),
+                     0);
+    ck_assert_ptr_nonnull(db_schema_table(&r->schema, "app_version"));
+    db_reflection_free(r);
+    db_disconnect(c);
+}
+END_TEST
+
+START_TEST(test_reflect__sqlite_declared_types_and_autoindexes)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, 0);
+    struct db_conn *c = tu_connect(&cfg);
+    tu_exec(c, "CREATE TABLE t (a INTEGER PRIMARY KEY, b DATETIME DEFAULT "
+               "(datetime('now')), c varchar(12) UNIQUE, d BOOLEAN DEFAULT 0, "
+               "e NUMERIC, f TEXT NOT NULL DEFAULT 'x''y', g)");
+    struct db_reflection *r;
+    struct db_error err;
+    ck_assert_int_eq(db_reflect(&r, c, NULL, 0, &err), 0);
+    const struct db_table *t = db_schema_table(&r->schema, "t");
+    ck_assert_int_eq(t->nindexes, 0); /* sqlite_autoindex_t_1 skipped */
+    ck_assert(db_table_column(t, "a")->autoincrement);
+    ck_assert_int_eq(db_table_column(t, "b")->type, DB_TYPE_TIMESTAMP);
+    ck_assert_int_eq(db_table_column(t, "b")->def.kind, DB_DEFAULT_NOW);
+    ck_assert_int_eq(db_table_column(t, "c")->length, 12);
+    ck_assert_str_eq(db_table_column(t, "d")->def.value, "false");
+    ck_assert_int_eq(db_table_column(t, "e")->type, DB_TYPE_REAL);
+    ck_assert_str_eq(db_table_column(t, "f")->def.value, "x'y");
+    ck_assert(!db_table_column(t, "f")->nullable);
+    ck_assert_int_eq(db_table_column(t, "g")->type, DB_TYPE_BLOB);
+    db_reflection_free(r);
+    db_disconnect(c);
+}
+END_TEST
+
+START_TEST(test_reflect__postgresql_spellings)
+{
+    struct db_arena a = DB_ARENA_INIT;
+    enum db_type t;
+    int len;
+    db_reflect__type(&t, &len, "character varying(255)");
+    ck_assert(t == DB_TYPE_VARCHAR && len == 255);
+    db_reflect__type(&t, &len, "timestamp with time zone");
+    ck_assert_int_eq(t, DB_TYPE_TIMESTAMP);
+    db_reflect__type(&t, &len, "double precision");
+    ck_assert_int_eq(t, DB_TYPE_REAL);
+    db_reflect__type(&t, &len, "bytea");
+    ck_assert_int_eq(t, DB_TYPE_BLOB);
+    db_reflect__type(&t, &len, "bigint");
+    ck_assert_int_eq(t, DB_TYPE_INTEGER);
+    struct db_default d;
+    db_reflect__default(&d, &a, "'todo'::character varying", DB_TYPE_VARCHAR);
+    ck_assert(d.kind == DB_DEFAULT_STRING && strcmp(d.value, "todo") == 0);
+    db_reflect__default(&d, &a, "now()", DB_TYPE_TIMESTAMP);
+    ck_assert_int_eq(d.kind, DB_DEFAULT_NOW);
+    db_reflect__default(&d, &a, "'-3'::integer", DB_TYPE_INTEGER);
+    ck_assert(d.kind == DB_DEFAULT_NUMBER && strcmp(d.value, "-3") == 0);
+    db_reflect__default(&d, &a, "(-3)", DB_TYPE_INTEGER);
+    ck_assert(d.kind == DB_DEFAULT_NUMBER && strcmp(d.value, "-3") == 0);
+    db_reflect__default(&d, &a, "true", DB_TYPE_BOOLEAN);
+    ck_assert(d.kind == DB_DEFAULT_BOOL && strcmp(d.value, "true") == 0);
+    ck_assert_int_eq(db_reflect__default(&d, &a,
+                                         "nextval('t_id_seq'::regclass)",
+                                         DB_TYPE_INTEGER), 1);
+    ck_assert_int_eq(d.kind, DB_DEFAULT_NONE);
+    db_arena_free(&a);
+}
+END_TEST
+
+Suite *reflect_suite(void)
+{
+    Suite *s = suite_create("reflect");
+    TCase *tc = tcase_create("reflect");
+    tcase_add_checked_fixture(tc, NULL, tu_cleanup);
+    int n = tu_backend_count();
+    tcase_add_loop_test(tc, test_reflect__models_round_trip, 0, n);
+    tcase_add_loop_test(tc, test_reflect__every_type_and_default_round_trips,
+                        0, n);
+    tcase_add_loop_test(tc, test_reflect__normalised_metadata, 0, n);
+    tcase_add_loop_test(tc, test_reflect__ignores_what_the_app_does_not_own,
+                        0, n);
+    tcase_add_test(tc, test_reflect__sqlite_declared_types_and_autoindexes);
+    tcase_add_test(tc, test_reflect__postgresql_spellings);
+    suite_add_tcase(s, tc);
+    return s;
+}
