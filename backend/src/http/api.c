@@ -441,13 +441,12 @@ static void get_health(struct http_api *api, const struct http_request *req,
             problem = msg;
         }
     }
-    if (problem)
-        respond(resp, 503, json_pack("{s:s, s:s, s:n, s:s}", "status",
-                                     "unavailable", "phase", phase,
-                                     "revision", "error", problem));
-    else
-        respond(resp, 200, json_pack("{s:s, s:s, s:n}", "status", "ok",
-                                     "phase", phase, "revision"));
+    json_t *o = json_pack("{s:s, s:s, s:s?}", "status",
+                          problem ? "unavailable" : "ok", "phase", phase,
+                          "revision", api->revision);
+    if (o && problem)
+        json_object_set_new(o, "error", json_string(problem));
+    respond(resp, problem ? 503 : 200, o);
 }
 
 static void list_users(struct http_api *api, const struct http_request *req,

@@ -66,6 +66,8 @@ struct http_api {
     const struct db_config *cfg;     /* borrowed */
     const struct db_schema *models;  /* the tables /health checks */
     int ready;                       /* create_db_and_tables() succeeded */
+    const char *revision;            /* schema revision for /health; NULL:
+                                        none (reported as null) */
     http_log_fn log;                 /* may be NULL */
     void *log_ctx;
 };

@@ -1,0 +1,204 @@
+#!/bin/sh
+# app serve: every endpoint and every bad input, through the real HTTP stack
+# (libmicrohttpd) with curl, on an SQLite file.
+. "$(dirname "$0")/lib.sh"
+unset DATABASE_URL APP_PHASE APP_CONFIG
+status=0 out= err=
+
+cat >config/app.ini <<'EOF'
+[app]
+phase = pre-user
+[database]
+url = sqlite:///var/app.db
+EOF
+
+PID=
+trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
+
+# start_server ARGS...: serve on a free port; sets PID and BASE.
+start_server() {
+    "$APP" --config config/app.ini serve --port 0 "$@" \
+        >"$T/serve.out" 2>"$T/serve.err" &
+    PID=$!
+    i=0
+    until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
+        kill -0 "$PID" 2>/dev/null || { cat "$T/serve.err"; return 1; }
+        i=$((i + 1))
+        [ "$i" -lt 400 ] || return 1
+        sleep 0.05
+    done
+    port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
+    BASE="http://127.0.0.1:$port"
+}
+
+# req METHOD PATH [BODY [CONTENT-TYPE]]: status = HTTP code, out = body,
+# err = response headers.
+req() {
+    if [ $# -ge 3 ]; then
+        status=$(curl -sS -o "$T/.body" -D "$T/.hdr" -w '%{http_code}' \
+            -X "$1" -H "Content-Type: ${4:-application/json}" \
+            --data-binary "$3" "$BASE$2")
+    else
+        status=$(curl -sS -o "$T/.body" -D "$T/.hdr" -w '%{http_code}' \
+            -X "$1" "$BASE$2")
+    fi
+    out=$(cat "$T/.body")
+    err=$(cat "$T/.hdr")
+}
+
+start_server || { echo "not ok - server did not start"; exit 1; }
+
+# health
+req GET /health
+expect_status 200 "GET /health"
+expect_eq "$out" '{"status":"ok","phase":"pre-user","revision":null}' "health body"
+expect_err 'Content-Type: application/json'
+
+# users: create, conflict, get, list with a cursor
+req POST /users '{"email":"ann@example.org","name":"Ann"}'
+expect_status 201 "POST /users"
+expect_out '"id":1,"email":"ann@example.org","name":"Ann","created_at":"'
+expect_err 'Location: /users/1'
+req POST /users '{"email":"ann@example.org","name":"Again"}'
+expect_status 409 "duplicate email"
+expect_eq "$out" '{"error":"a user with this email already exists","field":"email"}'
+req POST /users '{"email":"bob@example.org","name":"Bob"}'
+expect_status 201
+req POST /users '{"email":"cy@example.org","name":"Cy"}'
+expect_status 201
+req GET /users/2
+expect_status 200 "GET /users/2"
+expect_out '"email":"bob@example.org"'
+req GET /users/99
+expect_status 404 "unknown user"
+expect_eq "$out" '{"error":"user not found"}'
+req GET '/users?limit=2'
+expect_status 200 "GET /users?limit=2"
+expect_out '"items":\[{"id":1,.*{"id":2,.*\],"next_after":2}$'
+req GET '/users?limit=2&after=2'
+expect_status 200
+expect_out '"items":\[{"id":3,[^]]*\],"next_after":null}$'
+req GET '/users?limit=500'
+expect_status 400 "limit over the maximum"
+expect_out '"parameter":"limit"'
+req GET '/users?page=2'
+expect_status 400 "unknown query parameter"
+expect_out '"parameter":"page"'
+
+# tasks: create (default status, explicit status), list, filter, update, delete
+req POST /users/1/tasks '{"title":"write the API"}'
+expect_status 201 "POST /users/1/tasks"
+expect_out '"id":1,"user_id":1,"title":"write the API","description":null,"status":"todo"'
+expect_err 'Location: /tasks/1'
+req POST /users/1/tasks '{"title":"test it","description":"with curl","status":"doing"}'
+expect_status 201
+expect_out '"description":"with curl","status":"doing"'
+req POST /users/2/tasks '{"title":"Bob'"'"'s"}'
+expect_status 201
+req POST /users/42/tasks '{"title":"orphan"}'
+expect_status 404 "task for an unknown user"
+expect_eq "$out" '{"error":"user not found"}'
+req GET /users/1/tasks
+expect_status 200 "GET /users/1/tasks"
+expect_out '^{"items":\[{"id":1,.*{"id":2,[^]]*\],"next_after":null}$'
+expect_no '"id":3'
+req GET '/users/1/tasks?status=doing'
+expect_status 200 "filter by status"
+expect_out '^{"items":\[{"id":2,[^]]*\],"next_after":null}$'
+req GET '/users/1/tasks?status=someday'
+expect_status 400 "unknown status filter"
+expect_out '"parameter":"status"'
+req GET /users/42/tasks
+expect_status 404 "tasks of an unknown user"
+req PATCH /tasks/1 '{"status":"done"}'
+expect_status 200 "PATCH /tasks/1"
+expect_out '"id":1,.*"status":"done"'
+req GET /tasks/1
+expect_status 200 "GET /tasks/1"
+expect_out '"status":"done"'
+req PATCH /tasks/1 '{"status":"finished"}'
+expect_status 400 "bad status"
+expect_out '"field":"status"'
+req PATCH /tasks/77 '{"status":"done"}'
+expect_status 404 "PATCH unknown task"
+req DELETE /tasks/2
+expect_status 204 "DELETE /tasks/2"
+expect_eq "$out" "" "204 has no body"
+req DELETE /tasks/2
+expect_status 404 "DELETE twice"
+
+# deleting a user deletes their tasks (ON DELETE CASCADE)
+req DELETE /users/1
+expect_status 204 "DELETE /users/1"
+req GET /tasks/1
+expect_status 404 "task gone with its user"
+req GET /users/1
+expect_status 404
+req GET /tasks/3
+expect_status 200 "another user's task stays"
+
+# bad input: JSON, fields, types, content type, size
+req POST /users '{"email":"d@example.org",'
+expect_status 400 "bad JSON"
+expect_out '"error":"invalid JSON"'
+req POST /users ''
+expect_status 400 "empty body"
+req POST /users '[]'
+expect_status 400 "not an object"
+req POST /users '{"email":"d@example.org"}'
+expect_status 400 "missing field"
+expect_eq "$out" '{"error":"missing field '"'"'name'"'"'","field":"name"}'
+req POST /users '{"email":"d@example.org","name":"D","role":"admin"}'
+expect_status 400 "extra field"
+expect_out '"field":"role"'
+req POST /users '{"email":["d@example.org"],"name":"D"}'
+expect_status 400 "wrong type"
+expect_out '"field":"email"'
+req POST /users/2/tasks '{"title":"x","description":5}'
+expect_status 400 "wrong type for description"
+req POST /users 'email=d@example.org&name=D' application/x-www-form-urlencoded
+expect_status 415 "form body"
+head -c 70000 /dev/zero | tr '\0' x >"$T/big"
+req POST /users "@$T/big"
+expect_status 413 "oversize body"
+expect_out 'too large'
+# the same, streamed without Content-Length
+status=$(curl -sS -o "$T/.body" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+    --data-binary "@$T/big" "$BASE/users")
+out=$(cat "$T/.body")
+expect_status 413 "oversize chunked body"
+# a body just under the cap is read (and then judged on content)
+desc=$(head -c 60000 /dev/zero | tr '\0' d)
+req POST /users/2/tasks "{\"title\":\"long\",\"description\":\"$desc\"}"
+expect_status 201 "60 KB body accepted"
+
+# routes and methods
+req GET /nope
+expect_status 404 "unknown path"
+expect_out '"error"'
+req PUT /tasks/3 '{}'
+expect_status 405 "PUT"
+expect_err 'Allow: GET, PATCH, DELETE'
+req GET /users/abc
+expect_status 404 "non-numeric id"
+
+# a database error is a 500 that names no SQL; the log has the reason
+sqlite3 var/app.db 'DROP TABLE tasks' 2>/dev/null || \
+    echo "not ok - cannot drop the table with sqlite3"
+req GET /users/2/tasks
+expect_status 500 "database error"
+expect_eq "$out" '{"error":"internal error"}' "500 body says nothing more"
+req GET /health
+expect_status 503 "health without a table"
+expect_out '"status":"unavailable"'
+checks=$((checks + 1))
+grep -q 'GET /users/2/tasks: .*tasks' "$T/serve.err" || \
+    { status=-; out=; err=$(cat "$T/serve.err"); fail "the log should name the failure"; }
+
+kill -TERM "$PID"
+wait "$PID"
+status=$?
+PID=
+expect_status 0 "SIGTERM exits 0"
+finish
