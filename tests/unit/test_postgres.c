@@ -564,6 +564,49 @@ START_TEST(test_postgres__version_and_notices)
 }
 END_TEST
 
+START_TEST(test_postgres__backup_with_pg_dump)
+{
+    const char *pw = "Backup-Pw-5150";
+    set_pwtest_password(pw);
+    struct db_config cfg;
+    pg_config(&cfg);
+    struct db_conn *su = tu_connect(&cfg); /* creates the schema */
+    tu_exec(su, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
+    char sql[256];
+    snprintf(sql, sizeof sql, "GRANT USAGE ON SCHEMA \"%s\" TO pwtest; "
+             "GRANT SELECT ON ALL TABLES IN SCHEMA \"%s\" TO pwtest",
+             cfg.schema, cfg.schema);
+    tu_exec(su, sql);
+
+    /* as pwtest, whose password pg_dump gets without seeing the URL */
+    struct db_config pcfg = cfg;
+    snprintf(pcfg.url, sizeof pcfg.url,
+             "postgresql://pwtest:%s@/postgres?host=%s&port=%s", pw, sockdir,
+             port);
+    struct db_conn *c = tu_connect(&pcfg);
+    struct db_error err;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/app.dump", tu_tmpdir());
+    int rc = c->driver->backup(c, path, &err);
+    ck_assert_msg(rc == 0, "%s", err.message);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "pg_restore -l '%s' | grep -q 'TABLE DATA %s kept'",
+             path, cfg.schema);
+    ck_assert_int_eq(system(cmd), 0);
+
+    /* pg_dump's failure (no access to a table) is one line, no password */
+    tu_exec(su, "CREATE TABLE secret_table (x int)");
+    rc = c->driver->backup(c, path, &err);
+    ck_assert_int_eq(rc, DB_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "pg_dump failed"));
+    ck_assert_ptr_nonnull(strstr(err.message, "permission denied"));
+    assert_one_line_without(&err, pw);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    db_disconnect(c);
+    db_disconnect(su);
+}
+END_TEST
+
 Suite *postgres_suite(void)
 {
     Suite *s = suite_create("postgres");
@@ -588,6 +631,7 @@ Suite *postgres_suite(void)
     tcase_add_test(tc, test_postgres__wait_gives_up_after_wait_seconds);
     tcase_add_test(tc, test_postgres__wait_succeeds_when_server_appears);
     tcase_add_test(tc, test_postgres__version_and_notices);
+    tcase_add_test(tc, test_postgres__backup_with_pg_dump);
     suite_add_tcase(s, tc);
     return s;
 }
