@@ -10,6 +10,7 @@
 #include "migrate.h"
 #include "meta.h"
 #include "render.h"
+#include "sync.h"
 
 static int exec_script_tx(struct db_conn *c, const char *sql,
                           struct db_error *err)
@@ -32,17 +33,10 @@ int create_db_and_tables(struct db_conn *c, const struct db_schema *models,
     if (c->cfg->phase == DB_PHASE_PRODUCTION)
         return run_migrations(c, err);
 
-    int rc = db_schema_validate(models, err);
-    if (rc)
-        return rc;
-    struct db_buf sql = DB_BUF_INIT;
-    rc = db_render_create_all(&sql, models, c->driver->dialect,
-                              DB_RENDER_IF_NOT_EXISTS, err);
-    if (rc == 0)
-        rc = exec_script_tx(c, db_buf_str(&sql), err);
-    if (rc)
+    /* additive model edits applied, destructive ones refused (sync.h) */
+    int rc = db_sync_models(c, models, err);
+    if (rc && rc != DB_EDRIFT)
         db_error_prefix(err, "create_db_and_tables");
-    db_buf_free(&sql);
     return rc;
 }
 

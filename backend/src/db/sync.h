@@ -1,0 +1,30 @@
+/*
+ * sync.h - the pre-user start-up: bring the database to the models.
+ *
+ * The models are compared with the live database (only the models'
+ * tables are reflected, so this costs about a millisecond on SQLite).
+ * Additive and harmless differences (new tables, columns and indexes,
+ * relaxed NOT NULL, changed defaults, dropped indexes, new foreign keys)
+ * are applied in one transaction. A difference that would lose data
+ * (a dropped column, a type change, NOT NULL on an existing column, a
+ * NOT NULL column without default on a table with rows) changes nothing
+ * and is reported with the command that resets the database. Tables no
+ * longer in the models are left alone: the app does not own them any more.
+ */
+#ifndef DB_SYNC_H
+#define DB_SYNC_H
+
+#include "driver.h"
+#include "error.h"
+#include "schema.h"
+
+/*
+ * Applies the additive differences between models and c's database.
+ * Returns 0, DB_EDRIFT (destructive differences: message lists them, hint
+ * names the reset command), DB_EUSAGE (invalid models) or the database's
+ * error (nothing changed).
+ */
+int db_sync_models(struct db_conn *c, const struct db_schema *models,
+                   struct db_error *err);
+
+#endif /* DB_SYNC_H */
