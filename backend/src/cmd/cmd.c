@@ -14,6 +14,16 @@ extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_backup_entry;
 extern const struct cmd_entry cmd_prepare_entry;
+extern const struct cmd_entry cmd_revision_entry;
+extern const struct cmd_entry cmd_upgrade_entry;
+extern const struct cmd_entry cmd_downgrade_entry;
+extern const struct cmd_entry cmd_current_entry;
+extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_heads_entry;
+extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_stamp_entry;
+extern const struct cmd_entry cmd_merge_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
@@ -24,6 +34,16 @@ const struct cmd_entry *const cmd_db_table[] = {
     &cmd_prepare_entry,
     &cmd_backup_entry,
     &cmd_wait_entry,
+    &cmd_revision_entry,
+    &cmd_upgrade_entry,
+    &cmd_downgrade_entry,
+    &cmd_current_entry,
+    &cmd_history_entry,
+    &cmd_heads_entry,
+    &cmd_show_entry,
+    &cmd_status_entry,
+    &cmd_stamp_entry,
+    &cmd_merge_entry,
     NULL,
 };
 

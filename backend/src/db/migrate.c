@@ -1,21 +1,49 @@
 /*
- * migrate.c - upgrade, downgrade, stamp and the version table.
+ * migrate.c - upgrade, downgrade, stamp, offline SQL, the version tables.
  */
 #include "migrate.h"
 
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-#define VT "\"" DB_MIGRATE_VERSION_TABLE "\""
+#define VT "\"" DB_MIGRATE_TABLE "\""
+#define HT "\"" DB_MIGRATE_HISTORY_TABLE "\""
+#define DT "\"" DB_MIGRATE_DIRTY_TABLE "\""
 
-static const char create_version_table[] =
+/* Portable DDL: TEXT and INTEGER mean the same on both databases. */
+static const char *const create_tables[] = {
     "CREATE TABLE IF NOT EXISTS " VT " (\n"
-    "    \"revision\" VARCHAR(64) NOT NULL PRIMARY KEY,\n"
-    "    \"checksum\" VARCHAR(64) NOT NULL,\n"
-    "    \"applied_at\" VARCHAR(32) NOT NULL\n"
-    ")";
+    "    \"revision\" TEXT NOT NULL PRIMARY KEY\n"
+    ")",
+    "CREATE TABLE IF NOT EXISTS " HT " (\n"
+    "    \"seq\" INTEGER NOT NULL PRIMARY KEY,\n"
+    "    \"revision\" TEXT NOT NULL,\n"
+    "    \"operation\" TEXT NOT NULL,\n"
+    "    \"applied_at\" TEXT NOT NULL,\n"
+    "    \"duration_ms\" INTEGER NOT NULL,\n"
+    "    \"checksum\" TEXT NOT NULL\n"
+    ")",
+    "CREATE TABLE IF NOT EXISTS " DT " (\n"
+    "    \"revision\" TEXT NOT NULL,\n"
+    "    \"operation\" TEXT NOT NULL,\n"
+    "    \"since\" TEXT NOT NULL,\n"
+    "    \"detail\" TEXT NOT NULL\n"
+    ")",
+    NULL,
+};
+
+static const char insert_history[] =
+    "INSERT INTO " HT " (\"seq\", \"revision\", \"operation\", "
+    "\"applied_at\", \"duration_ms\", \"checksum\") VALUES ((SELECT "
+    "COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT "), $1, $2, $3, $4, $5)";
 
 static int nomem(struct db_error *err)
 {
@@ -24,513 +52,562 @@ static int nomem(struct db_error *err)
 
 static void now_utc(char *out, size_t n)
 {
-    time_t t = time(NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+    gmtime_r(&ts.tv_sec, &tm);
+    char sec[32];
+    strftime(sec, sizeof sec, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(out, n, "%s.%03ld", sec, ts.tv_nsec / 1000000L);
 }
 
-/* ---- status ------------------------------------------------------------- */
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (long)(t1.tv_sec - t0->tv_sec) * 1000L +
+           (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
 
-static int exact_index(size_t *out, const struct db_revision_graph *g,
-                       const char *id)
+static long find_id(const struct db_graph *g, const char *id)
 {
     for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->revs[i].id, id) == 0) {
-            *out = i;
-            return 1;
-        }
+        if (strcmp(g->revs[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+static int ensure_tables(struct db_conn *c, struct db_error *err)
+{
+    for (size_t i = 0; create_tables[i]; i++) {
+        int rc = db_exec(c, create_tables[i], err);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
+/* ---- reading the state -------------------------------------------------- */
 
-static int take_row(void *ctx, int ncols, const char *const *vals,
-                    const char *const *names)
+struct heads_ctx {
+    const struct db_graph *g;
+    struct db_migrate_state *st;
+};
+
+static int take_head(void *ctx, int ncols, const char *const *vals,
+                     const char *const *names)
 {
     (void)names;
-    struct db_migrate_status *st = ctx;
-    if (ncols < 3)
+    struct heads_ctx *h = ctx;
+    if (ncols < 1 || !vals[0])
         return 0;
-    struct db_applied *p = realloc(st->rows, (st->nrows + 1) * sizeof *p);
-    if (!p)
-        return DB_ENOMEM;
-    st->rows = p;
-    struct db_applied *a = &p[st->nrows++];
-    snprintf(a->id, sizeof a->id, "%s", vals[0] ? vals[0] : "");
-    snprintf(a->checksum, sizeof a->checksum, "%s", vals[1] ? vals[1] : "");
-    snprintf(a->applied_at, sizeof a->applied_at, "%s",
-             vals[2] ? vals[2] : "");
+    long i = find_id(h->g, vals[0]);
+    if (i < 0) {
+        snprintf(h->st->unknown, sizeof h->st->unknown, "%s", vals[0]);
+        return 0;
+    }
+    h->st->heads[h->st->nheads++] = (size_t)i;
     return 0;
 }
 
-int db_migrate_status(struct db_migrate_status *out, struct db_conn *c,
-                      const struct db_revision_graph *g,
-                      struct db_error *err)
+/* Reads app_version into st->heads and st->applied. */
+static int read_heads(struct db_migrate_state *st, struct db_conn *c,
+                      const struct db_graph *g, struct db_error *err)
+{
+    st->nheads = 0;
+    st->unknown[0] = '\0';
+    struct heads_ctx h = {g, st};
+    /* at most g->n distinct known heads: the primary key keeps rows unique */
+    int rc = db_query(c, "SELECT \"revision\" FROM " VT, 0, NULL, take_head,
+                      &h, NULL, err);
+    if (rc)
+        return rc;
+    db_graph_applied(st->applied, g, st->heads, st->nheads);
+    return 0;
+}
+
+static int take_history(void *ctx, int ncols, const char *const *vals,
+                        const char *const *names)
+{
+    (void)names;
+    struct db_migrate_state *st = ctx;
+    if (ncols < 6)
+        return 0;
+    struct db_history_row *p =
+        realloc(st->history, (st->nhistory + 1) * sizeof *p);
+    if (!p)
+        return DB_ENOMEM;
+    st->history = p;
+    struct db_history_row *r = &p[st->nhistory++];
+    r->seq = vals[0] ? strtol(vals[0], NULL, 10) : 0;
+    snprintf(r->revision, sizeof r->revision, "%s", vals[1] ? vals[1] : "");
+    snprintf(r->operation, sizeof r->operation, "%s", vals[2] ? vals[2] : "");
+    snprintf(r->applied_at, sizeof r->applied_at, "%s",
+             vals[3] ? vals[3] : "");
+    r->duration_ms = vals[4] ? strtol(vals[4], NULL, 10) : 0;
+    snprintf(r->checksum, sizeof r->checksum, "%s", vals[5] ? vals[5] : "");
+    return 0;
+}
+
+static int take_dirty(void *ctx, int ncols, const char *const *vals,
+                      const char *const *names)
+{
+    (void)names;
+    struct db_migrate_state *st = ctx;
+    if (ncols < 3)
+        return 0;
+    st->dirty = true;
+    snprintf(st->dirty_revision, sizeof st->dirty_revision, "%s",
+             vals[0] ? vals[0] : "");
+    snprintf(st->dirty_operation, sizeof st->dirty_operation, "%s",
+             vals[1] ? vals[1] : "");
+    snprintf(st->dirty_detail, sizeof st->dirty_detail, "%s",
+             vals[2] ? vals[2] : "");
+    return 1;
+}
+
+int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
+                          const struct db_graph *g, struct db_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->heads = calloc(g->n ? g->n : 1, sizeof *out->heads);
     out->applied = calloc(g->n ? g->n : 1, 1);
-    if (!out->applied)
+    if (!out->heads || !out->applied) {
+        db_migrate_state_free(out);
         return nomem(err);
-    int rc = c->driver->table_exists(c, DB_MIGRATE_VERSION_TABLE, err);
+    }
+    int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
     if (rc < 0)
         goto fail;
-    out->table_exists = rc == 1;
-    if (!out->table_exists)
+    out->tables = rc == 1;
+    rc = 0;
+    if (!out->tables)
         return 0;
+    if ((rc = read_heads(out, c, g, err)))
+        goto fail;
     rc = db_query(c,
-                  "SELECT \"revision\", \"checksum\", \"applied_at\" FROM " VT
-                  " ORDER BY \"applied_at\", \"revision\"",
-                  0, NULL, take_row, out, NULL, err);
+                  "SELECT \"seq\", \"revision\", \"operation\", "
+                  "\"applied_at\", \"duration_ms\", \"checksum\" FROM " HT
+                  " ORDER BY \"seq\"",
+                  0, NULL, take_history, out, NULL, err);
     if (rc == DB_ENOMEM)
         rc = nomem(err);
     if (rc)
         goto fail;
-    for (size_t r = 0; r < out->nrows; r++) {
-        size_t i;
-        if (!exact_index(&i, g, out->rows[r].id)) {
-            out->nunknown++;
-            continue;
-        }
-        out->applied[i] = 1;
-        if (strcmp(g->revs[i].checksum, out->rows[r].checksum) != 0)
-            out->nedited++;
-    }
+    rc = db_query(c,
+                  "SELECT \"revision\", \"operation\", \"detail\" FROM " DT,
+                  0, NULL, take_dirty, out, NULL, err);
+    if (rc < 0)
+        goto fail;
     return 0;
 fail:
-    db_migrate_status_free(out);
+    db_migrate_state_free(out);
     return rc;
 }
 
-void db_migrate_status_free(struct db_migrate_status *st)
+void db_migrate_state_free(struct db_migrate_state *st)
 {
     if (!st)
         return;
+    free(st->heads);
     free(st->applied);
-    free(st->rows);
+    free(st->history);
     memset(st, 0, sizeof *st);
 }
 
-size_t db_migrate_current(size_t *out, const struct db_revision_graph *g,
-                          const struct db_migrate_status *st)
+const struct db_history_row *db_migrate_applied_row(
+    const struct db_migrate_state *st, const struct db_graph *g, size_t i)
 {
-    size_t n = 0;
+    for (size_t k = st->nhistory; k-- > 0;) {
+        const struct db_history_row *r = &st->history[k];
+        if (strcmp(r->revision, g->revs[i].id) != 0)
+            continue;
+        if (strcmp(r->operation, "down") == 0)
+            return NULL;
+        return r;
+    }
+    return NULL;
+}
+
+static int dirty_error(const struct db_migrate_state *st,
+                       const struct db_graph *g, struct db_error *err)
+{
+    db_error_set(err, DB_EDIRTY,
+                 "the database needs attention: the %s of revision %s ran "
+                 "outside a transaction and did not finish: %s",
+                 strcmp(st->dirty_operation, "down") == 0 ? "downgrade"
+                                                          : "upgrade",
+                 st->dirty_revision, st->dirty_detail);
+    long i = find_id(g, st->dirty_revision);
+    const char *before = "base";
+    if (i >= 0 && g->revs[i].ndown == 1)
+        before = g->revs[i].down[0];
+    if (strcmp(st->dirty_operation, "down") == 0)
+        db_error_hint(err, "finish or undo its statements by hand, then "
+                           "record the result: 'app db stamp %s' if it is "
+                           "fully undone, 'app db stamp %s' if not undone",
+                      before, st->dirty_revision);
+    else
+        db_error_hint(err, "finish or undo its statements by hand, then "
+                           "record the result: 'app db stamp %s' if it is "
+                           "fully applied, 'app db stamp %s' if undone",
+                      st->dirty_revision, before);
+    return DB_EDIRTY;
+}
+
+int db_migrate_check(const struct db_graph *g,
+                     const struct db_migrate_state *st, struct db_error *err)
+{
+    if (st->dirty)
+        return dirty_error(st, g, err);
+    if (st->unknown[0]) {
+        db_error_set(err, DB_EGRAPH,
+                     "the database is at revision '%s', which has no file in "
+                     "%s", st->unknown, g->dir);
+        db_error_hint(err, "run the code that has that revision, or restore "
+                           "its file");
+        return DB_EGRAPH;
+    }
     for (size_t i = 0; i < g->n; i++) {
         if (!st->applied[i])
             continue;
-        int child = 0;
-        for (size_t j = i + 1; j < g->n && !child; j++)
-            if (st->applied[j])
-                for (size_t k = 0; k < g->revs[j].ndown; k++)
-                    if (g->revs[j].parents[k] == i)
-                        child = 1;
-        if (!child)
-            out[n++] = i;
-    }
-    return n;
-}
-
-int db_migrate_verify(const struct db_revision_graph *g,
-                      const struct db_migrate_status *st,
-                      struct db_error *err)
-{
-    for (size_t r = 0; r < st->nrows; r++) {
-        const struct db_applied *a = &st->rows[r];
-        size_t i;
-        if (!exact_index(&i, g, a->id)) {
-            db_error_set(err, DB_EGRAPH,
-                         "the database has revision '%s' applied, but %s has "
-                         "no such revision",
-                         a->id, g->dir);
-            db_error_hint(err, "run the code that has that revision's file, "
-                               "or restore the file");
-            return DB_EGRAPH;
-        }
-        if (strcmp(g->revs[i].checksum, a->checksum) != 0) {
-            db_error_set(err, DB_EDIRTY,
-                         "revision '%s' was changed after it was applied "
-                         "(checksum differs)",
-                         a->id);
-            db_error_at(err, g->revs[i].path, g->revs[i].up.line);
-            db_error_hint(err, "restore its up section as it was applied "
-                               "and put the change in a new revision "
-                               "('app db revision -m ...')");
-            return DB_EDIRTY;
-        }
-    }
-    return 0;
-}
-
-/* ---- planning ----------------------------------------------------------- */
-
-static int parse_count(long *out, const char *text)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (!*text || *end || v <= 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int many_heads(const struct db_revision_graph *g, const size_t *heads,
-                      size_t nheads, struct db_error *err)
-{
-    char list[512] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < nheads && len < sizeof list; i++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                i ? ", " : "", g->revs[heads[i]].id);
-    db_error_set(err, DB_EGRAPH, "the revisions have %zu heads (%s)", nheads,
-                 list);
-    db_error_hint(err, "join them with 'app db merge -m \"merge\"', or name "
-                       "a target ('heads' applies every branch)");
-    return DB_EGRAPH;
-}
-
-int db_migrate_plan_upgrade(size_t *plan, size_t *n,
-                            const struct db_revision_graph *g,
-                            const struct db_migrate_status *st,
-                            const char *target, struct db_error *err)
-{
-    *n = 0;
-    unsigned char *want = calloc(g->n ? g->n : 1, 1);
-    size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
-    int rc = 0;
-    long limit = -1;
-    if (!want || !heads) {
-        rc = nomem(err);
-        goto out;
-    }
-    size_t nheads = db_revision_heads(heads, g);
-    if (strcmp(target, "head") == 0) {
-        if (nheads > 1) {
-            rc = many_heads(g, heads, nheads, err);
-            goto out;
-        }
-        for (size_t h = 0; h < nheads; h++)
-            db_revision_ancestors(want, g, heads[h]);
-    } else if (strcmp(target, "heads") == 0 || target[0] == '+') {
-        if (target[0] == '+' && parse_count(&limit, target + 1)) {
-            rc = db_error_set(err, DB_EUSAGE, "bad relative target '%s'",
-                              target);
-            db_error_hint(err, "write +N with N a positive number, e.g. +1");
-            goto out;
-        }
-        for (size_t h = 0; h < nheads; h++)
-            db_revision_ancestors(want, g, heads[h]);
-    } else {
-        size_t i;
-        if ((rc = db_revision_find(&i, g, target, err)))
-            goto out;
-        db_revision_ancestors(want, g, i);
-    }
-    for (size_t i = 0; i < g->n; i++)
-        if (want[i] && !st->applied[i] && (limit < 0 || (long)*n < limit))
-            plan[(*n)++] = i;
-    if (limit > 0 && (long)*n < limit) {
-        rc = db_error_set(err, DB_EUSAGE,
-                          "cannot go %s: only %zu revision%s pending", target,
-                          *n, *n == 1 ? "" : "s");
-        db_error_hint(err, "'app db history' shows what is pending");
-        *n = 0;
-    }
-out:
-    free(want);
-    free(heads);
-    return rc;
-}
-
-int db_migrate_plan_downgrade(size_t *plan, size_t *n,
-                              const struct db_revision_graph *g,
-                              const struct db_migrate_status *st,
-                              const char *target, struct db_error *err)
-{
-    *n = 0;
-    unsigned char *undo = calloc(g->n ? g->n : 1, 1);
-    if (!undo)
-        return nomem(err);
-    int rc = 0;
-    if (strcmp(target, "base") == 0) {
-        for (size_t i = 0; i < g->n; i++)
-            undo[i] = st->applied[i];
-    } else if (target[0] == '-') {
-        long count;
-        if (parse_count(&count, target + 1)) {
-            rc = db_error_set(err, DB_EUSAGE, "bad relative target '%s'",
-                              target);
-            db_error_hint(err, "write -N with N a positive number, e.g. -1");
-            goto out;
-        }
-        size_t applied = 0;
-        for (size_t i = g->n; i-- > 0;)
-            if (st->applied[i] && (long)applied < count) {
-                undo[i] = 1;
-                applied++;
-            }
-        if ((long)applied < count) {
-            rc = db_error_set(err, DB_EUSAGE,
-                              "cannot go %s: only %zu revision%s applied",
-                              target, applied, applied == 1 ? "" : "s");
-            db_error_hint(err, "'app db current' shows where the database "
-                               "is; 'base' undoes everything");
-            goto out;
-        }
-    } else {
-        size_t t;
-        if ((rc = db_revision_find(&t, g, target, err)))
-            goto out;
-        if (!st->applied[t]) {
-            rc = db_error_set(err, DB_EUSAGE, "revision '%s' is not applied",
-                              g->revs[t].id);
-            db_error_hint(err, "downgrade goes back to an applied revision; "
-                               "'app db current' shows where the database is");
-            goto out;
-        }
-        /* Descendants of t: a forward pass, parents come first. */
-        undo[t] = 1;
-        for (size_t j = t + 1; j < g->n; j++)
-            for (size_t k = 0; k < g->revs[j].ndown && !undo[j]; k++)
-                if (undo[g->revs[j].parents[k]])
-                    undo[j] = 1;
-        undo[t] = 0;
-        for (size_t j = 0; j < g->n; j++)
-            undo[j] = undo[j] && st->applied[j];
-    }
-    for (size_t i = g->n; i-- > 0;) {
-        if (!undo[i])
-            continue;
-        if (!g->revs[i].has_down) {
-            rc = db_error_set(err, DB_EREFUSED,
-                              "revision '%s' cannot be downgraded: it has no "
-                              "'-- migrate:down' section",
-                              g->revs[i].id);
+        const struct db_history_row *r = db_migrate_applied_row(st, g, i);
+        if (r && strcmp(r->checksum, g->revs[i].checksum) != 0) {
+            db_error_set(err, DB_EREFUSED,
+                         "revision %s was edited after it was applied: the "
+                         "file's checksum is %s, the applied one was %s",
+                         g->revs[i].id, g->revs[i].checksum, r->checksum);
             db_error_at(err, g->revs[i].path, 0);
-            db_error_hint(err, "add a down section to the file, or restore "
-                               "from a backup");
-            *n = 0;
-            goto out;
+            db_error_hint(err, "restore the file as it was applied and put "
+                               "the change in a new revision ('app db "
+                               "revision -m ...')");
+            return DB_EREFUSED;
         }
-        plan[(*n)++] = i;
     }
-out:
-    free(undo);
-    return rc;
+    return 0;
 }
 
-/* ---- applying ----------------------------------------------------------- */
+/* ---- running one revision ----------------------------------------------- */
 
 struct run_ctx {
     struct db_conn *c;
-    const char *path;
+    const struct db_revision *r;
     struct db_error *err;
     int nrun;
 };
 
 static int run_statement(void *ctx, const char *stmt, size_t len, int line)
 {
-    struct run_ctx *rc = ctx;
+    struct run_ctx *x = ctx;
     char *sql = malloc(len + 1);
     if (!sql)
-        return nomem(rc->err);
+        return nomem(x->err);
     memcpy(sql, stmt, len);
     sql[len] = '\0';
-    int r = db_exec(rc->c, sql, rc->err);
-    free(sql);
-    if (r) {
-        db_error_at(rc->err, rc->path, line);
-        return r;
+    int rc = db_exec(x->c, sql, x->err);
+    if (rc) {
+        char excerpt[128], msg[sizeof x->err->message];
+        db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
+        snprintf(msg, sizeof msg, "%s", x->err->message);
+        snprintf(x->err->message, sizeof x->err->message,
+                 "statement '%s' failed: %s", excerpt, msg);
+        db_error_at(x->err, x->r->path, line);
     }
-    rc->nrun++;
-    return 0;
-}
-
-static int run_section(struct db_conn *c, const struct db_revision *r,
-                       const struct db_revision_section *s, int *nrun,
-                       struct db_error *err)
-{
-    struct run_ctx ctx = {c, r->path, err, 0};
-    int rc = db_sql_split(s->sql, s->line, run_statement, &ctx, err);
-    if (rc == DB_EPARSE && err && !err->file[0])
-        snprintf(err->file, sizeof err->file, "%s", r->path);
-    if (nrun)
-        *nrun = ctx.nrun;
+    free(sql);
+    if (rc == 0)
+        x->nrun++;
     return rc;
 }
 
-static int record(struct db_conn *c, const struct db_revision *r, int dir,
-                  struct db_error *err)
+/* Every block of r for dir and the connection's dialect, in file order. */
+static int run_blocks(struct db_conn *c, const struct db_revision *r,
+                      enum db_direction dir, int *nrun, struct db_error *err)
 {
-    if (dir > 0) {
-        char at[40];
-        now_utc(at, sizeof at);
-        const char *params[] = {r->id, r->checksum, at};
-        return db_query(c,
-                        "INSERT INTO " VT " (\"revision\", \"checksum\", "
-                        "\"applied_at\") VALUES ($1, $2, $3)",
-                        3, params, NULL, NULL, NULL, err);
+    struct run_ctx x = {c, r, err, 0};
+    int rc = 0;
+    for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
+        const struct db_revision_block *blk = &r->blocks[b];
+        if (blk->direction != dir ||
+            (blk->dialect && blk->dialect != (int)c->driver->dialect))
+            continue;
+        rc = db_sql_split(blk->sql, blk->line, run_statement, &x, err);
+        if (rc == DB_EPARSE && err && !err->file[0])
+            snprintf(err->file, sizeof err->file, "%s", r->path);
     }
-    const char *params[] = {r->id};
-    return db_query(c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1,
-                    params, NULL, NULL, NULL, err);
+    if (nrun)
+        *nrun = x.nrun;
+    return rc;
 }
 
-/* 1 when the version table has r (another instance applied it), 0 if not. */
-static int is_recorded(struct db_conn *c, const struct db_revision *r,
-                       struct db_error *err)
+/* The version rows after revision i moves in dir: heads in app_version
+ * replaced by the new ones, one history row. st->applied is updated. */
+static int record(struct db_conn *c, const struct db_graph *g,
+                  struct db_migrate_state *st, size_t i,
+                  enum db_direction dir, long ms, struct db_error *err)
 {
-    char v[8];
-    const char *params[] = {r->id};
-    int rc = db_query_value(c, "SELECT 1 FROM " VT " WHERE \"revision\" = $1",
-                            1, params, v, sizeof v, err);
-    if (rc == DB_ENOTFOUND)
-        return 0;
-    return rc < 0 ? rc : 1;
+    const struct db_revision *r = &g->revs[i];
+    size_t *old = calloc(g->n ? g->n : 1, sizeof *old);
+    size_t *now = calloc(g->n ? g->n : 1, sizeof *now);
+    int rc = 0;
+    if (!old || !now) {
+        rc = nomem(err);
+        goto out;
+    }
+    size_t nold = db_graph_current(old, g, st->applied);
+    st->applied[i] = dir == DB_UPGRADE;
+    size_t nnow = db_graph_current(now, g, st->applied);
+    for (size_t a = 0; a < nold && rc == 0; a++) {
+        int keep = 0;
+        for (size_t b = 0; b < nnow; b++)
+            keep |= now[b] == old[a];
+        const char *p[] = {g->revs[old[a]].id};
+        if (!keep)
+            rc = db_query(c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1,
+                          p, NULL, NULL, NULL, err);
+    }
+    for (size_t b = 0; b < nnow && rc == 0; b++) {
+        int had = 0;
+        for (size_t a = 0; a < nold; a++)
+            had |= now[b] == old[a];
+        const char *p[] = {g->revs[now[b]].id};
+        if (!had)
+            rc = db_query(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)",
+                          1, p, NULL, NULL, NULL, err);
+    }
+    if (rc == 0) {
+        char at[40], dur[32];
+        now_utc(at, sizeof at);
+        snprintf(dur, sizeof dur, "%ld", ms);
+        const char *p[] = {r->id, dir == DB_UPGRADE ? "up" : "down", at, dur,
+                           r->checksum};
+        rc = db_query(c, insert_history, 5, p, NULL, NULL, NULL, err);
+    }
+out:
+    free(old);
+    free(now);
+    return rc;
 }
 
-/* Applies (dir 1) or undoes (dir -1) one revision. Returns 0, 1 when
- * another instance did it first, or an error. */
-static int apply_one(struct db_conn *c, const struct db_revision *r, int dir,
-                     struct db_error *err)
+/* Runs revision i outside a transaction, bracketed by the dirty marker.
+ * Returns 0, 1 (another process did it), or an error. */
+static int step_no_tx(struct db_conn *c, const struct db_graph *g,
+                      struct db_migrate_state *st, size_t i,
+                      enum db_direction dir, long *ms, struct db_error *err)
 {
-    const struct db_revision_section *s = dir > 0 ? &r->up : &r->down_sql;
+    const struct db_revision *r = &g->revs[i];
     struct db_error ignored;
-    int rc;
-    if (s->transaction) {
-        if ((rc = db_begin(c, err)))
+    const char *op = dir == DB_UPGRADE ? "up" : "down";
+    char at[40];
+    now_utc(at, sizeof at);
+    int rc = db_begin(c, err);
+    if (rc)
+        return rc;
+    char v[8];
+    if ((rc = read_heads(st, c, g, err)))
+        goto rollback;
+    if ((st->applied[i] != 0) == (dir == DB_UPGRADE)) {
+        db_rollback(c, &ignored);
+        return 1;
+    }
+    rc = db_query_value(c, "SELECT 1 FROM " DT, 0, NULL, v, sizeof v, err);
+    if (rc == 0) {
+        db_rollback(c, &ignored);
+        struct db_migrate_state fresh;
+        if ((rc = db_migrate_state_read(&fresh, c, g, err)))
             return rc;
-        rc = is_recorded(c, r, err);
-        if (rc >= 0 && rc == (dir > 0 ? 1 : 0)) {
+        rc = dirty_error(&fresh, g, err);
+        db_migrate_state_free(&fresh);
+        return rc;
+    }
+    if (rc != DB_ENOTFOUND)
+        goto rollback;
+    {
+        const char *p[] = {r->id, op, at, "it was interrupted"};
+        rc = db_query(c,
+                      "INSERT INTO " DT " (\"revision\", \"operation\", "
+                      "\"since\", \"detail\") VALUES ($1, $2, $3, $4)",
+                      4, p, NULL, NULL, NULL, err);
+    }
+    if (rc || (rc = db_commit(c, err)))
+        goto rollback;
+
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int nrun = 0;
+    rc = run_blocks(c, r, dir, &nrun, err);
+    if (rc) {
+        char detail[1400];
+        char where[1100] = "";
+        if (err->file[0])
+            snprintf(where, sizeof where, "%s:%d: ", err->file, err->line);
+        snprintf(detail, sizeof detail, "%s%s (%d statement%s before it "
+                 "succeeded)", where, err->message, nrun,
+                 nrun == 1 ? "" : "s");
+        const char *p[] = {detail};
+        db_query(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL, NULL,
+                 NULL, &ignored);
+        struct db_migrate_state fresh;
+        if (db_migrate_state_read(&fresh, c, g, &ignored) == 0) {
+            dirty_error(&fresh, g, err);
+            db_error_at(err, r->path, 0);
+            db_migrate_state_free(&fresh);
+        }
+        return DB_EDIRTY;
+    }
+    *ms = elapsed_ms(&t0);
+    if ((rc = db_begin(c, err)))
+        return rc;
+    if ((rc = read_heads(st, c, g, err)) == 0 &&
+        (rc = record(c, g, st, i, dir, *ms, err)) == 0 &&
+        (rc = db_exec(c, "DELETE FROM " DT, err)) == 0 &&
+        (rc = db_commit(c, err)) == 0)
+        return 0;
+rollback:
+    db_rollback(c, &ignored);
+    return rc;
+}
+
+/* One step toward the target: inside a transaction, re-read the heads and
+ * take the next revision. Returns 0 (a step done, *done_i set), 1 (nothing
+ * left), or an error. */
+static int step(struct db_conn *c, const struct db_graph *g,
+                struct db_migrate_state *st, const unsigned char *set,
+                enum db_direction dir, size_t *done_i, long *ms,
+                struct db_error *err)
+{
+    struct db_error ignored;
+    for (;;) {
+        int rc = db_begin(c, err);
+        if (rc)
+            return rc;
+        if ((rc = read_heads(st, c, g, err))) {
+            db_rollback(c, &ignored);
+            return rc;
+        }
+        size_t i = g->n;
+        if (dir == DB_UPGRADE) {
+            for (size_t k = 0; k < g->n && i == g->n; k++)
+                if (set[k] && !st->applied[k])
+                    i = k;
+        } else {
+            for (size_t k = g->n; k-- > 0 && i == g->n;)
+                if (set[k] && st->applied[k])
+                    i = k;
+        }
+        if (i == g->n) {
             db_rollback(c, &ignored);
             return 1;
         }
-        if (rc >= 0)
-            rc = run_section(c, r, s, NULL, err);
+        const struct db_revision *r = &g->revs[i];
+        if (db_revision_needs_no_tx(r, dir, c->driver->dialect)) {
+            db_rollback(c, &ignored);
+            rc = step_no_tx(c, g, st, i, dir, ms, err);
+            if (rc == 1)
+                continue; /* another process took it: choose again */
+            if (rc == 0)
+                *done_i = i;
+            return rc;
+        }
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = run_blocks(c, r, dir, NULL, err);
+        *ms = elapsed_ms(&t0);
         if (rc == 0)
-            rc = record(c, r, dir, err);
+            rc = record(c, g, st, i, dir, *ms, err);
         if (rc == 0)
             rc = db_commit(c, err);
-        if (rc)
+        if (rc) {
             db_rollback(c, &ignored);
-        return rc;
-    }
-    rc = is_recorded(c, r, err);
-    if (rc < 0)
-        return rc;
-    if (rc == (dir > 0 ? 1 : 0))
-        return 1;
-    int nrun = 0;
-    if ((rc = run_section(c, r, s, &nrun, err))) {
-        if (nrun > 0) {
-            char msg[sizeof err->message];
-            snprintf(msg, sizeof msg, "%s", err->message);
-            err->code = DB_EDIRTY;
-            snprintf(err->message, sizeof err->message,
-                     "%s (section runs outside a transaction: its first %d "
-                     "statement%s stay done)",
-                     msg, nrun, nrun == 1 ? "" : "s");
-            db_error_hint(err, "finish or undo them by hand, then run the "
-                               "command again or 'app db stamp'");
-            return DB_EDIRTY;
+            db_error_prefix(err, "%s %s", dir == DB_UPGRADE ? "upgrade"
+                                                            : "downgrade",
+                            r->id);
+            if (!err->hint[0])
+                db_error_hint(err, "revision %s was rolled back; nothing of "
+                                   "it stays. Fix it and run the command "
+                                   "again", r->id);
+            return rc;
         }
-        return rc;
+        *done_i = i;
+        return 0;
     }
-    if ((rc = db_begin(c, err)))
-        return rc;
-    if ((rc = record(c, r, dir, err)) == 0)
-        rc = db_commit(c, err);
-    if (rc)
-        db_rollback(c, &ignored);
+}
+
+int db_migrate_plan_downgrade(size_t *plan, size_t *n, const struct db_graph *g,
+                              const struct db_migrate_state *st,
+                              const char *target, struct db_error *err)
+{
+    *n = 0;
+    unsigned char *undo = calloc(g->n ? g->n : 1, 1);
+    if (!undo)
+        return nomem(err);
+    int rc = db_graph_downgrade_target(undo, g, st->applied, target, err);
+    for (size_t i = g->n; rc == 0 && i-- > 0;) {
+        if (!undo[i])
+            continue;
+        if (!g->revs[i].has_downgrade) {
+            rc = db_error_set(err, DB_EREFUSED,
+                              "revision %s cannot be downgraded: it has no "
+                              "'-- +downgrade' section",
+                              g->revs[i].id);
+            db_error_at(err, g->revs[i].path, 0);
+            db_error_hint(err, "add a downgrade section, or restore the "
+                               "database from a backup");
+            *n = 0;
+            break;
+        }
+        plan[(*n)++] = i;
+    }
+    free(undo);
     return rc;
 }
 
-/* The offline script of one revision, with its version-table change. */
-static void script_one(struct db_buf *b, const struct db_revision *r, int dir)
-{
-    const struct db_revision_section *s = dir > 0 ? &r->up : &r->down_sql;
-    db_buf_printf(b, "-- %s %s: %s\n", dir > 0 ? "upgrade" : "downgrade",
-                  r->id, r->message);
-    if (s->transaction)
-        db_buf_puts(b, "BEGIN;\n");
-    db_buf_puts(b, s->sql);
-    if (b->len > 0 && db_buf_str(b)[b->len - 1] != '\n')
-        db_buf_puts(b, "\n");
-    if (dir > 0) {
-        char at[40];
-        now_utc(at, sizeof at);
-        db_buf_puts(b, "INSERT INTO " VT " (\"revision\", \"checksum\", "
-                       "\"applied_at\") VALUES (");
-        db_buf_literal(b, r->id);
-        db_buf_puts(b, ", ");
-        db_buf_literal(b, r->checksum);
-        db_buf_puts(b, ", ");
-        db_buf_literal(b, at);
-        db_buf_puts(b, ");\n");
-    } else {
-        db_buf_puts(b, "DELETE FROM " VT " WHERE \"revision\" = ");
-        db_buf_literal(b, r->id);
-        db_buf_puts(b, ";\n");
-    }
-    if (s->transaction)
-        db_buf_puts(b, "COMMIT;\n");
-    db_buf_puts(b, "\n");
-}
-
-static int migrate(struct db_conn *c, const struct db_revision_graph *g,
-                   const char *target, int dir,
+static int migrate(struct db_conn *c, const struct db_graph *g,
+                   const char *target, enum db_direction dir,
                    const struct db_migrate_opts *o, size_t *ndone,
                    struct db_error *err)
 {
-    static const struct db_migrate_opts none = {0};
-    if (!o)
-        o = &none;
+    struct db_error ignored;
+    struct db_migrate_state st = {0};
+    unsigned char *set = calloc(g->n ? g->n : 1, 1);
+    size_t *plan = calloc(g->n ? g->n : 1, sizeof *plan);
+    int rc = 0, locked = 0;
     if (ndone)
         *ndone = 0;
-    struct db_error ignored;
-    int locked = 0, rc = 0;
-    size_t *plan = calloc(g->n ? g->n : 1, sizeof *plan), n = 0;
-    struct db_migrate_status st = {0};
-    if (!plan)
-        return nomem(err);
-    if (!o->sql) {
-        if ((rc = db_lock(c, err)))
-            goto out;
-        locked = 1;
-        if ((rc = db_exec(c, create_version_table, err)))
-            goto out;
+    if (!set || !plan) {
+        rc = nomem(err);
+        goto out;
     }
-    if ((rc = db_migrate_status(&st, c, g, err)))
+    if ((rc = db_lock(c, err)))
         goto out;
-    if ((rc = db_migrate_verify(g, &st, err)))
+    locked = 1;
+    if ((rc = ensure_tables(c, err)) ||
+        (rc = db_migrate_state_read(&st, c, g, err)) ||
+        (rc = db_migrate_check(g, &st, err)))
         goto out;
-    rc = dir > 0 ? db_migrate_plan_upgrade(plan, &n, g, &st, target, err)
-                 : db_migrate_plan_downgrade(plan, &n, g, &st, target, err);
-    if (rc)
-        goto out;
-    if (o->sql) {
-        if (dir > 0 && !st.table_exists && n > 0)
-            db_buf_printf(o->sql, "%s;\n\n", create_version_table);
+    if (dir == DB_UPGRADE) {
+        if ((rc = db_graph_upgrade_target(set, g, st.applied, target, err)))
+            goto out;
+    } else {
+        size_t n;
+        if ((rc = db_migrate_plan_downgrade(plan, &n, g, &st, target, err)))
+            goto out;
         for (size_t k = 0; k < n; k++)
-            script_one(o->sql, &g->revs[plan[k]], dir);
-        if (!db_buf_ok(o->sql))
-            rc = nomem(err);
-        goto out;
+            set[plan[k]] = 1;
     }
-    for (size_t k = 0; k < n; k++) {
-        const struct db_revision *r = &g->revs[plan[k]];
-        rc = apply_one(c, r, dir, err);
-        if (rc < 0) {
-            db_error_prefix(err, "%s %s", dir > 0 ? "upgrade" : "downgrade",
-                            r->id);
-            goto out;
-        }
-        if (rc == 1) { /* done by another instance meanwhile */
+    for (;;) {
+        size_t i = 0;
+        long ms = 0;
+        rc = step(c, g, &st, set, dir, &i, &ms, err);
+        if (rc == 1) {
             rc = 0;
-            continue;
+            break;
         }
+        if (rc)
+            break;
         if (ndone)
             (*ndone)++;
-        if (o->progress)
-            o->progress(o->ctx, r, dir);
+        if (o && o->progress)
+            o->progress(o->ctx, &g->revs[i], dir, ms);
     }
 out:
     if (locked) {
@@ -539,63 +616,72 @@ out:
         else
             db_unlock(c, &ignored);
     }
-    db_migrate_status_free(&st);
+    db_migrate_state_free(&st);
+    free(set);
     free(plan);
     return rc;
 }
 
-int db_migrate_upgrade(struct db_conn *c, const struct db_revision_graph *g,
+int db_migrate_upgrade(struct db_conn *c, const struct db_graph *g,
                        const char *target, const struct db_migrate_opts *o,
-                       size_t *napplied, struct db_error *err)
+                       size_t *ndone, struct db_error *err)
 {
-    return migrate(c, g, target, 1, o, napplied, err);
+    return migrate(c, g, target, DB_UPGRADE, o, ndone, err);
 }
 
-int db_migrate_downgrade(struct db_conn *c, const struct db_revision_graph *g,
+int db_migrate_downgrade(struct db_conn *c, const struct db_graph *g,
                          const char *target, const struct db_migrate_opts *o,
-                         size_t *nundone, struct db_error *err)
+                         size_t *ndone, struct db_error *err)
 {
-    return migrate(c, g, target, -1, o, nundone, err);
+    return migrate(c, g, target, DB_DOWNGRADE, o, ndone, err);
 }
 
-int db_migrate_stamp(struct db_conn *c, const struct db_revision_graph *g,
+/* ---- stamp -------------------------------------------------------------- */
+
+int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
                      const char *target, struct db_error *err)
 {
-    unsigned char *mark = calloc(g->n ? g->n : 1, 1);
-    size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
     struct db_error ignored;
+    struct db_migrate_state st = {0};
+    unsigned char *want = calloc(g->n ? g->n : 1, 1);
+    unsigned char *none = calloc(g->n ? g->n : 1, 1);
     int rc = 0, locked = 0;
-    if (!mark || !heads) {
+    if (!want || !none) {
         rc = nomem(err);
         goto out;
     }
-    size_t nheads = db_revision_heads(heads, g);
-    if (strcmp(target, "base") == 0) {
-        /* nothing marked */
-    } else if (strcmp(target, "head") == 0 || strcmp(target, "heads") == 0) {
-        if (target[4] == '\0' && nheads > 1) {
-            rc = many_heads(g, heads, nheads, err);
-            goto out;
-        }
-        for (size_t h = 0; h < nheads; h++)
-            db_revision_ancestors(mark, g, heads[h]);
-    } else {
-        size_t i;
-        if ((rc = db_revision_find(&i, g, target, err)))
-            goto out;
-        db_revision_ancestors(mark, g, i);
-    }
+    if (strcmp(target, "base") != 0 &&
+        (rc = db_graph_upgrade_target(want, g, none, target, err)))
+        goto out;
     if ((rc = db_lock(c, err)))
         goto out;
     locked = 1;
-    if ((rc = db_exec(c, create_version_table, err)))
-        goto out;
-    if ((rc = db_begin(c, err)))
+    if ((rc = ensure_tables(c, err)) ||
+        (rc = db_migrate_state_read(&st, c, g, err)) ||
+        (rc = db_begin(c, err)))
         goto out;
     rc = db_exec(c, "DELETE FROM " VT, err);
-    for (size_t i = 0; i < g->n && rc == 0; i++)
-        if (mark[i])
-            rc = record(c, &g->revs[i], 1, err);
+    if (rc == 0)
+        rc = db_exec(c, "DELETE FROM " DT, err);
+    size_t nheads = db_graph_current(st.heads, g, want);
+    for (size_t h = 0; h < nheads && rc == 0; h++) {
+        const char *p[] = {g->revs[st.heads[h]].id};
+        rc = db_query(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)", 1,
+                      p, NULL, NULL, NULL, err);
+    }
+    char at[40];
+    now_utc(at, sizeof at);
+    for (size_t i = 0; i < g->n && rc == 0; i++) {
+        if (!want[i])
+            continue;
+        const struct db_history_row *row = db_migrate_applied_row(&st, g, i);
+        if (st.applied[i] && row &&
+            strcmp(row->checksum, g->revs[i].checksum) == 0)
+            continue; /* already recorded as it is */
+        const char *p[] = {g->revs[i].id, "stamp", at, "0",
+                           g->revs[i].checksum};
+        rc = db_query(c, insert_history, 5, p, NULL, NULL, NULL, err);
+    }
     if (rc == 0)
         rc = db_commit(c, err);
     if (rc)
@@ -607,37 +693,412 @@ out:
         else
             db_unlock(c, &ignored);
     }
-    free(mark);
-    free(heads);
+    db_migrate_state_free(&st);
+    free(want);
+    free(none);
     return rc;
 }
 
+/* ---- offline SQL -------------------------------------------------------- */
+
+struct emit_ctx {
+    struct db_buf *out;
+};
+
+static int emit_statement(void *ctx, const char *stmt, size_t len, int line)
+{
+    (void)line;
+    struct emit_ctx *e = ctx;
+    db_buf_putn(e->out, stmt, len);
+    db_buf_puts(e->out, ";\n");
+    return 0;
+}
+
+static void emit_revision(struct db_buf *out, const struct db_graph *g,
+                          unsigned char *applied, size_t i,
+                          enum db_direction dir, enum db_dialect d)
+{
+    const struct db_revision *r = &g->revs[i];
+    bool tx = !db_revision_needs_no_tx(r, dir, d);
+    size_t *old = calloc(g->n ? g->n : 1, sizeof *old);
+    size_t *now = calloc(g->n ? g->n : 1, sizeof *now);
+    if (!old || !now) {
+        out->oom = true;
+        free(old);
+        free(now);
+        return;
+    }
+    db_buf_printf(out, "-- %s %s: %s\n",
+                  dir == DB_UPGRADE ? "upgrade" : "downgrade", r->id,
+                  r->message);
+    if (tx)
+        db_buf_puts(out, "BEGIN;\n");
+    struct emit_ctx e = {out};
+    for (size_t b = 0; b < r->nblocks; b++) {
+        const struct db_revision_block *blk = &r->blocks[b];
+        if (blk->direction == dir && (!blk->dialect || blk->dialect == (int)d))
+            db_sql_split(blk->sql, blk->line, emit_statement, &e, NULL);
+    }
+    if (!tx)
+        db_buf_puts(out, "BEGIN;\n");
+    size_t nold = db_graph_current(old, g, applied);
+    applied[i] = dir == DB_UPGRADE;
+    size_t nnow = db_graph_current(now, g, applied);
+    for (size_t a = 0; a < nold; a++) {
+        int keep = 0;
+        for (size_t b = 0; b < nnow; b++)
+            keep |= now[b] == old[a];
+        if (!keep) {
+            db_buf_puts(out, "DELETE FROM " VT " WHERE \"revision\" = ");
+            db_buf_literal(out, g->revs[old[a]].id);
+            db_buf_puts(out, ";\n");
+        }
+    }
+    for (size_t b = 0; b < nnow; b++) {
+        int had = 0;
+        for (size_t a = 0; a < nold; a++)
+            had |= now[b] == old[a];
+        if (!had) {
+            db_buf_puts(out, "INSERT INTO " VT " (\"revision\") VALUES (");
+            db_buf_literal(out, g->revs[now[b]].id);
+            db_buf_puts(out, ");\n");
+        }
+    }
+    db_buf_puts(out, "INSERT INTO " HT " (\"seq\", \"revision\", "
+                     "\"operation\", \"applied_at\", \"duration_ms\", "
+                     "\"checksum\") VALUES ((SELECT COALESCE(MAX(\"seq\"), 0) "
+                     "+ 1 FROM " HT "), ");
+    db_buf_literal(out, r->id);
+    db_buf_printf(out, ", '%s', CURRENT_TIMESTAMP, 0, ",
+                  dir == DB_UPGRADE ? "up" : "down");
+    db_buf_literal(out, r->checksum);
+    db_buf_puts(out, ");\nCOMMIT;\n\n");
+    free(old);
+    free(now);
+}
+
+int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
+                   enum db_dialect d, enum db_direction dir,
+                   const char *range, struct db_error *err)
+{
+    char from[256] = "";
+    const char *target = range;
+    const char *colon = strchr(range, ':');
+    if (colon) {
+        snprintf(from, sizeof from, "%.*s", (int)(colon - range), range);
+        target = colon + 1;
+    }
+    if (dir == DB_DOWNGRADE && !from[0]) {
+        db_error_set(err, DB_EUSAGE, "downgrade --sql needs FROM:TARGET");
+        db_error_hint(err, "offline there is no database to ask where it "
+                           "is: write e.g. 0003:0001 or head:base");
+        return DB_EUSAGE;
+    }
+    unsigned char *applied = calloc(g->n ? g->n : 1, 1);
+    unsigned char *set = calloc(g->n ? g->n : 1, 1);
+    size_t *plan = calloc(g->n ? g->n : 1, sizeof *plan);
+    int rc = 0;
+    if (!applied || !set || !plan) {
+        rc = nomem(err);
+        goto out;
+    }
+    if (from[0] && strcmp(from, "base") != 0 &&
+        (rc = db_graph_upgrade_target(applied, g, set, from, err)))
+        goto out;
+    if (dir == DB_UPGRADE) {
+        if ((rc = db_graph_upgrade_target(set, g, applied, target, err)))
+            goto out;
+        for (size_t i = 0; create_tables[i]; i++)
+            db_buf_printf(out, "%s;\n\n", create_tables[i]);
+        for (size_t i = 0; i < g->n; i++)
+            if (set[i] && !applied[i])
+                emit_revision(out, g, applied, i, dir, d);
+    } else {
+        struct db_migrate_state st = {.applied = applied};
+        size_t n;
+        if ((rc = db_migrate_plan_downgrade(plan, &n, g, &st, target, err)))
+            goto out;
+        for (size_t k = 0; k < n; k++)
+            emit_revision(out, g, applied, plan[k], dir, d);
+    }
+    if (!db_buf_ok(out))
+        rc = nomem(err);
+out:
+    free(applied);
+    free(set);
+    free(plan);
+    return rc;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
 void db_migrate_versions_dir(char *out, size_t n, const struct db_config *cfg)
 {
-    snprintf(out, n, "%s/%s", cfg->migrations_dir[0] ? cfg->migrations_dir
-                                                     : "migrations",
-             DB_REVISION_DIR);
+    snprintf(out, n, "%s/versions",
+             cfg->migrations_dir[0] ? cfg->migrations_dir : "migrations");
+}
+
+int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
+                    struct db_error *err)
+{
+    char dir[1100];
+    db_migrate_versions_dir(dir, sizeof dir, cfg);
+    return db_graph_load(out, dir, err);
+}
+
+static const char default_template[] =
+    "-- revision: ${revision}\n"
+    "-- down_revision: ${down_revision}\n"
+    "-- message: ${message}\n"
+    "-- created: ${created}\n"
+    "\n"
+    "-- +upgrade\n"
+    "${upgrade}\n"
+    "\n"
+    "-- +downgrade\n"
+    "${downgrade}\n";
+
+static int make_dirs(const char *dir, struct db_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0775) && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(path, 0775) && errno != EEXIST)
+        goto fail;
+    return 0;
+fail:
+    return db_error_set(err, DB_EIO, "cannot create directory %s: %s", path,
+                        strerror(errno));
+}
+
+static void slug(char *out, size_t n, const char *message)
+{
+    size_t len = 0;
+    int gap = 0;
+    for (const char *p = message; *p && len + 2 < n && len < 40; p++) {
+        if (isalnum((unsigned char)*p)) {
+            if (gap && len > 0)
+                out[len++] = '_';
+            out[len++] = (char)tolower((unsigned char)*p);
+            gap = 0;
+        } else {
+            gap = 1;
+        }
+    }
+    out[len] = '\0';
+    if (len == 0)
+        snprintf(out, n, "revision");
+}
+
+static int line_has(const char *line, size_t len, const char *what)
+{
+    size_t w = strlen(what);
+    for (size_t i = 0; i + w <= len; i++)
+        if (memcmp(line + i, what, w) == 0)
+            return 1;
+    return 0;
+}
+
+static int read_template(struct db_buf *out, const struct db_config *cfg,
+                         struct db_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s",
+             cfg->migrations_dir[0] ? cfg->migrations_dir : "migrations",
+             DB_MIGRATE_TEMPLATE);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        db_buf_puts(out, default_template);
+        return 0;
+    }
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        db_buf_putn(out, chunk, got);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return db_error_set(err, DB_EIO, "cannot read %s", path);
+    return 0;
+}
+
+int db_migrate_new_revision(char *out_path, size_t n,
+                            const struct db_config *cfg,
+                            const struct db_graph *g, const char *id,
+                            const char *message, const char *const *parents,
+                            size_t nparents, const char *up, const char *down,
+                            struct db_error *err)
+{
+    char msg[256], rid[DB_REVISION_ID_MAX], created[40];
+    snprintf(msg, sizeof msg, "%s", message ? message : "");
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    if (!msg[strspn(msg, " ")]) {
+        db_error_set(err, DB_EUSAGE, "a revision needs a message");
+        db_error_hint(err, "pass -m \"what the revision does\"");
+        return DB_EUSAGE;
+    }
+    if (id) {
+        size_t len = strlen(id);
+        if (len == 0 || len >= sizeof rid ||
+            strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       "0123456789_") != len) {
+            db_error_set(err, DB_EUSAGE, "bad revision id '%s'", id);
+            db_error_hint(err, "ids are 1-63 letters, digits or '_'");
+            return DB_EUSAGE;
+        }
+        if (find_id(g, id) >= 0) {
+            db_error_set(err, DB_EUSAGE, "revision id '%s' is taken", id);
+            db_error_hint(err, "leave --rev-id out for the next free id");
+            return DB_EUSAGE;
+        }
+        snprintf(rid, sizeof rid, "%s", id);
+    } else {
+        db_graph_next_id(rid, sizeof rid, g);
+    }
+    now_utc(created, sizeof created);
+    created[19] = '\0';
+    int rc = make_dirs(g->dir, err);
+    if (rc)
+        return rc;
+
+    struct db_buf tmpl = DB_BUF_INIT, text = DB_BUF_INIT, ps = DB_BUF_INIT;
+    if ((rc = read_template(&tmpl, cfg, err)))
+        goto out;
+    for (size_t k = 0; k < nparents; k++)
+        db_buf_printf(&ps, "%s%s", k ? ", " : "", parents[k]);
+    const char *t = db_buf_str(&tmpl);
+    while (*t) {
+        const char *eol = strchr(t, '\n');
+        size_t len = eol ? (size_t)(eol - t) + 1 : strlen(t);
+        /* the first revision has no down_revision line at all */
+        if (nparents == 0 && line_has(t, len, "${down_revision}")) {
+            t += len;
+            continue;
+        }
+        const char *end = t + len;
+        while (t < end) {
+            const char *close;
+            if (t[0] == '$' && t[1] == '{' &&
+                (close = memchr(t + 2, '}', (size_t)(end - t - 2)))) {
+                size_t nlen = (size_t)(close - t - 2);
+                const char *name = t + 2;
+#define IS(s) (nlen == sizeof(s) - 1 && strncmp(name, s, nlen) == 0)
+                if (IS("revision"))
+                    db_buf_puts(&text, rid);
+                else if (IS("down_revision"))
+                    db_buf_puts(&text, db_buf_str(&ps));
+                else if (IS("message"))
+                    db_buf_puts(&text, msg);
+                else if (IS("created"))
+                    db_buf_printf(&text, "%s UTC", created);
+                else if (IS("upgrade"))
+                    db_buf_puts(&text, up ? up : "");
+                else if (IS("downgrade"))
+                    db_buf_puts(&text, down ? down : "");
+                else
+                    db_buf_putn(&text, t, nlen + 3);
+#undef IS
+                t = close + 1;
+            } else {
+                db_buf_putn(&text, t, 1);
+                t++;
+            }
+        }
+    }
+    char name[64];
+    slug(name, sizeof name, msg);
+    snprintf(out_path, n, "%s/%s_%s.sql", g->dir, rid, name);
+    if (!db_buf_ok(&text) || !db_buf_ok(&ps) || !db_buf_ok(&tmpl)) {
+        rc = nomem(err);
+        goto out;
+    }
+    int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+        rc = db_error_set(err, DB_EIO, "cannot create %s: %s", out_path,
+                          strerror(errno));
+        goto out;
+    }
+    size_t len = text.len;
+    ssize_t w = write(fd, db_buf_str(&text), len);
+    if (close(fd) != 0 || w < 0 || (size_t)w != len) {
+        unlink(out_path);
+        rc = db_error_set(err, DB_EIO, "cannot write %s", out_path);
+    }
+out:
+    db_buf_free(&tmpl);
+    db_buf_free(&text);
+    db_buf_free(&ps);
+    return rc;
+}
+
+/* ---- run_migrations ----------------------------------------------------- */
+
+/* Tables other than the version tables: dialect-specific catalog query. */
+static int count_other_tables(long *out, struct db_conn *c,
+                              struct db_error *err)
+{
+    const char *sql;
+    switch (c->driver->dialect) {
+    case DB_DIALECT_SQLITE:
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+              "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE "
+              "'app\\_version%' ESCAPE '\\'";
+        break;
+    case DB_DIALECT_POSTGRESQL:
+    default:
+        sql = "SELECT count(*) FROM information_schema.tables WHERE "
+              "table_schema = current_schema() AND table_type = 'BASE TABLE' "
+              "AND table_name NOT LIKE 'app\\_version%' ESCAPE '\\'";
+        break;
+    }
+    char v[32];
+    int rc = db_query_value(c, sql, 0, NULL, v, sizeof v, err);
+    if (rc == 0)
+        *out = strtol(v, NULL, 10);
+    return rc;
 }
 
 int db_migrate_run(struct db_conn *c, struct db_error *err)
 {
-    char dir[1100];
-    db_migrate_versions_dir(dir, sizeof dir, c->cfg);
-    struct db_revision_graph *g;
-    int rc = db_revision_graph_load(&g, dir, err);
+    struct db_graph *g;
+    int rc = db_migrate_load(&g, c->cfg, err);
     if (rc)
         return rc;
     if (g->n == 0) {
-        db_revision_graph_free(g);
         db_error_set(err, DB_ENOTFOUND,
-                     "phase is production but %s has no revisions", dir);
-        db_error_hint(err, "write the baseline ('app db revision -m "
-                           "baseline'), stamp the database, or set [app] "
-                           "phase = pre-user in %s; see MIGRATION_STRATEGY.md",
-                      c->cfg->phase_source);
+                     "phase is production but %s has no revisions", g->dir);
+        db_error_hint(err, "write the baseline revision and stamp the "
+                           "database (MIGRATION_STRATEGY.md), or set [app] "
+                           "phase = pre-user in %s", c->cfg->phase_source);
+        db_graph_free(g);
         return DB_ENOTFOUND;
     }
-    rc = db_migrate_upgrade(c, g, "head", NULL, NULL, err);
-    db_revision_graph_free(g);
+    int has = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    long others = 0;
+    if (has == 0 && (rc = count_other_tables(&others, c, err)) == 0 &&
+        others > 0) {
+        db_error_set(err, DB_EREFUSED,
+                     "the database has %ld table%s but no version table: "
+                     "it was not created by these revisions", others,
+                     others == 1 ? "" : "s");
+        db_error_hint(err, "if its schema is the baseline revision's, record "
+                           "that with 'app db stamp <baseline id>' (see "
+                           "MIGRATION_STRATEGY.md), then start again");
+        rc = DB_EREFUSED;
+    } else if (has < 0) {
+        rc = has;
+    } else if (rc == 0) {
+        rc = db_migrate_upgrade(c, g, "head", NULL, NULL, err);
+    }
+    db_graph_free(g);
     return rc;
 }

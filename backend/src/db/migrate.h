@@ -1,18 +1,24 @@
 /*
- * migrate.h - plan and apply revisions: upgrade, downgrade, stamp, and the
- * version table that records what a database has applied.
+ * migrate.h - plan and apply revisions: upgrade, downgrade, stamp, offline
+ * SQL, and the version tables that record where a database is.
  *
- * The version table holds one row per applied revision (not only the
- * heads), with the checksum of the SQL that ran and when. The current
- * revisions of a database are the applied ones none of whose children are
- * applied.
+ * Version tables (all named app_version*, which reflection ignores):
+ *   app_version          the current head(s), one row each
+ *   app_version_history  one row per revision applied (up), undone (down)
+ *                        or stamped: when, how long, checksum of the file
+ *   app_version_dirty    a row while a transaction=false block has failed:
+ *                        every command but stamp refuses until it is gone
  *
- * Each revision and its version row commit together, in one transaction
- * (sections marked transaction:false run statement by statement; their
- * version row is written after the last one). The whole upgrade or
- * downgrade holds the driver's migration lock when it has one; on SQLite
- * the write lock of each revision's transaction serialises instances, and
- * a revision another instance applied meanwhile is skipped.
+ * Each revision runs in its own transaction with its version-row updates,
+ * so a failure leaves the database at the previous revision. Inside that
+ * transaction (SQLite: BEGIN IMMEDIATE, the write lock) the current heads
+ * are read again and the next step chosen from them, so processes running
+ * upgrade together apply each revision once. The whole command also holds
+ * the driver's migration lock where there is one (PostgreSQL).
+ *
+ * A revision with a transaction=false block for the dialect runs all its
+ * statements one by one outside a transaction: the dirty row is written
+ * first and removed with the version update when the last one succeeds.
  */
 #ifndef DB_MIGRATE_H
 #define DB_MIGRATE_H
@@ -23,115 +29,136 @@
 #include "buf.h"
 #include "driver.h"
 #include "error.h"
-#include "revision.h"
+#include "graph.h"
 
-#define DB_MIGRATE_VERSION_TABLE "schema_version"
+#define DB_MIGRATE_TABLE "app_version"
+#define DB_MIGRATE_HISTORY_TABLE "app_version_history"
+#define DB_MIGRATE_DIRTY_TABLE "app_version_dirty"
+#define DB_MIGRATE_TEMPLATE "script.sql.in"
 
-/* One row of the version table. */
-struct db_applied {
-    char id[DB_REVISION_ID_MAX];
+/* One row of app_version_history. */
+struct db_history_row {
+    long seq;
+    char revision[DB_REVISION_ID_MAX];
+    char operation[8];        /* "up", "down", "stamp" */
+    char applied_at[40];      /* UTC, "2026-11-21 20:15:00.123" */
+    long duration_ms;
     char checksum[65];
-    char applied_at[40];
 };
 
-/* What a database has applied, set against a graph. */
-struct db_migrate_status {
-    bool table_exists;          /* the version table is there */
-    unsigned char *applied;     /* g->n marks: 1 when applied */
-    struct db_applied *rows;    /* every row, oldest first */
-    size_t nrows;
-    size_t nunknown;            /* rows whose revision is not in the graph */
-    size_t nedited;             /* applied revisions whose file changed */
+/* Where a database is, read against a graph. */
+struct db_migrate_state {
+    bool tables;              /* the version tables exist */
+    size_t *heads;            /* current heads (indexes into the graph) */
+    size_t nheads;
+    char unknown[DB_REVISION_ID_MAX]; /* a head row with no file, or "" */
+    unsigned char *applied;   /* g->n marks */
+    struct db_history_row *history;   /* oldest first */
+    size_t nhistory;
+    bool dirty;               /* app_version_dirty has a row */
+    char dirty_revision[DB_REVISION_ID_MAX];
+    char dirty_operation[8];
+    char dirty_detail[1024];
 };
 
-/* Called after each revision is applied (direction 1) or undone (-1). */
+/* Reads the version tables (absent: nothing applied). Returns 0 or a
+ * database error. Free with db_migrate_state_free. */
+int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
+                          const struct db_graph *g, struct db_error *err);
+
+/* NULL-safe; leaves it zeroed. */
+void db_migrate_state_free(struct db_migrate_state *st);
+
+/*
+ * Refuses a state that commands cannot build on: the dirty marker
+ * (DB_EDIRTY, saying how to repair and re-stamp), a head with no revision
+ * file (DB_EGRAPH), an applied file edited since (DB_EREFUSED naming the
+ * file and both checksums).
+ */
+int db_migrate_check(const struct db_graph *g,
+                     const struct db_migrate_state *st, struct db_error *err);
+
+/* The history row that applied or stamped revision i, or NULL. */
+const struct db_history_row *db_migrate_applied_row(
+    const struct db_migrate_state *st, const struct db_graph *g, size_t i);
+
+/* Called after each revision is applied or undone. */
 typedef void (*db_migrate_progress_fn)(void *ctx, const struct db_revision *r,
-                                       int direction);
+                                       enum db_direction dir, long ms);
 
 struct db_migrate_opts {
     db_migrate_progress_fn progress;   /* may be NULL */
     void *ctx;
-    struct db_buf *sql;   /* non-NULL: change nothing, append the SQL here */
 };
 
-/* Reads the version table (absent: nothing applied). Free with
- * db_migrate_status_free. Returns 0 or a database error. */
-int db_migrate_status(struct db_migrate_status *out, struct db_conn *c,
-                      const struct db_revision_graph *g,
-                      struct db_error *err);
-
-/* NULL-safe; leaves it zeroed. */
-void db_migrate_status_free(struct db_migrate_status *st);
-
 /*
- * The current revisions: applied, with no applied child, in graph order.
- * out must hold g->n entries. Returns the count (0: at base).
+ * Upgrades to target (see db_graph_upgrade_target) under the lock.
+ * *ndone (may be NULL) counts revisions this call applied. On failure the
+ * failing revision is rolled back, earlier ones stay, and err names the
+ * file, the line and the statement, with the database's message.
  */
-size_t db_migrate_current(size_t *out, const struct db_revision_graph *g,
-                          const struct db_migrate_status *st);
+int db_migrate_upgrade(struct db_conn *c, const struct db_graph *g,
+                       const char *target, const struct db_migrate_opts *o,
+                       size_t *ndone, struct db_error *err);
 
-/*
- * Refuses a state upgrade cannot build on: a row for a revision that is not
- * in the graph (DB_EGRAPH) or an applied revision whose up SQL changed
- * since (DB_EDIRTY). Returns 0 or that code, naming the first one.
- */
-int db_migrate_verify(const struct db_revision_graph *g,
-                      const struct db_migrate_status *st,
-                      struct db_error *err);
+/* Downgrades to target (see db_graph_downgrade_target), as upgrade. A
+ * revision without a downgrade section is DB_EREFUSED before anything
+ * runs. */
+int db_migrate_downgrade(struct db_conn *c, const struct db_graph *g,
+                         const char *target, const struct db_migrate_opts *o,
+                         size_t *ndone, struct db_error *err);
 
-/*
- * The revisions an upgrade to target would apply, in order, into plan
- * (g->n entries); *n their count. target: "head" (the single head; several
- * heads is DB_EGRAPH with the merge hint), "heads", a revision id or unique
- * prefix, or "+N" (the next N). Returns 0, DB_ENOTFOUND, DB_EUSAGE or
- * DB_EGRAPH.
- */
-int db_migrate_plan_upgrade(size_t *plan, size_t *n,
-                            const struct db_revision_graph *g,
-                            const struct db_migrate_status *st,
-                            const char *target, struct db_error *err);
-
-/*
- * The revisions a downgrade to target would undo, in order. target: "base"
- * (all), an applied revision id or prefix (undo its applied descendants),
- * or "-N" (the last N). Every one must have a down section (DB_EREFUSED
- * otherwise, naming it).
- */
-int db_migrate_plan_downgrade(size_t *plan, size_t *n,
-                              const struct db_revision_graph *g,
-                              const struct db_migrate_status *st,
+/* The revisions a downgrade would undo, in order, into plan (g->n). */
+int db_migrate_plan_downgrade(size_t *plan, size_t *n, const struct db_graph *g,
+                              const struct db_migrate_state *st,
                               const char *target, struct db_error *err);
 
 /*
- * Upgrades to target under the migration lock; *napplied (may be NULL)
- * counts the revisions applied by this call. On failure the failing
- * revision is rolled back, the ones before it stay applied, and err names
- * the file and line of the statement. Returns 0 or an error.
+ * Records target ("head", "heads", "base", an id or prefix) as the current
+ * head without running any SQL, and clears the dirty marker. One
+ * transaction under the lock.
  */
-int db_migrate_upgrade(struct db_conn *c, const struct db_revision_graph *g,
-                       const char *target, const struct db_migrate_opts *o,
-                       size_t *napplied, struct db_error *err);
-
-/* Downgrades to target under the migration lock, as upgrade. */
-int db_migrate_downgrade(struct db_conn *c, const struct db_revision_graph *g,
-                         const char *target, const struct db_migrate_opts *o,
-                         size_t *nundone, struct db_error *err);
+int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
+                     const char *target, struct db_error *err);
 
 /*
- * Records target ("base", "head", "heads", an id or prefix) and all its
- * ancestors as applied, and nothing else, without running any SQL. One
- * transaction. Returns 0 or an error.
+ * Offline: appends to out the SQL an upgrade (dir 1) or downgrade (-1)
+ * would run for dialect d, version-table statements included, without a
+ * database. range is "TARGET" (from base for upgrade) or "FROM:TARGET";
+ * a downgrade needs FROM. Returns 0 or an error.
  */
-int db_migrate_stamp(struct db_conn *c, const struct db_revision_graph *g,
-                     const char *target, struct db_error *err);
+int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
+                   enum db_dialect d, enum db_direction dir,
+                   const char *range, struct db_error *err);
 
 /* <cfg->migrations_dir>/versions into out. */
 void db_migrate_versions_dir(char *out, size_t n, const struct db_config *cfg);
 
+/* db_graph_load of cfg's versions directory. */
+int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
+                    struct db_error *err);
+
 /*
- * What run_migrations() does in the production phase: loads the versions
- * directory and upgrades to the single head. No revisions at all is
- * DB_ENOTFOUND with the steps to write the baseline.
+ * Writes a new revision file into cfg's versions directory from
+ * <migrations_dir>/script.sql.in (or a built-in template), which may use
+ * ${revision}, ${down_revision}, ${message}, ${created}, ${upgrade} and
+ * ${downgrade}. id NULL: the next sequential id. nparents 0: the first
+ * revision (no down_revision line). up/down: the sections' SQL, or NULL.
+ * The path goes to out_path. Returns 0, DB_EUSAGE (no message, bad or
+ * taken id) or DB_EIO.
+ */
+int db_migrate_new_revision(char *out_path, size_t n,
+                            const struct db_config *cfg,
+                            const struct db_graph *g, const char *id,
+                            const char *message, const char *const *parents,
+                            size_t nparents, const char *up, const char *down,
+                            struct db_error *err);
+
+/*
+ * What run_migrations() does in the production phase: under the lock,
+ * upgrade to the single head. A database with tables but no version table
+ * is refused (DB_EREFUSED) with the stamping steps; an empty versions
+ * directory is DB_ENOTFOUND with the baseline steps.
  */
 int db_migrate_run(struct db_conn *c, struct db_error *err);
 

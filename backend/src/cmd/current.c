@@ -1,0 +1,69 @@
+/*
+ * current.c - `app db current [--verbose]`: the database's head revisions.
+ *
+ * One id per line (nothing at base), for scripts; --verbose adds the
+ * message and when it was applied.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../db/migrate.h"
+#include "cmd.h"
+
+static const struct option opts[] = {
+    {"verbose", no_argument, NULL, 'v'},
+    {NULL, 0, NULL, 0},
+};
+
+static int exec_current(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    bool verbose = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+        if (ch == 'v')
+            verbose = true;
+        else
+            return cmd_bad_option(ctx, "current", argv);
+    }
+    struct db_error err;
+    struct db_graph *g = NULL;
+    struct db_migrate_state st = {0};
+    int rc = db_migrate_load(&g, &ctx->cfg, &err);
+    if (rc == 0)
+        rc = db_migrate_state_read(&st, ctx->conn, g, &err);
+    if (rc == 0)
+        rc = db_migrate_check(g, &st, &err);
+    if (rc == 0) {
+        for (size_t k = 0; k < st.nheads; k++) {
+            const struct db_revision *r = &g->revs[st.heads[k]];
+            const struct db_history_row *h =
+                db_migrate_applied_row(&st, g, st.heads[k]);
+            if (verbose)
+                fprintf(ctx->out, "%s  %s  (%s %s UTC)\n", r->id, r->message,
+                        h && h->operation[0] == 's' ? "stamped" : "applied",
+                        h ? h->applied_at : "?");
+            else
+                fprintf(ctx->out, "%s\n", r->id);
+        }
+        if (verbose && st.nheads == 0)
+            fprintf(ctx->out, "base (no revision applied)\n");
+    }
+    db_migrate_state_free(&st);
+    db_graph_free(g);
+    return rc ? cmd_fail(ctx, "current", &err) : CMD_OK;
+}
+
+const struct cmd_entry cmd_current_entry = {
+    .name = "current",
+    .usage = "[--verbose]",
+    .summary = "print the database's current revision ids, one per line",
+    .help = "  -v, --verbose       add each one's message and when it was "
+            "applied\n",
+    .flags = CMD_NEEDS_DB,
+    .options = opts,
+    .shortopts = "v",
+    .min_args = 0,
+    .max_args = 0,
+    .exec = exec_current,
+};

@@ -1,0 +1,145 @@
+/*
+ * downgrade.c - `app db downgrade TARGET [--yes] [--sql]`: undo revisions.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../db/migrate.h"
+#include "../db/url.h"
+#include "cmd.h"
+
+static void report(void *ctx, const struct db_revision *r,
+                   enum db_direction dir, long ms)
+{
+    (void)dir;
+    fprintf(ctx, "downgrade %s: %s (%ld ms)\n", r->id, r->message, ms);
+}
+
+/* Options by hand: getopt would take the target "-1" for an option. */
+static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, bool *yes,
+                      bool *sql, const char **target)
+{
+    int rest = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!rest && strcmp(a, "--") == 0)
+            rest = 1;
+        else if (!rest && (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0))
+            *yes = true;
+        else if (!rest && strcmp(a, "--sql") == 0)
+            *sql = true;
+        else if (!rest && a[0] == '-' && !isdigit((unsigned char)a[1]))
+            return cmd_usage(ctx, "downgrade", "unknown option '%s'", a);
+        else if (*target)
+            return cmd_usage(ctx, "downgrade", "unexpected argument '%s'", a);
+        else
+            *target = a;
+    }
+    if (!*target)
+        return cmd_usage(ctx, "downgrade",
+                         "missing TARGET (-1, a revision id, or base)");
+    return 0;
+}
+
+/* "2 revisions (0003, 0002)" for the question. */
+static int describe(char *out, size_t n, size_t *count, struct db_conn *c,
+                    const struct db_graph *g, const char *target,
+                    struct db_error *err)
+{
+    struct db_migrate_state st;
+    size_t *plan = calloc(g->n ? g->n : 1, sizeof *plan);
+    if (!plan)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    int rc = db_migrate_state_read(&st, c, g, err);
+    if (rc == 0) {
+        rc = db_migrate_check(g, &st, err);
+        if (rc == 0)
+            rc = db_migrate_plan_downgrade(plan, count, g, &st, target, err);
+        db_migrate_state_free(&st);
+    }
+    if (rc == 0) {
+        size_t len = (size_t)snprintf(out, n, "%zu revision%s (", *count,
+                                      *count == 1 ? "" : "s");
+        for (size_t k = 0; k < *count && len < n; k++)
+            len += (size_t)snprintf(out + len, n - len, "%s%s", k ? ", " : "",
+                                    g->revs[plan[k]].id);
+        if (len < n)
+            snprintf(out + len, n - len, ")");
+    }
+    free(plan);
+    return rc;
+}
+
+static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    bool yes = false, sql = false;
+    const char *target = NULL;
+    int bad = parse_args(ctx, argc, argv, &yes, &sql, &target);
+    if (bad)
+        return bad;
+
+    struct db_error err;
+    struct db_graph *g = NULL;
+    struct db_conn *c = NULL;
+    struct db_buf script = DB_BUF_INIT;
+    int rc = db_migrate_load(&g, &ctx->cfg, &err);
+    if (rc)
+        goto out;
+    if (sql) {
+        struct db_url u;
+        if ((rc = db_url_parse(&u, ctx->cfg.url, &err)))
+            goto out;
+        const struct db_driver *drv = db_driver_find(u.scheme);
+        rc = db_migrate_sql(&script, g,
+                            drv ? drv->dialect : DB_DIALECT_POSTGRESQL,
+                            DB_DOWNGRADE, target, &err);
+        if (rc == 0)
+            fputs(db_buf_str(&script), ctx->out);
+        goto out;
+    }
+    if ((rc = db_connect(&c, &ctx->cfg, &err)))
+        goto out;
+    char what[1024], masked[2048], question[3200];
+    size_t n = 0;
+    if ((rc = describe(what, sizeof what, &n, c, g, target, &err)))
+        goto out;
+    if (n == 0) {
+        fprintf(ctx->out, "nothing to downgrade: already at %s\n", target);
+        goto out;
+    }
+    db_url_mask(masked, sizeof masked, ctx->cfg.url);
+    snprintf(question, sizeof question,
+             "undo %s of %s, with the data they hold", what, masked);
+    if (!cmd_confirm(ctx, "downgrade", yes, question)) {
+        db_disconnect(c);
+        db_graph_free(g);
+        return CMD_FAILURE;
+    }
+    struct db_migrate_opts o = {.progress = report, .ctx = ctx->out};
+    rc = db_migrate_downgrade(c, g, target, &o, &n, &err);
+out:
+    db_buf_free(&script);
+    db_disconnect(c);
+    db_graph_free(g);
+    return rc ? cmd_fail(ctx, "downgrade", &err) : CMD_OK;
+}
+
+const struct cmd_entry cmd_downgrade_entry = {
+    .name = "downgrade",
+    .usage = "[--yes] [--sql] TARGET",
+    .summary = "undo applied revisions back to TARGET",
+    .help = "  TARGET              -N (the last N), a revision id or prefix "
+            "(undo what\n"
+            "                      follows it), REV-N, or base (undo all)\n"
+            "  -y, --yes           do not ask; needed when stdin is not a "
+            "terminal\n"
+            "  --sql               print the SQL instead of running it, "
+            "without connecting;\n"
+            "                      write FROM:TARGET (e.g. head:base)\n",
+    .flags = CMD_DESTRUCTIVE,
+    .options = NULL, /* parse_args: "-1" is a target, not an option */
+    .exec = exec_downgrade,
+};

@@ -1,0 +1,93 @@
+/*
+ * revision.c - `app db revision -m MSG [--rev-id ID] [--head REV]`: a new
+ * revision file from migrations/script.sql.in, on top of the head.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../db/migrate.h"
+#include "cmd.h"
+
+static const struct option opts[] = {
+    {"message", required_argument, NULL, 'm'},
+    {"rev-id", required_argument, NULL, 'i'},
+    {"head", required_argument, NULL, 'H'},
+    {NULL, 0, NULL, 0},
+};
+
+static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    const char *message = NULL, *head = NULL, *id = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+m:", opts, NULL)) != -1) {
+        if (ch == 'm')
+            message = optarg;
+        else if (ch == 'H')
+            head = optarg;
+        else if (ch == 'i')
+            id = optarg;
+        else
+            return cmd_bad_option(ctx, "revision", argv);
+    }
+    if (!message)
+        return cmd_usage(ctx, "revision", "missing -m MESSAGE");
+
+    struct db_error err;
+    struct db_graph *g;
+    if (db_migrate_load(&g, &ctx->cfg, &err))
+        return cmd_fail(ctx, "revision", &err);
+    int rc = 0;
+    const char *parent[1];
+    size_t nparents = 0;
+    size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
+    if (!heads) {
+        rc = db_error_set(&err, DB_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (head) {
+        size_t i;
+        if ((rc = db_graph_find(&i, g, head, &err)))
+            goto out;
+        parent[nparents++] = g->revs[i].id;
+    } else {
+        size_t n = db_graph_heads(heads, g);
+        if (n > 1) {
+            rc = db_error_set(&err, DB_EGRAPH,
+                              "the revisions have %zu heads; a new revision "
+                              "follows one", n);
+            db_error_hint(&err, "merge them first ('app db merge -m MSG "
+                                "heads'), or choose one with --head REV");
+            goto out;
+        }
+        if (n == 1)
+            parent[nparents++] = g->revs[heads[0]].id;
+    }
+    char path[2048];
+    rc = db_migrate_new_revision(path, sizeof path, &ctx->cfg, g, id, message,
+                                 parent, nparents, NULL, NULL, &err);
+    if (rc == 0)
+        fprintf(ctx->out, "%s\n", path);
+out:
+    free(heads);
+    db_graph_free(g);
+    return rc ? cmd_fail(ctx, "revision", &err) : CMD_OK;
+}
+
+const struct cmd_entry cmd_revision_entry = {
+    .name = "revision",
+    .usage = "-m MESSAGE [--rev-id ID] [--head REV]",
+    .summary = "write a new revision file on top of the head; print its path",
+    .help = "  -m, --message TEXT  what the revision does (also names the "
+            "file)\n"
+            "  --rev-id ID         its id (default: the next number, 0001, "
+            "0002, ...)\n"
+            "  --head REV          its parent (default: the single head; "
+            "none for the first)\n",
+    .flags = 0,
+    .options = opts,
+    .shortopts = "m:",
+    .min_args = 0,
+    .max_args = 0,
+    .exec = exec_revision,
+};

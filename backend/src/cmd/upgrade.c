@@ -1,0 +1,96 @@
+/*
+ * upgrade.c - `app db upgrade [TARGET] [--sql]`: apply pending revisions.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../db/migrate.h"
+#include "../db/url.h"
+#include "cmd.h"
+
+static const struct option opts[] = {
+    {"sql", no_argument, NULL, 's'},
+    {NULL, 0, NULL, 0},
+};
+
+static void report(void *ctx, const struct db_revision *r,
+                   enum db_direction dir, long ms)
+{
+    (void)dir;
+    fprintf(ctx, "upgrade %s: %s (%ld ms)\n", r->id, r->message, ms);
+}
+
+/* The dialect of the configured URL, without connecting. */
+static int url_dialect(enum db_dialect *out, const struct db_config *cfg,
+                       struct db_error *err)
+{
+    struct db_url u;
+    int rc = db_url_parse(&u, cfg->url, err);
+    if (rc)
+        return rc;
+    const struct db_driver *drv = db_driver_find(u.scheme);
+    *out = drv ? drv->dialect : DB_DIALECT_POSTGRESQL;
+    return 0;
+}
+
+static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    bool sql = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (ch == 's')
+            sql = true;
+        else
+            return cmd_bad_option(ctx, "upgrade", argv);
+    }
+    const char *target = optind < argc ? argv[optind] : "head";
+
+    struct db_error err;
+    struct db_graph *g = NULL;
+    struct db_conn *c = NULL;
+    struct db_buf script = DB_BUF_INIT;
+    int rc = db_migrate_load(&g, &ctx->cfg, &err);
+    if (rc)
+        goto out;
+    if (sql) {
+        enum db_dialect d;
+        if ((rc = url_dialect(&d, &ctx->cfg, &err)) == 0 &&
+            (rc = db_migrate_sql(&script, g, d, DB_UPGRADE, target, &err)) ==
+                0)
+            fputs(db_buf_str(&script), ctx->out);
+        goto out;
+    }
+    if ((rc = db_connect(&c, &ctx->cfg, &err)))
+        goto out;
+    struct db_migrate_opts o = {.progress = report, .ctx = ctx->out};
+    size_t n = 0;
+    rc = db_migrate_upgrade(c, g, target, &o, &n, &err);
+    if (rc == 0 && n == 0)
+        fprintf(ctx->out, "nothing to upgrade: already at %s\n", target);
+out:
+    db_buf_free(&script);
+    db_disconnect(c);
+    db_graph_free(g);
+    return rc ? cmd_fail(ctx, "upgrade", &err) : CMD_OK;
+}
+
+const struct cmd_entry cmd_upgrade_entry = {
+    .name = "upgrade",
+    .usage = "[--sql] [TARGET]",
+    .summary = "apply pending revisions up to TARGET (default: head)",
+    .help = "  TARGET              head (the single head; the default), heads "
+            "(every branch),\n"
+            "                      a revision id or unique prefix, +N (the "
+            "next N), REV+N\n"
+            "  --sql               print the SQL instead of running it, "
+            "without connecting;\n"
+            "                      starts from base, or write "
+            "FROM:TARGET\n",
+    .flags = 0,
+    .options = opts,
+    .shortopts = "",
+    .min_args = 0,
+    .max_args = 1,
+    .exec = exec_upgrade,
+};
