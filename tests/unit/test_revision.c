@@ -1,0 +1,214 @@
+/*
+ * test_revision.c - the statement splitter and the revision file parser.
+ *
+ * Parser cases are fixture files: tests/fixtures/revisions/<name>.sql is
+ * parsed and dumped (blocks, statements with their lines, or the error)
+ * and compared with <name>.expected. Set FIXTURE_WRITE=1 to (re)write the
+ * expected files from the current output.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/buf.h"
+#include "db/revision.h"
+#include "testutil.h"
+
+#define FIXTURES "tests/fixtures/revisions"
+
+struct collected {
+    int n;
+    char stmt[16][256];
+    int line[16];
+};
+
+static int collect(void *ctx, const char *stmt, size_t len, int line)
+{
+    struct collected *c = ctx;
+    ck_assert_int_lt(c->n, 16);
+    snprintf(c->stmt[c->n], sizeof c->stmt[c->n], "%.*s", (int)len, stmt);
+    c->line[c->n++] = line;
+    return 0;
+}
+
+static struct collected split(const char *sql)
+{
+    struct collected c = {0};
+    struct db_error err;
+    int rc = db_sql_split(sql, 1, collect, &c, &err);
+    ck_assert_msg(rc == 0, "split: %s", err.message);
+    return c;
+}
+
+START_TEST(test_revision__split_plain)
+{
+    struct collected c = split("CREATE TABLE a (x INT);\n\nDROP TABLE b;  \n"
+                               "SELECT 1");
+    ck_assert_int_eq(c.n, 3);
+    ck_assert_str_eq(c.stmt[0], "CREATE TABLE a (x INT)");
+    ck_assert_str_eq(c.stmt[1], "DROP TABLE b");
+    ck_assert_str_eq(c.stmt[2], "SELECT 1");
+    ck_assert_int_eq(c.line[0], 1);
+    ck_assert_int_eq(c.line[1], 3);
+    ck_assert_int_eq(c.line[2], 4);
+}
+END_TEST
+
+START_TEST(test_revision__split_quotes_and_comments)
+{
+    struct collected c = split(
+        "INSERT INTO \"a;b\" VALUES ('x;''y');\n"
+        "-- comment; here\n"
+        "/* outer; /* inner; */ still; */ SELECT E'q\\';r';\n"
+        ";;  -- only a comment;\n");
+    ck_assert_int_eq(c.n, 2);
+    ck_assert_str_eq(c.stmt[0], "INSERT INTO \"a;b\" VALUES ('x;''y')");
+    ck_assert_str_eq(c.stmt[1], "SELECT E'q\\';r'");
+    ck_assert_int_eq(c.line[1], 3);
+}
+END_TEST
+
+START_TEST(test_revision__split_dollar_quotes)
+{
+    struct collected c = split(
+        "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
+        "CREATE FUNCTION g() AS $fn$ a; $$ b; $fn$;\nSELECT $1;");
+    ck_assert_int_eq(c.n, 3);
+    ck_assert_str_eq(c.stmt[1], "CREATE FUNCTION g() AS $fn$ a; $$ b; $fn$");
+    ck_assert_str_eq(c.stmt[2], "SELECT $1");
+}
+END_TEST
+
+START_TEST(test_revision__split_trigger_body)
+{
+    struct collected c = split(
+        "CREATE TRIGGER t AFTER INSERT ON x BEGIN\n"
+        "  UPDATE x SET a = CASE WHEN 1 THEN 2 END;\n"
+        "  DELETE FROM y;\nEND;\nCREATE TABLE z (end_ INT);");
+    ck_assert_int_eq(c.n, 2);
+    ck_assert_int_eq(c.line[1], 5);
+    ck_assert_ptr_nonnull(strstr(c.stmt[0], "DELETE FROM y;\nEND"));
+}
+END_TEST
+
+START_TEST(test_revision__split_unterminated)
+{
+    struct collected c = {0};
+    struct db_error err;
+    ck_assert_int_eq(db_sql_split("SELECT 1;\n\nSELECT 'x", 1, collect, &c,
+                                  &err), DB_EPARSE);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert_ptr_nonnull(strstr(err.message, "unterminated string"));
+    ck_assert_int_eq(db_sql_split("/* a /* b */", 1, collect, &c, &err),
+                     DB_EPARSE);
+    ck_assert_int_eq(db_sql_split("SELECT $x$ a", 1, collect, &c, &err),
+                     DB_EPARSE);
+}
+END_TEST
+
+START_TEST(test_revision__checksum_covers_the_file)
+{
+    const char *a = "-- revision: 0001\n-- message: m\n-- +upgrade\nSELECT 1;\n";
+    const char *b = "-- revision: 0001\n-- message: M\n-- +upgrade\nSELECT 1;\n";
+    struct db_revision ra, rb;
+    struct db_error err;
+    ck_assert_int_eq(db_revision_parse(&ra, "v/0001_x.sql", a, strlen(a), &err), 0);
+    ck_assert_int_eq(db_revision_parse(&rb, "v/0001_x.sql", b, strlen(b), &err), 0);
+    ck_assert_int_eq(strlen(ra.checksum), 64);
+    ck_assert_str_ne(ra.checksum, rb.checksum);
+    ck_assert_int_eq(ra.ndown, 0);
+    ck_assert_int_eq(ra.has_downgrade, 0);
+    db_revision_clear(&ra);
+    db_revision_clear(&rb);
+}
+END_TEST
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+static int dump_statement(void *ctx, const char *stmt, size_t len, int line)
+{
+    db_buf_printf(ctx, "  %d: %.*s\n", line, (int)len, stmt);
+    return 0;
+}
+
+static void dump(struct db_buf *out, const char *path)
+{
+    struct db_revision r;
+    struct db_error err;
+    if (db_revision_load(&r, path, &err)) {
+        char line[2048];
+        db_error_format(line, sizeof line, &err);
+        /* keep only the file's base name: fixtures run from any checkout */
+        const char *base = strstr(line, FIXTURES "/");
+        db_buf_printf(out, "error %s: %s\n", db_error_name(err.code),
+                      base ? base + strlen(FIXTURES) + 1 : line);
+        return;
+    }
+    db_buf_printf(out, "revision %s; down", r.id);
+    for (size_t k = 0; k < r.ndown; k++)
+        db_buf_printf(out, " %s", r.down[k]);
+    db_buf_printf(out, "; message %s\n", r.message);
+    for (size_t b = 0; b < r.nblocks; b++) {
+        const struct db_revision_block *blk = &r.blocks[b];
+        db_buf_printf(out, "%s dialect=%s transaction=%s\n",
+                      blk->direction == DB_UPGRADE ? "+upgrade" : "+downgrade",
+                      blk->dialect == DB_DIALECT_SQLITE       ? "sqlite"
+                      : blk->dialect == DB_DIALECT_POSTGRESQL ? "postgresql"
+                                                              : "all",
+                      blk->transaction ? "true" : "false");
+        struct db_error e2;
+        ck_assert_int_eq(db_sql_split(blk->sql, blk->line, dump_statement, out,
+                                      &e2), 0);
+    }
+    db_revision_clear(&r);
+}
+
+START_TEST(test_revision__fixtures)
+{
+    DIR *d = opendir(FIXTURES);
+    ck_assert_msg(d != NULL, "run from the repository root: no " FIXTURES);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".sql") != 0)
+            continue;
+        char path[1024], exp[1024];
+        snprintf(path, sizeof path, FIXTURES "/%s", e->d_name);
+        snprintf(exp, sizeof exp, FIXTURES "/%.*s.expected", (int)(len - 4),
+                 e->d_name);
+        struct db_buf out = DB_BUF_INIT;
+        dump(&out, path);
+        const char *w = getenv("FIXTURE_WRITE");
+        if (w && *w == '1')
+            tu_write_file(exp, db_buf_str(&out));
+        char *want = tu_read_file(exp);
+        ck_assert_msg(want != NULL, "missing %s", exp);
+        ck_assert_msg(strcmp(want, db_buf_str(&out)) == 0,
+                      "%s differs from %s:\n%s", path, exp, db_buf_str(&out));
+        free(want);
+        db_buf_free(&out);
+        n++;
+    }
+    closedir(d);
+    ck_assert_int_ge(n, 9);
+}
+END_TEST
+
+Suite *revision_suite(void)
+{
+    Suite *s = suite_create("revision");
+    TCase *tc = tcase_create("revision");
+    tcase_add_checked_fixture(tc, NULL, tu_cleanup);
+    tcase_add_test(tc, test_revision__split_plain);
+    tcase_add_test(tc, test_revision__split_quotes_and_comments);
+    tcase_add_test(tc, test_revision__split_dollar_quotes);
+    tcase_add_test(tc, test_revision__split_trigger_body);
+    tcase_add_test(tc, test_revision__split_unterminated);
+    tcase_add_test(tc, test_revision__checksum_covers_the_file);
+    tcase_add_test(tc, test_revision__fixtures);
+    suite_add_tcase(s, tc);
+    return s;
+}
