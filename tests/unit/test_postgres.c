@@ -607,6 +607,33 @@ START_TEST(test_postgres__backup_with_pg_dump)
 }
 END_TEST
 
+START_TEST(test_postgres__schema_name_is_quoted)
+{
+    struct db_config cfg;
+    pg_config(&cfg);
+    snprintf(cfg.schema, sizeof cfg.schema, "Odd \"Sch'ema\" %d", (int)getpid());
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    char cur[128];
+    ck_assert_int_eq(db_query_value(c, "SELECT current_schema()", 0, NULL, cur,
+                                    sizeof cur, &err), 0);
+    ck_assert_str_eq(cur, cfg.schema);
+    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
+    ck_assert_int_eq(c->driver->table_exists(c, "tasks", &err), 1);
+    /* a second connection finds the schema and does not create it again */
+    struct db_conn *c2 = tu_connect(&cfg);
+    ck_assert_int_eq(c2->driver->table_exists(c2, "tasks", &err), 1);
+    db_disconnect(c2);
+    const char *p[] = {cfg.schema};
+    char sql[256];
+    ck_assert_int_eq(db_query_value(c, "SELECT format('DROP SCHEMA %I CASCADE', "
+                                       "$1::text)", 1, p, sql, sizeof sql,
+                                    &err), 0);
+    tu_exec(c, sql);
+    db_disconnect(c);
+}
+END_TEST
+
 Suite *postgres_suite(void)
 {
     Suite *s = suite_create("postgres");
@@ -619,6 +646,7 @@ Suite *postgres_suite(void)
     }
     tcase_add_checked_fixture(tc, setup, tu_cleanup);
     tcase_add_test(tc, test_postgres__ddl_from_models);
+    tcase_add_test(tc, test_postgres__schema_name_is_quoted);
     tcase_add_test(tc, test_postgres__reset_drops_only_model_tables);
     tcase_add_test(tc, test_postgres__errors_carry_sqlstate_and_position);
     tcase_add_test(tc, test_postgres__parameters_are_bound);

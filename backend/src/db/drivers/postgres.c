@@ -351,12 +351,13 @@ static int setup_session(struct pg_conn *c, const struct db_config *cfg,
                             cfg->schema);
     snprintf(lock, sizeof lock, "%dms", cfg->lock_timeout_ms);
     snprintf(stmt, sizeof stmt, "%dms", cfg->statement_timeout_ms);
-    const char *params[] = {path, lock, stmt, cfg->schema};
+    /* to_regnamespace takes a name as SQL writes it: the quoted one */
+    const char *params[] = {path, lock, stmt, path};
     char exists[8];
     int rc = db_query_value(
         &c->base,
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace "
-        "WHERE nspname = $4), set_config('search_path', $1, false), "
+        "SELECT to_regnamespace($4) IS NOT NULL, "
+        "set_config('search_path', $1, false), "
         "set_config('lock_timeout', $2, false), "
         "set_config('statement_timeout', $3, false)",
         4, params, exists, sizeof exists, err);
@@ -476,6 +477,7 @@ static int pg_rollback(struct db_conn *base, struct db_error *err)
  * when the connection ends (even if the process dies). Waiting for it is
  * not bounded by lock_timeout or statement_timeout: another instance
  * holding it is applying revisions, and this one must wait for it to finish.
+ * Uncontended, it costs one round trip.
  */
 static int pg_lock(struct db_conn *base, struct db_error *err)
 {
@@ -485,7 +487,15 @@ static int pg_lock(struct db_conn *base, struct db_error *err)
     snprintf(lock, sizeof lock, "%dms", c->cfg->lock_timeout_ms);
     snprintf(stmt, sizeof stmt, "%dms", c->cfg->statement_timeout_ms);
     const char *restore[] = {lock, stmt};
-    int rc = pg_query(base, "SELECT set_config('lock_timeout', '0', false), "
+    /* Fast path: free, taken at once (one round trip). */
+    char got[8];
+    int rc = db_query_value(base, "SELECT pg_try_advisory_lock($1::bigint)", 1,
+                            key, got, sizeof got, err);
+    if (rc)
+        return rc;
+    if (strcmp(got, "t") == 0)
+        return 0;
+    rc = pg_query(base, "SELECT set_config('lock_timeout', '0', false), "
                             "set_config('statement_timeout', '0', false)",
                       0, NULL, NULL, NULL, NULL, err);
     if (rc == 0)
