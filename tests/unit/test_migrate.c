@@ -1,0 +1,350 @@
+/*
+ * test_migrate.c - upgrade, downgrade, stamp, the dirty marker and
+ * run_migrations, on every backend (SQLite file; PostgreSQL when
+ * TEST_PG_URL is set).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/database.h"
+#include "db/migrate.h"
+#include "testutil.h"
+
+static struct db_config cfg;
+static char vdir[1100];
+
+static void setup_backend(int i)
+{
+    tu_config_backend(&cfg, i);
+    snprintf(cfg.migrations_dir, sizeof cfg.migrations_dir, "%s/migrations",
+             tu_tmpdir());
+    db_migrate_versions_dir(vdir, sizeof vdir, &cfg);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", vdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void file(const char *name, const char *text)
+{
+    char path[1300];
+    snprintf(path, sizeof path, "%s/%s", vdir, name);
+    tu_write_file(path, text);
+}
+
+static void three_revisions(void)
+{
+    file("0001_a.sql", "-- revision: 0001\n-- message: a\n\n-- +upgrade\n"
+                       "CREATE TABLE \"a\" (\"id\" INTEGER PRIMARY KEY);\n\n"
+                       "-- +downgrade\nDROP TABLE \"a\";\n");
+    file("0002_b.sql", "-- revision: 0002\n-- down_revision: 0001\n"
+                       "-- message: b\n\n-- +upgrade\n"
+                       "CREATE TABLE \"b\" (\"id\" INTEGER PRIMARY KEY);\n"
+                       "INSERT INTO \"b\" (\"id\") VALUES (1);\n\n"
+                       "-- +downgrade\nDROP TABLE \"b\";\n");
+    file("0003_c.sql", "-- revision: 0003\n-- down_revision: 0002\n"
+                       "-- message: c\n\n-- +upgrade\n"
+                       "CREATE INDEX \"ix_b\" ON \"b\" (\"id\");\n\n"
+                       "-- +downgrade\nDROP INDEX \"ix_b\";\n");
+}
+
+static struct db_graph *load(void)
+{
+    struct db_graph *g;
+    struct db_error err;
+    int rc = db_migrate_load(&g, &cfg, &err);
+    ck_assert_msg(rc == 0, "load: %s", err.message);
+    return g;
+}
+
+static int table_exists(struct db_conn *c, const char *t)
+{
+    struct db_error err;
+    int rc = c->driver->table_exists(c, t, &err);
+    ck_assert_int_ge(rc, 0);
+    return rc;
+}
+
+static void head_is(struct db_conn *c, const char *want)
+{
+    char v[64];
+    struct db_error err;
+    int rc = db_query_value(c, "SELECT \"revision\" FROM \"app_version\"", 0,
+                            NULL, v, sizeof v, &err);
+    if (!want) {
+        ck_assert_int_eq(rc, DB_ENOTFOUND);
+        return;
+    }
+    ck_assert_msg(rc == 0, "%s", err.message);
+    ck_assert_str_eq(v, want);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version\""), 1);
+}
+
+START_TEST(test_migrate__upgrade_and_downgrade)
+{
+    setup_backend(_i);
+    three_revisions();
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    size_t n = 0;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "+1", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 1);
+    head_is(c, "0001");
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 2);
+    head_is(c, "0003");
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"b\""), 1);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version_history\" "
+                                "WHERE \"operation\" = 'up'"), 3);
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 0);
+
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "0001", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 2);
+    head_is(c, "0001");
+    ck_assert_int_eq(table_exists(c, "b"), 0);
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "base", NULL, &n, &err), 0);
+    head_is(c, NULL);
+    ck_assert_int_eq(table_exists(c, "a"), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version_history\" "
+                                "WHERE \"operation\" = 'down'"), 3);
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_migrate__failing_revision_leaves_no_trace)
+{
+    setup_backend(_i);
+    three_revisions();
+    file("0002_b.sql", "-- revision: 0002\n-- down_revision: 0001\n"
+                       "-- message: b\n\n-- +upgrade\n"
+                       "CREATE TABLE \"b\" (\"id\" INTEGER PRIMARY KEY);\n"
+                       "INSERT INTO \"nope\" VALUES (1);\n");
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    size_t n = 0;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, &n, &err),
+                     DB_ESQL);
+    ck_assert_int_eq(n, 1);
+    ck_assert_ptr_nonnull(strstr(err.file, "0002_b.sql"));
+    ck_assert_int_eq(err.line, 7);
+    ck_assert_ptr_nonnull(strstr(err.message, "upgrade 0002"));
+    ck_assert_ptr_nonnull(strstr(err.message, "INSERT INTO \"nope\""));
+    ck_assert_ptr_nonnull(strstr(err.message, "nope")); /* database's text */
+    head_is(c, "0001");
+    ck_assert_int_eq(table_exists(c, "b"), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version_history\""), 1);
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_migrate__edited_file_is_refused)
+{
+    setup_backend(_i);
+    three_revisions();
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "0002", NULL, NULL, &err), 0);
+    char old[65];
+    snprintf(old, sizeof old, "%s", g->revs[1].checksum);
+    db_graph_free(g);
+    file("0001_a.sql", "-- revision: 0001\n-- message: a, edited\n\n"
+                       "-- +upgrade\nCREATE TABLE \"a\" (\"id\" INTEGER);\n");
+    g = load();
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err),
+                     DB_EREFUSED);
+    ck_assert_ptr_nonnull(strstr(err.message, "revision 0001 was edited"));
+    ck_assert_ptr_nonnull(strstr(err.message, g->revs[0].checksum));
+    ck_assert_ptr_nonnull(strstr(err.file, "0001_a.sql"));
+    head_is(c, "0002");
+    ck_assert_int_eq(table_exists(c, "ix_b") , 0);
+    (void)old;
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_migrate__stamp_runs_nothing)
+{
+    setup_backend(_i);
+    three_revisions();
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    tu_exec(c, "CREATE TABLE \"a\" (\"id\" INTEGER PRIMARY KEY)");
+    ck_assert_int_eq(db_migrate_stamp(c, g, "0001", &err), 0);
+    head_is(c, "0001");
+    size_t n;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(db_migrate_stamp(c, g, "base", &err), 0);
+    head_is(c, NULL);
+    ck_assert_int_eq(table_exists(c, "b"), 1);
+    ck_assert_int_eq(db_migrate_stamp(c, g, "nine", &err), DB_ENOTFOUND);
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_migrate__dirty_after_failed_no_tx_block)
+{
+    setup_backend(_i);
+    three_revisions();
+    file("0002_b.sql", "-- revision: 0002\n-- down_revision: 0001\n"
+                       "-- message: b\n\n-- +upgrade transaction=false\n"
+                       "CREATE TABLE \"b\" (\"id\" INTEGER PRIMARY KEY);\n"
+                       "INSERT INTO \"nope\" VALUES (1);\n");
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err),
+                     DB_EDIRTY);
+    ck_assert_ptr_nonnull(strstr(err.message, "needs attention"));
+    ck_assert_ptr_nonnull(strstr(err.hint, "app db stamp 0002"));
+    ck_assert_int_eq(table_exists(c, "b"), 1); /* outside a transaction */
+    head_is(c, "0001");
+    /* every later command refuses */
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err),
+                     DB_EDIRTY);
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "base", NULL, NULL, &err),
+                     DB_EDIRTY);
+    /* repair by hand, stamp, go on */
+    ck_assert_int_eq(db_migrate_stamp(c, g, "0002", &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version_dirty\""), 0);
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err), 0);
+    head_is(c, "0003");
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_migrate__branches_and_merge)
+{
+    setup_backend(_i);
+    file("0001_a.sql", "-- revision: 0001\n-- +upgrade\nCREATE TABLE \"a\" "
+                       "(\"id\" INTEGER);\n-- +downgrade\nDROP TABLE \"a\";\n");
+    file("0002_b.sql", "-- revision: 0002\n-- down_revision: 0001\n-- +upgrade\n"
+                       "CREATE TABLE \"b\" (\"id\" INTEGER);\n-- +downgrade\n"
+                       "DROP TABLE \"b\";\n");
+    file("0003_c.sql", "-- revision: 0003\n-- down_revision: 0001\n-- +upgrade\n"
+                       "CREATE TABLE \"c\" (\"id\" INTEGER);\n-- +downgrade\n"
+                       "DROP TABLE \"c\";\n");
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err),
+                     DB_EGRAPH);
+    ck_assert_int_eq(table_exists(c, "a"), 0);
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "heads", NULL, NULL, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version\""), 2);
+    db_graph_free(g);
+    file("0004_m.sql", "-- revision: 0004\n-- down_revision: 0002, 0003\n"
+                       "-- +upgrade\n-- +downgrade\n");
+    g = load();
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err), 0);
+    head_is(c, "0004");
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "-1", NULL, NULL, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version\""), 2);
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "0002", NULL, NULL, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version\""), 2);
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "0001", NULL, NULL, &err), 0);
+    head_is(c, "0001");
+    ck_assert_int_eq(table_exists(c, "b") + table_exists(c, "c"), 0);
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_migrate__no_downgrade_section_refused_before_running)
+{
+    setup_backend(_i);
+    three_revisions();
+    file("0002_b.sql", "-- revision: 0002\n-- down_revision: 0001\n"
+                       "-- +upgrade\nCREATE TABLE \"b\" (\"id\" INTEGER);\n");
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err), 0);
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "base", NULL, NULL, &err),
+                     DB_EREFUSED);
+    ck_assert_ptr_nonnull(strstr(err.message, "0002 cannot be downgraded"));
+    head_is(c, "0003");
+    ck_assert_int_eq(table_exists(c, "b"), 1);
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_migrate__run_migrations)
+{
+    setup_backend(_i);
+    cfg.phase = DB_PHASE_PRODUCTION;
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(run_migrations(c, &err), DB_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.hint, "baseline"));
+    three_revisions();
+    tu_exec(c, "CREATE TABLE \"legacy\" (\"x\" INTEGER)");
+    ck_assert_int_eq(run_migrations(c, &err), DB_EREFUSED);
+    ck_assert_ptr_nonnull(strstr(err.message, "no version table"));
+    ck_assert_ptr_nonnull(strstr(err.hint, "app db stamp"));
+    ck_assert_int_eq(table_exists(c, "a"), 0);
+    tu_exec(c, "DROP TABLE \"legacy\"");
+    ck_assert_int_eq(run_migrations(c, &err), 0);
+    head_is(c, "0003");
+    ck_assert_int_eq(run_migrations(c, &err), 0);
+    db_disconnect(c);
+}
+END_TEST
+
+START_TEST(test_migrate__offline_sql)
+{
+    setup_backend(_i);
+    three_revisions();
+    struct db_graph *g = load();
+    struct db_buf out = DB_BUF_INIT;
+    struct db_error err;
+    ck_assert_int_eq(db_migrate_sql(&out, g, DB_DIALECT_SQLITE, DB_UPGRADE,
+                                    "0001:head", &err), 0);
+    const char *s = db_buf_str(&out);
+    ck_assert_ptr_null(strstr(s, "CREATE TABLE \"a\""));
+    ck_assert_ptr_nonnull(strstr(s, "DELETE FROM \"app_version\" WHERE "
+                                    "\"revision\" = '0002';"));
+    ck_assert_ptr_nonnull(strstr(s, "INSERT INTO \"app_version\" (\"revision\") "
+                                    "VALUES ('0003');"));
+    db_buf_reset(&out);
+    ck_assert_int_eq(db_migrate_sql(&out, g, DB_DIALECT_SQLITE, DB_DOWNGRADE,
+                                    "base", &err), DB_EUSAGE);
+    ck_assert_int_eq(db_migrate_sql(&out, g, DB_DIALECT_SQLITE, DB_DOWNGRADE,
+                                    "head:0001", &err), 0);
+    ck_assert_ptr_nonnull(strstr(db_buf_str(&out), "DROP INDEX \"ix_b\";"));
+    db_buf_free(&out);
+    db_graph_free(g);
+}
+END_TEST
+
+Suite *migrate_suite(void)
+{
+    Suite *s = suite_create("migrate");
+    TCase *tc = tcase_create("migrate");
+    tcase_add_checked_fixture(tc, NULL, tu_cleanup);
+    tcase_set_timeout(tc, 30);
+    int n = tu_backend_count();
+    tcase_add_loop_test(tc, test_migrate__upgrade_and_downgrade, 0, n);
+    tcase_add_loop_test(tc, test_migrate__failing_revision_leaves_no_trace, 0, n);
+    tcase_add_loop_test(tc, test_migrate__edited_file_is_refused, 0, n);
+    tcase_add_loop_test(tc, test_migrate__stamp_runs_nothing, 0, n);
+    tcase_add_loop_test(tc, test_migrate__dirty_after_failed_no_tx_block, 0, n);
+    tcase_add_loop_test(tc, test_migrate__branches_and_merge, 0, n);
+    tcase_add_loop_test(tc, test_migrate__no_downgrade_section_refused_before_running, 0, n);
+    tcase_add_loop_test(tc, test_migrate__run_migrations, 0, n);
+    tcase_add_loop_test(tc, test_migrate__offline_sql, 0, n);
+    suite_add_tcase(s, tc);
+    return s;
+}
