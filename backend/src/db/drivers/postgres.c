@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -474,46 +475,36 @@ static int pg_rollback(struct db_conn *base, struct db_error *err)
 
 /*
  * The migration lock: a session-level advisory lock, released by unlock or
- * when the connection ends (even if the process dies). Waiting for it is
- * not bounded by lock_timeout or statement_timeout: another instance
- * holding it is applying revisions, and this one must wait for it to finish.
- * Uncontended, it costs one round trip.
+ * when the connection ends (even if the process dies). Uncontended, it
+ * costs one round trip.
+ *
+ * A busy lock is polled with pg_try_advisory_lock (5 ms, doubling to
+ * 100 ms) rather than waited for inside pg_advisory_lock: a session
+ * blocked in a statement keeps a transaction open, and the holder's
+ * CREATE INDEX CONCURRENTLY (a transaction=false revision) waits for every
+ * open transaction to end: a deadlock. Polling holds nothing between
+ * tries. The wait is not bounded by lock_timeout: another instance holding
+ * the lock is applying revisions, and this one must wait for it to finish.
  */
 static int pg_lock(struct db_conn *base, struct db_error *err)
 {
-    struct pg_conn *c = conn_of(base);
     const char *key[] = {PG_LOCK_KEY};
-    char lock[32], stmt[32];
-    snprintf(lock, sizeof lock, "%dms", c->cfg->lock_timeout_ms);
-    snprintf(stmt, sizeof stmt, "%dms", c->cfg->statement_timeout_ms);
-    const char *restore[] = {lock, stmt};
-    /* Fast path: free, taken at once (one round trip). */
-    char got[8];
-    int rc = db_query_value(base, "SELECT pg_try_advisory_lock($1::bigint)", 1,
-                            key, got, sizeof got, err);
-    if (rc)
-        return rc;
-    if (strcmp(got, "t") == 0)
-        return 0;
-    rc = pg_query(base, "SELECT set_config('lock_timeout', '0', false), "
-                            "set_config('statement_timeout', '0', false)",
-                      0, NULL, NULL, NULL, NULL, err);
-    if (rc == 0)
-        rc = pg_query(base, "SELECT pg_advisory_lock($1::bigint)", 1, key,
-                      NULL, NULL, NULL, err);
-    struct db_error e2;
-    int rc2 = pg_query(base, "SELECT set_config('lock_timeout', $1, false), "
-                             "set_config('statement_timeout', $2, false)",
-                       2, restore, NULL, NULL, NULL, rc ? &e2 : err);
-    if (rc == 0 && rc2) {
-        struct db_error ignored;
-        pg_query(base, "SELECT pg_advisory_unlock($1::bigint)", 1, key, NULL,
-                 NULL, NULL, &ignored);
-        return rc2;
+    long delay_us = 5000;
+    for (;;) {
+        char got[8];
+        int rc = db_query_value(base, "SELECT pg_try_advisory_lock($1::bigint)",
+                                1, key, got, sizeof got, err);
+        if (rc) {
+            db_error_prefix(err, "cannot take the migration lock");
+            return rc;
+        }
+        if (strcmp(got, "t") == 0)
+            return 0;
+        struct timespec ts = {0, delay_us * 1000};
+        while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+            ;
+        delay_us = delay_us * 2 > 100000 ? 100000 : delay_us * 2;
     }
-    if (rc)
-        db_error_prefix(err, "cannot take the migration lock");
-    return rc;
 }
 
 static int pg_unlock(struct db_conn *base, struct db_error *err)
