@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="gcc make pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql \
 libinih-dev check liburiparser-dev libssl-dev libjansson-dev \
-libmicrohttpd-dev curl"
+libmicrohttpd-dev curl postgresql-client hyperfine"
 
 missing=""
 for p in $PACKAGES; do
