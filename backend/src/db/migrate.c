@@ -343,7 +343,8 @@ static int run_blocks(struct db_conn *c, const struct db_revision *r,
  * replaced by the new ones, one history row. st->applied is updated. */
 static int record(struct db_conn *c, const struct db_graph *g,
                   struct db_migrate_state *st, size_t i,
-                  enum db_direction dir, long ms, struct db_error *err)
+                  enum db_direction dir, long ms, bool heads_done,
+                  struct db_error *err)
 {
     const struct db_revision *r = &g->revs[i];
     size_t *old = calloc(g->n ? g->n : 1, sizeof *old);
@@ -353,9 +354,12 @@ static int record(struct db_conn *c, const struct db_graph *g,
         rc = nomem(err);
         goto out;
     }
-    size_t nold = db_graph_current(old, g, st->applied);
+    size_t nold = 0, nnow = 0;
+    if (!heads_done)
+        nold = db_graph_current(old, g, st->applied);
     st->applied[i] = dir == DB_UPGRADE;
-    size_t nnow = db_graph_current(now, g, st->applied);
+    if (!heads_done)
+        nnow = db_graph_current(now, g, st->applied);
     for (size_t a = 0; a < nold && rc == 0; a++) {
         int keep = 0;
         for (size_t b = 0; b < nnow; b++)
@@ -458,7 +462,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     if ((rc = db_begin(c, err)))
         return rc;
     if ((rc = read_heads(st, c, g, err)) == 0 &&
-        (rc = record(c, g, st, i, dir, *ms, err)) == 0 &&
+        (rc = record(c, g, st, i, dir, *ms, false, err)) == 0 &&
         (rc = db_exec(c, "DELETE FROM " DT, err)) == 0 &&
         (rc = db_commit(c, err)) == 0)
         return 0;
@@ -467,12 +471,54 @@ rollback:
     return rc;
 }
 
-/* One step toward the target: inside a transaction, re-read the heads and
- * take the next revision. Returns 0 (a step done, *done_i set), 1 (nothing
- * left), or an error. */
+/* The next revision to apply or undo given st->applied, or g->n. */
+static size_t next_step(const struct db_graph *g,
+                        const struct db_migrate_state *st,
+                        const unsigned char *set, enum db_direction dir)
+{
+    if (dir == DB_UPGRADE) {
+        for (size_t k = 0; k < g->n; k++)
+            if (set[k] && !st->applied[k])
+                return k;
+    } else {
+        for (size_t k = g->n; k-- > 0;)
+            if (set[k] && st->applied[k])
+                return k;
+    }
+    return g->n;
+}
+
+/* When moving i swaps exactly one head for another (a straight line),
+ * their ids go to from/to and it returns 1. */
+static int head_swap(const struct db_graph *g, const unsigned char *applied,
+                     size_t i, enum db_direction dir, const char **from,
+                     const char **to)
+{
+    const struct db_revision *r = &g->revs[i];
+    if (r->ndown != 1)
+        return 0;
+    size_t p = r->parents[0];
+    /* the parent must be a head before an upgrade (no other applied child)
+     * and become one after a downgrade: the same test */
+    for (size_t j = p + 1; j < g->n; j++)
+        if (j != i && applied[j])
+            for (size_t k = 0; k < g->revs[j].ndown; k++)
+                if (g->revs[j].parents[k] == p)
+                    return 0;
+    *from = dir == DB_UPGRADE ? g->revs[p].id : r->id;
+    *to = dir == DB_UPGRADE ? r->id : g->revs[p].id;
+    return 1;
+}
+
+/* One step toward the target, in a transaction (on SQLite it holds the
+ * write lock from BEGIN). The heads are read again inside it, unless this
+ * process wrote them last (*known): then moving the head is a single
+ * UPDATE whose row count proves nobody moved it meanwhile; if somebody
+ * did, the heads are read and the step chosen again. Returns 0 (a step
+ * done, *done_i set), 1 (nothing left), or an error. */
 static int step(struct db_conn *c, const struct db_graph *g,
                 struct db_migrate_state *st, const unsigned char *set,
-                enum db_direction dir, size_t *done_i, long *ms,
+                enum db_direction dir, bool *known, size_t *done_i, long *ms,
                 struct db_error *err)
 {
     struct db_error ignored;
@@ -480,19 +526,31 @@ static int step(struct db_conn *c, const struct db_graph *g,
         int rc = db_begin(c, err);
         if (rc)
             return rc;
-        if ((rc = read_heads(st, c, g, err))) {
-            db_rollback(c, &ignored);
-            return rc;
-        }
+        bool heads_done = false;
         size_t i = g->n;
-        if (dir == DB_UPGRADE) {
-            for (size_t k = 0; k < g->n && i == g->n; k++)
-                if (set[k] && !st->applied[k])
-                    i = k;
-        } else {
-            for (size_t k = g->n; k-- > 0 && i == g->n;)
-                if (set[k] && st->applied[k])
-                    i = k;
+        const char *from, *to;
+        if (*known && (i = next_step(g, st, set, dir)) < g->n &&
+            !db_revision_needs_no_tx(&g->revs[i], dir, c->driver->dialect) &&
+            head_swap(g, st->applied, i, dir, &from, &to)) {
+            const char *p[] = {to, from};
+            long changed = 0;
+            rc = db_query(c,
+                          "UPDATE " VT " SET \"revision\" = $1 WHERE "
+                          "\"revision\" = $2",
+                          2, p, NULL, NULL, &changed, err);
+            if (rc) {
+                db_rollback(c, &ignored);
+                return rc;
+            }
+            heads_done = changed == 1;
+        }
+        if (!heads_done) {
+            *known = false;
+            if ((rc = read_heads(st, c, g, err))) {
+                db_rollback(c, &ignored);
+                return rc;
+            }
+            i = next_step(g, st, set, dir);
         }
         if (i == g->n) {
             db_rollback(c, &ignored);
@@ -513,11 +571,12 @@ static int step(struct db_conn *c, const struct db_graph *g,
         rc = run_blocks(c, r, dir, NULL, err);
         *ms = elapsed_ms(&t0);
         if (rc == 0)
-            rc = record(c, g, st, i, dir, *ms, err);
+            rc = record(c, g, st, i, dir, *ms, heads_done, err);
         if (rc == 0)
             rc = db_commit(c, err);
         if (rc) {
             db_rollback(c, &ignored);
+            *known = false;
             db_error_prefix(err, "%s %s", dir == DB_UPGRADE ? "upgrade"
                                                             : "downgrade",
                             r->id);
@@ -527,6 +586,7 @@ static int step(struct db_conn *c, const struct db_graph *g,
                                    "again", r->id);
             return rc;
         }
+        *known = true;
         *done_i = i;
         return 0;
     }
@@ -594,10 +654,11 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
         for (size_t k = 0; k < n; k++)
             set[plan[k]] = 1;
     }
+    bool known = false;
     for (;;) {
         size_t i = 0;
         long ms = 0;
-        rc = step(c, g, &st, set, dir, &i, &ms, err);
+        rc = step(c, g, &st, set, dir, &known, &i, &ms, err);
         if (rc == 1) {
             rc = 0;
             break;
