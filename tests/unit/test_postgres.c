@@ -356,7 +356,11 @@ START_TEST(test_postgres__migration_lock_excludes_other_sessions)
     /* a session that ends releases the lock */
     struct db_conn *b = tu_connect(&cfg);
     ck_assert_int_eq(db_lock(b, &err), 0);
+    ck_assert_int_eq(advisory_locks(a), 1);
     db_disconnect(b);
+    /* the server ends the session (and frees its locks) just after */
+    for (int i = 0; i < 200 && advisory_locks(a) != 0; i++)
+        usleep(10 * 1000);
     ck_assert_int_eq(advisory_locks(a), 0);
     db_disconnect(a);
 }
