@@ -41,6 +41,10 @@ expect_eq "$(sqlite3 var/app.db "select count(*) from app_version_history where 
 sqlite3 var/app.db "insert into people(name, phone) values ('a', '1')"
 run "$APP" db history
 expect_status 0; expect_out "0001 -> 0002 \[applied\] phone (head)"; expect_out "<base> -> 0001 \[applied\] people"
+run "$APP" db history -r 0002:
+expect_status 0; expect_out "0002"; expect_no "<base> -> 0001"
+run "$APP" db history --verbose
+expect_status 0; expect_out "file: migrations/versions/0001_people.sql"; expect_out "applied: "
 run "$APP" db upgrade
 expect_status 0; expect_out "nothing to upgrade"
 

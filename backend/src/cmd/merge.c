@@ -40,8 +40,7 @@ static int exec_merge(struct cmd_ctx *ctx, int argc, char **argv)
         rc = db_error_set(&err, DB_ENOMEM, "out of memory");
         goto out;
     }
-    if (optind < argc && !(argc - optind == 1 &&
-                           strcmp(argv[optind], "heads") == 0)) {
+    if (!(argc - optind == 1 && strcmp(argv[optind], "heads") == 0)) {
         for (int a = optind; a < argc; a++) {
             size_t i;
             if ((rc = db_graph_find(&i, g, argv[a], &err)))
@@ -55,13 +54,8 @@ static int exec_merge(struct cmd_ctx *ctx, int argc, char **argv)
                 }
             idx[n++] = i;
         }
-    } else if (optind < argc) {
-        n = db_graph_heads(idx, g);
     } else {
-        rc = db_error_set(&err, DB_EUSAGE, "name the revisions to merge");
-        db_error_hint(&err, "'app db merge -m MSG heads' joins every head; "
-                            "or list them: REV REV...");
-        goto out;
+        n = db_graph_heads(idx, g);
     }
     if (n < 2) {
         rc = db_error_set(&err, DB_EUSAGE,
