@@ -106,7 +106,7 @@ out:
 const struct cmd_entry cmd_merge_entry = {
     .name = "merge",
     .usage = "-m MESSAGE REV REV... | heads",
-    .summary = "write a revision that joins branches (default: every head)",
+    .summary = "write a revision that joins branches: REV REV... or heads",
     .help = "  -m, --message TEXT  what the merge is for\n"
             "  REV REV...          the revisions to join; 'heads': every "
             "head\n",
