@@ -228,6 +228,29 @@ START_TEST(test_http__health_reports_phase)
 }
 END_TEST
 
+START_TEST(test_http__health_reports_revision_from_version_table)
+{
+    open_api(_i);
+    tu_exec(conn, "CREATE TABLE \"app_version\" (\"revision\" TEXT NOT NULL "
+                  "PRIMARY KEY)");
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    ck_assert(json_is_null(json_object_get(json, "revision")));
+    tu_exec(conn, "INSERT INTO \"app_version\" VALUES ('0002')");
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    ck_assert_str_eq(str("revision"), "0002");
+    tu_exec(conn, "INSERT INTO \"app_version\" VALUES ('0001b')");
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    ck_assert_str_eq(resp.body, "{\"status\":\"ok\",\"phase\":\"pre-user\","
+                                "\"revision\":[\"0001b\",\"0002\"]}");
+    tu_exec(conn, "CREATE TABLE \"app_version_dirty\" (\"revision\" TEXT)");
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    tu_exec(conn, "INSERT INTO \"app_version_dirty\" VALUES ('0002')");
+    ck_assert_int_eq(call("GET", "/health", NULL), 503);
+    ck_assert_ptr_nonnull(strstr(str("error"), "needs attention"));
+    free_resp();
+}
+END_TEST
+
 START_TEST(test_http__health_503_while_schema_not_ready)
 {
     open_api(_i);
@@ -719,6 +742,8 @@ Suite *http_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_loop_test(tc, test_http__health_reports_phase, 0, nb);
+    tcase_add_loop_test(tc, test_http__health_reports_revision_from_version_table,
+                        0, nb);
     tcase_add_loop_test(tc, test_http__health_503_while_schema_not_ready, 0,
                         nb);
     tcase_add_loop_test(tc, test_http__create_get_user, 0, nb);

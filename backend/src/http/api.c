@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "../db/driver.h"
+#include "../db/migrate.h"
 #include "router.h"
 
 #define USER_COLS "\"id\", \"email\", \"name\", \"created_at\""
@@ -418,6 +419,62 @@ typedef void (*handler_fn)(struct http_api *api,
                            const struct http_request *req, const char *id,
                            struct http_response *resp);
 
+/* Collects the first column of each row as JSON strings. */
+static int take_string(void *ctx, int ncols, const char *const *vals,
+                       const char *const *names)
+{
+    (void)names;
+    json_t *a = ctx;
+    if (ncols < 1 || !vals[0])
+        return 0;
+    return json_array_append_new(a, json_string(vals[0])) ? DB_ENOMEM : 0;
+}
+
+/*
+ * The database's current revision from the version table: a string for one
+ * head, an array for several, null when there is no version table (the
+ * pre-user phase). *problem is set when migrations need attention.
+ */
+static int read_revision(json_t **out, const char **problem,
+                         struct http_api *api, struct db_error *err)
+{
+    struct db_conn *c = api->conn;
+    *out = json_null();
+    int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    if (rc <= 0)
+        return rc;
+    json_t *heads = json_array();
+    if (!heads)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    rc = db_query(c, "SELECT \"revision\" FROM \"" DB_MIGRATE_TABLE "\" "
+                     "ORDER BY \"revision\"",
+                  0, NULL, take_string, heads, NULL, err);
+    if (rc == 0 && c->driver->table_exists(c, DB_MIGRATE_DIRTY_TABLE,
+                                           err) == 1) {
+        char v[8];
+        int d = db_query_value(c, "SELECT 1 FROM \"" DB_MIGRATE_DIRTY_TABLE
+                                  "\"", 0, NULL, v, sizeof v, err);
+        if (d == 0)
+            *problem = "a migration failed part-way; the database needs "
+                       "attention (app db status)";
+        else if (d != DB_ENOTFOUND)
+            rc = d;
+    }
+    if (rc) {
+        json_decref(heads);
+        return rc;
+    }
+    if (json_array_size(heads) == 1) {
+        *out = json_incref(json_array_get(heads, 0));
+        json_decref(heads);
+    } else if (json_array_size(heads) > 1) {
+        *out = heads;
+    } else {
+        json_decref(heads);
+    }
+    return 0;
+}
+
 static void get_health(struct http_api *api, const struct http_request *req,
                        const char *id, struct http_response *resp)
 {
@@ -441,9 +498,14 @@ static void get_health(struct http_api *api, const struct http_request *req,
             problem = msg;
         }
     }
-    json_t *o = json_pack("{s:s, s:s, s:s?}", "status",
+    json_t *revision = json_null();
+    if (!problem && read_revision(&revision, &problem, api, &err)) {
+        logf_(api, req, &err);
+        problem = "database unavailable";
+    }
+    json_t *o = json_pack("{s:s, s:s, s:o}", "status",
                           problem ? "unavailable" : "ok", "phase", phase,
-                          "revision", api->revision);
+                          "revision", revision);
     if (o && problem)
         json_object_set_new(o, "error", json_string(problem));
     respond(resp, problem ? 503 : 200, o);

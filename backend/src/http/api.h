@@ -7,7 +7,10 @@
  *
  * Routes (see router.h):
  *   GET    /health                 200 {"status":"ok","phase","revision"}
- *                                  503 while the schema is not ready
+ *                                  revision: the current head ("0002"),
+ *                                  several as an array, null without
+ *                                  versioned migrations; 503 while the
+ *                                  schema is not ready
  *   GET    /users?limit=&after=    200 {"items":[user...],"next_after"}
  *   POST   /users                  201 user; 409 when the email is taken
  *   GET    /users/{id}             200 user
@@ -66,8 +69,6 @@ struct http_api {
     const struct db_config *cfg;     /* borrowed */
     const struct db_schema *models;  /* the tables /health checks */
     int ready;                       /* create_db_and_tables() succeeded */
-    const char *revision;            /* schema revision for /health; NULL:
-                                        none (reported as null) */
     http_log_fn log;                 /* may be NULL */
     void *log_ctx;
 };
