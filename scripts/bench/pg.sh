@@ -1,20 +1,29 @@
 #!/bin/sh
-# PostgreSQL rows of the benchmark: the whole app process connecting and
-# reading (`app db wait --seconds 0`: connect, session setup, one row back;
-# `app db info`; the no-op `app db upgrade` once migrations exist), next to
-# `psql -c 'select 1'`, the floor a C program that connects and reads one
-# row should meet. Median of RUNS runs each, measured by hyperfine with no
-# shell in between (-N).
+# PostgreSQL rows of the benchmark, each beside its floor and beside dbmate
+# run on the same revisions, against a throwaway cluster on a Unix socket:
+#
+#   0. connect and read one row, whole process: `app db wait --seconds 0`
+#      (connect, session setup, one row back) and `app db info`, beside
+#      `psql -c 'select 1'`;
+#   1. a no-op `app db upgrade head` on a database with 100 applied
+#      revisions, whole process, beside `psql -c 'select 1'`;
+#   2. an empty database through REVS revisions (each a CREATE TABLE and a
+#      CREATE INDEX), beside psql running the same DDL with one transaction
+#      per revision, and psql running the app's own `upgrade --sql` script.
 #
 #   scripts/bench/pg.sh           (make bench runs every scripts/bench/*.sh)
 #
-# Environment: BUILD (build), RUNS (200), PGTEST_DIR (BUILD/pgbench: a
-# throwaway cluster started and stopped here, see scripts/pg-test-server.sh).
+# Environment: BUILD (build), RUNS (100, figures 0 and 1; median of hyperfine
+# runs with no shell in between), REVS (1000), PGTEST_DIR (BUILD/pgbench: a
+# cluster started and stopped here by scripts/pg-test-server.sh).
+# dbmate comes from `npm install dbmate` into a temporary directory; when npm
+# cannot fetch it the dbmate rows say so. Prints figures; never fails on them.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 APP=$ROOT/$BUILD/app
-RUNS=${RUNS:-200}
+RUNS=${RUNS:-100}
+REVS=${REVS:-1000}
 PGTEST_DIR=${PGTEST_DIR:-$ROOT/$BUILD/pgbench}
 export PGTEST_DIR
 
@@ -23,39 +32,114 @@ command -v hyperfine >/dev/null || {
     exit 1
 }
 [ -x "$APP" ] || { echo "bench/pg: build $APP first (make)" >&2; exit 1; }
-PSQL=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
-[ -n "$PSQL" ] || PSQL=psql
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+PSQL=$PGBIN/psql
+[ -x "$PSQL" ] || PSQL=psql
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/benchpg.XXXXXX")
-trap '"$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
+W=$(mktemp -d "${TMPDIR:-/tmp}/benchpg.XXXXXX")
+trap '"$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1 || true; rm -rf "$W"' EXIT
 "$ROOT/scripts/pg-test-server.sh" start
 URL=$("$ROOT/scripts/pg-test-server.sh" url)
-cd "$T"
-mkdir config
-printf '[app]\nphase = pre-user\n[database]\nurl = %s\n' "$URL" >config/app.ini
 unset DATABASE_URL APP_PHASE APP_CONFIG PGPASSWORD
-"$APP" db create-all >/dev/null
+cd "$W"
 
-set -- \
-    -n "psql -c 'select 1' (floor)" "$PSQL -X -q -At -c 'select 1' $URL" \
-    -n "app db wait --seconds 0" "$APP db wait --seconds 0" \
-    -n "app db info" "$APP db info"
-if "$APP" db --help 2>/dev/null | grep -q '^  upgrade '; then
-    printf '[app]\nphase = production\n[database]\nurl = %s\nwait_seconds = 0\n' "$URL" \
-        >config/app.ini
-    "$APP" db upgrade >/dev/null 2>&1 || true
-    if "$APP" db upgrade >/dev/null 2>&1; then
-        set -- "$@" -n "app db upgrade (no-op)" "$APP db upgrade"
-    fi
+# url DB: the test server's URL for database DB
+url() { printf '%s' "$URL" | sed "s|@/postgres?|@/$1?|"; }
+sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
+fresh() { sql "DROP DATABASE IF EXISTS \"$1\"" 2>/dev/null; sql "CREATE DATABASE \"$1\""; }
+ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2; else print "-" }'; }
+
+median_ms() { # median_ms CSV NAME
+    awk -F, -v n="$2" 'NR > 1 { name = $1; gsub(/^"|"$/, "", name)
+        if (name == n) printf "%.2f", $4 * 1000 }' "$1"
+}
+
+# gen DIR N: N revisions in the app's format and in dbmate's, plain DDL
+gen() {
+    dir=$1; n=$2
+    mkdir -p "$dir/migrations/versions" "$dir/dbmate" "$dir/config"
+    awk -v n="$n" -v d="$dir" 'BEGIN {
+        for (i = 1; i <= n; i++) {
+            id = sprintf("%04d", i)
+            ddl = sprintf("CREATE TABLE \"t%d\" (\"id\" BIGINT PRIMARY KEY, \"v\" TEXT);\nCREATE INDEX \"ix_t%d\" ON \"t%d\" (\"v\");\n", i, i, i)
+            f = d "/migrations/versions/" id "_t" i ".sql"
+            printf "-- revision: %s\n", id > f
+            if (i > 1) printf "-- down_revision: %04d\n", i - 1 > f
+            printf "-- message: table %d\n\n-- +upgrade\n%s\n-- +downgrade\nDROP TABLE \"t%d\";\n", i, ddl, i > f
+            close(f)
+            m = sprintf("%s/dbmate/%014d_t%d.sql", d, i, i)
+            printf "-- migrate:up\n%s\n-- migrate:down\nDROP TABLE \"t%d\";\n", ddl, i > m
+            close(m)
+            printf "BEGIN;\n%sCOMMIT;\n", ddl > (d "/plain.sql")
+        }
+    }'
+}
+ini() { # ini DIR DB
+    printf '[app]\nphase = production\n[database]\nurl = %s\nwait_seconds = 0\n[migrations]\ndir = migrations\n' \
+        "$(url "$2")" >"$1/config/app.ini"
+}
+
+DBMATE=""
+if command -v npm >/dev/null &&
+    timeout 120 npm install --silent --prefix "$W/npm" dbmate >/dev/null 2>&1; then
+    DBMATE=$(find "$W/npm/node_modules" -type f -name dbmate -perm -u+x 2>/dev/null |
+             grep -v '/.bin/' | head -1)
 fi
+dburl() { echo "postgres://postgres@localhost/$1?socket=$PGTEST_DIR&sslmode=disable"; }
 
-hyperfine -N --style none --warmup 10 --runs "$RUNS" --export-csv times.csv \
-    "$@" >/dev/null 2>hyperfine.err || { cat hyperfine.err >&2; exit 1; }
+echo "== PostgreSQL $(sql 'show server_version' | cut -d' ' -f1), Unix socket, $(nproc) cores"
+[ -n "$DBMATE" ] || echo "dbmate: unavailable (npm install dbmate failed here)"
 
-echo "bench/pg: whole process, connect + read, Unix socket, median of $RUNS runs"
-echo "  cores (nproc): $(nproc); server: $("$PSQL" -X -At -c 'show server_version' "$URL")"
-awk -F, 'NR > 1 {
-    name = $1; gsub(/^"|"$/, "", name)
-    printf "  %-30s median %6.2f ms   mean %6.2f ms   min %6.2f ms\n",
-           name, $4 * 1000, $2 * 1000, $7 * 1000
-}' times.csv
+# 0 and 1: whole processes, median of RUNS
+D1=$W/noop
+gen "$D1" 100
+fresh noop
+ini "$D1" noop
+(cd "$D1" && "$APP" db upgrade head >/dev/null)
+set -- -n floor "$PSQL -X -q -At -c 'select 1' $(url noop)" \
+    -n wait "$APP db wait --seconds 0" \
+    -n info "$APP db info" \
+    -n upgrade "$APP db upgrade head" \
+    -n start "$APP --version"
+if [ -n "$DBMATE" ]; then
+    fresh noop_dbmate
+    "$DBMATE" --no-dump-schema --migrations-dir "$D1/dbmate" --url "$(dburl noop_dbmate)" up >/dev/null
+    set -- "$@" -n dbmate "$DBMATE --no-dump-schema --migrations-dir $D1/dbmate --url $(dburl noop_dbmate) up"
+fi
+(cd "$D1" && hyperfine -N --style none --warmup 10 --runs "$RUNS" \
+    --export-csv "$W/one.csv" "$@" >/dev/null 2>"$W/hf.err") ||
+    { cat "$W/hf.err" >&2; exit 1; }
+m() { median_ms "$W/one.csv" "$1"; }
+floor=$(m floor)
+echo "0. connect and read one row, whole process (median of $RUNS)"
+echo "   app db wait --seconds 0       $(m wait) ms   ($(ratio "$(m wait)" "$floor") the floor)"
+echo "   app db info                   $(m info) ms   ($(ratio "$(m info)" "$floor") the floor)"
+echo "   floor: psql -c 'select 1'     $floor ms"
+echo "   app --version (process start only)  $(m start) ms"
+echo "1. no-op upgrade head, 100 applied revisions (median of $RUNS)"
+echo "   app db upgrade head           $(m upgrade) ms   ($(ratio "$(m upgrade)" "$floor") the floor)"
+echo "   floor: psql -c 'select 1'     $floor ms"
+[ -z "$DBMATE" ] || echo "   dbmate up                     $(m dbmate) ms"
+
+# 2: an empty database through REVS revisions, best of 3, fresh database each
+D2=$W/full
+gen "$D2" "$REVS"
+ini "$D2" full
+fresh full
+(cd "$D2" && "$APP" db upgrade --sql head >offline.sql)
+set -- --prepare "$PSQL -X -q -c 'DROP DATABASE IF EXISTS full_run' -c 'CREATE DATABASE full_run' $URL"
+sed -i "s|/full?|/full_run?|" "$D2/config/app.ini"
+set -- "$@" -n app "cd $D2 && $APP db upgrade head" \
+    -n psql "$PSQL -X -q -v ON_ERROR_STOP=1 -f $D2/plain.sql $(url full_run)" \
+    -n offline "$PSQL -X -q -v ON_ERROR_STOP=1 -f $D2/offline.sql $(url full_run)"
+[ -z "$DBMATE" ] || set -- "$@" -n dbmate \
+    "$DBMATE --no-dump-schema --migrations-dir $D2/dbmate --url '$(dburl full_run)' up"
+hyperfine --runs 3 --export-csv "$W/full.csv" "$@" \
+    >"$W/hf.out" 2>"$W/hf.err" || { cat "$W/hf.err" >&2; tail -n 20 "$W/hf.out" >&2; exit 1; }
+best() { awk -F, -v n="$1" 'NR > 1 { name = $1; gsub(/^"|"$/, "", name)
+    if (name == n) printf "%.0f", $7 * 1000 }' "$W/full.csv"; }
+echo "2. empty database through $REVS revisions (best of 3)"
+echo "   app db upgrade head           $(best app) ms"
+echo "   psql, same DDL, one transaction per revision   $(best psql) ms   (app: $(ratio "$(best app)" "$(best psql)"); target 1.1x)"
+echo "   psql, the app's --sql script                    $(best offline) ms   (app: $(ratio "$(best app)" "$(best offline)"))"
+[ -z "$DBMATE" ] || echo "   dbmate up                     $(best dbmate) ms   (app: $(ratio "$(best app)" "$(best dbmate)"))"
