@@ -1,7 +1,8 @@
 #!/bin/sh
-# app serve refuses to start when the schema step fails (production phase
-# with no revisions), when it cannot listen, or when its pidfile names a
-# running process: exit 1, one line saying why, nothing listening.
+# app serve refuses to start when the schema step fails (production phase:
+# no revisions; tables the revisions did not create; an applied revision
+# edited since), when it cannot listen, or when its pidfile names a running
+# process: exit 1, one line saying why, nothing listening.
 . "$(dirname "$0")/lib.sh"
 unset DATABASE_URL APP_PHASE APP_CONFIG
 status=0 out= err=
@@ -35,6 +36,58 @@ expect_err '^app serve: .*no revisions'
 expect_no 'listening'
 checks=$((checks + 1))
 [ ! -e var/app.pid ] || fail "no pidfile after a refusal"
+checks=$((checks + 1))
+if curl -s -o /dev/null "http://127.0.0.1:$port/health"; then
+    fail "nothing should listen on $port"
+fi
+
+# drift: tables the revisions did not create (no version table)
+cat >config/dev.ini <<'EOF'
+[app]
+phase = pre-user
+[database]
+url = sqlite:///var/prod.db
+EOF
+run "$APP" --config config/dev.ini db create-all
+expect_status 0 "pre-user tables"
+run "$APP" --config config/dev.ini db create-all --sql
+{ printf -- '-- revision: 0001\n-- message: baseline\n\n-- +upgrade\n'
+  printf '%s\n' "$out"; } >migrations/versions/0001_baseline.sql
+run timeout 20 "$APP" --config config/prod.ini serve --port "$port" \
+    --pidfile var/app.pid
+expect_status 1 "tables without a version table"
+expect_one_line_err
+expect_err 'no version table'
+checks=$((checks + 1))
+[ ! -e var/app.pid ] || fail "no pidfile after a refusal"
+checks=$((checks + 1))
+if curl -s -o /dev/null "http://127.0.0.1:$port/health"; then
+    fail "nothing should listen on $port"
+fi
+
+# drift: an applied revision edited afterwards
+rm -f var/prod.db var/prod.db-wal var/prod.db-shm
+"$APP" --config config/prod.ini serve --port 0 --pidfile var/app.pid \
+    >"$T/prod.out" 2>"$T/prod.err" &
+PID=$!
+i=0
+until grep -q 'listening on' "$T/prod.out" 2>/dev/null; do
+    i=$((i + 1))
+    [ "$i" -lt 400 ] && kill -0 "$PID" 2>/dev/null || break
+    sleep 0.05
+done
+out=$(cat "$T/prod.out")
+err=$(cat "$T/prod.err")
+expect_out 'listening on .* (production phase'
+kill -TERM "$PID"
+wait "$PID"
+PID=
+echo '-- an edit' >>migrations/versions/0001_baseline.sql
+run timeout 20 "$APP" --config config/prod.ini serve --port "$port" \
+    --pidfile var/app.pid
+expect_status 1 "edited revision"
+expect_one_line_err
+expect_err '0001_baseline.sql: revision 0001 was edited after it was applied'
 checks=$((checks + 1))
 if curl -s -o /dev/null "http://127.0.0.1:$port/health"; then
     fail "nothing should listen on $port"
