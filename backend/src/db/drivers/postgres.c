@@ -29,6 +29,7 @@
 
 #include "../buf.h"
 #include "../driver.h"
+#include "../reflect.h"
 #include "../url.h"
 
 /* The session-level advisory lock key of the migration lock. */
@@ -684,4 +685,5 @@ const struct db_driver db_driver_postgresql = {
     .version = pg_version,
     .table_exists = pg_table_exists,
     .backup = pg_backup,
+    .reflect = db_postgres__reflect,
 };

@@ -1,0 +1,252 @@
+/*
+ * postgres_reflect.c - PostgreSQL's schema in three catalog queries,
+ * whatever the number of tables: columns (pg_attribute, pg_attrdef,
+ * identity), indexes (pg_index, not those behind primary keys or
+ * constraints) and foreign keys (pg_constraint), all in the app's schema.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../buf.h"
+#include "../driver.h"
+#include "../reflect.h"
+
+/* $1: the schema; $2 (with a list): the table names as a JSON array. */
+#define FILTER_ALL "n.nspname = $1 AND t.relkind IN ('r', 'p')"
+#define FILTER_SOME FILTER_ALL \
+    " AND t.relname IN (SELECT json_array_elements_text($2::json))"
+
+#define Q_COLUMNS(filter)                                                  \
+    "SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod), "  \
+    "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', " \
+    "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid " \
+    "AND i.indisprimary AND a.attnum = ANY (i.indkey)) "                   \
+    "FROM pg_catalog.pg_class t "                                          \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
+    "JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "                \
+    "AND a.attnum > 0 AND NOT a.attisdropped "                             \
+    "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = t.oid "              \
+    "AND d.adnum = a.attnum WHERE " filter " ORDER BY t.relname, a.attnum"
+
+#define Q_INDEXES(filter)                                                  \
+    "SELECT t.relname, ic.relname, x.indisunique, a.attname "              \
+    "FROM pg_catalog.pg_index x "                                          \
+    "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "                    \
+    "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "                \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
+    "CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY "         \
+    "AS k(attnum, ord) "                                                   \
+    "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "           \
+    "AND a.attnum = k.attnum AND k.attnum > 0 "                            \
+    "WHERE " filter " AND NOT x.indisprimary AND NOT EXISTS (SELECT 1 "    \
+    "FROM pg_catalog.pg_constraint c WHERE c.conindid = x.indexrelid "     \
+    "AND c.conrelid = t.oid) "                                             \
+    "ORDER BY t.relname, ic.relname, k.ord"
+
+#define Q_FKS(filter)                                                      \
+    "SELECT t.relname, c.conname, k.ord, rt.relname, a.attname, "          \
+    "ra.attname, c.confupdtype, c.confdeltype "                            \
+    "FROM pg_catalog.pg_constraint c "                                     \
+    "JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "                    \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
+    "JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid "                 \
+    "CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY "      \
+    "AS k(att, ratt, ord) "                                                \
+    "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid "           \
+    "AND a.attnum = k.att "                                                \
+    "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = c.confrelid "        \
+    "AND ra.attnum = k.ratt "                                              \
+    "WHERE c.contype = 'f' AND " filter                                    \
+    " ORDER BY t.relname, c.conname, k.ord"
+
+struct ctx {
+    struct db_reflect_builder *b;
+    struct db_arena *arena;
+    int rc;
+    /* indexes: the index being collected */
+    char index[DB_NAME_MAX * 2];
+    char ixtable[DB_NAME_MAX * 2];
+    bool unique;
+    const char *cols[64];
+    size_t ncols;
+    bool expr;
+};
+
+static const char *val(const char *v)
+{
+    return v ? v : "";
+}
+
+static int on_column(void *ctx, int ncols, const char *const *v,
+                     const char *const *names)
+{
+    (void)ncols;
+    (void)names;
+    struct ctx *x = ctx;
+    struct db_reflect_table *t = db_reflect__table(x->b, v[0]);
+    if (!t)
+        return x->rc = DB_ENOMEM;
+    struct db_column col = {.name = v[1]};
+    db_reflect__type(&col.type, &col.length, val(v[2]));
+    col.primary_key = strcmp(val(v[6]), "t") == 0;
+    col.nullable = strcmp(val(v[3]), "t") != 0 && !col.primary_key;
+    /* an identity column, or a serial's nextval() default */
+    int seq = db_reflect__default(&col.def, x->arena, v[4], col.type);
+    col.autoincrement = strcmp(val(v[5]), "t") == 0 || seq;
+    if (seq)
+        col.def.kind = DB_DEFAULT_NONE;
+    if (db_reflect__add_column(t, &col))
+        return x->rc = DB_ENOMEM;
+    return 0;
+}
+
+static int flush_index(struct ctx *x)
+{
+    if (!x->index[0])
+        return 0;
+    int rc = 0;
+    if (!x->expr) {
+        struct db_reflect_table *t = db_reflect__find(x->b, x->ixtable);
+        if (t)
+            rc = db_reflect__add_index(t, x->index, x->unique, x->cols,
+                                       x->ncols);
+    }
+    for (size_t i = 0; i < x->ncols; i++)
+        free((void *)x->cols[i]);
+    x->ncols = 0;
+    x->index[0] = '\0';
+    x->expr = false;
+    return rc;
+}
+
+static int on_index(void *ctx, int ncols, const char *const *v,
+                    const char *const *names)
+{
+    (void)ncols;
+    (void)names;
+    struct ctx *x = ctx;
+    if (strcmp(x->index, v[1]) != 0 || strcmp(x->ixtable, v[0]) != 0) {
+        if (flush_index(x))
+            return x->rc = DB_ENOMEM;
+        snprintf(x->index, sizeof x->index, "%s", v[1]);
+        snprintf(x->ixtable, sizeof x->ixtable, "%s", v[0]);
+        x->unique = strcmp(val(v[2]), "t") == 0;
+    }
+    if (!v[3]) {
+        x->expr = true; /* an expression index: not expressible in models */
+        return 0;
+    }
+    if (x->ncols < sizeof x->cols / sizeof x->cols[0]) {
+        char *c = strdup(v[3]);
+        if (!c)
+            return x->rc = DB_ENOMEM;
+        x->cols[x->ncols++] = c;
+    }
+    return 0;
+}
+
+/* pg_constraint.confupdtype / confdeltype */
+static enum db_fk_action action(const char *s)
+{
+    switch (s ? s[0] : 'a') {
+    case 'c':
+        return DB_FK_CASCADE;
+    case 'n':
+        return DB_FK_SET_NULL;
+    case 'd':
+        return DB_FK_SET_DEFAULT;
+    case 'r':
+        return DB_FK_RESTRICT;
+    default:
+        return DB_FK_NO_ACTION;
+    }
+}
+
+static int on_fk(void *ctx, int ncols, const char *const *v,
+                 const char *const *names)
+{
+    (void)ncols;
+    (void)names;
+    struct ctx *x = ctx;
+    if (atoi(val(v[2])) != 1)
+        return 0; /* composite keys: the first column stands for the key */
+    struct db_reflect_table *t = db_reflect__find(x->b, v[0]);
+    if (!t)
+        return 0;
+    struct db_foreign_key fk = {
+        .name = v[1],
+        .column = val(v[4]),
+        .ref_table = val(v[3]),
+        .ref_column = val(v[5]),
+        .on_update = action(v[6]),
+        .on_delete = action(v[7]),
+    };
+    if (db_reflect__add_fk(t, &fk))
+        return x->rc = DB_ENOMEM;
+    return 0;
+}
+
+/* The table names as a JSON array, for json_array_elements_text($2). */
+static void json_names(struct db_buf *out, const char *const *tables,
+                       size_t n)
+{
+    db_buf_puts(out, "[");
+    for (size_t i = 0; i < n; i++) {
+        db_buf_puts(out, i ? ",\"" : "\"");
+        for (const char *p = tables[i]; *p; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\')
+                db_buf_printf(out, "\\%c", ch);
+            else if (ch < 0x20)
+                db_buf_printf(out, "\\u%04x", ch);
+            else
+                db_buf_putn(out, p, 1);
+        }
+        db_buf_puts(out, "\"");
+    }
+    db_buf_puts(out, "]");
+}
+
+int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
+                         const char *const *tables, size_t ntables,
+                         struct db_schema *out, struct db_error *err)
+{
+    static const char *const q_columns[2] = {Q_COLUMNS(FILTER_ALL),
+                                             Q_COLUMNS(FILTER_SOME)};
+    static const char *const q_indexes[2] = {Q_INDEXES(FILTER_ALL),
+                                             Q_INDEXES(FILTER_SOME)};
+    static const char *const q_fks[2] = {Q_FKS(FILTER_ALL),
+                                         Q_FKS(FILTER_SOME)};
+    int some = tables != NULL;
+    struct db_buf json = DB_BUF_INIT;
+    if (some)
+        json_names(&json, tables, ntables);
+    else
+        db_buf_puts(&json, "[]");
+    if (!db_buf_ok(&json))
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    const char *params[2] = {c->cfg->schema, db_buf_str(&json)};
+    int nparams = some ? 2 : 1;
+
+    struct ctx x = {.arena = arena};
+    int rc = db_reflect__builder_new(&x.b, arena, err);
+    if (rc == 0)
+        rc = db_query(c, q_columns[some], nparams, params, on_column, &x,
+                      NULL, err);
+    if (rc == 0)
+        rc = db_query(c, q_indexes[some], nparams, params, on_index, &x,
+                      NULL, err);
+    if (rc == 0 && flush_index(&x))
+        rc = DB_ENOMEM;
+    flush_index(&x); /* frees what an interrupted scan left */
+    if (rc == 0)
+        rc = db_query(c, q_fks[some], nparams, params, on_fk, &x, NULL, err);
+    if (rc == DB_ENOMEM || x.rc)
+        rc = db_error_set(err, DB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = db_reflect__finish(out, x.b, err);
+    db_reflect__builder_free(x.b);
+    db_buf_free(&json);
+    return rc;
+}
