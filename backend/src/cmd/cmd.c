@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "../db/backup.h"
 #include "../db/connect_wait.h"
 
 extern const struct cmd_entry cmd_create_all_entry;
@@ -155,6 +156,40 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *name, bool yes,
     return true;
 }
 
+static bool has_arg(int argc, char **argv, const char *arg)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], arg) == 0)
+            return true;
+    return false;
+}
+
+/* The copy taken before a command changes a production database. A driver
+ * that cannot back up (no pg_dump) gets a warning, not a refusal. */
+static int take_backup(struct cmd_ctx *ctx, const struct cmd_entry *e)
+{
+    char path[2048];
+    struct db_error err;
+    struct db_conn *conn = ctx->conn;
+    /* Commands that connect themselves (so --sql stays offline) get a
+     * connection of the backup's own. */
+    if (!conn && db_connect(&conn, &ctx->cfg, &err))
+        return cmd_fail(ctx, e->name, &err);
+    int rc = db_backup(path, sizeof path, conn, ctx->cfg.backup_dir, &err);
+    if (conn != ctx->conn)
+        db_disconnect(conn);
+    if (rc == 0) {
+        fprintf(ctx->err, "backup: %s\n", path);
+        return CMD_OK;
+    }
+    if (rc == DB_ENOTFOUND) {
+        cmd_error(ctx, e->name, "warning: no backup taken: %s", err.message);
+        return CMD_OK;
+    }
+    db_error_prefix(&err, "backup before %s failed; nothing was changed", e->name);
+    return cmd_fail(ctx, e->name, &err);
+}
+
 /* Checks options and the positional count against the entry's spec. */
 static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
                       int argc, char **argv)
@@ -225,6 +260,15 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
         if (db_connect_wait(&ctx->conn, &ctx->cfg,
                             db_config_wait_seconds(&ctx->cfg), NULL, &err))
             return cmd_fail(ctx, e->name, &err);
+    }
+    if ((e->flags & CMD_BACKUP) && ctx->cfg.phase == DB_PHASE_PRODUCTION &&
+        !has_arg(argc, argv, "--sql")) {
+        int rc2 = take_backup(ctx, e);
+        if (rc2) {
+            db_disconnect(ctx->conn);
+            ctx->conn = NULL;
+            return rc2;
+        }
     }
     optind = 0; /* glibc: full reset for the command's own getopt_long */
     opterr = 0; /* errors are reported by cmd_bad_option, once */

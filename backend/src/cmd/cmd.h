@@ -28,6 +28,8 @@ enum cmd_flags {
     CMD_DESTRUCTIVE = 1 << 1,    /* loses data: needs --yes or a terminal */
     CMD_PREUSER_ONLY = 1 << 2,   /* refused in the production phase */
     CMD_NO_CONFIG = 1 << 3,      /* runs without reading the config */
+    CMD_BACKUP = 1 << 4,         /* production phase: back up before exec
+                                    (skipped for --sql, which changes nothing) */
 };
 
 struct cmd_ctx {

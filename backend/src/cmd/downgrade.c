@@ -139,7 +139,7 @@ const struct cmd_entry cmd_downgrade_entry = {
             "  --sql               print the SQL instead of running it, "
             "without connecting;\n"
             "                      write FROM:TARGET (e.g. head:base)\n",
-    .flags = CMD_DESTRUCTIVE,
+    .flags = CMD_DESTRUCTIVE | CMD_BACKUP,
     .options = NULL, /* parse_args: "-1" is a target, not an option */
     .exec = exec_downgrade,
 };

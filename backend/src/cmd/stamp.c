@@ -28,7 +28,7 @@ const struct cmd_entry cmd_stamp_entry = {
     .summary = "record TARGET as the current revision without running SQL",
     .help = "  TARGET              head, heads, base (nothing applied), or a "
             "revision id or prefix\n",
-    .flags = CMD_NEEDS_DB,
+    .flags = CMD_NEEDS_DB | CMD_BACKUP,
     .options = cmd_no_options,
     .min_args = 1,
     .max_args = 1,

@@ -87,7 +87,7 @@ const struct cmd_entry cmd_upgrade_entry = {
             "without connecting;\n"
             "                      starts from base, or write "
             "FROM:TARGET\n",
-    .flags = 0,
+    .flags = CMD_BACKUP,
     .options = opts,
     .shortopts = "",
     .min_args = 0,
