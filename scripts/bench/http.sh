@@ -4,9 +4,11 @@
 #
 #   scripts/bench/http.sh          (make bench runs every scripts/bench/*.sh)
 #
-# Environment: BUILD (build), DURATION (10s), CONNECTIONS (32), THREADS (2),
-# USERS (1000 rows seeded), FLOOR (requests/s below which the run fails;
+# Environment: BUILD (build), DURATION (10s), CONNECTIONS (32), THREADS (2,
+# wrk's), SERVER_THREADS (1 and 2: one run each, `serve --threads N`),
+# USERS (1000 rows seeded), FLOOR (requests/s below which a run fails;
 # 1000 by default, 0 to only report).
+# wrk runs on the same machine and takes cores from the server.
 # The server runs on a fresh SQLite file in a temporary directory, in the
 # pre-user phase, on a free port; it is stopped with SIGTERM at the end.
 set -eu
@@ -16,6 +18,7 @@ APP=$ROOT/$BUILD/app
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
+SERVER_THREADS=${SERVER_THREADS:-1 2}
 USERS=${USERS:-1000}
 FLOOR=${FLOOR:-1000}
 
@@ -42,46 +45,51 @@ url = sqlite:///var/app.db
 INI
 unset DATABASE_URL APP_PHASE APP_CONFIG
 
-"$APP" --config config/app.ini serve --port 0 --pidfile var/app.pid \
-    >serve.out 2>serve.err &
-PID=$!
-i=0
-until grep -q 'listening on' serve.out 2>/dev/null; do
-    kill -0 "$PID" 2>/dev/null || { cat serve.err >&2; exit 1; }
-    i=$((i + 1))
-    [ "$i" -lt 400 ] || { echo "bench/http: server did not start" >&2; exit 1; }
-    sleep 0.05
-done
-port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' serve.out)
-url="http://127.0.0.1:$port/users?limit=50"
-
-sqlite3 var/app.db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 \
-    FROM n WHERE i < $USERS) INSERT INTO users (email, name) \
-    SELECT 'user' || i || '@example.org', 'User ' || i FROM n;"
-curl -fsS -o /dev/null "$url" || { echo "bench/http: $url fails" >&2; exit 1; }
-
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >wrk.out
-kill -TERM "$PID"
-wait "$PID" || true
-PID=
-
-rps=$(awk '/^Requests\/sec:/ {print $2}' wrk.out)
-errors=$(awk '/Non-2xx|Socket errors/' wrk.out)
-pct() { awk -v p="$1" '$1 == p {print $2}' wrk.out; }
-echo "bench/http: GET /users?limit=50 ($USERS users, SQLite, one server thread)"
+seeded=0
+status=0
+echo "bench/http: GET /users?limit=50 ($USERS users, SQLite)"
 echo "  cores (nproc):   $(nproc)"
 echo "  wrk:             $THREADS threads, $CONNECTIONS connections, $DURATION"
-echo "  requests/s:      $rps"
-echo "  latency p50:     $(pct 50%)"
-echo "  latency p75:     $(pct 75%)"
-echo "  latency p90:     $(pct 90%)"
-echo "  latency p99:     $(pct 99%)"
-if [ -n "$errors" ]; then
-    echo "bench/http: errors during the run: $errors" >&2
-    exit 1
-fi
-if [ "$FLOOR" -gt 0 ] && awk -v r="$rps" -v f="$FLOOR" 'BEGIN {exit !(r < f)}'; then
-    echo "bench/http: $rps requests/s is below the floor of $FLOOR" >&2
-    exit 1
-fi
-echo "  floor:           $FLOOR requests/s (ok)"
+for st in $SERVER_THREADS; do
+    rm -f serve.out
+    "$APP" --config config/app.ini serve --port 0 --threads "$st" \
+        --pidfile var/app.pid >serve.out 2>serve.err &
+    PID=$!
+    i=0
+    until grep -q 'listening on' serve.out 2>/dev/null; do
+        kill -0 "$PID" 2>/dev/null || { cat serve.err >&2; exit 1; }
+        i=$((i + 1))
+        [ "$i" -lt 400 ] || { echo "bench/http: server did not start" >&2; exit 1; }
+        sleep 0.05
+    done
+    port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' serve.out)
+    url="http://127.0.0.1:$port/users?limit=50"
+    if [ "$seeded" -eq 0 ]; then
+        sqlite3 var/app.db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
+            SELECT i + 1 FROM n WHERE i < $USERS) INSERT INTO users (email, \
+            name) SELECT 'user' || i || '@example.org', 'User ' || i FROM n;"
+        seeded=1
+    fi
+    curl -fsS -o /dev/null "$url" || { echo "bench/http: $url fails" >&2; exit 1; }
+
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >wrk.out
+    kill -TERM "$PID"
+    wait "$PID" || true
+    PID=
+
+    rps=$(awk '/^Requests\/sec:/ {print $2}' wrk.out)
+    errors=$(awk '/Non-2xx|Socket errors/' wrk.out)
+    pct() { awk -v p="$1" '$1 == p {print $2}' wrk.out; }
+    echo "  serve --threads $st: $rps requests/s; latency p50 $(pct 50%)," \
+        "p75 $(pct 75%), p90 $(pct 90%), p99 $(pct 99%)"
+    if [ -n "$errors" ]; then
+        echo "bench/http: errors during the run: $errors" >&2
+        status=1
+    fi
+    if [ "$FLOOR" -gt 0 ] && awk -v r="$rps" -v f="$FLOOR" 'BEGIN {exit !(r < f)}'; then
+        echo "bench/http: $rps requests/s is below the floor of $FLOOR" >&2
+        status=1
+    fi
+done
+[ "$status" -eq 0 ] && echo "  floor:           $FLOOR requests/s (every run above it)"
+exit "$status"

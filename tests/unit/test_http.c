@@ -722,6 +722,32 @@ START_TEST(test_http__server_serves_and_stops)
 }
 END_TEST
 
+START_TEST(test_http__server_thread_pool_borrows_connections)
+{
+    open_api(0);
+    struct db_conn *second = tu_connect(&cfg);
+    struct db_conn *conns[] = {conn, second};
+    struct http_server *srv;
+    struct http_server_options o = {.bind = "127.0.0.1", .threads = 2};
+    struct db_error err;
+    ck_assert_int_eq(http_server_start(&srv, &api, &o, &err), DB_EUSAGE);
+    ck_assert_ptr_null(srv);
+    o.conns = conns;
+    ck_assert_int_eq(http_server_start(&srv, &api, &o, &err), 0);
+    int port = http_server_port(srv);
+    char reply[4096];
+    const char *post = "POST /users HTTP/1.0\r\nContent-Type: "
+                       "application/json\r\nContent-Length: 32\r\n\r\n"
+                       "{\"email\":\"a@x.org\",\"name\":\"Ann\"}";
+    ck_assert_int_eq(raw_request(port, post, reply, sizeof reply), 201);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(raw_request(port, "GET /users/1 HTTP/1.0\r\n\r\n",
+                                     reply, sizeof reply), 200);
+    ck_assert_int_eq(http_server_stop(srv), 0);
+    db_disconnect(second);
+}
+END_TEST
+
 START_TEST(test_http__server_bad_bind_address)
 {
     open_api(0);
@@ -775,6 +801,7 @@ Suite *http_suite(void)
     tcase_add_loop_test(tc, test_http__database_error_500_without_detail, 0,
                         nb);
     tcase_add_test(tc, test_http__server_serves_and_stops);
+    tcase_add_test(tc, test_http__server_thread_pool_borrows_connections);
     tcase_add_test(tc, test_http__server_bad_bind_address);
     suite_add_tcase(s, tc);
 

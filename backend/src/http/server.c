@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,7 +30,38 @@ struct http_server {
     int drain_seconds;
     atomic_int in_flight;
     atomic_int stopping;
+    /* the connection pool, with more than one thread */
+    struct db_conn *const *conns;
+    unsigned nconns;
+    unsigned char *busy;
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
 };
+
+/* Borrows a free connection (one per thread: the wait is only for the
+ * moment another thread takes longer to hand one back). */
+static unsigned pool_take(struct http_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        for (unsigned i = 0; i < s->nconns; i++) {
+            if (!s->busy[i]) {
+                s->busy[i] = 1;
+                pthread_mutex_unlock(&s->lock);
+                return i;
+            }
+        }
+        pthread_cond_wait(&s->freed, &s->lock);
+    }
+}
+
+static void pool_give(struct http_server *s, unsigned i)
+{
+    pthread_mutex_lock(&s->lock);
+    s->busy[i] = 0;
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->lock);
+}
 
 /* Per request, from the first call of on_request to on_completed. */
 struct req_state {
@@ -188,7 +220,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         .body_len = st->len,
     };
     struct http_response resp;
-    http_api_handle(s->api, &req, &resp);
+    if (s->nconns > 1) {
+        struct http_api api = *s->api;
+        unsigned slot = pool_take(s);
+        api.conn = s->conns[slot];
+        http_api_handle(&api, &req, &resp);
+        pool_give(s, slot);
+    } else {
+        http_api_handle(s->api, &req, &resp);
+    }
     return answer(s, conn, &resp);
 }
 
@@ -278,9 +318,29 @@ int http_server_start(struct http_server **out, struct http_api *api,
     atomic_init(&s->in_flight, 0);
     atomic_init(&s->stopping, 0);
 
+    unsigned threads = opt->threads > 1 ? opt->threads : 1;
+    if (threads > 1) {
+        if (!opt->conns) {
+            free(s);
+            return db_error_set(err, DB_EUSAGE, "%u threads need %u database "
+                                                "connections", threads,
+                                threads);
+        }
+        s->conns = opt->conns;
+        s->nconns = threads;
+        s->busy = calloc(threads, 1);
+        if (!s->busy) {
+            free(s);
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+        }
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->freed, NULL);
+
     int fd = -1, ipv6 = 0;
     int rc = listen_on(&fd, &s->port, &ipv6, opt->bind, err);
     if (rc) {
+        free(s->busy);
         free(s);
         return rc;
     }
@@ -294,9 +354,11 @@ int http_server_start(struct http_server **out, struct http_api *api,
         MHD_OPTION_CONNECTION_LIMIT,
         opt->max_connections ? opt->max_connections : 512u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
+        free(s->busy);
         free(s);
         return db_error_set(err, DB_EIO, "cannot start the HTTP server on "
                                          "%s port %d", opt->bind, opt->port);
@@ -330,6 +392,9 @@ int http_server_stop(struct http_server *s)
         nanosleep(&tick, NULL);
     int cut = atomic_load(&s->in_flight);
     MHD_stop_daemon(s->daemon);
+    pthread_cond_destroy(&s->freed);
+    pthread_mutex_destroy(&s->lock);
+    free(s->busy);
     free(s);
     return cut;
 }

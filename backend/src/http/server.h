@@ -1,10 +1,12 @@
 /*
  * server.h - the HTTP listener: libmicrohttpd in front of the API.
  *
- * Threading: one internal polling thread (MHD_USE_INTERNAL_POLLING_THREAD,
- * epoll or poll) runs every request, so the API's single database
- * connection is only ever used from that thread. Requests are short
- * (one statement each); the benchmark script measures the result.
+ * Threading: by default one internal polling thread
+ * (MHD_USE_INTERNAL_POLLING_THREAD, epoll or poll) runs every request, so
+ * the API's single database connection is only ever used from that thread.
+ * With threads > 1, libmicrohttpd runs a pool of that many threads and the
+ * caller passes as many connections: each request borrows one for its
+ * duration, so no connection is ever used by two threads at once.
  *
  * Bodies over HTTP_BODY_MAX get 413 (at once when Content-Length says so).
  */
@@ -19,6 +21,9 @@ struct http_server_options {
     int port;                  /* 0: any free port (see http_server_port) */
     unsigned max_connections;  /* 0: 512 */
     int drain_seconds;         /* stop waits this long for requests; 0: 10 */
+    unsigned threads;          /* 0 or 1: one thread, api->conn */
+    struct db_conn *const *conns;  /* with threads > 1: threads connections
+                                      (api->conn may be one of them) */
 };
 
 struct http_server;
@@ -27,7 +32,8 @@ struct http_server;
  * Binds, listens and starts serving api. The api (and its connection) must
  * outlive the server and is used only from the server's thread until
  * http_server_stop returns. Returns 0, DB_EUSAGE (bad address) or DB_EIO
- * (cannot listen, with the system's reason).
+ * (cannot listen, with the system's reason). The connections in
+ * opt->conns are borrowed likewise.
  */
 int http_server_start(struct http_server **out, struct http_api *api,
                       const struct http_server_options *opt,
