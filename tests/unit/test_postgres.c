@@ -638,6 +638,55 @@ START_TEST(test_postgres__schema_name_is_quoted)
 }
 END_TEST
 
+static int count_cols(void *ctx, int ncols, const char *const *vals,
+                      const char *const *names)
+{
+    (void)vals;
+    (void)names;
+    *(int *)ctx = ncols;
+    return 0;
+}
+
+START_TEST(test_postgres__repeated_statements_are_prepared)
+{
+    struct db_config cfg;
+    pg_config(&cfg);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    tu_exec(c, "CREATE TABLE r (a int); INSERT INTO r VALUES (1), (2)");
+    const char *sql = "SELECT count(*) FROM r WHERE a >= $1";
+    const char *p1[] = {"1"}, *p2[] = {"2"};
+    char v[16];
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(db_query_value(c, sql, 1, i % 2 ? p2 : p1, v,
+                                        sizeof v, &err), 0);
+        ck_assert_str_eq(v, i % 2 ? "1" : "2");
+    }
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_prepared_statements "
+                                "WHERE statement LIKE 'SELECT count(*) FROM r %'"),
+                     1);
+    /* a prepared SELECT * whose table changes still works */
+    int ncols = 0;
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(db_query(c, "SELECT * FROM r", 0, NULL, count_cols,
+                                  &ncols, NULL, &err), 0);
+    ck_assert_int_eq(ncols, 1);
+    tu_exec(c, "ALTER TABLE r ADD COLUMN b int");
+    int rc = db_query(c, "SELECT * FROM r", 0, NULL, count_cols, &ncols, NULL,
+                      &err);
+    ck_assert_msg(rc == 0, "%s", err.message);
+    ck_assert_int_eq(ncols, 2);
+    ck_assert_int_eq(db_query(c, "SELECT * FROM r", 0, NULL, count_cols,
+                              &ncols, NULL, &err), 0);
+    /* errors of prepared statements are reported like the others */
+    const char *bad[] = {"x"};
+    ck_assert_int_eq(db_query_value(c, sql, 1, bad, v, sizeof v, &err),
+                     DB_ESQL);
+    ck_assert_str_eq(err.sqlstate, "22P02");
+    db_disconnect(c);
+}
+END_TEST
+
 Suite *postgres_suite(void)
 {
     Suite *s = suite_create("postgres");
@@ -654,6 +703,7 @@ Suite *postgres_suite(void)
     tcase_add_test(tc, test_postgres__reset_drops_only_model_tables);
     tcase_add_test(tc, test_postgres__errors_carry_sqlstate_and_position);
     tcase_add_test(tc, test_postgres__parameters_are_bound);
+    tcase_add_test(tc, test_postgres__repeated_statements_are_prepared);
     tcase_add_test(tc, test_postgres__failed_transaction_does_not_commit);
     tcase_add_test(tc, test_postgres__lock_timeout_fails_cleanly);
     tcase_add_test(tc, test_postgres__statement_timeout_fails_cleanly);

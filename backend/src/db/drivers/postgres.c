@@ -47,11 +47,27 @@ struct pg_secrets {
     char url_masked[2048];  /* the same, password masked */
 };
 
+#define PG_STMT_CACHE 32
+
+/*
+ * A statement run a second time on a connection is prepared (PQprepare)
+ * and from then on executed by name: the server parses and plans it once.
+ * Migrations run the same version-table statements for every revision.
+ */
+struct pg_stmt {
+    char *sql;
+    int uses;
+    int prepared;
+    int never;      /* its result type changed: not prepared again */
+};
+
 struct pg_conn {
     struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
     PGconn *pg;
     const struct db_config *cfg;
     struct pg_secrets secrets;
+    struct pg_stmt stmts[PG_STMT_CACHE];
+    int nstmts;
 };
 
 static struct pg_conn *conn_of(struct db_conn *c)
@@ -274,11 +290,64 @@ static int ok_status(PGresult *res)
 
 /* Runs one statement with parameters; returns the result or NULL with err
  * filled. The caller clears the result. */
+static struct pg_stmt *stmt_of(struct pg_conn *c, const char *sql, int *idx)
+{
+    for (int i = 0; i < c->nstmts; i++)
+        if (strcmp(c->stmts[i].sql, sql) == 0) {
+            *idx = i;
+            return &c->stmts[i];
+        }
+    if (c->nstmts == PG_STMT_CACHE)
+        return NULL;
+    char *copy = strdup(sql);
+    if (!copy)
+        return NULL;
+    *idx = c->nstmts;
+    c->stmts[c->nstmts] = (struct pg_stmt){.sql = copy};
+    return &c->stmts[c->nstmts++];
+}
+
 static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
                      const char *const *params, struct db_error *err)
 {
-    PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL,
-                                 NULL, 0);
+    int idx = 0;
+    struct pg_stmt *s = stmt_of(c, sql, &idx);
+    char name[16];
+    snprintf(name, sizeof name, "_app_s%d", idx);
+    PGresult *res;
+    if (s && !s->prepared && !s->never && s->uses > 0) {
+        PGresult *p = PQprepare(c->pg, name, sql, nparams, NULL);
+        if (!p || PQresultStatus(p) != PGRES_COMMAND_OK) {
+            result_error(c, p, err);
+            PQclear(p);
+            return NULL;
+        }
+        PQclear(p);
+        s->prepared = 1;
+    }
+    if (s)
+        s->uses++;
+    if (s && s->prepared) {
+        res = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                                : NULL;
+        if (state && strcmp(state, "0A000") == 0 &&
+            PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+            /* "cached plan must not change result type": a table changed
+             * under a prepared SELECT *; outside a transaction, run it
+             * afresh and stop preparing it */
+            PQclear(res);
+            char drop[48];
+            snprintf(drop, sizeof drop, "DEALLOCATE \"%s\"", name);
+            PQclear(PQexec(c->pg, drop));
+            s->prepared = 0;
+            s->never = 1;
+            res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
+                               0);
+        }
+    } else {
+        res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    }
     if (res && ok_status(res))
         return res;
     result_error(c, res, err);
@@ -443,6 +512,8 @@ static void pg_close(struct db_conn *base)
 {
     struct pg_conn *c = conn_of(base);
     PQfinish(c->pg);
+    for (int i = 0; i < c->nstmts; i++)
+        free(c->stmts[i].sql);
     free(c);
 }
 
