@@ -57,7 +57,7 @@ expect_err 'Content-Type: application/json'
 # users: create, conflict, get, list with a cursor
 req POST /users '{"email":"ann@example.org","name":"Ann"}'
 expect_status 201 "POST /users"
-expect_out '"id":1,"email":"ann@example.org","name":"Ann","created_at":"'
+expect_out '"id":1,"email":"ann@example.org","name":"Ann","created_at":"20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z"}$'
 expect_err 'Location: /users/1'
 req POST /users '{"email":"ann@example.org","name":"Again"}'
 expect_status 409 "duplicate email"

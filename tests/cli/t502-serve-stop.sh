@@ -46,11 +46,21 @@ expect_status 201 "create a user"
 # it must still be answered, and only then the process exits.
 desc=$(head -c 60000 /dev/zero | tr '\0' d)
 printf '{"title":"slow","description":"%s"}' "$desc" >"$T/slow.json"
+# With Expect: 100-continue the body follows the server's "100 Continue",
+# which it sends once it has taken the request: then the request is in
+# flight for sure.
 curl -s -o "$T/slow.body" -w '%{http_code}' --limit-rate 20k -X POST \
-    -H 'Content-Type: application/json' --data-binary "@$T/slow.json" \
+    -H 'Content-Type: application/json' -H 'Expect: 100-continue' \
+    --trace-ascii "$T/slow.trace" --data-binary "@$T/slow.json" \
     "$BASE/users/1/tasks" >"$T/slow.code" &
 CURL=$!
-sleep 1
+i=0
+until grep -q '100 Continue' "$T/slow.trace" 2>/dev/null; do
+    i=$((i + 1))
+    [ "$i" -lt 400 ] || break
+    sleep 0.05
+done
+sleep 0.3
 kill -TERM "$PID"
 sleep 0.3
 # no new connections once stopping

@@ -282,7 +282,11 @@ START_TEST(test_http__create_get_user)
     long long id = num("id");
     ck_assert_str_eq(str("email"), "ann@example.org");
     ck_assert_str_eq(str("name"), "Ann");
-    ck_assert(strlen(str("created_at")) >= 19);
+    /* RFC 3339 in UTC on both databases: 2026-11-21T20:25:04[.123456]Z */
+    const char *at = str("created_at");
+    ck_assert_msg(strlen(at) >= 20 && at[4] == '-' && at[10] == 'T' &&
+                      at[13] == ':' && at[strlen(at) - 1] == 'Z',
+                  "created_at: %s", at);
     char loc[64], path[64];
     snprintf(loc, sizeof loc, "/users/%lld", id);
     ck_assert_str_eq(resp.location, loc);

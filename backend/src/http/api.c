@@ -106,6 +106,41 @@ static int is_int_column(const char *name)
     return strcmp(name, "id") == 0 || strcmp(name, "user_id") == 0;
 }
 
+/*
+ * A timestamp as RFC 3339 in UTC, the same from both databases: SQLite's
+ * CURRENT_TIMESTAMP "2026-11-21 20:25:04" and PostgreSQL's
+ * "2026-11-21 20:25:04.641185+00" become "2026-11-21T20:25:04Z" and
+ * "2026-11-21T20:25:04.641185Z". Another offset is kept as "+hh:mm".
+ * Text of another shape is returned as it is.
+ */
+static void rfc3339(char *out, size_t n, const char *in)
+{
+    size_t len = strlen(in);
+    if (len < 19 || len + 8 > n || in[10] != ' ' || in[4] != '-' ||
+        in[13] != ':') {
+        snprintf(out, n, "%s", in);
+        return;
+    }
+    memcpy(out, in, len + 1);
+    out[10] = 'T';
+    size_t i = 19;
+    if (out[i] == '.')
+        for (i++; out[i] >= '0' && out[i] <= '9'; i++)
+            ;
+    const char *zone = in + i;
+    if (!*zone || strcmp(zone, "+00") == 0 || strcmp(zone, "+00:00") == 0 ||
+        strcmp(zone, "Z") == 0)
+        snprintf(out + i, n - i, "Z");
+    else if ((zone[0] == '+' || zone[0] == '-') && strlen(zone) == 3)
+        snprintf(out + i, n - i, "%s:00", zone);
+}
+
+static int is_time_column(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 3 && strcmp(name + n - 3, "_at") == 0;
+}
+
 static int row_to_json(void *ctx, int ncols, const char *const *vals,
                        const char *const *names)
 {
@@ -117,7 +152,11 @@ static int row_to_json(void *ctx, int ncols, const char *const *vals,
             v = json_null();
         else if (is_int_column(names[i]))
             v = json_integer(strtoll(vals[i], NULL, 10));
-        else
+        else if (is_time_column(names[i])) {
+            char t[64];
+            rfc3339(t, sizeof t, vals[i]);
+            v = json_string(t);
+        } else
             v = json_string(vals[i]);
         if (!v || json_object_set_new(o, names[i], v)) {
             json_decref(o);
