@@ -11,6 +11,8 @@
 #include "../db/connect_wait.h"
 
 extern const struct cmd_entry cmd_create_all_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_backup_entry;
@@ -30,6 +32,8 @@ extern const struct cmd_entry cmd_wait_entry;
 
 const struct cmd_entry *const cmd_db_table[] = {
     &cmd_create_all_entry,
+    &cmd_check_entry,
+    &cmd_diff_entry,
     &cmd_reset_entry,
     &cmd_info_entry,
     &cmd_prepare_entry,

@@ -1,0 +1,105 @@
+/*
+ * check.c - `app db check [--all-tables]`: does the database match the
+ * models? Exit 0 when it does, 1 with each difference and the SQL that
+ * would fix it.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../db/diff.h"
+#include "../db/reflect.h"
+#include "cmd.h"
+
+static int exec_check(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"all-tables", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
+    bool all = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (ch == 'a')
+            all = true;
+        else
+            return cmd_bad_option(ctx, "check", argv);
+    }
+    if (optind < argc)
+        return cmd_usage(ctx, "check", "unexpected argument '%s'",
+                         argv[optind]);
+
+    struct db_error err;
+    int rc = db_schema_validate(ctx->models, &err);
+    if (rc)
+        return cmd_fail(ctx, "check", &err);
+    struct db_reflection *r;
+    if (db_reflect(&r, ctx->conn, all ? NULL : ctx->models, 0, &err))
+        return cmd_fail(ctx, "check", &err);
+    enum db_dialect d = ctx->conn->driver->dialect;
+    struct db_diff diff;
+    if (db_diff_schemas(&diff, ctx->models, &r->schema, d, &err)) {
+        db_reflection_free(r);
+        return cmd_fail(ctx, "check", &err);
+    }
+    if (diff.n == 0) {
+        fprintf(ctx->out, "the database matches the models (%zu tables)\n",
+                ctx->models->ntables);
+        db_diff_free(&diff);
+        db_reflection_free(r);
+        return CMD_OK;
+    }
+
+    fprintf(ctx->out, "-- the database differs from the models: %zu "
+                      "difference%s\n", diff.n, diff.n == 1 ? "" : "s");
+    struct db_buf buf = DB_BUF_INIT;
+    for (size_t i = 0; i < diff.n && rc == 0; i++) {
+        const struct db_op *op = &diff.ops[i];
+        db_buf_reset(&buf);
+        db_buf_puts(&buf, "\n-- ");
+        if (op->destructive)
+            db_buf_puts(&buf, "DESTRUCTIVE: ");
+        db_diff_describe(&buf, op, d);
+        if (op->why)
+            db_buf_printf(&buf, " (%s)", op->why);
+        db_buf_puts(&buf, "\n");
+        /* a table SQLite rebuilds: the rebuild once, at its first op */
+        bool shown = false;
+        if (db_diff_rebuilds(&diff, i, d))
+            for (size_t j = 0; j < i && !shown; j++)
+                shown = db_diff_rebuilds(&diff, j, d) &&
+                        strcmp(diff.ops[j].table->name, op->table->name) == 0;
+        if (shown) {
+            db_buf_puts(&buf, "--   (done by the rebuild of ");
+            db_buf_ident(&buf, op->table->name);
+            db_buf_puts(&buf, " above)\n");
+        } else {
+            rc = db_diff_render_op(&buf, &diff, i, d, &err);
+        }
+        fputs(db_buf_str(&buf), ctx->out);
+    }
+    db_buf_free(&buf);
+    db_diff_free(&diff);
+    db_reflection_free(r);
+    if (rc)
+        return cmd_fail(ctx, "check", &err);
+    cmd_error(ctx, "check", "the database differs from the models; in the "
+                            "pre-user phase restart the app (or run 'app db "
+                            "reset'), in production write a revision: 'app "
+                            "db revision --autogenerate -m MSG'");
+    return CMD_FAILURE;
+}
+
+const struct cmd_entry cmd_check_entry = {
+    .name = "check",
+    .usage = "[--all-tables]",
+    .summary = "exit 0 if the database matches the models, 1 listing the "
+               "differences as SQL",
+    .help = "  --all-tables        compare every table of the database, so "
+            "tables missing\n"
+            "                      from the models show as drops (default: "
+            "the models' tables)\n",
+    .flags = CMD_NEEDS_DB,
+    .exec = exec_check,
+};
