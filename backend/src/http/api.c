@@ -22,8 +22,8 @@
     "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
     "\"created_at\""
 
-#define EMAIL_MAX 255    /* users.email varchar(255) */
-#define NAME_MAX_ 120    /* users.name varchar(120) */
+#define EMAIL_MAX 255   /* users.email varchar(255) */
+#define USER_NAME_MAX 120    /* users.name varchar(120) */
 #define TITLE_MAX 200    /* tasks.title varchar(200) */
 #define STATUS_LIST "todo, doing, done"
 
@@ -71,7 +71,7 @@ void http_response_free(struct http_response *resp)
     resp->body = NULL;
 }
 
-static void logf_(struct http_api *api, const struct http_request *req,
+static void log_db_error(struct http_api *api, const struct http_request *req,
                   const struct db_error *err)
 {
     if (!api->log)
@@ -86,7 +86,7 @@ static void logf_(struct http_api *api, const struct http_request *req,
 static void db_failed(struct http_api *api, const struct http_request *req,
                       const struct db_error *err, struct http_response *resp)
 {
-    logf_(api, req, err);
+    log_db_error(api, req, err);
     if (err->code == DB_ELOCKED)
         http_response_error(resp, 503, "database busy; retry");
     else
@@ -529,7 +529,7 @@ static void get_health(struct http_api *api, const struct http_request *req,
         const char *t = api->models->tables[i]->name;
         int rc = api->conn->driver->table_exists(api->conn, t, &err);
         if (rc < 0) {
-            logf_(api, req, &err);
+            log_db_error(api, req, &err);
             problem = "database unavailable";
         } else if (rc == 0) {
             snprintf(msg, sizeof msg, "schema not ready: table '%.100s' is "
@@ -539,7 +539,7 @@ static void get_health(struct http_api *api, const struct http_request *req,
     }
     json_t *revision = json_null();
     if (!problem && read_revision(&revision, &problem, api, &err)) {
-        logf_(api, req, &err);
+        log_db_error(api, req, &err);
         problem = "database unavailable";
     }
     json_t *o = json_pack("{s:s, s:s, s:o}", "status",
@@ -584,7 +584,7 @@ static void create_user(struct http_api *api, const struct http_request *req,
         return;
     const char *email = f[0].value, *name = f[1].value;
     if (check_text(resp, "email", email, EMAIL_MAX) ||
-        check_text(resp, "name", name, NAME_MAX_)) {
+        check_text(resp, "name", name, USER_NAME_MAX)) {
         json_decref(root);
         return;
     }
