@@ -359,7 +359,7 @@ START_TEST(test_diff__rendered_per_dialect)
     ck_assert_ptr_nonnull(strstr(s, "ALTER TABLE \"_new_users\" RENAME TO "
                                     "\"users\""));
     ck_assert_ptr_nonnull(strstr(s, "CREATE UNIQUE INDEX \"uq_users_email\""));
-    ck_assert_ptr_nonnull(strstr(s, "PRAGMA foreign_key_check(\"users\")"));
+    ck_assert_ptr_nonnull(strstr(s, "pragma_foreign_key_check('users')"));
     db_diff_free(&d);
     /* a nullable column: plain ALTER TABLE on SQLite too */
     db_buf_reset(&sql);
@@ -425,6 +425,34 @@ START_TEST(test_diff__sqlite_rebuild_refuses_broken_foreign_keys)
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM "
                                 "pragma_foreign_key_list('tasks')"), 0);
     ck_assert_int_eq(tu_long(c, "PRAGMA foreign_keys"), 1);
+    db_disconnect(c);
+}
+END_TEST
+
+/* Run with foreign keys enforced (as a runner that does not turn them off
+ * would), the rebuild of a referenced table fails instead of letting ON
+ * DELETE CASCADE empty the tables that reference it. */
+START_TEST(test_diff__sqlite_rebuild_guards_against_enforced_foreign_keys)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, 0);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    apply_diff(c, &s_base, &empty);
+    seed(c);
+    struct db_diff d;
+    ck_assert_int_eq(db_diff_schemas(&d, &s_text, &s_base, DB_DIALECT_SQLITE,
+                                     &err), 0);
+    struct db_buf sql = DB_BUF_INIT;
+    ck_assert_int_eq(db_diff_render(&sql, &d, DB_DIALECT_SQLITE, 0, &err), 0);
+    db_diff_free(&d);
+    ck_assert_int_eq(tu_long(c, "PRAGMA foreign_keys"), 1);
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_ne(db_exec(c, db_buf_str(&sql), &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "foreign_keys = OFF"));
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM tasks"), 3);
+    db_buf_free(&sql);
     db_disconnect(c);
 }
 END_TEST
@@ -503,6 +531,8 @@ Suite *diff_suite(void)
     tcase_add_test(tc, test_diff__rendered_per_dialect);
     tcase_add_test(tc, test_diff__sqlite_rebuild_keeps_rows_and_foreign_keys);
     tcase_add_test(tc, test_diff__sqlite_rebuild_refuses_broken_foreign_keys);
+    tcase_add_test(tc,
+                   test_diff__sqlite_rebuild_guards_against_enforced_foreign_keys);
     tcase_add_loop_test(tc, test_diff__preuser_restart_adds_column_keeps_rows,
                         0, tu_backend_count());
     tcase_add_loop_test(tc, test_diff__preuser_refuses_destructive_edit, 0,

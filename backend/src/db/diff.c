@@ -294,6 +294,8 @@ int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
 {
     out->ops = NULL;
     out->n = out->cap = 0;
+    out->target = target;
+    out->current = current;
     size_t nt = target->ntables, nc = current->ntables;
     const struct db_table **torder = malloc((nt + 1) * sizeof *torder);
     const struct db_table **corder = malloc((nc + 1) * sizeof *corder);
@@ -621,10 +623,52 @@ static int render_rebuild(struct db_buf *out, const struct db_table *t,
     db_buf_puts(out, ";\n");
     for (size_t i = 0; i < t->nindexes; i++)
         db_render_create_index(out, t, &t->indexes[i], DB_DIALECT_SQLITE, 0);
-    db_buf_puts(out, "PRAGMA foreign_key_check(");
-    db_buf_ident(out, t->name);
+    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_violations\") "
+                     "SELECT count(*) FROM pragma_foreign_key_check(");
+    db_buf_literal(out, t->name);
     db_buf_puts(out, ");\n");
     return 0;
+}
+
+/* Whether another table of either schema has a foreign key to table. */
+static bool referenced(const struct db_diff *diff, const char *table)
+{
+    const struct db_schema *s[2] = {diff->target, diff->current};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; s[k] && i < s[k]->ntables; i++) {
+            const struct db_table *t = s[k]->tables[i];
+            if (strcmp(t->name, table) == 0)
+                continue;
+            for (size_t f = 0; f < t->nforeign_keys; f++)
+                if (strcmp(t->foreign_keys[f].ref_table, table) == 0)
+                    return true;
+        }
+    return false;
+}
+
+static void guard_begin(struct db_buf *out)
+{
+    db_buf_puts(out,
+        "-- fails the change when foreign keys are enforced during a rebuild "
+        "of a\n-- referenced table, or when a rebuild leaves broken foreign "
+        "keys\n"
+        "CREATE TEMP TABLE \"_rebuild_guard\" (\n"
+        "    \"fk_enforced\" INTEGER CONSTRAINT \"a table rebuild needs "
+        "PRAGMA foreign_keys = OFF\" CHECK (\"fk_enforced\" = 0),\n"
+        "    \"fk_violations\" INTEGER CONSTRAINT \"a table rebuild left "
+        "rows with broken foreign keys\" CHECK (\"fk_violations\" = 0)\n"
+        ");\n");
+}
+
+static void guard_fk_off(struct db_buf *out)
+{
+    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_enforced\") "
+                     "SELECT \"foreign_keys\" FROM pragma_foreign_keys;\n");
+}
+
+static void guard_end(struct db_buf *out)
+{
+    db_buf_puts(out, "DROP TABLE \"_rebuild_guard\";\n");
 }
 
 /* ---- one operation as SQL ---- */
@@ -809,6 +853,9 @@ static void render_comment(struct db_buf *out, const struct db_op *op,
 int db_diff_render(struct db_buf *out, const struct db_diff *diff,
                    enum db_dialect d, unsigned flags, struct db_error *err)
 {
+    bool guard = db_diff_any_rebuild(diff, d);
+    if (guard)
+        guard_begin(out);
     for (size_t i = 0; i < diff->n; i++) {
         const struct db_op *op = &diff->ops[i];
         if (!db_diff_rebuilds(diff, i, d)) {
@@ -833,9 +880,13 @@ int db_diff_render(struct db_buf *out, const struct db_diff *diff,
         if (flags & DB_DIFF_COMMENTS)
             for (size_t j = i; j <= last; j++)
                 render_comment(out, &diff->ops[j], d);
+        if (referenced(diff, op->table->name))
+            guard_fk_off(out);
         if (render_rebuild(out, op->table, op->from))
             return db_error_set(err, DB_ENOMEM, "out of memory");
     }
+    if (guard)
+        guard_end(out);
     if (!db_buf_ok(out))
         return db_error_set(err, DB_ENOMEM, "out of memory");
     return 0;
@@ -846,8 +897,12 @@ int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
 {
     const struct db_op *op = &diff->ops[i];
     if (db_diff_rebuilds(diff, i, d)) {
+        guard_begin(out);
+        if (referenced(diff, op->table->name))
+            guard_fk_off(out);
         if (render_rebuild(out, op->table, op->from))
             return db_error_set(err, DB_ENOMEM, "out of memory");
+        guard_end(out);
     } else {
         render_plain(out, op, d);
     }

@@ -17,10 +17,14 @@
  * foreign key, add a column with a non-constant default or NOT NULL
  * without a default, drop a key column) is rendered as SQLite's table
  * rebuild: CREATE TABLE "_new_t", INSERT INTO ... SELECT, DROP TABLE,
- * ALTER TABLE ... RENAME, the indexes again, PRAGMA foreign_key_check. It
+ * ALTER TABLE ... RENAME, the indexes again, the foreign key check. It
  * must run with foreign-key enforcement off (SQLite's procedure, steps 1
  * and 12), as db_diff_apply does: with enforcement on, dropping the old
  * table would fire the ON DELETE actions of the tables that reference it.
+ * So the script guards itself with a temporary table "_rebuild_guard"
+ * whose CHECK constraints fail the statement (and so the transaction)
+ * when enforcement is on while a referenced table is rebuilt, and when
+ * PRAGMA foreign_key_check finds rows after a rebuild.
  *
  * The operations point into the two schemas: a struct db_diff is valid
  * while both are.
@@ -75,9 +79,11 @@ struct db_op {
 struct db_diff {
     struct db_op *ops;
     size_t n, cap;
+    const struct db_schema *target;   /* the two schemas compared */
+    const struct db_schema *current;
 };
 
-#define DB_DIFF_INIT {NULL, 0, 0}
+#define DB_DIFF_INIT {NULL, 0, 0, NULL, NULL}
 
 enum {
     DB_DIFF_COMMENTS = 1 << 0,  /* a comment above each op, louder above
