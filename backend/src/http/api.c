@@ -22,9 +22,9 @@
     "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
     "\"created_at\""
 
-#define EMAIL_MAX 255   /* users.email varchar(255) */
-#define USER_NAME_MAX 120    /* users.name varchar(120) */
-#define TITLE_MAX 200    /* tasks.title varchar(200) */
+#define EMAIL_MAX 255      /* users.email varchar(255) */
+#define USER_NAME_MAX 120  /* users.name varchar(120) */
+#define TITLE_MAX 200      /* tasks.title varchar(200) */
 #define STATUS_LIST "todo, doing, done"
 
 static const char *const statuses[] = {"todo", "doing", "done", NULL};
