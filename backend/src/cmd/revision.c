@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../db/autogen.h"
 #include "../db/migrate.h"
 #include "cmd.h"
 
@@ -13,12 +14,14 @@ static const struct option opts[] = {
     {"message", required_argument, NULL, 'm'},
     {"rev-id", required_argument, NULL, 'i'},
     {"head", required_argument, NULL, 'H'},
+    {"autogenerate", no_argument, NULL, 'a'},
     {NULL, 0, NULL, 0},
 };
 
 static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
 {
     const char *message = NULL, *head = NULL, *id = NULL;
+    int autogen = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, "+m:", opts, NULL)) != -1) {
         if (ch == 'm')
@@ -27,6 +30,8 @@ static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
             head = optarg;
         else if (ch == 'i')
             id = optarg;
+        else if (ch == 'a')
+            autogen = 1;
         else
             return cmd_bad_option(ctx, "revision", argv);
     }
@@ -63,9 +68,20 @@ static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
         if (n == 1)
             parent[nparents++] = g->revs[heads[0]].id;
     }
+    struct db_autogen ag = DB_AUTOGEN_INIT;
+    if (autogen && (rc = db_autogen_cfg(&ag, &ctx->cfg, g, ctx->models, 0,
+                                        &err)) == 0 && ag.nops == 0) {
+        fprintf(ctx->out, "no changes: the database matches the models; no "
+                          "revision written\n");
+        db_autogen_free(&ag);
+        goto out;
+    }
     char path[2048];
-    rc = db_migrate_new_revision(path, sizeof path, &ctx->cfg, g, id, message,
-                                 parent, nparents, NULL, NULL, &err);
+    if (rc == 0)
+        rc = db_migrate_new_revision(path, sizeof path, &ctx->cfg, g, id,
+                                     message, parent, nparents, ag.upgrade,
+                                     ag.downgrade, &err);
+    db_autogen_free(&ag);
     if (rc == 0)
         fprintf(ctx->out, "%s\n", path);
 out:
@@ -76,12 +92,15 @@ out:
 
 const struct cmd_entry cmd_revision_entry = {
     .name = "revision",
-    .usage = "-m MESSAGE [--rev-id ID] [--head REV]",
+    .usage = "-m MESSAGE [--autogenerate] [--rev-id ID] [--head REV]",
     .summary = "write a new revision file on top of the head; print its path",
     .help = "  -m, --message TEXT  what the revision does (also names the "
             "file)\n"
             "  --rev-id ID         its id (default: the next number, 0001, "
             "0002, ...)\n"
+            "  --autogenerate      fill it from the differences between the "
+            "models and the\n"
+            "                      database (which must be at the head)\n"
             "  --head REV          its parent (default: the single head; "
             "none for the first)\n",
     .flags = 0,
