@@ -34,7 +34,11 @@ expect_status 1; expect_out "attention:"
 # repair: finish by hand, then record it
 sqlite3 var/app.db 'select 1' >/dev/null
 run "$APP" db stamp 0002
-expect_status 0; expect_out "stamped 0002"
+expect_status 1; expect_err "do not build in a scratch database"; expect_err "no such table: missing"
+expect_err "stamp --no-verify"; expect_one_line_err
+expect_eq "$(sqlite3 var/app.db 'select count(*) from app_version_dirty')" 1 "a refused stamp changes nothing"
+run "$APP" db stamp --no-verify 0002
+expect_status 0; expect_out "stamped 0002"; expect_err "warning: --no-verify"
 expect_eq "$(sqlite3 var/app.db 'select count(*) from app_version_dirty')" 0
 run "$APP" db current
 expect_status 0; expect_eq "$out" "0002"

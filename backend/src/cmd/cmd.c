@@ -26,6 +26,8 @@ extern const struct cmd_entry cmd_heads_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stamp_entry;
+extern const struct cmd_entry cmd_baseline_entry;
+extern const struct cmd_entry cmd_transition_entry;
 extern const struct cmd_entry cmd_merge_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_wait_entry;
@@ -47,7 +49,9 @@ const struct cmd_entry *const cmd_db_table[] = {
     &cmd_heads_entry,
     &cmd_show_entry,
     &cmd_status_entry,
+    &cmd_baseline_entry,
     &cmd_stamp_entry,
+    &cmd_transition_entry,
     &cmd_merge_entry,
     NULL,
 };
@@ -266,7 +270,7 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
             return cmd_fail(ctx, e->name, &err);
     }
     if ((e->flags & CMD_BACKUP) && ctx->cfg.phase == DB_PHASE_PRODUCTION &&
-        !has_arg(argc, argv, "--sql")) {
+        !has_arg(argc, argv, "--sql") && !has_arg(argc, argv, "--rehearse")) {
         int rc2 = take_backup(ctx, e);
         if (rc2) {
             db_disconnect(ctx->conn);

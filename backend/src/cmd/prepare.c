@@ -10,9 +10,14 @@ static int exec_prepare(struct cmd_ctx *ctx, int argc, char **argv)
 {
     (void)argc; /* no options or arguments: checked by the dispatcher */
     (void)argv;
-    struct db_error err;
-    if (create_db_and_tables(ctx->conn, ctx->models, &err))
+    struct db_error err, fallback;
+    if (db_prepare_schema(ctx->conn, ctx->models, &fallback, &err))
         return cmd_fail(ctx, "prepare", &err);
+    if (fallback.code)
+        cmd_error(ctx, "prepare", "warning: DEV_CREATE_TABLES=true: the "
+                                  "migrations failed, so the tables were "
+                                  "created from the models instead: %s",
+                  fallback.message);
     fprintf(ctx->out, "schema ready (%s phase)\n", db_phase_name(ctx->cfg.phase));
     return CMD_OK;
 }

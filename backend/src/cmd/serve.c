@@ -60,9 +60,14 @@ static int parse_port(int *out, const char *s)
 static int serve(struct cmd_ctx *ctx, const struct serve_opts *o,
                  const sigset_t *stop_signals)
 {
-    struct db_error err;
-    if (create_db_and_tables(ctx->conn, ctx->models, &err))
+    struct db_error err, fallback;
+    if (db_prepare_schema(ctx->conn, ctx->models, &fallback, &err))
         return cmd_fail(ctx, "serve", &err);
+    if (fallback.code)
+        cmd_error(ctx, "serve", "warning: DEV_CREATE_TABLES=true: the "
+                                "migrations failed, so the tables were "
+                                "created from the models instead: %s",
+                  fallback.message);
 
     struct http_api api = {
         .conn = ctx->conn,

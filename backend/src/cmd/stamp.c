@@ -1,21 +1,49 @@
 /*
- * stamp.c - `app db stamp TARGET`: record where the database is, running
- * no SQL. Also the repair after a failed transaction=false block.
+ * stamp.c - `app db stamp [--no-verify] TARGET`: record where the database
+ * is, running no SQL, after proving that its schema is the one the
+ * revisions up to TARGET build. Also the repair after a failed
+ * transaction=false block.
  */
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "../db/flip.h"
 #include "../db/migrate.h"
 #include "cmd.h"
 
+static const struct option opts[] = {
+    {"no-verify", no_argument, NULL, 'n'},
+    {NULL, 0, NULL, 0},
+};
+
 static int exec_stamp(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    const char *target = argv[argc - 1]; /* exactly one: checked centrally */
+    bool verify = true;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (ch == 'n')
+            verify = false;
+        else
+            return cmd_bad_option(ctx, "stamp", argv);
+    }
+    const char *target = argv[optind]; /* exactly one: checked centrally */
     struct db_error err;
     struct db_graph *g;
     if (db_migrate_load(&g, &ctx->cfg, &err))
         return cmd_fail(ctx, "stamp", &err);
-    int rc = db_migrate_stamp(ctx->conn, g, target, &err);
+    if (!verify)
+        cmd_error(ctx, "stamp", "warning: --no-verify: stamping %s without "
+                                "checking that the schema matches it",
+                  target);
+    struct db_buf report = DB_BUF_INIT;
+    int rc = db_flip_stamp(&report, ctx->conn, g, target, verify, &err);
     db_graph_free(g);
+    if (rc == DB_EDRIFT)
+        fprintf(ctx->out, "-- what the live database lacks or has in "
+                          "excess, as the SQL that would fix it:\n%s",
+                db_buf_str(&report));
+    db_buf_free(&report);
     if (rc)
         return cmd_fail(ctx, "stamp", &err);
     fprintf(ctx->out, "stamped %s\n", target);
@@ -24,12 +52,17 @@ static int exec_stamp(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_stamp_entry = {
     .name = "stamp",
-    .usage = "TARGET",
-    .summary = "record TARGET as the current revision without running SQL",
+    .usage = "[--no-verify] TARGET",
+    .summary = "record TARGET as the current revision without running SQL, "
+               "once the schema is proved to match",
     .help = "  TARGET              head, heads, base (nothing applied), or a "
-            "revision id or prefix\n",
+            "revision id or prefix\n"
+            "  --no-verify         skip building the revisions in a scratch "
+            "database and\n"
+            "                      comparing it with the live schema\n",
     .flags = CMD_NEEDS_DB | CMD_BACKUP,
-    .options = cmd_no_options,
+    .options = opts,
+    .shortopts = "",
     .min_args = 1,
     .max_args = 1,
     .exec = exec_stamp,

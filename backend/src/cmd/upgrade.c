@@ -5,12 +5,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "../db/flip.h"
 #include "../db/migrate.h"
 #include "../db/url.h"
 #include "cmd.h"
 
 static const struct option opts[] = {
     {"sql", no_argument, NULL, 's'},
+    {"rehearse", no_argument, NULL, 'r'},
     {NULL, 0, NULL, 0},
 };
 
@@ -19,6 +21,41 @@ static void report(void *ctx, const struct db_revision *r,
 {
     (void)dir;
     fprintf(ctx, "upgrade %s: %s (%ld ms)\n", r->id, r->message, ms);
+}
+
+static void report_rehearsal(void *ctx, const struct db_revision *r,
+                             enum db_direction dir, long ms)
+{
+    fprintf(ctx, "rehearse %s %s: %s (%ld ms)\n",
+            dir == DB_UPGRADE ? "upgrade" : "downgrade", r->id, r->message,
+            ms);
+}
+
+/* --rehearse: every pending revision up, down and up again on a copy. */
+static int rehearse(struct cmd_ctx *ctx)
+{
+    struct db_error err;
+    struct db_graph *g = NULL;
+    struct db_conn *c = NULL;
+    size_t n = 0;
+    int rc = db_migrate_load(&g, &ctx->cfg, &err);
+    if (rc == 0)
+        rc = db_connect(&c, &ctx->cfg, &err);
+    if (rc == 0) {
+        fprintf(ctx->out, "rehearsing on %s; the live database is not "
+                          "changed\n",
+                c->driver->dialect == DB_DIALECT_SQLITE
+                    ? "a copy (SQLite online backup)"
+                    : "a transaction that is rolled back");
+        rc = db_flip_rehearse(c, g, report_rehearsal, ctx->out, &n, &err);
+    }
+    if (rc == 0)
+        fprintf(ctx->out, "rehearsal passed: %zu step%s; recorded in "
+                          "app_version_meta (rehearsal_ok)\n",
+                n, n == 1 ? "" : "s");
+    db_disconnect(c);
+    db_graph_free(g);
+    return rc ? cmd_fail(ctx, "upgrade", &err) : CMD_OK;
 }
 
 /* The dialect of the configured URL, without connecting. */
@@ -36,15 +73,23 @@ static int url_dialect(enum db_dialect *out, const struct db_config *cfg,
 
 static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    bool sql = false;
+    bool sql = false, rehearsal = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         if (ch == 's')
             sql = true;
+        else if (ch == 'r')
+            rehearsal = true;
         else
             return cmd_bad_option(ctx, "upgrade", argv);
     }
     const char *target = optind < argc ? argv[optind] : "head";
+    if (rehearsal && (sql || optind < argc))
+        return cmd_usage(ctx, "upgrade", "--rehearse runs every pending "
+                                         "revision: it takes no TARGET and "
+                                         "no --sql");
+    if (rehearsal)
+        return rehearse(ctx);
 
     struct db_error err;
     struct db_graph *g = NULL;
@@ -77,7 +122,7 @@ out:
 
 const struct cmd_entry cmd_upgrade_entry = {
     .name = "upgrade",
-    .usage = "[--sql] [TARGET]",
+    .usage = "[--sql] [TARGET] | --rehearse",
     .summary = "apply pending revisions up to TARGET (default: head)",
     .help = "  TARGET              head (the single head; the default), heads "
             "(every branch),\n"
@@ -86,7 +131,13 @@ const struct cmd_entry cmd_upgrade_entry = {
             "  --sql               print the SQL instead of running it, "
             "without connecting;\n"
             "                      starts from base, or write "
-            "FROM:TARGET\n",
+            "FROM:TARGET\n"
+            "  --rehearse          upgrade, downgrade and upgrade every "
+            "pending revision on a\n"
+            "                      copy (SQLite) or in a transaction rolled "
+            "back (PostgreSQL);\n"
+            "                      the live database only records that it "
+            "passed\n",
     .flags = CMD_BACKUP,
     .options = opts,
     .shortopts = "",

@@ -267,6 +267,19 @@ int db_config_apply_env(struct db_config *cfg, struct db_error *err)
                                 "production", v);
         snprintf(cfg->phase_source, sizeof cfg->phase_source, "APP_PHASE");
     }
+    v = getenv("DEV_CREATE_TABLES");
+    if (v && *v) {
+        if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+            strcmp(v, "yes") == 0)
+            cfg->dev_create_tables = true;
+        else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+                 strcmp(v, "no") == 0)
+            cfg->dev_create_tables = false;
+        else
+            return db_error_set(err, DB_ECONFIG,
+                                "bad DEV_CREATE_TABLES '%s'; accepted: true, "
+                                "false", v);
+    }
     return 0;
 }
 

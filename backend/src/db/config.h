@@ -2,11 +2,14 @@
  * config.h - the INI file and the environment, read into one struct.
  *
  * Precedence: built-in defaults < the INI file < the environment
- * (DATABASE_URL, APP_PHASE). The file is config/app.ini unless the caller
- * names another (the app takes --config FILE or APP_CONFIG).
+ * (DATABASE_URL, APP_PHASE, DEV_CREATE_TABLES). The file is
+ * config/app.ini unless the caller names another (the app takes --config
+ * FILE or APP_CONFIG).
  */
 #ifndef DB_CONFIG_H
 #define DB_CONFIG_H
+
+#include <stdbool.h>
 
 #include "error.h"
 
@@ -36,6 +39,10 @@ struct db_config {
     char server_bind[256];      /* [server] bind, "127.0.0.1" */
     int server_port;            /* [server] port, 8000 */
     char server_pidfile[1024];  /* [server] pidfile, "var/app.pid" */
+
+    bool dev_create_tables;     /* DEV_CREATE_TABLES=true (environment only):
+                                   pre-user fallback to create-all when
+                                   migrations fail; refused in production */
 };
 
 /* Fills cfg with the built-in defaults. */
@@ -50,7 +57,8 @@ void db_config_defaults(struct db_config *cfg);
 int db_config_load(struct db_config *cfg, const char *path,
                    struct db_error *err);
 
-/* Applies DATABASE_URL and APP_PHASE. Returns 0 or DB_ECONFIG. */
+/* Applies DATABASE_URL, APP_PHASE and DEV_CREATE_TABLES (true/false,
+ * 1/0, yes/no). Returns 0 or DB_ECONFIG. */
 int db_config_apply_env(struct db_config *cfg, struct db_error *err);
 
 /* "pre-user" or "production". */

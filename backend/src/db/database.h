@@ -15,9 +15,25 @@
  * Pre-user phase: creates every missing table and index of models in one
  * transaction (running it twice changes nothing). Production phase: calls
  * run_migrations(). Returns 0 or an error with a hint.
+ * The same as db_prepare_schema(c, models, NULL, err).
  */
 int create_db_and_tables(struct db_conn *c, const struct db_schema *models,
                          struct db_error *err);
+
+/*
+ * create_db_and_tables with the DEV_CREATE_TABLES fallback.
+ * Pre-user phase, on a database that has a version table (it is under
+ * migrations): run_migrations() first, then the additive sync from the
+ * models. When the migrations fail and cfg->dev_create_tables is set, the
+ * sync runs anyway and *fallback (may be NULL: then there is no fallback)
+ * receives the migrations' error, for the caller to print as a warning;
+ * refused (DB_EPHASE) when the database records the production phase.
+ * Production phase: run_migrations(), then phase=production recorded in
+ * app_version_meta; cfg->dev_create_tables is refused (DB_EPHASE).
+ * fallback->code is 0 when no fallback happened.
+ */
+int db_prepare_schema(struct db_conn *c, const struct db_schema *models,
+                      struct db_error *fallback, struct db_error *err);
 
 /*
  * Brings the database to the head revision under the migration lock.

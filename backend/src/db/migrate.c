@@ -339,6 +339,12 @@ static int run_blocks(struct db_conn *c, const struct db_revision *r,
     return rc;
 }
 
+int db_migrate_run_blocks(struct db_conn *c, const struct db_revision *r,
+                          enum db_direction dir, struct db_error *err)
+{
+    return run_blocks(c, r, dir, NULL, err);
+}
+
 /* The version rows after revision i moves in dir: heads in app_version
  * replaced by the new ones, one history row. st->applied is updated. */
 static int record(struct db_conn *c, const struct db_graph *g,

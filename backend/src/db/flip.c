@@ -1,0 +1,776 @@
+/*
+ * flip.c - baseline, verified stamp, rehearsal and the transition checklist.
+ */
+#include "flip.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "database.h"
+#include "diff.h"
+#include "meta.h"
+#include "migrate.h"
+#include "render.h"
+
+static int nomem(struct db_error *err)
+{
+    return db_error_set(err, DB_ENOMEM, "out of memory");
+}
+
+static long since_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (long)(t1.tv_sec - t0->tv_sec) * 1000L +
+           (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* ---- revision text ------------------------------------------------------ */
+
+/* The diff target <- current for d, rendered with comments. */
+static int render_dialect(struct db_buf *out, size_t *nops,
+                          const struct db_schema *target,
+                          const struct db_schema *current, enum db_dialect d,
+                          struct db_error *err)
+{
+    struct db_diff diff = DB_DIFF_INIT;
+    int rc = db_diff_schemas(&diff, target, current, d, err);
+    if (rc == 0)
+        rc = db_diff_render(out, &diff, d, DB_DIFF_COMMENTS, err);
+    *nops = diff.n;
+    db_diff_free(&diff);
+    return rc;
+}
+
+/* One direction: a block for every database, or one per dialect. */
+static void join_blocks(struct db_buf *out, const char *marker,
+                        const struct db_buf *lite, const struct db_buf *pg)
+{
+    if (strcmp(db_buf_str(lite), db_buf_str(pg)) == 0) {
+        db_buf_puts(out, db_buf_str(lite));
+        return;
+    }
+    db_buf_printf(out, "-- (the SQL differs: one block per database)\n\n"
+                       "-- %s dialect=sqlite\n%s\n-- %s dialect=postgresql\n%s",
+                  marker, db_buf_str(lite), marker, db_buf_str(pg));
+}
+
+int db_flip_revision_sql(struct db_buf *up, struct db_buf *down,
+                         const struct db_schema *target,
+                         const struct db_schema *current,
+                         struct db_error *err)
+{
+    struct db_buf b[4] = {DB_BUF_INIT, DB_BUF_INIT, DB_BUF_INIT, DB_BUF_INIT};
+    size_t n[4] = {0};
+    int rc = render_dialect(&b[0], &n[0], target, current, DB_DIALECT_SQLITE,
+                            err);
+    if (rc == 0)
+        rc = render_dialect(&b[1], &n[1], target, current,
+                            DB_DIALECT_POSTGRESQL, err);
+    if (rc == 0)
+        rc = render_dialect(&b[2], &n[2], current, target, DB_DIALECT_SQLITE,
+                            err);
+    if (rc == 0)
+        rc = render_dialect(&b[3], &n[3], current, target,
+                            DB_DIALECT_POSTGRESQL, err);
+    if (rc == 0 && n[0] == 0 && n[1] == 0) {
+        rc = db_error_set(err, DB_ENOTFOUND, "nothing to change: the schemas "
+                                             "are the same");
+    } else if (rc == 0) {
+        join_blocks(up, "+upgrade", &b[0], &b[1]);
+        join_blocks(down, "+downgrade", &b[2], &b[3]);
+        for (int i = 0; i < 4; i++)
+            if (!db_buf_ok(&b[i]))
+                rc = nomem(err);
+        if (rc == 0 && (!db_buf_ok(up) || !db_buf_ok(down)))
+            rc = nomem(err);
+    }
+    for (int i = 0; i < 4; i++)
+        db_buf_free(&b[i]);
+    return rc;
+}
+
+int db_flip_baseline(char *out_path, size_t n, const struct db_config *cfg,
+                     const struct db_schema *models, const char *message,
+                     struct db_error *err)
+{
+    struct db_graph *g;
+    int rc = db_migrate_load(&g, cfg, err);
+    if (rc)
+        return rc;
+    if (g->n > 0) {
+        struct db_buf names = DB_BUF_INIT;
+        for (size_t i = 0; i < g->n && i < 5; i++) {
+            const char *slash = strrchr(g->revs[i].path, '/');
+            db_buf_printf(&names, "%s%s", i ? ", " : "",
+                          slash ? slash + 1 : g->revs[i].path);
+        }
+        if (g->n > 5)
+            db_buf_printf(&names, ", ... (%zu in all)", g->n);
+        db_error_set(err, DB_EEXISTS,
+                     "%s already has revisions (%s); the baseline is the "
+                     "first revision", g->dir, db_buf_str(&names));
+        db_error_hint(err, "write later changes with 'app db revision "
+                           "--autogenerate -m MSG'; to start over, delete "
+                           "the files before anything is stamped");
+        db_buf_free(&names);
+        db_graph_free(g);
+        return DB_EEXISTS;
+    }
+    static const struct db_schema empty = {NULL, 0};
+    struct db_buf up = DB_BUF_INIT, down = DB_BUF_INIT;
+    rc = db_schema_validate(models, err);
+    if (rc == 0)
+        rc = db_flip_revision_sql(&up, &down, models, &empty, err);
+    if (rc == DB_ENOTFOUND) {
+        rc = db_error_set(err, DB_EUSAGE, "the models declare no tables: "
+                                          "there is nothing to baseline");
+    }
+    if (rc == 0)
+        rc = db_migrate_new_revision(out_path, n, cfg, g, NULL, message, NULL,
+                                     0, db_buf_str(&up), db_buf_str(&down),
+                                     err);
+    db_buf_free(&up);
+    db_buf_free(&down);
+    db_graph_free(g);
+    return rc;
+}
+
+/* ---- scratch databases -------------------------------------------------- */
+
+static int drop_schema(struct db_conn *c, const char *schema,
+                       struct db_error *err)
+{
+    struct db_buf sql = DB_BUF_INIT;
+    db_buf_puts(&sql, "DROP SCHEMA IF EXISTS ");
+    db_buf_ident(&sql, schema);
+    db_buf_puts(&sql, " CASCADE");
+    int rc = db_buf_ok(&sql) ? db_exec(c, db_buf_str(&sql), err) : nomem(err);
+    db_buf_free(&sql);
+    if (rc)
+        db_error_prefix(err, "cannot drop scratch schema %s", schema);
+    return rc;
+}
+
+int db_flip_scratch(struct db_reflection **out, struct db_conn *c,
+                    const struct db_graph *g, const char *target,
+                    struct db_error *err)
+{
+    *out = NULL;
+    struct db_config *scfg = malloc(sizeof *scfg);
+    if (!scfg)
+        return nomem(err);
+    *scfg = *c->cfg;
+    bool pg = c->driver->dialect == DB_DIALECT_POSTGRESQL;
+    if (pg) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(scfg->schema, sizeof scfg->schema, "app_scratch_%ld_%ld",
+                 (long)getpid(), (long)(ts.tv_nsec / 1000));
+    } else {
+        snprintf(scfg->url, sizeof scfg->url, "sqlite:///:memory:");
+    }
+    struct db_conn *s = NULL;
+    int rc = db_connect(&s, scfg, err);
+    if (rc == 0) {
+        rc = db_migrate_upgrade(s, g, target, NULL, NULL, err);
+        if (rc) {
+            db_error_prefix(err, "the revisions up to %s do not build in a "
+                                 "scratch database", target);
+            db_error_hint(err, "fix the revision; when the live schema is "
+                               "known to be right, 'app db stamp "
+                               "--no-verify' skips the check");
+        }
+    }
+    if (rc == 0)
+        rc = db_reflect(out, s, NULL, 0, err);
+    db_disconnect(s);
+    if (pg) {
+        /* always, also when the build failed half-way */
+        struct db_error derr;
+        int drc = drop_schema(c, scfg->schema, &derr);
+        if (drc && rc == 0) {
+            *err = derr;
+            rc = drc;
+        }
+    }
+    free(scfg);
+    if (rc) {
+        db_reflection_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Each operation as a comment and the SQL that does it, as `check` shows. */
+static int render_differences(struct db_buf *out, const struct db_diff *diff,
+                              enum db_dialect d, struct db_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < diff->n && rc == 0; i++) {
+        const struct db_op *op = &diff->ops[i];
+        db_buf_puts(out, "-- ");
+        if (op->destructive)
+            db_buf_puts(out, "DESTRUCTIVE: ");
+        db_diff_describe(out, op, d);
+        if (op->why)
+            db_buf_printf(out, " (%s)", op->why);
+        db_buf_puts(out, "\n");
+        bool shown = false;
+        if (db_diff_rebuilds(diff, i, d))
+            for (size_t j = 0; j < i && !shown; j++)
+                shown = db_diff_rebuilds(diff, j, d) &&
+                        strcmp(diff->ops[j].table->name,
+                               op->table->name) == 0;
+        if (shown)
+            db_buf_puts(out, "--   (done by the rebuild above)\n");
+        else
+            rc = db_diff_render_op(out, diff, i, d, err);
+    }
+    return rc;
+}
+
+int db_flip_verify(struct db_buf *report, size_t *ndiff, struct db_conn *c,
+                   const struct db_graph *g, const char *target,
+                   struct db_error *err)
+{
+    if (ndiff)
+        *ndiff = 0;
+    struct db_reflection *want = NULL, *live = NULL;
+    struct db_diff diff = DB_DIFF_INIT;
+    enum db_dialect d = c->driver->dialect;
+    int rc = db_flip_scratch(&want, c, g, target, err);
+    if (rc == 0)
+        rc = db_reflect(&live, c, NULL, 0, err);
+    if (rc == 0)
+        rc = db_diff_schemas(&diff, &want->schema, &live->schema, d, err);
+    if (rc == 0 && diff.n > 0) {
+        if (ndiff)
+            *ndiff = diff.n;
+        if (report)
+            rc = render_differences(report, &diff, d, err);
+        if (rc == 0) {
+            rc = db_error_set(err, DB_EDRIFT,
+                              "the live database does not match the schema "
+                              "the revisions up to %s build: %zu "
+                              "difference%s",
+                              target, diff.n, diff.n == 1 ? "" : "s");
+            db_error_hint(err, "bring the database to that schema (the SQL "
+                               "listed), or stamp the revision it does "
+                               "match; --no-verify skips this check");
+        }
+    }
+    db_diff_free(&diff);
+    db_reflection_free(live);
+    db_reflection_free(want);
+    return rc;
+}
+
+int db_flip_stamp(struct db_buf *report, struct db_conn *c,
+                  const struct db_graph *g, const char *target, bool verify,
+                  struct db_error *err)
+{
+    bool base = strcmp(target, "base") == 0;
+    int rc = 0;
+    if (verify && !base && (rc = db_flip_verify(report, NULL, c, g, target,
+                                                err)))
+        return rc;
+    if ((rc = db_migrate_stamp(c, g, target, err)))
+        return rc;
+    if (!base && c->cfg->phase == DB_PHASE_PRODUCTION &&
+        (rc = db_meta_set(c, "phase", "production", err)))
+        db_error_prefix(err, "stamped %s, but recording the phase failed",
+                        target);
+    return rc;
+}
+
+/* ---- rehearsal ---------------------------------------------------------- */
+
+/* The heads of g, joined with ','. */
+static void heads_text(char *out, size_t n, const struct db_graph *g)
+{
+    size_t *h = calloc(g->n ? g->n : 1, sizeof *h);
+    out[0] = '\0';
+    if (!h)
+        return;
+    size_t nh = db_graph_heads(h, g), len = 0;
+    for (size_t k = 0; k < nh && len < n; k++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s", k ? "," : "",
+                                g->revs[h[k]].id);
+    free(h);
+}
+
+/* want: the pending revisions (to "heads"); returns their count. */
+static int pending(unsigned char *want, size_t *npending,
+                   const struct db_graph *g,
+                   const struct db_migrate_state *st, struct db_error *err)
+{
+    int rc = db_graph_upgrade_target(want, g, st->applied, "heads", err);
+    *npending = 0;
+    for (size_t i = 0; rc == 0 && i < g->n; i++) {
+        if (st->applied[i])
+            want[i] = 0;
+        if (want[i])
+            (*npending)++;
+    }
+    return rc;
+}
+
+struct step_ctx {
+    db_flip_step_fn fn;
+    void *ctx;
+    size_t *nsteps;
+};
+
+static void on_step(void *ctx, const struct db_revision *r,
+                    enum db_direction dir, long ms)
+{
+    struct step_ctx *s = ctx;
+    (*s->nsteps)++;
+    if (s->fn)
+        s->fn(s->ctx, r, dir, ms);
+}
+
+/* SQLite: the real migrate functions, on a copy made by the backup API. */
+static int rehearse_copy(struct db_conn *c, const struct db_graph *g,
+                         struct step_ctx *sc, struct db_error *err)
+{
+    if (!c->driver->backup)
+        return db_error_set(err, DB_EUSAGE, "the %s driver cannot copy the "
+                                            "database", c->driver->name);
+    const char *tmp = getenv("TMPDIR");
+    char dir[1024], path[1100];
+    snprintf(dir, sizeof dir, "%s/app-rehearsal.XXXXXX",
+             tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        return db_error_set(err, DB_EIO, "cannot create a temporary "
+                                         "directory in %s",
+                            tmp && tmp[0] ? tmp : "/tmp");
+    snprintf(path, sizeof path, "%s/rehearsal.db", dir);
+    struct db_config *ccfg = malloc(sizeof *ccfg);
+    struct db_conn *copy = NULL;
+    struct db_migrate_state st = {0};
+    unsigned char *want = calloc(g->n ? g->n : 1, 1);
+    int rc = 0;
+    if (!ccfg || !want) {
+        rc = nomem(err);
+        goto out;
+    }
+    *ccfg = *c->cfg;
+    snprintf(ccfg->url, sizeof ccfg->url, "sqlite:///%s", path);
+    if ((rc = c->driver->backup(c, path, err)) ||
+        (rc = db_connect(&copy, ccfg, err)) ||
+        (rc = db_migrate_state_read(&st, copy, g, err)) ||
+        (rc = db_migrate_check(g, &st, err)))
+        goto out;
+    size_t np;
+    if ((rc = pending(want, &np, g, &st, err)))
+        goto out;
+    struct db_migrate_opts o = {.progress = on_step, .ctx = sc};
+    if (np == 0) {
+        if ((rc = db_migrate_downgrade(copy, g, "-1", &o, NULL, err)) == 0)
+            rc = db_migrate_upgrade(copy, g, "heads", &o, NULL, err);
+        goto out;
+    }
+    for (size_t i = 0; i < g->n && rc == 0; i++) {
+        if (!want[i])
+            continue;
+        const char *id = g->revs[i].id;
+        if ((rc = db_migrate_upgrade(copy, g, id, &o, NULL, err)) == 0 &&
+            (rc = db_migrate_downgrade(copy, g, "-1", &o, NULL, err)) == 0)
+            rc = db_migrate_upgrade(copy, g, id, &o, NULL, err);
+    }
+out:
+    db_disconnect(copy);
+    db_migrate_state_free(&st);
+    free(want);
+    free(ccfg);
+    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t k = 0; k < 4; k++) {
+        char f[1200];
+        snprintf(f, sizeof f, "%s%s", path, suffix[k]);
+        unlink(f);
+    }
+    rmdir(dir);
+    return rc;
+}
+
+static int run_timed(struct db_conn *c, const struct db_revision *r,
+                     enum db_direction dir, struct step_ctx *sc,
+                     struct db_error *err)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = db_migrate_run_blocks(c, r, dir, err);
+    if (rc == 0)
+        on_step(sc, r, dir, since_ms(&t0));
+    else
+        db_error_prefix(err, "%s %s", dir == DB_UPGRADE ? "upgrade"
+                                                        : "downgrade", r->id);
+    return rc;
+}
+
+/* PostgreSQL: one transaction on the live database, always rolled back. */
+static int rehearse_tx(struct db_conn *c, const struct db_graph *g,
+                       struct step_ctx *sc, struct db_error *err)
+{
+    struct db_error ignored;
+    struct db_migrate_state st = {0};
+    unsigned char *want = calloc(g->n ? g->n : 1, 1);
+    size_t *cur = calloc(g->n ? g->n : 1, sizeof *cur);
+    int rc = 0, locked = 0;
+    if (!want || !cur) {
+        rc = nomem(err);
+        goto out;
+    }
+    if ((rc = db_lock(c, err)))
+        goto out;
+    locked = 1;
+    size_t np = 0;
+    if ((rc = db_migrate_state_read(&st, c, g, err)) ||
+        (rc = db_migrate_check(g, &st, err)) ||
+        (rc = pending(want, &np, g, &st, err)))
+        goto out;
+    bool again_only = np == 0;
+    if (again_only) {
+        /* nothing pending: the current head, down and up again */
+        size_t nc = db_graph_current(cur, g, st.applied);
+        if (nc == 0) {
+            rc = db_error_set(err, DB_ENOTFOUND, "nothing to rehearse: no "
+                                                 "revision is pending or "
+                                                 "applied");
+            goto out;
+        }
+        want[cur[nc - 1]] = 1;
+    }
+    enum db_dialect d = c->driver->dialect;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct db_revision *r = &g->revs[i];
+        if (!want[i])
+            continue;
+        if (!r->has_downgrade) {
+            rc = db_error_set(err, DB_EREFUSED, "revision %s cannot be "
+                                                "rehearsed: it has no "
+                                                "'-- +downgrade' section",
+                              r->id);
+            db_error_at(err, r->path, 0);
+            db_error_hint(err, "add a downgrade section");
+            goto out;
+        }
+        if (db_revision_needs_no_tx(r, DB_UPGRADE, d) ||
+            db_revision_needs_no_tx(r, DB_DOWNGRADE, d)) {
+            rc = db_error_set(err, DB_EREFUSED,
+                              "revision %s has a transaction=false block, "
+                              "which cannot be rehearsed inside the "
+                              "transaction that is rolled back", r->id);
+            db_error_at(err, r->path, 0);
+            db_error_hint(err, "rehearse on a scratch database: restore a "
+                               "backup (pg_restore) into a new database and "
+                               "run 'app db upgrade --rehearse' with "
+                               "DATABASE_URL pointing there");
+            goto out;
+        }
+    }
+    if ((rc = db_begin(c, err)))
+        goto out;
+    for (size_t i = 0; i < g->n && rc == 0; i++) {
+        if (!want[i])
+            continue;
+        const struct db_revision *r = &g->revs[i];
+        if (!again_only)
+            rc = run_timed(c, r, DB_UPGRADE, sc, err);
+        if (rc == 0)
+            rc = run_timed(c, r, DB_DOWNGRADE, sc, err);
+        if (rc == 0)
+            rc = run_timed(c, r, DB_UPGRADE, sc, err);
+    }
+    /* whatever happened: nothing of the rehearsal stays */
+    if (rc == 0)
+        rc = db_rollback(c, err);
+    else
+        db_rollback(c, &ignored);
+out:
+    if (locked) {
+        if (rc == 0)
+            rc = db_unlock(c, err);
+        else
+            db_unlock(c, &ignored);
+    }
+    db_migrate_state_free(&st);
+    free(want);
+    free(cur);
+    return rc;
+}
+
+int db_flip_rehearse(struct db_conn *c, const struct db_graph *g,
+                     db_flip_step_fn fn, void *ctx, size_t *nsteps,
+                     struct db_error *err)
+{
+    size_t count = 0;
+    if (nsteps)
+        *nsteps = 0;
+    if (g->n == 0) {
+        db_error_set(err, DB_ENOTFOUND, "%s has no revisions to rehearse",
+                     g->dir);
+        db_error_hint(err, "write the baseline first: 'app db baseline -m "
+                           "baseline'");
+        return DB_ENOTFOUND;
+    }
+    struct step_ctx sc = {fn, ctx, &count};
+    int rc = c->driver->dialect == DB_DIALECT_SQLITE
+                 ? rehearse_copy(c, g, &sc, err)
+                 : rehearse_tx(c, g, &sc, err);
+    if (nsteps)
+        *nsteps = count;
+    if (rc) {
+        db_error_prefix(err, "rehearsal failed (the live database was not "
+                             "changed)");
+        return rc;
+    }
+    char heads[1024];
+    heads_text(heads, sizeof heads, g);
+    return db_meta_set(c, DB_FLIP_REHEARSAL_KEY, heads, err);
+}
+
+/* ---- the checklist ------------------------------------------------------ */
+
+static void item(struct db_flip_item *it, bool ok, const char *fix,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void item(struct db_flip_item *it, bool ok, const char *fix,
+                 const char *fmt, ...)
+{
+    it->ok = ok;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+    va_end(ap);
+    snprintf(it->fix, sizeof it->fix, "%s", ok ? "" : fix);
+}
+
+/* Whether path has a line, not a comment, that runs "db prepare". */
+static int script_prepares(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " \t");
+        if (*p != '#' && strstr(p, "db prepare"))
+            found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+static void check_data(struct db_flip_item *it, struct db_conn *c,
+                       const struct db_schema *models)
+{
+    struct db_buf d = DB_BUF_INIT;
+    long total = 0;
+    for (size_t i = 0; i < models->ntables; i++) {
+        long n = 0;
+        struct db_error e;
+        int rc = db_table_rows(&n, c, models->tables[i]->name, &e);
+        db_buf_printf(&d, "%s%s ", i ? ", " : "", models->tables[i]->name);
+        if (rc == DB_ENOTFOUND)
+            db_buf_puts(&d, "missing");
+        else if (rc)
+            db_buf_printf(&d, "unreadable (%s)", e.message);
+        else
+            db_buf_printf(&d, "%ld row%s", n, n == 1 ? "" : "s");
+        total += rc ? 0 : n;
+    }
+    item(it, total > 0,
+         "nothing to flip yet: keep using the pre-user phase until real data "
+         "arrives ('app db prepare' creates the tables)",
+         "%s", db_buf_ok(&d) ? db_buf_str(&d) : "out of memory");
+    db_buf_free(&d);
+}
+
+int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
+                      struct db_conn *c, const struct db_schema *models,
+                      const char *deploy_script, struct db_error *err)
+{
+    static const char *const names[DB_FLIP_NITEMS][2] = {
+        {"data", "real data present"},
+        {"baseline", "a baseline revision exists"},
+        {"baseline_matches", "the baseline equals the live schema"},
+        {"stamped", "the database is stamped"},
+        {"no_drift", "no drift from the models"},
+        {"phase", "phase = production in the config deploy uses"},
+        {"deploy", "deploy runs migrations"},
+        {"rehearsal", "the rehearsal passed"},
+    };
+    const struct db_config *cfg = c->cfg;
+    memset(items, 0, sizeof(struct db_flip_item) * DB_FLIP_NITEMS);
+    for (int i = 0; i < DB_FLIP_NITEMS; i++) {
+        items[i].name = names[i][0];
+        items[i].title = names[i][1];
+    }
+    struct db_graph *g = NULL;
+    struct db_migrate_state st = {0};
+    struct db_error e;
+    int rc = db_migrate_load(&g, cfg, err);
+    if (rc)
+        return rc;
+
+    check_data(&items[DB_FLIP_DATA], c, models);
+
+    /* baseline: a revision with no parent */
+    long base = -1;
+    for (size_t i = 0; i < g->n && base < 0; i++)
+        if (g->revs[i].ndown == 0)
+            base = (long)i;
+    if (base >= 0)
+        item(&items[DB_FLIP_BASELINE], true, "", "%s", g->revs[base].path);
+    else
+        item(&items[DB_FLIP_BASELINE], false,
+             "app db baseline -m \"baseline\"", "%s has no revisions",
+             g->dir);
+
+    /* stamped */
+    if ((rc = db_migrate_state_read(&st, c, g, err)))
+        goto out;
+    char cur[DB_REVISION_ID_MAX] = "";
+    if (st.nheads > 0) {
+        snprintf(cur, sizeof cur, "%s", g->revs[st.heads[0]].id);
+        item(&items[DB_FLIP_STAMPED], true, "", "at %s%s", cur,
+             st.nheads > 1 ? " (and other heads)" : "");
+    } else if (st.unknown[0]) {
+        item(&items[DB_FLIP_STAMPED], false, "app db stamp head",
+             "the version table names %s, which has no revision file",
+             st.unknown);
+    } else {
+        item(&items[DB_FLIP_STAMPED], false,
+             base >= 0 ? "app db stamp head" : "app db baseline -m "
+                                               "\"baseline\", then app db "
+                                               "stamp head",
+             st.tables ? "the version table has no head" : "no version "
+                                                           "table");
+    }
+
+    /* the revisions build the live schema */
+    const char *target = st.nheads == 1 ? cur
+                         : base >= 0    ? g->revs[base].id
+                                        : NULL;
+    if (!target) {
+        item(&items[DB_FLIP_BASELINE_LIVE], false,
+             "app db baseline -m \"baseline\"", "no baseline to compare");
+    } else {
+        size_t nd = 0;
+        rc = db_flip_verify(NULL, &nd, c, g, target, &e);
+        if (rc == 0)
+            item(&items[DB_FLIP_BASELINE_LIVE], true, "",
+                 "the revisions up to %s build the live schema", target);
+        else if (rc == DB_EDRIFT)
+            item(&items[DB_FLIP_BASELINE_LIVE], false,
+                 st.nheads ? "app db stamp --no-verify base, then bring the "
+                             "schema to a revision and stamp it"
+                           : "see the differences: app db stamp head",
+                 "%zu difference%s between the live schema and the "
+                 "revisions up to %s", nd, nd == 1 ? "" : "s", target);
+        else
+            item(&items[DB_FLIP_BASELINE_LIVE], false,
+                 "fix the revision named, then run this again",
+                 "cannot build the revisions up to %s: %s", target,
+                 e.message);
+        rc = 0;
+    }
+
+    /* drift from the models */
+    {
+        struct db_reflection *r = NULL;
+        struct db_diff diff = DB_DIFF_INIT;
+        int drc = db_reflect(&r, c, models, 0, &e);
+        if (drc == 0)
+            drc = db_diff_schemas(&diff, models, &r->schema,
+                                  c->driver->dialect, &e);
+        if (drc)
+            item(&items[DB_FLIP_NO_DRIFT], false, "app db check",
+                 "cannot compare: %s", e.message);
+        else if (diff.n == 0)
+            item(&items[DB_FLIP_NO_DRIFT], true, "",
+                 "the database matches the models (%zu tables)",
+                 models->ntables);
+        else
+            item(&items[DB_FLIP_NO_DRIFT], false,
+                 cfg->phase == DB_PHASE_PRODUCTION
+                     ? "app db revision --autogenerate -m MSG, then app db "
+                       "upgrade"
+                     : "app db prepare (create-all), then app db check",
+                 "%zu difference%s between the models and the database "
+                 "(app db check lists them)", diff.n,
+                 diff.n == 1 ? "" : "s");
+        db_diff_free(&diff);
+        db_reflection_free(r);
+    }
+
+    /* phase */
+    bool prod = cfg->phase == DB_PHASE_PRODUCTION;
+    if (prod)
+        item(&items[DB_FLIP_PHASE], true, "", "production (set by %s%s)",
+             cfg->phase_source,
+             strcmp(cfg->phase_source, "APP_PHASE") == 0
+                 ? "; the environment, not the file: make sure deploy's "
+                   "environment sets it too"
+                 : "");
+    else {
+        char fix[512];
+        snprintf(fix, sizeof fix, "set [app] phase = production in %s",
+                 cfg->path[0] ? cfg->path : DB_CONFIG_DEFAULT_PATH);
+        item(&items[DB_FLIP_PHASE], false, fix, "%s (set by %s)",
+             db_phase_name(cfg->phase), cfg->phase_source);
+    }
+
+    /* deploy */
+    int prep = script_prepares(deploy_script);
+    if (prep < 0)
+        item(&items[DB_FLIP_DEPLOY], false,
+             "deploy with scripts/deploy.sh (make deploy), which runs 'app db "
+             "prepare'", "%s not found", deploy_script);
+    else if (prep == 0)
+        item(&items[DB_FLIP_DEPLOY], false,
+             "restore the 'app db prepare' step in the deploy script",
+             "%s does not run 'app db prepare'", deploy_script);
+    else if (!prod)
+        item(&items[DB_FLIP_DEPLOY], false, items[DB_FLIP_PHASE].fix,
+             "%s runs 'app db prepare', which is create-all in the %s phase",
+             deploy_script, db_phase_name(cfg->phase));
+    else
+        item(&items[DB_FLIP_DEPLOY], true, "",
+             "%s runs 'app db prepare': upgrade to head under the lock",
+             deploy_script);
+
+    /* rehearsal */
+    {
+        char heads[1024], done[1024];
+        heads_text(heads, sizeof heads, g);
+        int mrc = db_meta_get(c, DB_FLIP_REHEARSAL_KEY, done, sizeof done, &e);
+        if (mrc == DB_ENOTFOUND)
+            item(&items[DB_FLIP_REHEARSAL], false,
+                 "app db upgrade --rehearse", "no rehearsal recorded");
+        else if (mrc)
+            item(&items[DB_FLIP_REHEARSAL], false,
+                 "app db upgrade --rehearse", "cannot read it: %s",
+                 e.message);
+        else if (!heads[0] || strcmp(done, heads) != 0)
+            item(&items[DB_FLIP_REHEARSAL], false,
+                 "app db upgrade --rehearse",
+                 "the last rehearsal ran %s; the head is now %s", done,
+                 heads[0] ? heads : "(none)");
+        else
+            item(&items[DB_FLIP_REHEARSAL], true, "", "rehearsed up to %s",
+                 done);
+    }
+out:
+    db_migrate_state_free(&st);
+    db_graph_free(g);
+    return rc;
+}

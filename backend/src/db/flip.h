@@ -1,0 +1,135 @@
+/*
+ * flip.h - the move from create-all to versioned upgrades: the baseline
+ * revision, the verified stamp, the upgrade rehearsal and the transition
+ * checklist.
+ *
+ * Scratch databases: what a set of revisions produces is built where it
+ * cannot touch the live data, then reflected. SQLite: an in-memory
+ * database. PostgreSQL: a temporary schema (app_scratch_<pid>_<n>) in the
+ * configured database, dropped afterwards whatever happened.
+ */
+#ifndef DB_FLIP_H
+#define DB_FLIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "driver.h"
+#include "error.h"
+#include "graph.h"
+#include "reflect.h"
+#include "schema.h"
+
+/* app_version_meta key: the head(s) the last successful rehearsal ran. */
+#define DB_FLIP_REHEARSAL_KEY "rehearsal_ok"
+
+/*
+ * The sections of a revision that turns current into target: *up and *down
+ * receive the text that follows "-- +upgrade" and "-- +downgrade". Where
+ * the SQLite and PostgreSQL SQL differ, each gets its own block
+ * ("-- +upgrade dialect=sqlite", ...). Destructive operations carry a
+ * comment. Returns 0, DB_ENOTFOUND when there is nothing to change,
+ * DB_ENOMEM or DB_EUSAGE (a foreign-key cycle).
+ */
+int db_flip_revision_sql(struct db_buf *up, struct db_buf *down,
+                         const struct db_schema *target,
+                         const struct db_schema *current,
+                         struct db_error *err);
+
+/*
+ * Writes the baseline revision (the first one, 0001) from models: the
+ * revision an empty database needs to become the models' schema. Its path
+ * goes to out_path. Returns 0, DB_EEXISTS when cfg's versions directory
+ * already has revisions (the message names them), DB_EUSAGE (no message,
+ * invalid models) or DB_EIO.
+ */
+int db_flip_baseline(char *out_path, size_t n, const struct db_config *cfg,
+                     const struct db_schema *models, const char *message,
+                     struct db_error *err);
+
+/*
+ * Builds the schema the revisions of g up to target ("head", "heads", an
+ * id or prefix) produce, in a scratch database beside c's (see above), and
+ * reflects it into *out (free with db_reflection_free). Returns 0 or the
+ * error of the revision that failed there; the live database is not
+ * touched.
+ */
+int db_flip_scratch(struct db_reflection **out, struct db_conn *c,
+                    const struct db_graph *g, const char *target,
+                    struct db_error *err);
+
+/*
+ * Whether c's live schema is the one the revisions up to target produce.
+ * Returns 0 when it is; DB_EDRIFT when it is not, with *report (may be
+ * NULL) listing each difference as the SQL that would make the live
+ * database match; or an error. *ndiff (may be NULL) gets the count.
+ */
+int db_flip_verify(struct db_buf *report, size_t *ndiff, struct db_conn *c,
+                   const struct db_graph *g, const char *target,
+                   struct db_error *err);
+
+/*
+ * Stamps target as db_migrate_stamp does, after db_flip_verify when verify
+ * is true ("base" is never verified). A non-base stamp while the config
+ * says production also records phase=production in app_version_meta.
+ * Returns 0, DB_EDRIFT (nothing stamped; *report lists the differences)
+ * or an error.
+ */
+int db_flip_stamp(struct db_buf *report, struct db_conn *c,
+                  const struct db_graph *g, const char *target, bool verify,
+                  struct db_error *err);
+
+/* Called for each rehearsal step. */
+typedef void (*db_flip_step_fn)(void *ctx, const struct db_revision *r,
+                                enum db_direction dir, long ms);
+
+/*
+ * Rehearses the pending revisions on a copy: each one upgraded, downgraded
+ * and upgraded again (with nothing pending, the current head downgraded and
+ * upgraded). SQLite: the live database copied with the online backup API
+ * into a temporary file that is removed afterwards. PostgreSQL: in one
+ * transaction on c, under the migration lock, always rolled back; a
+ * transaction=false block makes it DB_EREFUSED (rehearse on a scratch
+ * database instead). On success the only change to the live database:
+ * app_version_meta's rehearsal_ok = the heads of g ("0002"; several joined
+ * with ','). *nsteps (may be NULL) counts steps. Returns 0, DB_ENOTFOUND
+ * (no revisions), DB_EREFUSED, or the error of the step that failed.
+ */
+int db_flip_rehearse(struct db_conn *c, const struct db_graph *g,
+                     db_flip_step_fn fn, void *ctx, size_t *nsteps,
+                     struct db_error *err);
+
+/* The transition checklist, in order. */
+enum db_flip_item_id {
+    DB_FLIP_DATA = 0,        /* the model tables hold rows */
+    DB_FLIP_BASELINE,        /* a base revision exists */
+    DB_FLIP_BASELINE_LIVE,   /* the revisions (up to the current one, else
+                                the baseline) build the live schema */
+    DB_FLIP_STAMPED,         /* the version table has a head */
+    DB_FLIP_NO_DRIFT,        /* diff(models, live) is empty */
+    DB_FLIP_PHASE,           /* the config says production */
+    DB_FLIP_DEPLOY,          /* deploy runs 'app db prepare', production */
+    DB_FLIP_REHEARSAL,       /* rehearsal_ok = the heads */
+    DB_FLIP_NITEMS,
+};
+
+struct db_flip_item {
+    const char *name;        /* "data", "baseline", ... (static) */
+    const char *title;       /* one line for people (static) */
+    bool ok;
+    char detail[1024];       /* what was found */
+    char fix[512];           /* the command that fixes it; "" when ok */
+};
+
+/*
+ * Runs every item against c's database, cfg's repository (c->cfg) and the
+ * deploy script at deploy_script (its path as given, e.g.
+ * "scripts/deploy.sh"). A failing item is not an error: items[i].ok says.
+ * Returns 0, or an error that stopped the checklist (e.g. no connection).
+ */
+int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
+                      struct db_conn *c, const struct db_schema *models,
+                      const char *deploy_script, struct db_error *err);
+
+#endif /* DB_FLIP_H */
