@@ -1149,10 +1149,15 @@ int db_migrate_run(struct db_conn *c, struct db_error *err)
         db_graph_free(g);
         return DB_ENOTFOUND;
     }
-    int has = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    /* Count the other tables first, then look for the version table: a
+     * process upgrading at the same moment commits the version table
+     * before any revision's tables, so tables seen here imply a version
+     * table visible to the next query, and nothing is refused by a race. */
     long others = 0;
-    if (has == 0 && (rc = count_other_tables(&others, c, err)) == 0 &&
-        others > 0) {
+    int has = 0;
+    if ((rc = count_other_tables(&others, c, err)) == 0)
+        has = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    if (rc == 0 && has == 0 && others > 0) {
         db_error_set(err, DB_EREFUSED,
                      "the database has %ld table%s but no version table: "
                      "it was not created by these revisions", others,
