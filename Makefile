@@ -11,7 +11,7 @@ DESTDIR  ?=
 CONFIG   ?= config/app.ini
 APP_ARGS ?=
 
-PKGS      = sqlite3 libpq inih liburiparser libcrypto jansson libmicrohttpd
+PKGS      = sqlite3 libpq inih liburiparser nettle jansson libmicrohttpd
 TEST_PKGS = check
 
 # Recursive (=) so pkg-config runs after the dependency step has installed it.

@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="gcc make pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql \
-libinih-dev check liburiparser-dev libssl-dev libjansson-dev \
+libinih-dev check liburiparser-dev nettle-dev libjansson-dev \
 libmicrohttpd-dev curl postgresql-client hyperfine"
 
 missing=""

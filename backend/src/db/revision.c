@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "buf.h"
 
@@ -321,13 +321,14 @@ static int check_block(const struct db_revision_block *b, const char *path,
 
 static void sha256_hex(char out[65], const char *text, size_t len)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL))
-        mdlen = 0;
-    for (unsigned int i = 0; i < mdlen && i < 32; i++)
+    struct sha256_ctx ctx;
+    uint8_t md[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)text);
+    sha256_digest(&ctx, sizeof md, md);
+    for (size_t i = 0; i < sizeof md; i++)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
-    out[2 * (mdlen < 32 ? mdlen : 32)] = '\0';
+    out[64] = '\0';
 }
 
 static const char *base_name(const char *path)
