@@ -223,11 +223,30 @@ START_TEST(test_reflect__sqlite_declared_types_and_autoindexes)
     tu_exec(c, "CREATE TABLE t (a INTEGER PRIMARY KEY, b DATETIME DEFAULT "
                "(datetime('now')), c varchar(12) UNIQUE, d BOOLEAN DEFAULT 0, "
                "e NUMERIC, f TEXT NOT NULL DEFAULT 'x''y', g)");
+    tu_exec(c, "CREATE INDEX ix_expr ON t (lower(f))");
+    tu_exec(c, "CREATE UNIQUE INDEX IF NOT EXISTS \"ix q\" ON t (\"c\" "
+               "COLLATE NOCASE DESC, [d], `e` ASC) WHERE d > 0");
+    tu_exec(c, "CREATE INDEX ix_two ON t(f,g)");
     struct db_reflection *r;
     struct db_error err;
     ck_assert_int_eq(db_reflect(&r, c, NULL, 0, &err), 0);
     const struct db_table *t = db_schema_table(&r->schema, "t");
-    ck_assert_int_eq(t->nindexes, 0); /* sqlite_autoindex_t_1 skipped */
+    /* sqlite_autoindex_t_1 and the expression index are skipped */
+    ck_assert_int_eq(t->nindexes, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const struct db_index *ix = &t->indexes[i];
+        if (strcmp(ix->name, "ix q") == 0) {
+            ck_assert(ix->unique);
+            ck_assert_str_eq(ix->columns[0], "c");
+            ck_assert_str_eq(ix->columns[1], "d");
+            ck_assert_str_eq(ix->columns[2], "e");
+            ck_assert_ptr_null(ix->columns[3]);
+        } else {
+            ck_assert_str_eq(ix->name, "ix_two");
+            ck_assert(!ix->unique);
+            ck_assert_str_eq(ix->columns[1], "g");
+        }
+    }
     ck_assert(db_table_column(t, "a")->autoincrement);
     ck_assert_int_eq(db_table_column(t, "b")->type, DB_TYPE_TIMESTAMP);
     ck_assert_int_eq(db_table_column(t, "b")->def.kind, DB_DEFAULT_NOW);

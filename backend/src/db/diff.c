@@ -9,6 +9,53 @@
 
 #include "render.h"
 
+/* ---- tables by name: a hash over a schema, for large schemas ---- */
+
+struct name_index {
+    const struct db_schema *s;
+    size_t *slots;   /* index + 1; 0 = empty */
+    size_t mask;
+};
+
+static size_t name_hash(const char *p)
+{
+    size_t h = 2166136261u;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h;
+}
+
+static int index_build(struct name_index *ix, const struct db_schema *s)
+{
+    size_t n = 16;
+    while (n < s->ntables * 2)
+        n *= 2;
+    ix->s = s;
+    ix->mask = n - 1;
+    ix->slots = calloc(n, sizeof *ix->slots);
+    if (!ix->slots)
+        return DB_ENOMEM;
+    for (size_t i = 0; i < s->ntables; i++) {
+        size_t h = name_hash(s->tables[i]->name) & ix->mask;
+        while (ix->slots[h])
+            h = (h + 1) & ix->mask;
+        ix->slots[h] = i + 1;
+    }
+    return 0;
+}
+
+static const struct db_table *index_find(const struct name_index *ix,
+                                         const char *name)
+{
+    for (size_t h = name_hash(name) & ix->mask; ix->slots[h];
+         h = (h + 1) & ix->mask) {
+        const struct db_table *t = ix->s->tables[ix->slots[h] - 1];
+        if (strcmp(t->name, name) == 0)
+            return t;
+    }
+    return NULL;
+}
+
 /* ---- building the list ---- */
 
 static struct db_op *push(struct db_diff *d, enum db_op_kind kind,
@@ -297,55 +344,73 @@ int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
     out->target = target;
     out->current = current;
     size_t nt = target->ntables, nc = current->ntables;
+    struct name_index tix = {0}, cix = {0};
     const struct db_table **torder = malloc((nt + 1) * sizeof *torder);
     const struct db_table **corder = malloc((nc + 1) * sizeof *corder);
-    if (!torder || !corder) {
-        free(torder);
-        free(corder);
-        return db_error_set(err, DB_ENOMEM, "out of memory");
+    int rc = 0;
+    if (!torder || !corder || index_build(&tix, target) ||
+        index_build(&cix, current)) {
+        rc = db_error_set(err, DB_ENOMEM, "out of memory");
+        goto done;
     }
-    int rc = db_schema_sorted(torder, target, err);
-    if (rc == 0 && db_schema_sorted(corder, current, NULL) != 0)
-        for (size_t i = 0; i < nc; i++) /* a live cycle: keep its order */
+    /* foreign-key order matters only for tables created or dropped */
+    size_t creates = 0, drops = 0;
+    for (size_t i = 0; i < nt; i++)
+        creates += !index_find(&cix, target->tables[i]->name);
+    for (size_t i = 0; i < nc; i++)
+        drops += !index_find(&tix, current->tables[i]->name);
+    if (creates) {
+        rc = db_schema_sorted(torder, target, err);
+        if (rc)
+            goto done;
+    } else {
+        for (size_t i = 0; i < nt; i++)
+            torder[i] = target->tables[i];
+    }
+    if (!drops || db_schema_sorted(corder, current, NULL) != 0)
+        for (size_t i = 0; i < nc; i++) /* no drops, or a live cycle */
             corder[i] = current->tables[i];
     struct db_op *op;
     /* new tables and their indexes */
-    for (size_t i = 0; rc == 0 && i < nt; i++) {
+    for (size_t i = 0; creates && i < nt; i++) {
         const struct db_table *t = torder[i];
-        if (db_schema_table(current, t->name))
+        if (index_find(&cix, t->name))
             continue;
         if (!(op = push(out, DB_OP_CREATE_TABLE, t, NULL))) {
             rc = nomem(out, err);
-            break;
+            goto done;
         }
         for (size_t x = 0; x < t->nindexes; x++) {
             const struct db_index *ix = &t->indexes[x];
             if (!(op = push(out, ix->unique ? DB_OP_ADD_UNIQUE
                                             : DB_OP_CREATE_INDEX, t, NULL))) {
                 rc = nomem(out, err);
-                break;
+                goto done;
             }
             op->index = ix;
         }
     }
     /* tables on both sides */
     for (size_t i = 0; rc == 0 && i < nt; i++) {
-        const struct db_table *f = db_schema_table(current, torder[i]->name);
+        const struct db_table *f = index_find(&cix, torder[i]->name);
         if (f)
             rc = diff_table(out, torder[i], f, d, err);
     }
     /* tables gone, dependents first */
-    for (size_t i = nc; rc == 0 && i-- > 0;) {
+    for (size_t i = nc; rc == 0 && drops && i-- > 0;) {
         const struct db_table *f = corder[i];
-        if (db_schema_table(target, f->name))
+        if (index_find(&tix, f->name))
             continue;
         if (!(op = push(out, DB_OP_DROP_TABLE, NULL, f))) {
             rc = nomem(out, err);
-            break;
+            goto done;
         }
         op->destructive = true;
         op->why = "drops the table and its rows";
     }
+done:
+    free(tix.slots);
+    free(cix.slots);
     free(torder);
     free(corder);
     if (rc)

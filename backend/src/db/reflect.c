@@ -23,7 +23,41 @@ struct db_reflect_builder {
     struct db_reflect_table *tables;
     size_t n, cap;
     size_t last;   /* index of the table found last: rows come grouped */
+    size_t *slots; /* open addressing by name: index + 1, 0 = empty */
+    size_t nslots; /* a power of two, at least twice n */
 };
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Puts table i into the slots. */
+static void slot_put(struct db_reflect_builder *b, size_t i)
+{
+    size_t mask = b->nslots - 1;
+    size_t h = name_hash(b->tables[i].name) & mask;
+    while (b->slots[h])
+        h = (h + 1) & mask;
+    b->slots[h] = i + 1;
+}
+
+static int slots_grow(struct db_reflect_builder *b)
+{
+    size_t n = b->nslots ? b->nslots * 2 : 64;
+    size_t *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return DB_ENOMEM;
+    free(b->slots);
+    b->slots = slots;
+    b->nslots = n;
+    for (size_t i = 0; i < b->n; i++)
+        slot_put(b, i);
+    return 0;
+}
 
 int db_reflect__builder_new(struct db_reflect_builder **out,
                             struct db_arena *arena, struct db_error *err)
@@ -45,6 +79,7 @@ void db_reflect__builder_free(struct db_reflect_builder *b)
         free(b->tables[i].fks);
     }
     free(b->tables);
+    free(b->slots);
     free(b);
 }
 
@@ -53,10 +88,13 @@ struct db_reflect_table *db_reflect__find(struct db_reflect_builder *b,
 {
     if (b->last < b->n && strcmp(b->tables[b->last].name, name) == 0)
         return &b->tables[b->last];
-    for (size_t i = 0; i < b->n; i++)
-        if (strcmp(b->tables[i].name, name) == 0) {
-            b->last = i;
-            return &b->tables[i];
+    if (!b->nslots)
+        return NULL;
+    size_t mask = b->nslots - 1;
+    for (size_t h = name_hash(name) & mask; b->slots[h]; h = (h + 1) & mask)
+        if (strcmp(b->tables[b->slots[h] - 1].name, name) == 0) {
+            b->last = b->slots[h] - 1;
+            return &b->tables[b->last];
         }
     return NULL;
 }
@@ -83,6 +121,14 @@ struct db_reflect_table *db_reflect__table(struct db_reflect_builder *b,
     if (!t->name)
         return NULL;
     b->last = b->n++;
+    if (b->n * 2 > b->nslots) {
+        if (slots_grow(b)) {
+            b->n--;
+            return NULL;
+        }
+    } else {
+        slot_put(b, b->last);
+    }
     return t;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdbool.h>
 
 #include "../buf.h"
 #include "../driver.h"
@@ -30,11 +31,40 @@ struct ctx {
     const char *cols[64];
     size_t ncols;
     bool expr;
+    struct db_buf unparsed;   /* JSON array of indexes left to the pragma */
 };
 
 static const char *val(const char *v)
 {
     return v ? v : "";
+}
+
+/* JSON strings for names, comma-separated, without brackets. */
+static void json_names_items(struct db_buf *out, const char *const *names,
+                             size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        db_buf_puts(out, i ? ",\"" : "\"");
+        for (const char *p = names[i]; *p; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\')
+                db_buf_printf(out, "\\%c", ch);
+            else if (ch < 0x20)
+                db_buf_printf(out, "\\u%04x", ch);
+            else
+                db_buf_putn(out, p, 1);
+        }
+        db_buf_puts(out, "\"");
+    }
+}
+
+/* The table names as a JSON array, for json_each($1). */
+static void json_names(struct db_buf *out, const char *const *tables,
+                       size_t n)
+{
+    db_buf_puts(out, "[");
+    json_names_items(out, tables, n);
+    db_buf_puts(out, "]");
 }
 
 /* An INTEGER PRIMARY KEY is the rowid: autoincrement, unless the key has
@@ -122,6 +152,141 @@ static int on_index(void *ctx, int ncols, const char *const *v,
     return 0;
 }
 
+/* ---- CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (cols) ---- */
+
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* A keyword (case-insensitive, whole word); returns what follows or NULL. */
+static const char *keyword(const char *p, const char *kw)
+{
+    p = skip_space(p);
+    size_t n = strlen(kw);
+    if (strncasecmp(p, kw, n) != 0)
+        return NULL;
+    char c = p[n];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '_')
+        return NULL;
+    return p + n;
+}
+
+/* An identifier, quoted ("", [], ``) or bare, into out (unquoted). */
+static const char *ident(const char *p, char *out, size_t n)
+{
+    p = skip_space(p);
+    size_t len = 0;
+    char close = *p == '"' ? '"' : *p == '[' ? ']' : *p == '`' ? '`' : 0;
+    if (close) {
+        for (p++; *p; p++) {
+            if (*p == close) {
+                if (close != ']' && p[1] == close)
+                    p++;
+                else
+                    break;
+            }
+            if (len + 1 < n)
+                out[len++] = *p;
+        }
+        if (*p != close)
+            return NULL;
+        p++;
+    } else {
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+               (*p >= '0' && *p <= '9') || *p == '_' || (*p & 0x80)) {
+            if (len + 1 < n)
+                out[len++] = *p;
+            p++;
+        }
+        if (len == 0)
+            return NULL;
+    }
+    out[len] = '\0';
+    return p;
+}
+
+/* Drops the columns collected so far. */
+static void drop_cols(struct ctx *x)
+{
+    for (size_t i = 0; i < x->ncols; i++)
+        free((void *)x->cols[i]);
+    x->ncols = 0;
+}
+
+/* The columns of an index's SQL into x->cols; false when it is not a list
+ * of plain columns (expressions), or on no memory. */
+static bool parse_index(struct ctx *x, const char *sql, bool *unique)
+{
+    char word[DB_NAME_MAX * 2], skip[DB_NAME_MAX * 2];
+    const char *p = keyword(sql, "CREATE"), *q;
+    if (!p)
+        return false;
+    *unique = (q = keyword(p, "UNIQUE")) != NULL;
+    if (q)
+        p = q;
+    if (!(p = keyword(p, "INDEX")))
+        return false;
+    if ((q = keyword(p, "IF")) && (q = keyword(q, "NOT")) &&
+        (q = keyword(q, "EXISTS")))
+        p = q;
+    if (!(p = ident(p, word, sizeof word)))
+        return false;
+    if (*p == '.' && !(p = ident(p + 1, word, sizeof word)))
+        return false; /* schema.name */
+    if (!(p = keyword(p, "ON")) || !(p = ident(p, word, sizeof word)))
+        return false;
+    p = skip_space(p);
+    if (*p++ != '(')
+        return false;
+    for (;;) {
+        if (!(p = ident(p, word, sizeof word)))
+            break;
+        if ((q = keyword(p, "COLLATE")) && (q = ident(q, skip, sizeof skip)))
+            p = q;
+        if ((q = keyword(p, "ASC")) || (q = keyword(p, "DESC")))
+            p = q;
+        p = skip_space(p);
+        if ((*p != ',' && *p != ')') ||
+            x->ncols >= sizeof x->cols / sizeof x->cols[0])
+            break;
+        char *c = strdup(word);
+        if (!c)
+            break;
+        x->cols[x->ncols++] = c;
+        if (*p++ == ')')
+            return true;
+    }
+    drop_cols(x);
+    return false;
+}
+
+/* One index row from sqlite_master: table, name, sql. */
+static int on_index_sql(void *ctx, int ncols, const char *const *v,
+                        const char *const *names)
+{
+    (void)ncols;
+    (void)names;
+    struct ctx *x = ctx;
+    struct db_reflect_table *t = db_reflect__find(x->b, v[0]);
+    if (!t)
+        return 0;
+    bool unique = false;
+    if (!parse_index(x, v[2], &unique)) {
+        /* left to pragma_index_info: its name into the JSON list */
+        const char *one[1] = {v[1]};
+        db_buf_puts(&x->unparsed, x->unparsed.len ? "," : "[");
+        json_names_items(&x->unparsed, one, 1);
+        return db_buf_ok(&x->unparsed) ? 0 : (x->rc = DB_ENOMEM);
+    }
+    int rc = db_reflect__add_index(t, v[1], unique, x->cols, x->ncols);
+    drop_cols(x);
+    return rc ? (x->rc = DB_ENOMEM) : 0;
+}
+
 static enum db_fk_action action(const char *s)
 {
     if (!s)
@@ -160,27 +325,6 @@ static int on_fk(void *ctx, int ncols, const char *const *v,
     return 0;
 }
 
-/* The table names as a JSON array, for json_each($1). */
-static void json_names(struct db_buf *out, const char *const *tables,
-                       size_t n)
-{
-    db_buf_puts(out, "[");
-    for (size_t i = 0; i < n; i++) {
-        db_buf_puts(out, i ? ",\"" : "\"");
-        for (const char *p = tables[i]; *p; p++) {
-            unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\')
-                db_buf_printf(out, "\\%c", ch);
-            else if (ch < 0x20)
-                db_buf_printf(out, "\\u%04x", ch);
-            else
-                db_buf_putn(out, p, 1);
-        }
-        db_buf_puts(out, "\"");
-    }
-    db_buf_puts(out, "]");
-}
-
 int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
                        const char *const *tables, size_t ntables,
                        struct db_schema *out, struct db_error *err)
@@ -188,30 +332,34 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
     static const char *const q_columns[2] = {
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
         "FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE "
-        FILTER_ALL " ORDER BY m.name, p.cid",
+        FILTER_ALL,
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
         "FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE "
-        FILTER_SOME " ORDER BY m.name, p.cid",
+        FILTER_SOME,
     };
+    /* indexes made by CREATE INDEX have their SQL (automatic ones have
+     * none); their columns are read from it, or, for what the parser does
+     * not take, from pragma_index_info in one more query */
     static const char *const q_indexes[2] = {
-        "SELECT m.name, il.name, il.\"unique\", ii.name FROM sqlite_master "
-        "AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) "
-        "AS ii WHERE " FILTER_ALL " AND il.origin = 'c' "
-        "ORDER BY m.name, il.name, ii.seqno",
-        "SELECT m.name, il.name, il.\"unique\", ii.name FROM sqlite_master "
-        "AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) "
-        "AS ii WHERE " FILTER_SOME " AND il.origin = 'c' "
-        "ORDER BY m.name, il.name, ii.seqno",
+        "SELECT i.tbl_name, i.name, i.sql FROM sqlite_master AS i WHERE "
+        "i.type = 'index' AND i.sql IS NOT NULL AND i.tbl_name IN (SELECT "
+        "m.name FROM sqlite_master AS m WHERE " FILTER_ALL ")",
+        "SELECT i.tbl_name, i.name, i.sql FROM sqlite_master AS i WHERE "
+        "i.type = 'index' AND i.sql IS NOT NULL AND i.tbl_name IN (SELECT "
+        "m.name FROM sqlite_master AS m WHERE " FILTER_SOME ")",
     };
+    static const char *const q_index_info =
+        "SELECT i.tbl_name, i.name, substr(i.sql, 1, 14) = 'CREATE UNIQUE ', "
+        "ii.name FROM sqlite_master AS i, pragma_index_info(i.name) AS ii "
+        "WHERE i.type = 'index' AND i.name IN (SELECT value FROM "
+        "json_each($1)) ORDER BY i.name, ii.seqno";
     static const char *const q_fks[2] = {
         "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", "
         "f.on_update, f.on_delete FROM sqlite_master AS m, "
-        "pragma_foreign_key_list(m.name) AS f WHERE " FILTER_ALL
-        " ORDER BY m.name, f.id, f.seq",
+        "pragma_foreign_key_list(m.name) AS f WHERE " FILTER_ALL,
         "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", "
         "f.on_update, f.on_delete FROM sqlite_master AS m, "
-        "pragma_foreign_key_list(m.name) AS f WHERE " FILTER_SOME
-        " ORDER BY m.name, f.id, f.seq",
+        "pragma_foreign_key_list(m.name) AS f WHERE " FILTER_SOME,
     };
     int some = tables != NULL;
     struct db_buf json = DB_BUF_INIT;
@@ -229,11 +377,17 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
     if (rc == 0)
         finish_table(&x);
     if (rc == 0)
-        rc = db_query(c, q_indexes[some], some, params, on_index, &x, NULL,
-                      err);
-    if (rc == 0 && flush_index(&x))
-        rc = DB_ENOMEM;
+        rc = db_query(c, q_indexes[some], some, params, on_index_sql, &x,
+                      NULL, err);
+    if (rc == 0 && x.unparsed.len > 0) {
+        db_buf_puts(&x.unparsed, "]");
+        const char *names[1] = {db_buf_str(&x.unparsed)};
+        rc = db_query(c, q_index_info, 1, names, on_index, &x, NULL, err);
+        if (rc == 0 && flush_index(&x))
+            rc = DB_ENOMEM;
+    }
     flush_index(&x); /* frees what an interrupted scan left */
+    db_buf_free(&x.unparsed);
     if (rc == 0)
         rc = db_query(c, q_fks[some], some, params, on_fk, &x, NULL, err);
     if (rc == DB_ENOMEM || x.rc)
