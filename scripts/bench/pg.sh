@@ -6,7 +6,9 @@
 #      (connect, session setup, one row back) and `app db info`, beside
 #      `psql -c 'select 1'`;
 #   1. a no-op `app db upgrade head` on a database with 100 applied
-#      revisions, whole process, beside `psql -c 'select 1'`;
+#      revisions, whole process, beside `psql -c 'select 1'` (in the
+#      pre-user phase; in the production phase the command first takes a
+#      pg_dump backup, shown on its own row);
 #   2. an empty database through REVS revisions (each a CREATE TABLE and a
 #      CREATE INDEX), beside psql running the same DDL with one transaction
 #      per revision, and psql running the app's own `upgrade --sql` script.
@@ -74,9 +76,9 @@ gen() {
         }
     }'
 }
-ini() { # ini DIR DB
-    printf '[app]\nphase = production\n[database]\nurl = %s\nwait_seconds = 0\n[migrations]\ndir = migrations\n' \
-        "$(url "$2")" >"$1/config/app.ini"
+ini() { # ini DIR DB [PHASE]
+    printf '[app]\nphase = %s\n[database]\nurl = %s\nwait_seconds = 0\n[migrations]\ndir = migrations\nbackup_dir = %s\n' \
+        "${3:-pre-user}" "$(url "$2")" "$W/backups" >"$1/config/app.ini"
 }
 
 DBMATE=""
@@ -96,10 +98,15 @@ gen "$D1" 100
 fresh noop
 ini "$D1" noop
 (cd "$D1" && "$APP" db upgrade head >/dev/null)
+cp "$D1/config/app.ini" "$D1/config/app.ini.pre"
+ini "$D1" noop production
+mv "$D1/config/app.ini" "$D1/config/production.ini"
+mv "$D1/config/app.ini.pre" "$D1/config/app.ini"
 set -- -n floor "$PSQL -X -q -At -c 'select 1' $(url noop)" \
     -n wait "$APP db wait --seconds 0" \
     -n info "$APP db info" \
     -n upgrade "$APP db upgrade head" \
+    -n upgrade_prod "$APP --config config/production.ini db upgrade head" \
     -n start "$APP --version"
 if [ -n "$DBMATE" ]; then
     fresh noop_dbmate
@@ -117,7 +124,8 @@ echo "   app db info                   $(m info) ms   ($(ratio "$(m info)" "$flo
 echo "   floor: psql -c 'select 1'     $floor ms"
 echo "   app --version (process start only)  $(m start) ms"
 echo "1. no-op upgrade head, 100 applied revisions (median of $RUNS)"
-echo "   app db upgrade head           $(m upgrade) ms   ($(ratio "$(m upgrade)" "$floor") the floor)"
+echo "   app db upgrade head           $(m upgrade) ms   ($(ratio "$(m upgrade)" "$floor") the floor; pre-user phase)"
+echo "   the same, production phase    $(m upgrade_prod) ms   (includes the pg_dump backup taken before every upgrade)"
 echo "   floor: psql -c 'select 1'     $floor ms"
 [ -z "$DBMATE" ] || echo "   dbmate up                     $(m dbmate) ms"
 
