@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +62,8 @@ static void setup(void)
     unsetenv("PGPORT");
     unsetenv("PGUSER");
     unsetenv("PGDATABASE");
+    unsetenv("PGSERVICE");
+    unsetenv("PGPASSFILE");
     read_test_url();
 }
 
@@ -386,6 +389,26 @@ START_TEST(test_postgres__empty_url_uses_libpq_environment)
         ck_assert_str_eq(v, "postgres");
         db_disconnect(c);
     }
+    /* PGSERVICE with a service file */
+    unsetenv("PGHOST");
+    unsetenv("PGDATABASE");
+    char svc[1100], text[1400];
+    snprintf(svc, sizeof svc, "%s/pg_service.conf", tu_tmpdir());
+    snprintf(text, sizeof text, "[appsvc]\nhost=%s\nport=%s\ndbname=postgres\n"
+             "user=postgres\n", sockdir, port);
+    tu_write_file(svc, text);
+    setenv("PGSERVICEFILE", svc, 1);
+    setenv("PGSERVICE", "appsvc", 1);
+    {
+        struct db_config scfg;
+        db_config_defaults(&scfg);
+        scfg.url[0] = '\0';
+        struct db_conn *c = tu_connect(&scfg);
+        db_disconnect(c);
+    }
+    unsetenv("PGSERVICE");
+    unsetenv("PGSERVICEFILE");
+    setenv("PGHOST", sockdir, 1);
     /* PGDATABASE is honoured: a missing one fails, refused, at once */
     setenv("PGDATABASE", "no_such_db_env", 1);
     struct db_config cfg;
@@ -458,6 +481,17 @@ START_TEST(test_postgres__passwords_never_in_errors)
     /* no password at all: refused at once, not retried */
     unsetenv("PGPASSWORD");
     ck_assert_int_eq(try_connect(url, &err), DB_EREFUSED);
+    /* a wrong password from a password file */
+    char passfile[1100], line[256];
+    snprintf(passfile, sizeof passfile, "%s/pgpass", tu_tmpdir());
+    snprintf(line, sizeof line, "*:*:*:pwtest:%s\n", wrong);
+    tu_write_file(passfile, line);
+    ck_assert_int_eq(chmod(passfile, 0600), 0);
+    setenv("PGPASSFILE", passfile, 1);
+    ck_assert_int_eq(try_connect(url, &err), DB_EREFUSED);
+    ck_assert_ptr_nonnull(strstr(err.message, "password authentication failed"));
+    assert_one_line_without(&err, wrong);
+    unsetenv("PGPASSFILE");
 
     /* bad database name, with the right password */
     snprintf(url, sizeof url, "postgresql://pwtest:%s@/no_such_db?host=%s&port=%s",
