@@ -31,9 +31,42 @@ expect_one_line_err
 run "$APP" db info
 expect_status 1; expect_err "lock_timeout"
 
-# the holder goes away: the same command then works, and nothing was lost before
+# a revision stuck behind the same lock fails after lock_timeout and leaves
+# no trace: the database stays at its revision
+mkdir -p migrations/versions
+printf -- '-- revision: 0001\n-- message: noop\n\n-- +upgrade\nSELECT 1;\n\n-- +downgrade\nSELECT 1;\n' \
+    >migrations/versions/0001_noop.sql
+printf -- '-- revision: 0002\n-- down_revision: 0001\n-- message: phone\n\n-- +upgrade\nCREATE TABLE side (x int);\nALTER TABLE users ADD COLUMN phone text;\n\n-- +downgrade\nALTER TABLE users DROP COLUMN phone;\n' \
+    >migrations/versions/0002_phone.sql
+pg_ini "lock_timeout = 300ms"
+printf '[migrations]\ndir = migrations\nbackup_dir = backups\n' >>config/app.ini
+run "$APP" db upgrade 0001
+expect_status 0
+start=$(date +%s)
+run "$APP" db upgrade head
+took=$(($(date +%s) - start))
+expect_status 1
+expect_err "lock_timeout (300ms)"; expect_err "\[database\] lock_timeout"
+[ "$took" -lt 5 ] || fail "upgrade should give up after lock_timeout, took $took s"
+run "$APP" db current
+expect_status 0; expect_out "0001"
+expect_eq "$(pg "select count(*) from pg_tables where schemaname = '$SCHEMA' and tablename = 'side'")" 0 \
+    "the failed revision left no trace"
+# production: the backup taken first gives up after lock_timeout too
+APP_PHASE=production run "$APP" db upgrade head
+expect_status 1; expect_err "backup before upgrade failed"
+expect_err "pg_dump waited lock_timeout (300ms)"; expect_err "raise \[database\] lock_timeout"
+expect_one_line_err
+run "$APP" db current
+expect_out "0001"
+
+# the holder goes away: the same commands then work, and nothing was lost before
 psql -X -q "$TEST_PG_URL" -c "select pg_cancel_backend(pid) from pg_stat_activity where query like '%pg_sleep(20)%' and pid <> pg_backend_pid()" >/dev/null
 wait "$holder" 2>/dev/null
+run "$APP" db upgrade head
+expect_status 0
+run "$APP" db current
+expect_out "0002"
 expect_eq "$(pg 'select count(*) from users')" 1 "the failed reset changed nothing"
 run "$APP" db reset --yes
 expect_status 0

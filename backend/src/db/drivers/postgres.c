@@ -680,6 +680,15 @@ static int pg_backup(struct db_conn *base, const char *path,
         return db_error_set(err, DB_ECONFIG, "bad [database] schema");
     snprintf(file_arg, sizeof file_arg, "--file=%s", path);
     snprintf(schema_arg, sizeof schema_arg, "--schema=%s", schema);
+    /* A table locked by another session: fail after lock_timeout, as the
+     * revisions would, instead of waiting behind it. */
+    char lock_buf[64];
+    char *lock_arg = NULL;
+    if (c->cfg->lock_timeout_ms > 0) {
+        snprintf(lock_buf, sizeof lock_buf, "--lock-wait-timeout=%dms",
+                 c->cfg->lock_timeout_ms);
+        lock_arg = lock_buf;
+    }
     struct db_buf conninfo = DB_BUF_INIT;
     db_buf_puts(&conninfo, "--dbname=");
     if (dump_conninfo(&conninfo, c->pg)) {
@@ -704,7 +713,8 @@ static int pg_backup(struct db_conn *base, const char *path,
         else
             unsetenv("PGPASSWORD");
         char *argv[] = {prog, "--format=custom", "--no-password", file_arg,
-                        schema_arg, (char *)db_buf_str(&conninfo), NULL};
+                        schema_arg, (char *)db_buf_str(&conninfo), lock_arg,
+                        NULL};
         execvp(prog, argv);
         _exit(errno == ENOENT ? 127 : 126);
     }
@@ -736,8 +746,17 @@ static int pg_backup(struct db_conn *base, const char *path,
     char line[1024];
     one_line(line, sizeof line, text);
     scrub(&c->secrets, line, sizeof line);
-    return db_error_set(err, DB_EIO, "pg_dump failed: %s",
-                        line[0] ? line : "no message");
+    db_error_set(err, DB_EIO, "pg_dump failed: %s",
+                 line[0] ? line : "no message");
+    if (lock_arg && strstr(line, "LOCK TABLE")) {
+        char d[32];
+        duration_text(d, sizeof d, c->cfg->lock_timeout_ms);
+        db_error_hint(err, "another session holds a lock on a table and "
+                           "pg_dump waited lock_timeout (%s); find it in "
+                           "pg_stat_activity, or raise [database] "
+                           "lock_timeout in %s", d, c->cfg->path);
+    }
+    return DB_EIO;
 }
 
 const struct db_driver db_driver_postgresql = {
