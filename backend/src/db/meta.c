@@ -25,11 +25,20 @@ int db_meta_get(struct db_conn *c, const char *key, char *out, size_t n,
 int db_meta_set(struct db_conn *c, const char *key, const char *value,
                 struct db_error *err)
 {
-    int rc = db_exec(c, "CREATE TABLE IF NOT EXISTS \"" DB_META_TABLE "\" ("
+    int rc = c->driver->table_exists(c, DB_META_TABLE, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        rc = db_exec(c, "CREATE TABLE IF NOT EXISTS \"" DB_META_TABLE "\" ("
                         "\"key\" VARCHAR(64) NOT NULL PRIMARY KEY, "
                         "\"value\" TEXT NOT NULL)", err);
-    if (rc)
-        return rc;
+        /* Several instances starting at once: PostgreSQL's IF NOT EXISTS
+         * can still lose the race in its catalog (unique_violation or
+         * duplicate_table); the table exists then, which is all we need. */
+        if (rc && !(strcmp(err->sqlstate, "23505") == 0 ||
+                    strcmp(err->sqlstate, "42P07") == 0))
+            return rc;
+    }
     const char *params[] = {key, value};
     return db_query(c, "INSERT INTO \"" DB_META_TABLE "\" (\"key\", \"value\") "
                        "VALUES ($1, $2) ON CONFLICT (\"key\") DO UPDATE SET "
