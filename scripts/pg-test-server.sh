@@ -11,7 +11,9 @@
 # PGTEST_DIR (default build/pgtest) holds the cluster (data/), its log
 # (server.log) and the socket. PGTEST_PORT (default 5432) only names the
 # socket file: nothing listens on TCP. As root, initdb and pg_ctl run as the
-# `postgres` system user, which then owns PGTEST_DIR.
+# `postgres` system user, which then owns PGTEST_DIR; when that user cannot
+# reach PGTEST_DIR (a checkout in a private home directory), the cluster
+# lives in /tmp/pgtest-<checksum of PGTEST_DIR> instead, and `url` says so.
 #
 # Besides the superuser `postgres`, the cluster has a role `pwtest` that must
 # log in with a password (scram-sha-256): tests set its password and check
@@ -23,8 +25,6 @@ PGTEST_DIR=${PGTEST_DIR:-build/pgtest}
 mkdir -p "$PGTEST_DIR"
 PGTEST_DIR=$(cd "$PGTEST_DIR" && pwd)
 PGTEST_PORT=${PGTEST_PORT:-5432}
-DATA=$PGTEST_DIR/data
-LOG=$PGTEST_DIR/server.log
 
 die() {
     echo "pg-test-server: $*" >&2
@@ -55,7 +55,20 @@ as() {
     fi
 }
 
-socket=$PGTEST_DIR/.s.PGSQL.$PGTEST_PORT
+# DIR holds the cluster, its log and its socket: PGTEST_DIR, unless the
+# server's user cannot reach it (a checkout under a private home directory,
+# as root): then a directory of its own under /tmp, named after PGTEST_DIR
+# so that start, url and stop agree.
+DIR=$PGTEST_DIR
+if [ -n "$AS" ] && ! as test -x "$PGTEST_DIR"; then
+    DIR=/tmp/pgtest-$(printf '%s' "$PGTEST_DIR" | cksum | cut -d' ' -f1)
+    mkdir -p "$DIR"
+    chmod 755 "$DIR"
+fi
+DATA=$DIR/data
+LOG=$DIR/server.log
+
+socket=$DIR/.s.PGSQL.$PGTEST_PORT
 [ "${#socket}" -lt 100 ] || die "socket path $socket is too long for a Unix socket; set PGTEST_DIR to a shorter path"
 
 running() {
@@ -63,7 +76,7 @@ running() {
 }
 
 accepting() {
-    "$BIN/pg_isready" -q -h "$PGTEST_DIR" -p "$PGTEST_PORT" -U postgres -d postgres
+    "$BIN/pg_isready" -q -h "$DIR" -p "$PGTEST_PORT" -U postgres -d postgres
 }
 
 show_log() {
@@ -76,19 +89,19 @@ show_log() {
 init_cluster() {
     rm -rf "$DATA"
     if [ -n "$AS" ]; then
-        chown postgres: "$PGTEST_DIR"
-        as test -x "$PGTEST_DIR" ||
-            die "user postgres cannot reach $PGTEST_DIR (check the permissions of its parent directories)"
+        chown postgres: "$DIR"
+        as test -w "$DIR" ||
+            die "user postgres cannot write to $DIR (check the permissions of its parent directories)"
     fi
     as "$BIN/initdb" -D "$DATA" -U postgres --auth=trust --encoding=UTF8 \
-        --locale=C.UTF-8 >"$PGTEST_DIR/initdb.log" 2>&1 || {
-        tail -n 20 "$PGTEST_DIR/initdb.log" >&2
-        die "initdb failed (full output in $PGTEST_DIR/initdb.log)"
+        --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 || {
+        tail -n 20 "$DIR/initdb.log" >&2
+        die "initdb failed (full output in $DIR/initdb.log)"
     }
     as sh -c "cat >>'$DATA/postgresql.conf'" <<EOF
 # pg-test-server.sh: a throwaway cluster for tests
 listen_addresses = ''
-unix_socket_directories = '$PGTEST_DIR'
+unix_socket_directories = '$DIR'
 unix_socket_permissions = 0777
 port = $PGTEST_PORT
 max_connections = 100
@@ -126,7 +139,7 @@ start() {
         fi
         sleep 0.1
     done
-    "$BIN/psql" -X -q -h "$PGTEST_DIR" -p "$PGTEST_PORT" -U postgres -d postgres \
+    "$BIN/psql" -X -q -h "$DIR" -p "$PGTEST_PORT" -U postgres -d postgres \
         -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<'EOF' || die "cannot set up role pwtest"
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pwtest') THEN
@@ -143,14 +156,15 @@ stop() {
             die "the server in $DATA did not stop"
         }
     fi
-    rm -rf "$DATA" "$LOG" "$PGTEST_DIR/initdb.log"
+    rm -rf "$DATA" "$LOG" "$DIR/initdb.log"
+    [ "$DIR" = "$PGTEST_DIR" ] || rmdir "$DIR" 2>/dev/null || true
 }
 
 url() {
     if [ "$PGTEST_PORT" = 5432 ]; then
-        echo "postgresql://postgres@/postgres?host=$PGTEST_DIR"
+        echo "postgresql://postgres@/postgres?host=$DIR"
     else
-        echo "postgresql://postgres@/postgres?host=$PGTEST_DIR&port=$PGTEST_PORT"
+        echo "postgresql://postgres@/postgres?host=$DIR&port=$PGTEST_PORT"
     fi
 }
 

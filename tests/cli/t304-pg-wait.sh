@@ -48,6 +48,28 @@ expect_status 0
 run "$ROOT/scripts/pg-test-server.sh" status
 expect_status 1
 
+# a PGTEST_DIR the server's user cannot reach (as root): the cluster goes
+# under /tmp, the URL says where, and it works the same
+mkdir -m 700 "$T/private"
+PGTEST_DIR=$T/private/pg
+run "$ROOT/scripts/pg-test-server.sh" start
+expect_status 0
+run "$ROOT/scripts/pg-test-server.sh" url
+expect_status 0
+priv_url=$out
+if [ "$(id -u)" -eq 0 ]; then
+    expect_out "host=/tmp/pgtest-"
+else
+    expect_out "host=$T/private/pg"
+fi
+DATABASE_URL=$priv_url run "$APP" db wait
+expect_status 0; expect_out "database ready"
+run "$ROOT/scripts/pg-test-server.sh" stop
+expect_status 0
+DATABASE_URL=$priv_url run "$APP" db wait --seconds 0
+expect_status 1
+PGTEST_DIR=$T/pg
+
 # a cluster that cannot start is an error with the log shown, never a skip
 mkdir -p "$T/pg/data"; echo garbage >"$T/pg/data/PG_VERSION"
 [ "$(id -u)" -ne 0 ] || chown -R postgres: "$T/pg"
