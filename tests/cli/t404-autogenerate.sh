@@ -39,6 +39,11 @@ expect_eq "$(ls migrations/versions | wc -l)" 1 "no file when nothing changed"
 
 # drift: the database lost a column and an index the models have
 sqlite3 $db 'ALTER TABLE tasks DROP COLUMN description; DROP INDEX ix_tasks_title'
+# the production start-up refuses and names the command that writes it
+run "$APP" db prepare
+expect_status 1 "production start-up with the database behind the models"
+expect_err 'differs from the models'
+expect_err 'revision --autogenerate'
 run "$APP" db revision --autogenerate -m "drift"
 expect_status 0
 f=$(ls migrations/versions/0002_*.sql 2>/dev/null)

@@ -63,6 +63,8 @@ int db_prepare_schema(struct db_conn *c, const struct db_schema *models,
         if (cfg->dev_create_tables)
             return refuse_dev_create_tables("set by", cfg->phase_source, err);
         int rc = run_migrations(c, err);
+        if (rc == 0)
+            rc = db_sync_check(c, models, err); /* a revision is missing */
         if (rc == 0 && (rc = record_production(c, err)))
             db_error_prefix(err, "recording the phase in %s", DB_META_TABLE);
         return rc;

@@ -128,3 +128,33 @@ int db_sync_models(struct db_conn *c, const struct db_schema *models,
         db_exec(c, "PRAGMA foreign_keys = ON", rc ? &ignored : err);
     return rc;
 }
+
+int db_sync_check(struct db_conn *c, const struct db_schema *models,
+                  struct db_error *err)
+{
+    int rc = db_schema_validate(models, err);
+    if (rc)
+        return rc;
+    struct db_reflection *r = NULL;
+    struct db_diff d = DB_DIFF_INIT;
+    rc = diff_live(&d, &r, c, models, err);
+    if (rc == 0 && d.n > 0) {
+        struct db_buf list = DB_BUF_INIT;
+        for (size_t i = 0; i < d.n; i++) {
+            db_buf_puts(&list, i ? "; " : "");
+            db_diff_describe(&list, &d.ops[i], c->driver->dialect);
+        }
+        db_error_set(err, DB_EDRIFT,
+                     "the database at the head revision differs from the "
+                     "models (%zu difference%s): %s", d.n,
+                     d.n == 1 ? "" : "s", db_buf_str(&list));
+        db_error_hint(err, "write the missing revision with 'app db "
+                           "revision --autogenerate -m MESSAGE', review it, "
+                           "and deploy it");
+        db_buf_free(&list);
+        rc = DB_EDRIFT;
+    }
+    db_diff_free(&d);
+    db_reflection_free(r);
+    return rc;
+}

@@ -27,4 +27,13 @@
 int db_sync_models(struct db_conn *c, const struct db_schema *models,
                    struct db_error *err);
 
+/*
+ * The production start-up's last step: after the revisions ran, the
+ * database must match the models. Returns 0, DB_EDRIFT (the message lists
+ * the differences; the hint names the command that writes the missing
+ * revision) or a database error. Changes nothing.
+ */
+int db_sync_check(struct db_conn *c, const struct db_schema *models,
+                  struct db_error *err);
+
 #endif /* DB_SYNC_H */
