@@ -712,6 +712,14 @@ START_TEST(test_postgres__repeated_statements_are_prepared)
     ck_assert_int_eq(ncols, 2);
     ck_assert_int_eq(db_query(c, "SELECT * FROM r", 0, NULL, count_cols,
                               &ncols, NULL, &err), 0);
+    /* prepared statements dropped behind the driver's back */
+    tu_exec(c, "DEALLOCATE ALL");
+    ck_assert_int_eq(db_query_value(c, sql, 1, p1, v, sizeof v, &err), 0);
+    ck_assert_str_eq(v, "2");
+    ck_assert_int_eq(db_query_value(c, sql, 1, p1, v, sizeof v, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_prepared_statements "
+                                "WHERE statement LIKE 'SELECT count(*) FROM r %'"),
+                     1);
     /* errors of prepared statements are reported like the others */
     const char *bad[] = {"x"};
     ck_assert_int_eq(db_query_value(c, sql, 1, bad, v, sizeof v, &err),

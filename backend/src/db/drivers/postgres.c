@@ -331,17 +331,21 @@ static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
         res = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
                                 : NULL;
-        if (state && strcmp(state, "0A000") == 0 &&
-            PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
-            /* "cached plan must not change result type": a table changed
-             * under a prepared SELECT *; outside a transaction, run it
-             * afresh and stop preparing it */
+        int changed = state && strcmp(state, "0A000") == 0;
+        int gone = state && strcmp(state, "26000") == 0;
+        if ((changed || gone) && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+            /* changed: "cached plan must not change result type", a table
+             * changed under a prepared SELECT *: stop preparing it.
+             * gone: DEALLOCATE ALL or DISCARD ALL ran: prepare it again
+             * next time. Outside a transaction, run it afresh now. */
             PQclear(res);
-            char drop[48];
-            snprintf(drop, sizeof drop, "DEALLOCATE \"%s\"", name);
-            PQclear(PQexec(c->pg, drop));
+            if (changed) {
+                char drop[48];
+                snprintf(drop, sizeof drop, "DEALLOCATE \"%s\"", name);
+                PQclear(PQexec(c->pg, drop));
+                s->never = 1;
+            }
             s->prepared = 0;
-            s->never = 1;
             res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
                                0);
         }
