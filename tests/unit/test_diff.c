@@ -429,6 +429,36 @@ START_TEST(test_diff__sqlite_rebuild_refuses_broken_foreign_keys)
 }
 END_TEST
 
+/* A view naming the rebuilt table survives; a trigger on it stops the
+ * rebuild instead of being dropped with the old table. */
+START_TEST(test_diff__sqlite_rebuild_keeps_views_refuses_triggers)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, 0);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    apply_diff(c, &s_base, &empty);
+    seed(c);
+    tu_exec(c, "CREATE VIEW user_names AS SELECT name FROM users");
+    struct db_diff d;
+    ck_assert_int_eq(db_diff_schemas(&d, &s_text, &s_base, DB_DIALECT_SQLITE,
+                                     &err), 0);
+    ck_assert_msg(db_diff_apply(c, &d, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM user_names"), 2);
+    db_diff_free(&d);
+    tu_exec(c, "CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN "
+               "SELECT 1; END");
+    ck_assert_int_eq(db_diff_schemas(&d, &s_base, &s_text, DB_DIALECT_SQLITE,
+                                     &err), 0);
+    ck_assert_int_ne(db_diff_apply(c, &d, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "triggers"));
+    db_diff_free(&d);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM sqlite_master WHERE "
+                                "name = 'users_touch'"), 1);
+    db_disconnect(c);
+}
+END_TEST
+
 /* Run with foreign keys enforced (as a runner that does not turn them off
  * would), the rebuild of a referenced table fails instead of letting ON
  * DELETE CASCADE empty the tables that reference it. */
@@ -533,6 +563,7 @@ Suite *diff_suite(void)
     tcase_add_test(tc, test_diff__sqlite_rebuild_refuses_broken_foreign_keys);
     tcase_add_test(tc,
                    test_diff__sqlite_rebuild_guards_against_enforced_foreign_keys);
+    tcase_add_test(tc, test_diff__sqlite_rebuild_keeps_views_refuses_triggers);
     tcase_add_loop_test(tc, test_diff__preuser_restart_adds_column_keeps_rows,
                         0, tu_backend_count());
     tcase_add_loop_test(tc, test_diff__preuser_refuses_destructive_edit, 0,

@@ -681,11 +681,12 @@ static int render_rebuild(struct db_buf *out, const struct db_table *t,
     db_buf_ident(out, t->name);
     db_buf_puts(out, ";\n");
     db_render_drop_table(out, t->name, DB_DIALECT_SQLITE, 0);
-    db_buf_puts(out, "ALTER TABLE ");
+    /* legacy mode: the rename does not re-check views naming the table */
+    db_buf_puts(out, "PRAGMA legacy_alter_table = ON;\nALTER TABLE ");
     db_buf_ident(out, tmp);
     db_buf_puts(out, " RENAME TO ");
     db_buf_ident(out, t->name);
-    db_buf_puts(out, ";\n");
+    db_buf_puts(out, ";\nPRAGMA legacy_alter_table = OFF;\n");
     for (size_t i = 0; i < t->nindexes; i++)
         db_render_create_index(out, t, &t->indexes[i], DB_DIALECT_SQLITE, 0);
     db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_violations\") "
@@ -693,6 +694,16 @@ static int render_rebuild(struct db_buf *out, const struct db_table *t,
     db_buf_literal(out, t->name);
     db_buf_puts(out, ");\n");
     return 0;
+}
+
+/* Before a rebuild: the table's triggers would go with DROP TABLE. */
+static void guard_triggers(struct db_buf *out, const char *table)
+{
+    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"triggers\") "
+                     "SELECT count(*) FROM sqlite_master WHERE type = "
+                     "'trigger' AND tbl_name = ");
+    db_buf_literal(out, table);
+    db_buf_puts(out, ";\n");
 }
 
 /* Whether another table of either schema has a foreign key to table. */
@@ -721,7 +732,10 @@ static void guard_begin(struct db_buf *out)
         "    \"fk_enforced\" INTEGER CONSTRAINT \"a table rebuild needs "
         "PRAGMA foreign_keys = OFF\" CHECK (\"fk_enforced\" = 0),\n"
         "    \"fk_violations\" INTEGER CONSTRAINT \"a table rebuild left "
-        "rows with broken foreign keys\" CHECK (\"fk_violations\" = 0)\n"
+        "rows with broken foreign keys\" CHECK (\"fk_violations\" = 0),\n"
+        "    \"triggers\" INTEGER CONSTRAINT \"a table rebuild would drop "
+        "the table's triggers: drop them before, create them after\" "
+        "CHECK (\"triggers\" = 0)\n"
         ");\n");
 }
 
@@ -947,6 +961,7 @@ int db_diff_render(struct db_buf *out, const struct db_diff *diff,
                 render_comment(out, &diff->ops[j], d);
         if (referenced(diff, op->table->name))
             guard_fk_off(out);
+        guard_triggers(out, op->table->name);
         if (render_rebuild(out, op->table, op->from))
             return db_error_set(err, DB_ENOMEM, "out of memory");
     }
@@ -965,6 +980,7 @@ int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
         guard_begin(out);
         if (referenced(diff, op->table->name))
             guard_fk_off(out);
+        guard_triggers(out, op->table->name);
         if (render_rebuild(out, op->table, op->from))
             return db_error_set(err, DB_ENOMEM, "out of memory");
         guard_end(out);

@@ -23,8 +23,11 @@
  * table would fire the ON DELETE actions of the tables that reference it.
  * So the script guards itself with a temporary table "_rebuild_guard"
  * whose CHECK constraints fail the statement (and so the transaction)
- * when enforcement is on while a referenced table is rebuilt, and when
- * PRAGMA foreign_key_check finds rows after a rebuild.
+ * when enforcement is on while a referenced table is rebuilt, when the
+ * table has triggers (DROP TABLE would take them; the models do not know
+ * them), and when PRAGMA foreign_key_check finds rows after a rebuild.
+ * The rename runs with legacy_alter_table on, so views naming the table
+ * survive it.
  *
  * The operations point into the two schemas: a struct db_diff is valid
  * while both are.
