@@ -3,6 +3,7 @@
  */
 #include "autogen.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
     static const enum db_dialect dialects[2] = {DB_DIALECT_SQLITE,
                                                 DB_DIALECT_POSTGRESQL};
     struct db_buf sql[2] = {DB_BUF_INIT, DB_BUF_INIT};
+    bool rebuild = false;
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++) {
         struct db_diff d;
@@ -44,6 +46,8 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
                 *ndestructive += d.ops[k].destructive;
         }
         rc = db_diff_render(&sql[i], &d, dialects[i], DB_DIFF_COMMENTS, err);
+        if (dialects[i] == DB_DIALECT_SQLITE)
+            rebuild = db_diff_any_rebuild(&d, DB_DIALECT_SQLITE);
         db_diff_free(&d);
     }
     struct db_buf text = DB_BUF_INIT;
@@ -51,10 +55,15 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
         if (strcmp(db_buf_str(&sql[0]), db_buf_str(&sql[1])) == 0) {
             db_buf_puts(&text, db_buf_str(&sql[0]));
         } else {
+            /* A SQLite table rebuild drops and renames tables that others
+             * reference: it runs with foreign-key enforcement off and is
+             * checked with PRAGMA foreign_key_check before it commits. */
             for (int i = 0; i < 2; i++)
-                db_buf_printf(&text, "%s-- %s dialect=%s\n%s",
+                db_buf_printf(&text, "%s-- %s dialect=%s%s\n%s",
                               i ? "\n" : "", marker,
                               db_dialect_name(dialects[i]),
+                              dialects[i] == DB_DIALECT_SQLITE && rebuild
+                                  ? " foreign_keys=off" : "",
                               db_buf_str(&sql[i]));
         }
         /* the template adds the line break after ${upgrade} */
@@ -115,14 +124,22 @@ int db_autogen(struct db_autogen *out, struct db_conn *c,
                     err);
     if (rc)
         return rc;
-    enum db_dialect live = c->driver->dialect;
+    rc = db_autogen_schemas(out, models, &r->schema, c->driver->dialect, err);
+    db_reflection_free(r);
+    return rc;
+}
+
+int db_autogen_schemas(struct db_autogen *out, const struct db_schema *target,
+                       const struct db_schema *current, enum db_dialect live,
+                       struct db_error *err)
+{
+    memset(out, 0, sizeof *out);
     size_t ndown = 0, ddown = 0;
-    rc = render_direction(&out->upgrade, &out->nops, &out->ndestructive,
-                          "+upgrade", models, &r->schema, live, err);
+    int rc = render_direction(&out->upgrade, &out->nops, &out->ndestructive,
+                              "+upgrade", target, current, live, err);
     if (rc == 0)
         rc = render_direction(&out->downgrade, &ndown, &ddown, "+downgrade",
-                              &r->schema, models, live, err);
-    db_reflection_free(r);
+                              current, target, live, err);
     return rc;
 }
 

@@ -6,7 +6,8 @@
  * models), each rendered for SQLite and for PostgreSQL. When the two
  * dialects' SQL is the same it is one block for every database; otherwise
  * the text is two blocks, "-- +upgrade dialect=sqlite" and
- * "-- +upgrade dialect=postgresql" (likewise for +downgrade). Every
+ * "-- +upgrade dialect=postgresql" (likewise for +downgrade); a SQLite
+ * block that rebuilds a table adds "foreign_keys=off". Every
  * operation has a comment above it; destructive ones (drop table or
  * column, type narrowing, NOT NULL on an existing column) start with
  * "-- DESTRUCTIVE:".
@@ -52,6 +53,15 @@ int db_autogen(struct db_autogen *out, struct db_conn *c,
 int db_autogen_cfg(struct db_autogen *out, const struct db_config *cfg,
                    const struct db_graph *g, const struct db_schema *models,
                    unsigned flags, struct db_error *err);
+
+/*
+ * The same for two schemas: upgrade turns current into target, downgrade
+ * turns it back. live is the dialect whose operations nops counts. Used for
+ * the baseline (current empty). Free with db_autogen_free.
+ */
+int db_autogen_schemas(struct db_autogen *out, const struct db_schema *target,
+                       const struct db_schema *current, enum db_dialect live,
+                       struct db_error *err);
 
 /* NULL-safe; leaves it empty. */
 void db_autogen_free(struct db_autogen *a);

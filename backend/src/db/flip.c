@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autogen.h"
 #include "database.h"
 #include "diff.h"
 #include "meta.h"
@@ -30,69 +31,6 @@ static long since_ms(const struct timespec *t0)
 }
 
 /* ---- revision text ------------------------------------------------------ */
-
-/* The diff target <- current for d, rendered with comments. */
-static int render_dialect(struct db_buf *out, size_t *nops,
-                          const struct db_schema *target,
-                          const struct db_schema *current, enum db_dialect d,
-                          struct db_error *err)
-{
-    struct db_diff diff = DB_DIFF_INIT;
-    int rc = db_diff_schemas(&diff, target, current, d, err);
-    if (rc == 0)
-        rc = db_diff_render(out, &diff, d, DB_DIFF_COMMENTS, err);
-    *nops = diff.n;
-    db_diff_free(&diff);
-    return rc;
-}
-
-/* One direction: a block for every database, or one per dialect. */
-static void join_blocks(struct db_buf *out, const char *marker,
-                        const struct db_buf *lite, const struct db_buf *pg)
-{
-    if (strcmp(db_buf_str(lite), db_buf_str(pg)) == 0) {
-        db_buf_puts(out, db_buf_str(lite));
-        return;
-    }
-    db_buf_printf(out, "-- (the SQL differs: one block per database)\n\n"
-                       "-- %s dialect=sqlite\n%s\n-- %s dialect=postgresql\n%s",
-                  marker, db_buf_str(lite), marker, db_buf_str(pg));
-}
-
-int db_flip_revision_sql(struct db_buf *up, struct db_buf *down,
-                         const struct db_schema *target,
-                         const struct db_schema *current,
-                         struct db_error *err)
-{
-    struct db_buf b[4] = {DB_BUF_INIT, DB_BUF_INIT, DB_BUF_INIT, DB_BUF_INIT};
-    size_t n[4] = {0};
-    int rc = render_dialect(&b[0], &n[0], target, current, DB_DIALECT_SQLITE,
-                            err);
-    if (rc == 0)
-        rc = render_dialect(&b[1], &n[1], target, current,
-                            DB_DIALECT_POSTGRESQL, err);
-    if (rc == 0)
-        rc = render_dialect(&b[2], &n[2], current, target, DB_DIALECT_SQLITE,
-                            err);
-    if (rc == 0)
-        rc = render_dialect(&b[3], &n[3], current, target,
-                            DB_DIALECT_POSTGRESQL, err);
-    if (rc == 0 && n[0] == 0 && n[1] == 0) {
-        rc = db_error_set(err, DB_ENOTFOUND, "nothing to change: the schemas "
-                                             "are the same");
-    } else if (rc == 0) {
-        join_blocks(up, "+upgrade", &b[0], &b[1]);
-        join_blocks(down, "+downgrade", &b[2], &b[3]);
-        for (int i = 0; i < 4; i++)
-            if (!db_buf_ok(&b[i]))
-                rc = nomem(err);
-        if (rc == 0 && (!db_buf_ok(up) || !db_buf_ok(down)))
-            rc = nomem(err);
-    }
-    for (int i = 0; i < 4; i++)
-        db_buf_free(&b[i]);
-    return rc;
-}
 
 int db_flip_baseline(char *out_path, size_t n, const struct db_config *cfg,
                      const struct db_schema *models, const char *message,
@@ -122,20 +60,17 @@ int db_flip_baseline(char *out_path, size_t n, const struct db_config *cfg,
         return DB_EEXISTS;
     }
     static const struct db_schema empty = {NULL, 0};
-    struct db_buf up = DB_BUF_INIT, down = DB_BUF_INIT;
+    struct db_autogen ag = DB_AUTOGEN_INIT;
     rc = db_schema_validate(models, err);
     if (rc == 0)
-        rc = db_flip_revision_sql(&up, &down, models, &empty, err);
-    if (rc == DB_ENOTFOUND) {
+        rc = db_autogen_schemas(&ag, models, &empty, DB_DIALECT_SQLITE, err);
+    if (rc == 0 && ag.nops == 0)
         rc = db_error_set(err, DB_EUSAGE, "the models declare no tables: "
                                           "there is nothing to baseline");
-    }
     if (rc == 0)
         rc = db_migrate_new_revision(out_path, n, cfg, g, NULL, message, NULL,
-                                     0, db_buf_str(&up), db_buf_str(&down),
-                                     err);
-    db_buf_free(&up);
-    db_buf_free(&down);
+                                     0, ag.upgrade, ag.downgrade, err);
+    db_autogen_free(&ag);
     db_graph_free(g);
     return rc;
 }

@@ -25,19 +25,6 @@
 #define DB_FLIP_REHEARSAL_KEY "rehearsal_ok"
 
 /*
- * The sections of a revision that turns current into target: *up and *down
- * receive the text that follows "-- +upgrade" and "-- +downgrade". Where
- * the SQLite and PostgreSQL SQL differ, each gets its own block
- * ("-- +upgrade dialect=sqlite", ...). Destructive operations carry a
- * comment. Returns 0, DB_ENOTFOUND when there is nothing to change,
- * DB_ENOMEM or DB_EUSAGE (a foreign-key cycle).
- */
-int db_flip_revision_sql(struct db_buf *up, struct db_buf *down,
-                         const struct db_schema *target,
-                         const struct db_schema *current,
-                         struct db_error *err);
-
-/*
  * Writes the baseline revision (the first one, 0001) from models: the
  * revision an empty database needs to become the models' schema. Its path
  * goes to out_path. Returns 0, DB_EEXISTS when cfg's versions directory

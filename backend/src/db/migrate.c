@@ -516,16 +516,53 @@ static int head_swap(const struct db_graph *g, const unsigned char *applied,
     return 1;
 }
 
+static int sqlite_foreign_keys(struct db_conn *c, bool on,
+                               struct db_error *err)
+{
+    return db_exec(c, on ? "PRAGMA foreign_keys = ON"
+                         : "PRAGMA foreign_keys = OFF", err);
+}
+
+static int count_row(void *ctx, int ncols, const char *const *vals,
+                     const char *const *names)
+{
+    (void)ncols;
+    (void)vals;
+    (void)names;
+    ++*(long *)ctx;
+    return 0;
+}
+
+/* With enforcement off, a revision must still leave every foreign key
+ * pointing somewhere: SQLite's own check, before the commit. */
+static int foreign_key_check(struct db_conn *c, const struct db_revision *r,
+                             struct db_error *err)
+{
+    long bad = 0;
+    int rc = db_query(c, "PRAGMA foreign_key_check", 0, NULL, count_row, &bad,
+                      NULL, err);
+    if (rc)
+        return rc;
+    if (bad == 0)
+        return 0;
+    db_error_set(err, DB_ESQL,
+                 "revision %s leaves %ld row%s whose foreign key points "
+                 "nowhere (PRAGMA foreign_key_check)", r->id, bad,
+                 bad == 1 ? "" : "s");
+    db_error_at(err, r->path, 0);
+    return DB_ESQL;
+}
+
 /* One step toward the target, in a transaction (on SQLite it holds the
  * write lock from BEGIN). The heads are read again inside it, unless this
  * process wrote them last (*known): then moving the head is a single
  * UPDATE whose row count proves nobody moved it meanwhile; if somebody
  * did, the heads are read and the step chosen again. Returns 0 (a step
  * done, *done_i set), 1 (nothing left), or an error. */
-static int step(struct db_conn *c, const struct db_graph *g,
-                struct db_migrate_state *st, const unsigned char *set,
-                enum db_direction dir, bool *known, size_t *done_i, long *ms,
-                struct db_error *err)
+static int step_once(struct db_conn *c, const struct db_graph *g,
+                     struct db_migrate_state *st, const unsigned char *set,
+                     enum db_direction dir, bool *known, size_t *done_i,
+                     long *ms, bool *fk_off, struct db_error *err)
 {
     struct db_error ignored;
     for (;;) {
@@ -563,6 +600,18 @@ static int step(struct db_conn *c, const struct db_graph *g,
             return 1;
         }
         const struct db_revision *r = &g->revs[i];
+        /* PRAGMA foreign_keys is a no-op inside a transaction: set it
+         * between transactions, then choose the step again. */
+        bool want_off = c->driver->dialect == DB_DIALECT_SQLITE &&
+                        db_revision_needs_fk_off(r, dir, c->driver->dialect);
+        if (want_off != *fk_off) {
+            db_rollback(c, &ignored);
+            *known = false;
+            if ((rc = sqlite_foreign_keys(c, !want_off, err)))
+                return rc;
+            *fk_off = want_off;
+            continue;
+        }
         if (db_revision_needs_no_tx(r, dir, c->driver->dialect)) {
             db_rollback(c, &ignored);
             rc = step_no_tx(c, g, st, i, dir, ms, err);
@@ -576,6 +625,8 @@ static int step(struct db_conn *c, const struct db_graph *g,
         clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = run_blocks(c, r, dir, NULL, err);
         *ms = elapsed_ms(&t0);
+        if (rc == 0 && *fk_off)
+            rc = foreign_key_check(c, r, err);
         if (rc == 0)
             rc = record(c, g, st, i, dir, *ms, heads_done, err);
         if (rc == 0)
@@ -596,6 +647,26 @@ static int step(struct db_conn *c, const struct db_graph *g,
         *done_i = i;
         return 0;
     }
+}
+
+/* One step; a revision that asked for foreign keys off (SQLite) gets them
+ * back on afterwards, whatever happened. */
+static int step(struct db_conn *c, const struct db_graph *g,
+                struct db_migrate_state *st, const unsigned char *set,
+                enum db_direction dir, bool *known, size_t *done_i, long *ms,
+                struct db_error *err)
+{
+    bool fk_off = false;
+    int rc = step_once(c, g, st, set, dir, known, done_i, ms, &fk_off, err);
+    if (fk_off) {
+        struct db_error e2;
+        int rc2 = sqlite_foreign_keys(c, true, &e2);
+        if (rc2 && rc == 0) {
+            *err = e2;
+            rc = rc2;
+        }
+    }
+    return rc;
 }
 
 int db_migrate_plan_downgrade(size_t *plan, size_t *n, const struct db_graph *g,
@@ -798,6 +869,9 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     db_buf_printf(out, "-- %s %s: %s\n",
                   dir == DB_UPGRADE ? "upgrade" : "downgrade", r->id,
                   r->message);
+    bool fk_off = d == DB_DIALECT_SQLITE && db_revision_needs_fk_off(r, dir, d);
+    if (fk_off)
+        db_buf_puts(out, "PRAGMA foreign_keys = OFF;\n");
     if (tx)
         db_buf_puts(out, "BEGIN;\n");
     struct emit_ctx e = {out};
@@ -839,7 +913,13 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     db_buf_printf(out, ", '%s', CURRENT_TIMESTAMP, 0, ",
                   dir == DB_UPGRADE ? "up" : "down");
     db_buf_literal(out, r->checksum);
-    db_buf_puts(out, ");\nCOMMIT;\n\n");
+    db_buf_puts(out, ");\n");
+    if (fk_off) /* lists any row whose foreign key points nowhere */
+        db_buf_puts(out, "PRAGMA foreign_key_check;\n");
+    db_buf_puts(out, "COMMIT;\n");
+    if (fk_off)
+        db_buf_puts(out, "PRAGMA foreign_keys = ON;\n");
+    db_buf_puts(out, "\n");
     free(old);
     free(now);
 }

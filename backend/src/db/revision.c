@@ -228,7 +228,8 @@ static int valid_id(const char *id)
     return 1;
 }
 
-/* A section marker: "-- +upgrade [dialect=...] [transaction=false]".
+/* A section marker:
+ * "-- +upgrade [dialect=...] [transaction=false] [foreign_keys=off]".
  * Returns 1 (up), -1 (down), 0 (not a marker) or DB_EPARSE. */
 static int marker(struct db_revision_block *b, const char *line,
                   const char *path, int lineno, struct db_error *err)
@@ -256,6 +257,7 @@ static int marker(struct db_revision_block *b, const char *line,
     b->direction = dir > 0 ? DB_UPGRADE : DB_DOWNGRADE;
     b->dialect = 0;
     b->transaction = true;
+    b->fk_off = false;
     char opts[256];
     snprintf(opts, sizeof opts, "%s", p);
     char *save = NULL;
@@ -269,10 +271,12 @@ static int marker(struct db_revision_block *b, const char *line,
             b->transaction = false;
         else if (strcmp(tok, "transaction=true") == 0)
             b->transaction = true;
+        else if (strcmp(tok, "foreign_keys=off") == 0)
+            b->fk_off = true;
         else
             return parse_fail(err, path, lineno,
                               "accepted: dialect=sqlite, dialect=postgresql, "
-                              "transaction=false",
+                              "transaction=false, foreign_keys=off",
                               "unknown section option '%s'", tok);
     }
     return dir;
@@ -574,6 +578,18 @@ void db_revision_clear(struct db_revision *r)
     free(r->down);
     free(r->parents);
     memset(r, 0, sizeof *r);
+}
+
+bool db_revision_needs_fk_off(const struct db_revision *r,
+                              enum db_direction dir, enum db_dialect d)
+{
+    for (size_t i = 0; i < r->nblocks; i++) {
+        const struct db_revision_block *b = &r->blocks[i];
+        if (b->direction == dir && (b->dialect == 0 || b->dialect == (int)d) &&
+            b->fk_off)
+            return true;
+    }
+    return false;
 }
 
 bool db_revision_needs_no_tx(const struct db_revision *r,

@@ -43,6 +43,8 @@ struct db_revision_block {
     enum db_direction direction;
     int dialect;        /* 0: every database; else an enum db_dialect */
     bool transaction;   /* false: "transaction=false" */
+    bool fk_off;        /* "foreign_keys=off": SQLite runs the revision with
+                           foreign-key enforcement off, then checks it */
     char *sql;          /* the text up to the next marker; owned */
     int line;           /* line of sql's first byte in the file */
 };
@@ -77,6 +79,11 @@ int db_revision_load(struct db_revision *out, const char *path,
 
 /* Frees what a parsed revision owns; NULL-safe; leaves it zeroed. */
 void db_revision_clear(struct db_revision *r);
+
+/* Whether r asks for foreign-key enforcement off (SQLite table rebuilds)
+ * in that direction and dialect. */
+bool db_revision_needs_fk_off(const struct db_revision *r,
+                              enum db_direction dir, enum db_dialect d);
 
 /* Whether r runs anything outside a transaction in that direction and
  * dialect. */
