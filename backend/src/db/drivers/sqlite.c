@@ -63,6 +63,38 @@ fail:
     return DB_EIO;
 }
 
+static int journal_mode(void *ctx, int ncols, char **vals, char **names)
+{
+    (void)names;
+    snprintf(ctx, 16, "%s", ncols > 0 && vals[0] ? vals[0] : "");
+    return 0;
+}
+
+/*
+ * Puts the database in WAL mode unless it is already. Changing the journal
+ * mode needs an exclusive lock, and SQLite may answer BUSY at once, without
+ * the busy handler, when several processes open a new file together: retry
+ * for up to timeout_ms.
+ */
+static int use_wal(sqlite3 *db, int timeout_ms, char **msg)
+{
+    for (int waited = 0;; waited += 10) {
+        char mode[16] = "";
+        int rc = sqlite3_exec(db, "PRAGMA journal_mode", journal_mode, mode,
+                              msg);
+        if (rc == SQLITE_OK && strcmp(mode, "wal") == 0)
+            return SQLITE_OK;
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL,
+                              msg);
+        if (rc == SQLITE_OK || (rc & 0xff) != SQLITE_BUSY || waited >= timeout_ms)
+            return rc;
+        sqlite3_free(*msg);
+        *msg = NULL;
+        sqlite3_sleep(10);
+    }
+}
+
 static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
                           struct db_error *err)
 {
@@ -92,10 +124,13 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
                                                          : SQLITE_BUSY_MS);
     const char *setup = memory ? "PRAGMA foreign_keys = ON;"
                                : "PRAGMA foreign_keys = ON;"
-                                 "PRAGMA journal_mode = WAL;"
                                  "PRAGMA synchronous = NORMAL;";
     char *msg = NULL;
-    if (sqlite3_exec(c->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
+    int src = sqlite3_exec(c->db, setup, NULL, NULL, &msg);
+    if (src == SQLITE_OK && !memory)
+        src = use_wal(c->db, cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
+                                                      : SQLITE_BUSY_MS, &msg);
+    if (src != SQLITE_OK) {
         db_error_set(err, DB_ECONNECT, "cannot set up SQLite database %s: %s",
                      u.path, msg ? msg : "unknown error");
         sqlite3_free(msg);
