@@ -11,34 +11,54 @@ DESTDIR  ?=
 CONFIG   ?= config/app.ini
 APP_ARGS ?=
 
-PKGS      = sqlite3 libpq inih liburiparser nettle jansson libmicrohttpd
+# The binary links only what every command needs; libpq and libmicrohttpd
+# (dozens of shared libraries, milliseconds of start-up) live in modules
+# loaded on first use: modules/postgresql.so and modules/http.so.
+CORE_PKGS = sqlite3 inih liburiparser nettle jansson
+PG_PKGS   = libpq
+HTTP_PKGS = libmicrohttpd
+PKGS      = $(CORE_PKGS) $(PG_PKGS) $(HTTP_PKGS)
 TEST_PKGS = check
 
 # Recursive (=) so pkg-config runs after the dependency step has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS)) -ldl
+PG_LIBS    = $(shell pkg-config --libs $(PG_PKGS))
+HTTP_LIBS  = $(shell pkg-config --libs $(HTTP_PKGS))
+PKG_LIBS   = $(CORE_LIBS) $(PG_LIBS) $(HTTP_LIBS)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS))
 
 # snprintf into fixed buffers truncates on purpose (messages, names).
 WARN     = -Wall -Wextra -Werror -Wno-format-truncation
 FEATURES = -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE
-HAVE_PG  = $(if $(wildcard backend/src/db/drivers/postgres.c),-DDB_WITH_POSTGRESQL)
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 $(WARN) $(FEATURES) $(HAVE_PG) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+# -fPIC: the same objects go into the binary, the modules and the tests.
+ALL_CFLAGS = -std=c11 $(WARN) $(FEATURES) -fPIC $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
 SRC      = $(shell find backend/src -name '*.c' | sort)
+PG_SRC   = $(filter backend/src/db/drivers/postgres%.c,$(SRC))
+HTTP_SRC = $(filter backend/src/http/%.c,$(SRC))
+CORE_SRC = $(filter-out $(PG_SRC) $(HTTP_SRC),$(SRC))
 LIB_SRC  = $(filter-out backend/src/main.c,$(SRC))
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 HEADERS  = $(shell find backend/src -name '*.h' | sort)
 
 OBJ      = $(SRC:%.c=$(BUILD)/obj/%.o)
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+PG_OBJ   = $(PG_SRC:%.c=$(BUILD)/obj/%.o)
+HTTP_OBJ = $(HTTP_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 SAN_OBJ      = $(SRC:%.c=$(BUILD)/san/%.o)
+SAN_CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/san/%.o)
+SAN_PG_OBJ   = $(PG_SRC:%.c=$(BUILD)/san/%.o)
+SAN_HTTP_OBJ = $(HTTP_SRC:%.c=$(BUILD)/san/%.o)
 SAN_LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+MODULES      = $(BUILD)/modules/postgresql.so $(BUILD)/modules/http.so
+SAN_MODULES  = $(BUILD)/san/modules/postgresql.so $(BUILD)/san/modules/http.so
 SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
 DEPS_STAMP = $(BUILD)/.deps-installed
 SUITES_H   = $(BUILD)/gen/suites.h
@@ -46,7 +66,7 @@ SUITES_H   = $(BUILD)/gen/suites.h
 .PHONY: all check test run db-reset deploy deploy-clean db-upgrade db-stamp \
         db-status migration clean install headers unit san deps bench
 
-all: $(BUILD)/app
+all: $(BUILD)/app $(MODULES)
 
 deps: $(DEPS_STAMP)
 
@@ -54,8 +74,17 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 
-$(BUILD)/app: $(OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
+# -rdynamic: the modules call back into the binary's library.
+$(BUILD)/app: $(CORE_OBJ)
+	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(CORE_OBJ) $(CORE_LIBS)
+
+$(BUILD)/modules/postgresql.so: $(PG_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $^ $(PG_LIBS)
+
+$(BUILD)/modules/http.so: $(HTTP_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $^ $(HTTP_LIBS)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -72,18 +101,26 @@ $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(SUITES_H) | $(DEPS_STAMP)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -I$(BUILD)/gen -Ibackend/src -c -o $@ $<
 
 $(BUILD)/unit: $(UNIT_OBJ) $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
 
 # The same program and tests under AddressSanitizer and UBSan.
 $(BUILD)/san/%.o: %.c $(SUITES_H) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(TEST_CFLAGS) -I$(BUILD)/gen -Ibackend/src -c -o $@ $<
 
-$(BUILD)/san/app: $(SAN_OBJ)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/san/app: $(SAN_CORE_OBJ)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -rdynamic -o $@ $^ $(CORE_LIBS)
+
+$(BUILD)/san/modules/postgresql.so: $(SAN_PG_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -shared -o $@ $^ $(PG_LIBS)
+
+$(BUILD)/san/modules/http.so: $(SAN_HTTP_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -shared -o $@ $^ $(HTTP_LIBS)
 
 $(BUILD)/san/unit: $(SAN_UNIT_OBJ) $(SAN_LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -rdynamic -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
 
 # Every header compiles on its own, pedantic.
 headers: $(DEPS_STAMP)
@@ -94,9 +131,9 @@ headers: $(DEPS_STAMP)
 	done; echo "headers: $(words $(HEADERS)) compile alone"
 
 unit: $(BUILD)/unit
-san: $(BUILD)/san/app $(BUILD)/san/unit
+san: $(BUILD)/san/app $(SAN_MODULES) $(BUILD)/san/unit
 
-check: all headers $(BUILD)/unit $(BUILD)/san/app $(BUILD)/san/unit
+check: all headers $(BUILD)/unit san
 	@BUILD=$(BUILD) tests/check.sh
 
 test: check
@@ -133,9 +170,11 @@ bench: all
 	@for s in scripts/bench/*.sh; do BUILD=$(BUILD) $$s || exit 1; done
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/app/config \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/app \
+	    $(DESTDIR)$(PREFIX)/share/app/config \
 	    $(DESTDIR)$(PREFIX)/share/app/migrations/versions
 	install -m 755 $(BUILD)/app $(DESTDIR)$(PREFIX)/bin/app
+	install -m 644 $(MODULES) $(DESTDIR)$(PREFIX)/lib/app/
 	install -m 644 config/*.ini $(DESTDIR)$(PREFIX)/share/app/config/
 	install -m 644 migrations/script.sql.in $(DESTDIR)$(PREFIX)/share/app/migrations/
 	for f in migrations/versions/*.sql; do [ -e "$$f" ] || continue; \

@@ -6,27 +6,54 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "module.h"
 #include "url.h"
 
 extern const struct db_driver db_driver_sqlite;
-#ifdef DB_WITH_POSTGRESQL
-extern const struct db_driver db_driver_postgresql;
-#endif
 
+/* Drivers built into the binary. */
 const struct db_driver *const db_drivers[] = {
     &db_driver_sqlite,
-#ifdef DB_WITH_POSTGRESQL
-    &db_driver_postgresql,
-#endif
     NULL,
 };
 
-const struct db_driver *db_driver_find(const char *scheme)
+/* Drivers in modules (module.h): scheme, module, symbol. */
+static const struct {
+    const char *scheme;
+    const char *module;
+    const char *symbol;
+} module_drivers[] = {
+    {"postgresql", "postgresql", "db_driver_postgresql"},
+};
+
+int db_driver_load(const struct db_driver **out, const char *scheme,
+                   struct db_error *err)
 {
     for (size_t i = 0; db_drivers[i]; i++)
-        if (strcmp(db_drivers[i]->scheme, scheme) == 0)
-            return db_drivers[i];
-    return NULL;
+        if (strcmp(db_drivers[i]->scheme, scheme) == 0) {
+            *out = db_drivers[i];
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof module_drivers / sizeof module_drivers[0];
+         i++) {
+        if (strcmp(module_drivers[i].scheme, scheme) != 0)
+            continue;
+        void *p;
+        int rc = db_module_symbol(&p, module_drivers[i].module,
+                                  module_drivers[i].symbol, err);
+        if (rc == 0)
+            *out = p;
+        return rc;
+    }
+    return db_error_set(err, DB_ECONFIG, "no driver for '%s' databases",
+                        scheme);
+}
+
+const struct db_driver *db_driver_find(const char *scheme)
+{
+    const struct db_driver *d;
+    struct db_error err;
+    return db_driver_load(&d, scheme, &err) == 0 ? d : NULL;
 }
 
 int db_connect(struct db_conn **out, const struct db_config *cfg,
@@ -37,11 +64,9 @@ int db_connect(struct db_conn **out, const struct db_config *cfg,
     int rc = db_url_parse(&u, cfg->url, err);
     if (rc)
         return rc;
-    const struct db_driver *drv = db_driver_find(u.scheme);
-    if (!drv)
-        return db_error_set(err, DB_ECONFIG,
-                            "no driver for '%s' databases in this build",
-                            u.scheme);
+    const struct db_driver *drv;
+    if ((rc = db_driver_load(&drv, u.scheme, err)))
+        return rc;
     rc = drv->connect(out, cfg, err);
     if (rc == 0) {
         (*out)->driver = drv;

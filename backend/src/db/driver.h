@@ -92,10 +92,18 @@ struct db_driver {
                    struct db_schema *out, struct db_error *err);
 };
 
-/* The driver for a URL scheme ("sqlite", "postgresql"); NULL if none. */
+/*
+ * The driver for a URL scheme ("sqlite", "postgresql"), loading its module
+ * on first use (module.h). Returns 0, DB_ECONFIG (no such driver) or
+ * DB_ENOTFOUND (its module cannot be loaded; err says why).
+ */
+int db_driver_load(const struct db_driver **out, const char *scheme,
+                   struct db_error *err);
+
+/* db_driver_load without the reason; NULL if none. */
 const struct db_driver *db_driver_find(const char *scheme);
 
-/* The NULL-terminated list of compiled-in drivers. */
+/* The NULL-terminated list of drivers built into the binary. */
 extern const struct db_driver *const db_drivers[];
 
 /* Connects with the driver that serves cfg->url. */

@@ -1,0 +1,77 @@
+/*
+ * module.c - dlopen()ed modules, found beside the binary.
+ */
+#include "module.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The directory of the running binary, from /proc/self/exe. */
+static int exe_dir(char *out, size_t n)
+{
+    char path[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (len <= 0)
+        return -1;
+    path[len] = '\0';
+    char *slash = strrchr(path, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    snprintf(out, n, "%s", path);
+    return 0;
+}
+
+int db_module_symbol(void **out, const char *name, const char *symbol,
+                     struct db_error *err)
+{
+    /* Linked in already (test binaries, or a second call). */
+    void *p = dlsym(RTLD_DEFAULT, symbol);
+    if (p) {
+        *out = p;
+        return 0;
+    }
+    char dirs[3][PATH_MAX];
+    int ndirs = 0;
+    const char *env = getenv("APP_MODULE_DIR");
+    if (env && *env)
+        snprintf(dirs[ndirs++], PATH_MAX, "%s", env);
+    char exe[PATH_MAX];
+    if (exe_dir(exe, sizeof exe) == 0) {
+        snprintf(dirs[ndirs++], PATH_MAX, "%s/modules", exe);
+        snprintf(dirs[ndirs++], PATH_MAX, "%s/../lib/app", exe);
+    }
+    char tried[3 * PATH_MAX + 16] = "";
+    char last_error[512] = "";
+    for (int i = 0; i < ndirs; i++) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s.so", dirs[i], name);
+        if (access(path, R_OK) != 0) {
+            size_t len = strlen(tried);
+            snprintf(tried + len, sizeof tried - len, "%s%s", len ? ", " : "",
+                     path);
+            continue;
+        }
+        void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+        if (!h) {
+            const char *e = dlerror();
+            snprintf(last_error, sizeof last_error, "%s", e ? e : "unknown");
+            continue;
+        }
+        p = dlsym(h, symbol);
+        if (p) {
+            *out = p;
+            return 0;
+        }
+        snprintf(last_error, sizeof last_error, "%s has no %s", path, symbol);
+    }
+    db_error_set(err, DB_ENOTFOUND, "cannot load the %s module: %s", name,
+                 last_error[0] ? last_error : "not found");
+    db_error_hint(err, "looked in %s; build it with 'make' or set "
+                       "APP_MODULE_DIR", tried[0] ? tried : "no directory");
+    return DB_ENOTFOUND;
+}
