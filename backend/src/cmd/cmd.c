@@ -172,30 +172,52 @@ static bool has_arg(int argc, char **argv, const char *arg)
     return false;
 }
 
-/* The copy taken before a command changes a production database. A driver
- * that cannot back up (no pg_dump) gets a warning, not a refusal. */
-static int take_backup(struct cmd_ctx *ctx, const struct cmd_entry *e)
+int cmd_connect(struct cmd_ctx *ctx, struct db_conn **out,
+                struct db_error *err)
 {
+    return db_connect_wait(out, &ctx->cfg, db_config_wait_seconds(&ctx->cfg),
+                           NULL, err);
+}
+
+int cmd_backup(struct cmd_ctx *ctx, const char *name, struct db_conn *c,
+               struct db_error *err)
+{
+    if (ctx->cfg.phase != DB_PHASE_PRODUCTION)
+        return 0;
     char path[2048];
-    struct db_error err;
-    struct db_conn *conn = ctx->conn;
-    /* Commands that connect themselves (so --sql stays offline) get a
-     * connection of the backup's own. */
-    if (!conn && db_connect(&conn, &ctx->cfg, &err))
-        return cmd_fail(ctx, e->name, &err);
-    int rc = db_backup(path, sizeof path, conn, ctx->cfg.backup_dir, &err);
-    if (conn != ctx->conn)
-        db_disconnect(conn);
+    int rc = db_backup(path, sizeof path, c, ctx->cfg.backup_dir, err);
     if (rc == 0) {
         fprintf(ctx->err, "backup: %s\n", path);
-        return CMD_OK;
+        return 0;
     }
     if (rc == DB_ENOTFOUND) {
-        cmd_error(ctx, e->name, "warning: no backup taken: %s", err.message);
-        return CMD_OK;
+        cmd_error(ctx, name, "warning: no backup taken: %s", err->message);
+        db_error_clear(err);
+        return 0;
     }
-    db_error_prefix(&err, "backup before %s failed; nothing was changed", e->name);
-    return cmd_fail(ctx, e->name, &err);
+    db_error_prefix(err, "backup before %s failed; nothing was changed", name);
+    return rc;
+}
+
+int cmd_backup_before_change(void *hook, struct db_conn *c,
+                             struct db_error *err)
+{
+    struct cmd_backup_hook *h = hook;
+    return cmd_backup(h->ctx, h->name, c, err);
+}
+
+/* The dispatcher's backup for CMD_BACKUP commands. */
+static int take_backup(struct cmd_ctx *ctx, const struct cmd_entry *e)
+{
+    struct db_error err;
+    struct db_conn *conn = ctx->conn;
+    /* Commands that connect themselves get a connection of the backup's own. */
+    if (!conn && cmd_connect(ctx, &conn, &err))
+        return cmd_fail(ctx, e->name, &err);
+    int rc = cmd_backup(ctx, e->name, conn, &err);
+    if (conn != ctx->conn)
+        db_disconnect(conn);
+    return rc ? cmd_fail(ctx, e->name, &err) : CMD_OK;
 }
 
 /* Checks options and the positional count against the entry's spec. */
@@ -265,12 +287,11 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
 
     if (e->flags & CMD_NEEDS_DB) {
         struct db_error err;
-        if (db_connect_wait(&ctx->conn, &ctx->cfg,
-                            db_config_wait_seconds(&ctx->cfg), NULL, &err))
+        if (cmd_connect(ctx, &ctx->conn, &err))
             return cmd_fail(ctx, e->name, &err);
     }
     if ((e->flags & CMD_BACKUP) && ctx->cfg.phase == DB_PHASE_PRODUCTION &&
-        !has_arg(argc, argv, "--sql") && !has_arg(argc, argv, "--rehearse")) {
+        !has_arg(argc, argv, "--sql")) {
         int rc2 = take_backup(ctx, e);
         if (rc2) {
             db_disconnect(ctx->conn);

@@ -94,6 +94,29 @@ void cmd_error(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
 /* Prints a library error as one line; returns CMD_FAILURE. */
 int cmd_fail(struct cmd_ctx *ctx, const char *name, const struct db_error *e);
 
+/* Connects with ctx->cfg, retrying for [database] wait_seconds as the
+ * dispatcher does for CMD_NEEDS_DB. */
+int cmd_connect(struct cmd_ctx *ctx, struct db_conn **out,
+                struct db_error *err);
+
+/*
+ * In the production phase, copies c's database into [migrations]
+ * backup_dir and prints "backup: PATH" on ctx->err; a driver that cannot
+ * back up (no pg_dump) gets a warning line. Does nothing in the pre-user
+ * phase. Returns 0, or an error (err says why; nothing was changed).
+ */
+int cmd_backup(struct cmd_ctx *ctx, const char *name, struct db_conn *c,
+               struct db_error *err);
+
+/* cmd_backup as a db_migrate_opts.before_change hook; ctx is a
+ * struct cmd_backup_hook. */
+struct cmd_backup_hook {
+    struct cmd_ctx *ctx;
+    const char *name;
+};
+int cmd_backup_before_change(void *hook, struct db_conn *c,
+                             struct db_error *err);
+
 /* Prints a usage error and the --help pointer; returns CMD_USAGE. */
 int cmd_usage(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -48,7 +48,7 @@ static int exec_create_all(struct cmd_ctx *ctx, int argc, char **argv)
     }
 
     struct db_conn *conn;
-    if (db_connect(&conn, &ctx->cfg, &err))
+    if (cmd_connect(ctx, &conn, &err))
         return cmd_fail(ctx, "create-all", &err);
     int rc = create_db_and_tables(conn, ctx->models, &err);
     db_disconnect(conn);

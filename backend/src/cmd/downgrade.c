@@ -100,7 +100,7 @@ static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
             fputs(db_buf_str(&script), ctx->out);
         goto out;
     }
-    if ((rc = db_connect(&c, &ctx->cfg, &err)))
+    if ((rc = cmd_connect(ctx, &c, &err)))
         goto out;
     char what[1024], masked[2048], question[3200];
     size_t n = 0;
@@ -118,7 +118,10 @@ static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
         db_graph_free(g);
         return CMD_FAILURE;
     }
-    struct db_migrate_opts o = {.progress = report, .ctx = ctx->out};
+    struct cmd_backup_hook backup = {ctx, "downgrade"};
+    struct db_migrate_opts o = {.progress = report, .ctx = ctx->out,
+                                .before_change = cmd_backup_before_change,
+                                .change_ctx = &backup};
     rc = db_migrate_downgrade(c, g, target, &o, &n, &err);
 out:
     db_buf_free(&script);
@@ -139,7 +142,7 @@ const struct cmd_entry cmd_downgrade_entry = {
             "  --sql               print the SQL instead of running it, "
             "without connecting;\n"
             "                      write FROM:TARGET (e.g. head:base)\n",
-    .flags = CMD_DESTRUCTIVE | CMD_BACKUP,
+    .flags = CMD_DESTRUCTIVE, /* backup: when something is undone (o above) */
     .options = NULL, /* parse_args: "-1" is a target, not an option */
     .exec = exec_downgrade,
 };

@@ -56,7 +56,7 @@ static int exec_reset(struct cmd_ctx *ctx, int argc, char **argv)
         return CMD_FAILURE;
 
     struct db_conn *conn;
-    if (db_connect(&conn, &ctx->cfg, &err))
+    if (cmd_connect(ctx, &conn, &err))
         return cmd_fail(ctx, "reset", &err);
     int rc = db_reset(conn, ctx->models, &err);
     db_disconnect(conn);

@@ -40,7 +40,7 @@ static int rehearse(struct cmd_ctx *ctx)
     size_t n = 0;
     int rc = db_migrate_load(&g, &ctx->cfg, &err);
     if (rc == 0)
-        rc = db_connect(&c, &ctx->cfg, &err);
+        rc = cmd_connect(ctx, &c, &err);
     if (rc == 0) {
         fprintf(ctx->out, "rehearsing on %s; the live database is not "
                           "changed\n",
@@ -106,9 +106,12 @@ static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
             fputs(db_buf_str(&script), ctx->out);
         goto out;
     }
-    if ((rc = db_connect(&c, &ctx->cfg, &err)))
+    if ((rc = cmd_connect(ctx, &c, &err)))
         goto out;
-    struct db_migrate_opts o = {.progress = report, .ctx = ctx->out};
+    struct cmd_backup_hook backup = {ctx, "upgrade"};
+    struct db_migrate_opts o = {.progress = report, .ctx = ctx->out,
+                                .before_change = cmd_backup_before_change,
+                                .change_ctx = &backup};
     size_t n = 0;
     rc = db_migrate_upgrade(c, g, target, &o, &n, &err);
     if (rc == 0 && n == 0)
@@ -138,7 +141,7 @@ const struct cmd_entry cmd_upgrade_entry = {
             "back (PostgreSQL);\n"
             "                      the live database only records that it "
             "passed\n",
-    .flags = CMD_BACKUP,
+    .flags = 0, /* backup: only when there is something to apply (o above) */
     .options = opts,
     .shortopts = "",
     .min_args = 0,

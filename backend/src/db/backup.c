@@ -4,6 +4,7 @@
 #include "backup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,14 +65,25 @@ int db_backup(char *out, size_t n, struct db_conn *c, const char *dir,
     gmtime_r(&now, &tm);
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    /* Never overwrite an earlier backup: add -2, -3, ... within a second. */
+    /* Never overwrite an earlier backup: add -2, -3, ... within a second.
+     * The name is reserved by creating the file exclusively, so processes
+     * backing up at the same moment never share one. */
     for (int k = 1; k < 1000; k++) {
         if (k == 1)
             snprintf(out, n, "%s/%s-%s.%s", dir, name, stamp, ext);
         else
             snprintf(out, n, "%s/%s-%s-%d.%s", dir, name, stamp, k, ext);
-        if (access(out, F_OK) != 0)
-            return c->driver->backup(c, out, err);
+        int fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0640);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return db_error_set(err, DB_EIO, "cannot create backup %s: %s",
+                                out, strerror(errno));
+        close(fd);
+        rc = c->driver->backup(c, out, err);
+        if (rc)
+            remove(out);
+        return rc;
     }
     return db_error_set(err, DB_EIO, "too many backups in %s this second", dir);
 }

@@ -731,6 +731,13 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
         for (size_t k = 0; k < n; k++)
             set[plan[k]] = 1;
     }
+    if (o && o->before_change) {
+        bool work = false;
+        for (size_t i = 0; i < g->n && !work; i++)
+            work = set[i] && (dir == DB_UPGRADE) != (bool)st.applied[i];
+        if (work && (rc = o->before_change(o->change_ctx, c, err)))
+            goto out;
+    }
     bool known = false;
     for (;;) {
         size_t i = 0;

@@ -89,6 +89,11 @@ typedef void (*db_migrate_progress_fn)(void *ctx, const struct db_revision *r,
 struct db_migrate_opts {
     db_migrate_progress_fn progress;   /* may be NULL */
     void *ctx;
+    /* Called once, under the lock, when there is something to change and
+     * before anything is: where a backup is taken. Non-zero stops the
+     * command with nothing changed. May be NULL. */
+    int (*before_change)(void *ctx, struct db_conn *c, struct db_error *err);
+    void *change_ctx;
 };
 
 /*

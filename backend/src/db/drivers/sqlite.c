@@ -303,6 +303,8 @@ static int sqlite_backup(struct db_conn *base, const char *path,
         remove(path);
         return DB_EIO;
     }
+    /* The copy carries the source's WAL mode: make it one standalone file. */
+    sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
     if (sqlite3_close(dst) != SQLITE_OK) {
         remove(path);
         return db_error_set(err, DB_EIO, "cannot close backup %s", path);
