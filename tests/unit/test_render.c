@@ -181,6 +181,19 @@ START_TEST(test_render__validate_refuses_bad_models)
 }
 END_TEST
 
+START_TEST(test_render__validate_refuses_a_table_declared_twice)
+{
+    const struct db_table *list[] = {&widgets, db_schema_table(models_schema(), "users"),
+                                     &widgets};
+    struct db_schema s = {.tables = list, .ntables = 3};
+    struct db_error err;
+    ck_assert_int_eq(db_schema_validate(&s, &err), DB_EUSAGE);
+    ck_assert_str_eq(err.message, "model 'widgets': declared twice");
+    list[2] = db_schema_table(models_schema(), "tasks");
+    ck_assert_int_eq(db_schema_validate(&s, &err), 0);
+}
+END_TEST
+
 Suite *render_suite(void)
 {
     Suite *s = suite_create("render");
@@ -191,6 +204,7 @@ Suite *render_suite(void)
     tcase_add_test(tc, test_render__drop_all_dependents_first);
     tcase_add_test(tc, test_render__naming_convention_and_long_names);
     tcase_add_test(tc, test_render__registry_holds_the_models);
+    tcase_add_test(tc, test_render__validate_refuses_a_table_declared_twice);
     tcase_add_loop_test(tc, test_render__validate_refuses_bad_models, 0,
                         (int)(sizeof bad_tables / sizeof bad_tables[0]));
     suite_add_tcase(s, tc);

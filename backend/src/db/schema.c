@@ -107,7 +107,24 @@ static int bad(struct db_error *err, const struct db_table *t, const char *fmt,
     return DB_EUSAGE;
 }
 
-int db_schema_validate(const struct db_schema *s, struct db_error *err)
+static int cmp_table_name(const void *a, const void *b)
+{
+    const struct db_table *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+static const struct db_table *find_sorted(const struct db_table **by_name,
+                                          size_t n, const char *name)
+{
+    struct db_table key = {.name = name};
+    const struct db_table *k = &key;
+    const struct db_table **hit =
+        bsearch(&k, by_name, n, sizeof *by_name, cmp_table_name);
+    return hit ? *hit : NULL;
+}
+
+static int validate(const struct db_schema *s, const struct db_table **by_name,
+                    struct db_error *err)
 {
     for (size_t i = 0; i < s->ntables; i++) {
         const struct db_table *t = s->tables[i];
@@ -115,9 +132,6 @@ int db_schema_validate(const struct db_schema *s, struct db_error *err)
             return bad(err, t, "a table has no name%s%s", "", "");
         if (strlen(t->name) >= DB_NAME_MAX)
             return bad(err, t, "table name longer than 63 bytes%s%s", "", "");
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(s->tables[j]->name, t->name) == 0)
-                return bad(err, t, "declared twice%s%s", "", "");
         if (t->ncolumns == 0)
             return bad(err, t, "no columns%s%s", "", "");
         size_t npk = 0;
@@ -163,7 +177,8 @@ int db_schema_validate(const struct db_schema *s, struct db_error *err)
                 return bad(err, t, "foreign key on unknown column '%s'%s",
                            fk->column ? fk->column : "(null)", "");
             const struct db_table *rt =
-                fk->ref_table ? db_schema_table(s, fk->ref_table) : NULL;
+                fk->ref_table ? find_sorted(by_name, s->ntables, fk->ref_table)
+                              : NULL;
             if (!rt)
                 return bad(err, t, "foreign key to unknown table '%s'%s",
                            fk->ref_table ? fk->ref_table : "(null)", "");
@@ -173,6 +188,29 @@ int db_schema_validate(const struct db_schema *s, struct db_error *err)
         }
     }
     return 0;
+}
+
+/* Names are checked against a sorted copy, so a schema of thousands of
+ * tables validates in O(n log n). */
+int db_schema_validate(const struct db_schema *s, struct db_error *err)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        if (!s->tables[i]->name || !s->tables[i]->name[0])
+            return bad(err, s->tables[i], "a table has no name%s%s", "", "");
+    const struct db_table **by_name =
+        malloc((s->ntables ? s->ntables : 1) * sizeof *by_name);
+    if (!by_name)
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    memcpy(by_name, s->tables, s->ntables * sizeof *by_name);
+    qsort(by_name, s->ntables, sizeof *by_name, cmp_table_name);
+    int rc = 0;
+    for (size_t i = 1; i < s->ntables && rc == 0; i++)
+        if (strcmp(by_name[i - 1]->name, by_name[i]->name) == 0)
+            rc = bad(err, by_name[i], "declared twice%s%s", "", "");
+    if (rc == 0)
+        rc = validate(s, by_name, err);
+    free(by_name);
+    return rc;
 }
 
 int db_schema_sorted(const struct db_table **out, const struct db_schema *s,
