@@ -64,7 +64,10 @@ nohup "$app" --config "$CONFIG" serve --bind "$BIND" --port "$PORT" \
 new=$!
 i=0
 until curl -fsS "http://$BIND:$PORT/health" >/dev/null 2>&1; do
-    kill -0 "$new" 2>/dev/null || die "the new process exited; see $LOG"
+    if ! kill -0 "$new" 2>/dev/null; then
+        tail -n 5 "$LOG" | sed 's/^/deploy:   /' >&2
+        die "the new process exited; the lines above are the end of $LOG"
+    fi
     i=$((i + 1))
     [ "$i" -le $((WAIT * 10)) ] || die "no answer on http://$BIND:$PORT/health within ${WAIT}s; see $LOG"
     sleep 0.1

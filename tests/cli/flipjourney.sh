@@ -10,7 +10,9 @@ cp "$ROOT/scripts/deploy.sh" scripts/deploy.sh
 printf 'all:\n\t@:\n' > Makefile
 ln -s "$APP" build/app
 
-port=$((20000 + $$ % 20000))
+# below the kernel's ephemeral range (32768-), where --port 0 servers and
+# outgoing connections of other tests could hold it
+port=$((20000 + $$ % 12000))
 while curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; do
     port=$((port + 1))
 done

@@ -6,7 +6,7 @@ set -u
 : "${APP:?APP must name the binary under test}"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/clitest.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+[ -n "${KEEP_TEST_DIR:-}" ] && echo "test dir: $T" || trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 mkdir -p config
 failures=0

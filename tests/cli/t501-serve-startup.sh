@@ -12,7 +12,7 @@ trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 
 # A port nothing listens on (bound then released by a short-lived server
 # would race; pick from a range by pid and check it is free).
-port=$((20000 + $$ % 20000))
+port=$((20000 + $$ % 12000))  # below the ephemeral range (32768-)
 while curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; do
     port=$((port + 1))
 done

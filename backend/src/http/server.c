@@ -354,7 +354,8 @@ int http_server_start(struct http_server **out, struct http_api *api,
         MHD_OPTION_CONNECTION_LIMIT,
         opt->max_connections ? opt->max_connections : 512u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
+        /* a pool only for several threads: a size of 0 draws a warning */
+        threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
