@@ -12,26 +12,8 @@
 #include <unistd.h>
 
 #include "url.h"
+#include "fsutil.h"
 
-static int make_dirs(const char *dir, struct db_error *err)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0775) && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(path, 0775) && errno != EEXIST)
-        goto fail;
-    return 0;
-fail:
-    return db_error_set(err, DB_EIO, "cannot create backup directory %s: %s",
-                        path, strerror(errno));
-}
 
 int db_backup(char *out, size_t n, struct db_conn *c, const char *dir,
               struct db_error *err)
@@ -57,7 +39,7 @@ int db_backup(char *out, size_t n, struct db_conn *c, const char *dir,
     char *dot = strrchr(name, '.');
     if (dot && dot != name)
         *dot = '\0';
-    if ((rc = make_dirs(dir, err)))
+    if ((rc = db_mkdirs(dir, err)))
         return rc;
 
     time_t now = time(NULL);

@@ -759,25 +759,6 @@ static void alter_table(struct db_buf *out, const char *table)
     db_buf_puts(out, " ");
 }
 
-static void render_fk_clause(struct db_buf *out, const struct db_table *t,
-                             const struct db_foreign_key *fk)
-{
-    char name[DB_NAME_MAX];
-    db_fk_name(name, t, fk);
-    db_buf_puts(out, "ADD CONSTRAINT ");
-    db_buf_ident(out, name);
-    db_buf_puts(out, " FOREIGN KEY (");
-    db_buf_ident(out, fk->column);
-    db_buf_puts(out, ") REFERENCES ");
-    db_buf_ident(out, fk->ref_table);
-    db_buf_puts(out, " (");
-    db_buf_ident(out, fk->ref_column);
-    db_buf_puts(out, ")");
-    if (fk->on_delete != DB_FK_NO_ACTION)
-        db_buf_printf(out, " ON DELETE %s", db_fk_action_sql(fk->on_delete));
-    if (fk->on_update != DB_FK_NO_ACTION)
-        db_buf_printf(out, " ON UPDATE %s", db_fk_action_sql(fk->on_update));
-}
 
 static void render_pg_alter(struct db_buf *out, const struct db_op *op)
 {
@@ -898,7 +879,8 @@ static void render_plain(struct db_buf *out, const struct db_op *op,
         break;
     case DB_OP_ADD_FK:
         alter_table(out, op->table->name);
-        render_fk_clause(out, op->table, op->fk);
+        db_buf_puts(out, "ADD ");
+        db_render_fk_constraint(out, op->table, op->fk);
         db_buf_puts(out, ";\n");
         break;
     case DB_OP_DROP_FK:

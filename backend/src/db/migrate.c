@@ -2,6 +2,7 @@
  * migrate.c - upgrade, downgrade, stamp, offline SQL, the version tables.
  */
 #include "migrate.h"
+#include "fsutil.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -1012,25 +1013,6 @@ static const char default_template[] =
     "-- +downgrade\n"
     "${downgrade}\n";
 
-static int make_dirs(const char *dir, struct db_error *err)
-{
-    char path[1100];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0775) && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(path, 0775) && errno != EEXIST)
-        goto fail;
-    return 0;
-fail:
-    return db_error_set(err, DB_EIO, "cannot create directory %s: %s", path,
-                        strerror(errno));
-}
 
 static void slug(char *out, size_t n, const char *message)
 {
@@ -1120,7 +1102,7 @@ int db_migrate_new_revision(char *out_path, size_t n,
     }
     now_utc(created, sizeof created);
     created[19] = '\0';
-    int rc = make_dirs(g->dir, err);
+    int rc = db_mkdirs(g->dir, err);
     if (rc)
         return rc;
 

@@ -80,6 +80,26 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
     }
 }
 
+void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
+                             const struct db_foreign_key *fk)
+{
+    char name[DB_NAME_MAX];
+    db_fk_name(name, t, fk);
+    db_buf_puts(out, "CONSTRAINT ");
+    db_buf_ident(out, name);
+    db_buf_puts(out, " FOREIGN KEY (");
+    db_buf_ident(out, fk->column);
+    db_buf_puts(out, ") REFERENCES ");
+    db_buf_ident(out, fk->ref_table);
+    db_buf_puts(out, " (");
+    db_buf_ident(out, fk->ref_column);
+    db_buf_puts(out, ")");
+    if (fk->on_delete != DB_FK_NO_ACTION)
+        db_buf_printf(out, " ON DELETE %s", db_fk_action_sql(fk->on_delete));
+    if (fk->on_update != DB_FK_NO_ACTION)
+        db_buf_printf(out, " ON UPDATE %s", db_fk_action_sql(fk->on_update));
+}
+
 void db_render_create_table(struct db_buf *out, const struct db_table *t,
                             enum db_dialect d, unsigned flags)
 {
@@ -106,22 +126,8 @@ void db_render_create_table(struct db_buf *out, const struct db_table *t,
         db_buf_puts(out, ")");
     }
     for (size_t i = 0; i < t->nforeign_keys; i++) {
-        const struct db_foreign_key *fk = &t->foreign_keys[i];
-        char name[DB_NAME_MAX];
-        db_fk_name(name, t, fk);
-        db_buf_puts(out, ",\n    CONSTRAINT ");
-        db_buf_ident(out, name);
-        db_buf_puts(out, " FOREIGN KEY (");
-        db_buf_ident(out, fk->column);
-        db_buf_puts(out, ") REFERENCES ");
-        db_buf_ident(out, fk->ref_table);
-        db_buf_puts(out, " (");
-        db_buf_ident(out, fk->ref_column);
-        db_buf_puts(out, ")");
-        if (fk->on_delete != DB_FK_NO_ACTION)
-            db_buf_printf(out, " ON DELETE %s", db_fk_action_sql(fk->on_delete));
-        if (fk->on_update != DB_FK_NO_ACTION)
-            db_buf_printf(out, " ON UPDATE %s", db_fk_action_sql(fk->on_update));
+        db_buf_puts(out, ",\n    ");
+        db_render_fk_constraint(out, t, &t->foreign_keys[i]);
     }
     db_buf_puts(out, "\n);\n");
 }

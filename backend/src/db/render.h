@@ -32,6 +32,11 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
 void db_render_default(struct db_buf *out, const struct db_column *col,
                        enum db_dialect d);
 
+/* CONSTRAINT "fk_..." FOREIGN KEY (...) REFERENCES ... [ON DELETE ...], as
+ * CREATE TABLE and ALTER TABLE ... ADD both write it. */
+void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
+                             const struct db_foreign_key *fk);
+
 void db_render_create_table(struct db_buf *out, const struct db_table *t,
                             enum db_dialect d, unsigned flags);
 void db_render_create_index(struct db_buf *out, const struct db_table *t,

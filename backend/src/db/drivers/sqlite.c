@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "../driver.h"
+#include "../fsutil.h"
 #include "../reflect.h"
 #include "../url.h"
 
@@ -37,31 +38,6 @@ static int fail(sqlite3 *db, int code, struct db_error *err)
     return code;
 }
 
-/* Creates the parent directories of path (mkdir -p of its dirname). */
-static int make_parent_dirs(const char *path, struct db_error *err)
-{
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0775) && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(dir, 0775) && errno != EEXIST)
-        goto fail;
-    return 0;
-fail:
-    db_error_set(err, DB_EIO, "cannot create directory %s: %s", dir,
-                 strerror(errno));
-    return DB_EIO;
-}
 
 static int journal_mode(void *ctx, int ncols, char **vals, char **names)
 {
@@ -103,7 +79,7 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
     if (rc)
         return rc;
     int memory = strcmp(u.path, ":memory:") == 0;
-    if (!memory && (rc = make_parent_dirs(u.path, err)))
+    if (!memory && (rc = db_mkdirs_for(u.path, err)))
         return rc;
     struct sqlite_conn *c = calloc(1, sizeof *c);
     if (!c)
