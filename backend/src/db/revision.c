@@ -330,8 +330,11 @@ static void sha256_hex(char out[65], const char *text, size_t len)
     sha256_init(&ctx);
     sha256_update(&ctx, len, (const uint8_t *)text);
     sha256_digest(&ctx, sizeof md, md);
-    for (size_t i = 0; i < sizeof md; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof md; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
     out[64] = '\0';
 }
 
@@ -468,8 +471,18 @@ int db_revision_parse(struct db_revision *out, const char *path,
         const char *next = eol ? eol + 1 : end;
         size_t n = (size_t)((eol ? eol : end) - p);
         line++;
+        /* Inside a block only a comment line can be the next marker. */
+        const char *q = p;
+        while (q < next && (*q == ' ' || *q == '\t'))
+            q++;
+        if (in_block && !(next - q >= 2 && q[0] == '-' && q[1] == '-')) {
+            p = next;
+            continue;
+        }
         char buf[1024];
-        snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf ? n : 0), p);
+        size_t k = n < sizeof buf ? n : 0;
+        memcpy(buf, p, k);
+        buf[k] = '\0';
         struct db_revision_block b = {0};
         int m = n < sizeof buf ? marker(&b, buf, path, line, err) : 0;
         if (m < -1 || m > 1) {
@@ -487,7 +500,7 @@ int db_revision_parse(struct db_revision *out, const char *path,
                 r->has_downgrade = true;
         } else if (!in_block) {
             char t[1024];
-            snprintf(t, sizeof t, "%s", buf);
+            memcpy(t, buf, k + 1);
             trim(t);
             if (t[0] && (rc = header_line(r, t, line, &seen_rev, &seen_down,
                                           path, err)))
