@@ -166,6 +166,11 @@ migration: all
 	@[ -n "$(m)" ] || { echo 'usage: make migration m="what changes"' >&2; exit 2; }
 	$(BUILD)/app --config $(CONFIG) db revision --autogenerate -m "$(m)"
 
+# The 1,000-table check benchmark's driver, on the library objects.
+$(BUILD)/bench/check_bench: scripts/bench/check_bench.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ibackend/src -rdynamic -o $@ $^ $(PKG_LIBS)
+
 bench: all
 	@for s in scripts/bench/*.sh; do BUILD=$(BUILD) $$s || exit 1; done
 

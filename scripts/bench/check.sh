@@ -34,16 +34,9 @@ for tool in hyperfine sqlite3 /usr/bin/time; do
     }
 done
 
-# the driver, linked with the library objects of $BUILD (make builds them)
-make -s BUILD="$BUILD" "$BUILD/app" >/dev/null
-PKGS=$(sed -n 's/^PKGS *= *//p' Makefile)
+# the driver, linked with the library objects of $BUILD (make builds it)
 BENCH=$BUILD/bench/check_bench
-mkdir -p "$BUILD/bench"
-objs=$(find "$BUILD/obj/backend/src/db" -name '*.o' | sort)
-# shellcheck disable=SC2086
-cc -std=c11 -O2 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE \
-    -Ibackend/src $(pkg-config --cflags $PKGS) -o "$BENCH" \
-    scripts/bench/check_bench.c $objs $(pkg-config --libs $PKGS)
+make -s BUILD="$BUILD" "$BUILD/app" "$BENCH" >/dev/null
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/benchcheck.XXXXXX")
 trap 'rm -rf "$T"' EXIT
