@@ -125,7 +125,7 @@ echo "   floor: psql -c 'select 1'     $floor ms"
 echo "   app --version (process start only)  $(m start) ms"
 echo "1. no-op upgrade head, 100 applied revisions (median of $RUNS)"
 echo "   app db upgrade head           $(m upgrade) ms   ($(ratio "$(m upgrade)" "$floor") the floor; pre-user phase)"
-echo "   the same, production phase    $(m upgrade_prod) ms   (includes the pg_dump backup taken before every upgrade)"
+echo "   the same, production phase    $(m upgrade_prod) ms   (nothing to apply, so no backup is taken)"
 echo "   floor: psql -c 'select 1'     $floor ms"
 [ -z "$DBMATE" ] || echo "   dbmate up                     $(m dbmate) ms"
 
