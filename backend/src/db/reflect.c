@@ -3,6 +3,8 @@
  */
 #include "reflect.h"
 
+#include <stdio.h>
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,4 +491,64 @@ void db_reflection_free(struct db_reflection *r)
         return;
     db_arena_free(&r->arena);
     free(r);
+}
+
+int db_reflect__index_flush(struct db_reflect_index_rows *r,
+                            struct db_reflect_builder *b)
+{
+    int rc = 0;
+    if (b && r->index[0] && !r->expr) {
+        struct db_reflect_table *t = db_reflect__find(b, r->table);
+        if (t)
+            rc = db_reflect__add_index(t, r->index, r->unique, r->cols,
+                                       r->ncols);
+    }
+    for (size_t i = 0; i < r->ncols; i++)
+        free((void *)r->cols[i]);
+    r->ncols = 0;
+    r->index[0] = '\0';
+    r->expr = false;
+    return rc ? DB_ENOMEM : 0;
+}
+
+int db_reflect__index_row(struct db_reflect_index_rows *r,
+                          struct db_reflect_builder *b, const char *table,
+                          const char *index, bool unique, const char *column)
+{
+    if (strcmp(r->index, index) != 0 || strcmp(r->table, table) != 0) {
+        if (db_reflect__index_flush(r, b))
+            return DB_ENOMEM;
+        snprintf(r->index, sizeof r->index, "%s", index);
+        snprintf(r->table, sizeof r->table, "%s", table);
+        r->unique = unique;
+    }
+    if (!column) {
+        r->expr = true; /* an expression index: not expressible in models */
+        return 0;
+    }
+    if (r->ncols < sizeof r->cols / sizeof r->cols[0]) {
+        char *c = strdup(column);
+        if (!c)
+            return DB_ENOMEM;
+        r->cols[r->ncols++] = c;
+    }
+    return 0;
+}
+
+void db_reflect__json_names(struct db_buf *out, const char *const *names,
+                            size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        db_buf_puts(out, i ? ",\"" : "\"");
+        for (const char *p = names[i]; *p; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\')
+                db_buf_printf(out, "\\%c", ch);
+            else if (ch < 0x20)
+                db_buf_printf(out, "\\u%04x", ch);
+            else
+                db_buf_putn(out, p, 1);
+        }
+        db_buf_puts(out, "\"");
+    }
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "driver.h"
 #include "error.h"
 #include "schema.h"
@@ -77,6 +78,33 @@ int db_reflect__add_index(struct db_reflect_table *t, const char *name,
 /* Appends a copy of fk; a NULL name gets the fk_ convention's. */
 int db_reflect__add_fk(struct db_reflect_table *t,
                        const struct db_foreign_key *fk);
+
+/* Index rows as catalogs list them (one per column, in order, the rows of
+ * one index together) gathered into whole indexes. Zero-initialise. */
+struct db_reflect_index_rows {
+    char index[DB_NAME_MAX * 2];
+    char table[DB_NAME_MAX * 2];
+    bool unique;
+    bool expr;             /* a column is an expression: the index is skipped */
+    const char *cols[64];  /* owned copies */
+    size_t ncols;
+};
+
+/* One row: column NULL for an expression. A new index name adds the one
+ * collected before. Returns 0 or DB_ENOMEM. */
+int db_reflect__index_row(struct db_reflect_index_rows *r,
+                          struct db_reflect_builder *b, const char *table,
+                          const char *index, bool unique, const char *column);
+
+/* Adds the index collected so far (after the last row) and empties r; with
+ * b NULL it only frees what r holds. Returns 0 or DB_ENOMEM. */
+int db_reflect__index_flush(struct db_reflect_index_rows *r,
+                            struct db_reflect_builder *b);
+
+/* Names as JSON strings, comma-separated, without brackets: the table lists
+ * both drivers hand to json_each / json_array_elements_text as $n. */
+void db_reflect__json_names(struct db_buf *out, const char *const *names,
+                            size_t n);
 
 /* The columns of t added so far, for drivers that complete them. */
 struct db_column *db_reflect__columns(struct db_reflect_table *t,

@@ -64,13 +64,7 @@ struct ctx {
     struct db_reflect_builder *b;
     struct db_arena *arena;
     int rc;
-    /* indexes: the index being collected */
-    char index[DB_NAME_MAX * 2];
-    char ixtable[DB_NAME_MAX * 2];
-    bool unique;
-    const char *cols[64];
-    size_t ncols;
-    bool expr;
+    struct db_reflect_index_rows ix;   /* the index being collected */
 };
 
 static const char *val(const char *v)
@@ -101,48 +95,15 @@ static int on_column(void *ctx, int ncols, const char *const *v,
     return 0;
 }
 
-static int flush_index(struct ctx *x)
-{
-    if (!x->index[0])
-        return 0;
-    int rc = 0;
-    if (!x->expr) {
-        struct db_reflect_table *t = db_reflect__find(x->b, x->ixtable);
-        if (t)
-            rc = db_reflect__add_index(t, x->index, x->unique, x->cols,
-                                       x->ncols);
-    }
-    for (size_t i = 0; i < x->ncols; i++)
-        free((void *)x->cols[i]);
-    x->ncols = 0;
-    x->index[0] = '\0';
-    x->expr = false;
-    return rc;
-}
-
 static int on_index(void *ctx, int ncols, const char *const *v,
                     const char *const *names)
 {
     (void)ncols;
     (void)names;
     struct ctx *x = ctx;
-    if (strcmp(x->index, v[1]) != 0 || strcmp(x->ixtable, v[0]) != 0) {
-        if (flush_index(x))
-            return x->rc = DB_ENOMEM;
-        snprintf(x->index, sizeof x->index, "%s", v[1]);
-        snprintf(x->ixtable, sizeof x->ixtable, "%s", v[0]);
-        x->unique = strcmp(val(v[2]), "t") == 0;
-    }
-    if (!v[3]) {
-        x->expr = true; /* an expression index: not expressible in models */
-        return 0;
-    }
-    if (x->ncols < sizeof x->cols / sizeof x->cols[0]) {
-        char *c = strdup(v[3]);
-        if (!c)
-            return x->rc = DB_ENOMEM;
-        x->cols[x->ncols++] = c;
-    }
+    if (db_reflect__index_row(&x->ix, x->b, v[0], v[1],
+                              strcmp(val(v[2]), "t") == 0, v[3]))
+        return x->rc = DB_ENOMEM;
     return 0;
 }
 
@@ -192,19 +153,7 @@ static void json_names(struct db_buf *out, const char *const *tables,
                        size_t n)
 {
     db_buf_puts(out, "[");
-    for (size_t i = 0; i < n; i++) {
-        db_buf_puts(out, i ? ",\"" : "\"");
-        for (const char *p = tables[i]; *p; p++) {
-            unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\')
-                db_buf_printf(out, "\\%c", ch);
-            else if (ch < 0x20)
-                db_buf_printf(out, "\\u%04x", ch);
-            else
-                db_buf_putn(out, p, 1);
-        }
-        db_buf_puts(out, "\"");
-    }
+    db_reflect__json_names(out, tables, n);
     db_buf_puts(out, "]");
 }
 
@@ -237,9 +186,9 @@ int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
     if (rc == 0)
         rc = db_query(c, q_indexes[some], nparams, params, on_index, &x,
                       NULL, err);
-    if (rc == 0 && flush_index(&x))
+    if (rc == 0 && db_reflect__index_flush(&x.ix, x.b))
         rc = DB_ENOMEM;
-    flush_index(&x); /* frees what an interrupted scan left */
+    db_reflect__index_flush(&x.ix, NULL); /* frees what an interrupted scan left */
     if (rc == 0)
         rc = db_query(c, q_fks[some], nparams, params, on_fk, &x, NULL, err);
     if (rc == DB_ENOMEM || x.rc)

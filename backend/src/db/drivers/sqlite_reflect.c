@@ -24,13 +24,7 @@ struct ctx {
     /* columns: the table whose rows came last and its primary-key count */
     char table[DB_NAME_MAX * 2];
     int npk;
-    /* indexes: the index being collected */
-    char index[DB_NAME_MAX * 2];
-    char ixtable[DB_NAME_MAX * 2];
-    bool unique;
-    const char *cols[64];
-    size_t ncols;
-    bool expr;
+    struct db_reflect_index_rows ix;   /* the index being collected */
     struct db_buf unparsed;   /* JSON array of indexes left to the pragma */
 };
 
@@ -39,31 +33,12 @@ static const char *val(const char *v)
     return v ? v : "";
 }
 
-/* JSON strings for names, comma-separated, without brackets. */
-static void json_names_items(struct db_buf *out, const char *const *names,
-                             size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        db_buf_puts(out, i ? ",\"" : "\"");
-        for (const char *p = names[i]; *p; p++) {
-            unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\')
-                db_buf_printf(out, "\\%c", ch);
-            else if (ch < 0x20)
-                db_buf_printf(out, "\\u%04x", ch);
-            else
-                db_buf_putn(out, p, 1);
-        }
-        db_buf_puts(out, "\"");
-    }
-}
-
 /* The table names as a JSON array, for json_each($1). */
 static void json_names(struct db_buf *out, const char *const *tables,
                        size_t n)
 {
     db_buf_puts(out, "[");
-    json_names_items(out, tables, n);
+    db_reflect__json_names(out, tables, n);
     db_buf_puts(out, "]");
 }
 
@@ -107,48 +82,15 @@ static int on_column(void *ctx, int ncols, const char *const *v,
     return 0;
 }
 
-static int flush_index(struct ctx *x)
-{
-    if (!x->index[0])
-        return 0;
-    int rc = 0;
-    if (!x->expr) {
-        struct db_reflect_table *t = db_reflect__find(x->b, x->ixtable);
-        if (t)
-            rc = db_reflect__add_index(t, x->index, x->unique, x->cols,
-                                       x->ncols);
-    }
-    for (size_t i = 0; i < x->ncols; i++)
-        free((void *)x->cols[i]);
-    x->ncols = 0;
-    x->index[0] = '\0';
-    x->expr = false;
-    return rc;
-}
-
 static int on_index(void *ctx, int ncols, const char *const *v,
                     const char *const *names)
 {
     (void)ncols;
     (void)names;
     struct ctx *x = ctx;
-    if (strcmp(x->index, v[1]) != 0 || strcmp(x->ixtable, v[0]) != 0) {
-        if (flush_index(x))
-            return x->rc = DB_ENOMEM;
-        snprintf(x->index, sizeof x->index, "%s", v[1]);
-        snprintf(x->ixtable, sizeof x->ixtable, "%s", v[0]);
-        x->unique = atoi(val(v[2])) != 0;
-    }
-    if (!v[3]) {
-        x->expr = true; /* an expression index: not expressible in models */
-        return 0;
-    }
-    if (x->ncols < sizeof x->cols / sizeof x->cols[0]) {
-        char *c = strdup(v[3]);
-        if (!c)
-            return x->rc = DB_ENOMEM;
-        x->cols[x->ncols++] = c;
-    }
+    if (db_reflect__index_row(&x->ix, x->b, v[0], v[1], atoi(val(v[2])) != 0,
+                              v[3]))
+        return x->rc = DB_ENOMEM;
     return 0;
 }
 
@@ -209,15 +151,7 @@ static const char *ident(const char *p, char *out, size_t n)
     return p;
 }
 
-/* Drops the columns collected so far. */
-static void drop_cols(struct ctx *x)
-{
-    for (size_t i = 0; i < x->ncols; i++)
-        free((void *)x->cols[i]);
-    x->ncols = 0;
-}
-
-/* The columns of an index's SQL into x->cols; false when it is not a list
+/* The columns of an index's SQL into x->ix.cols; false when it is not a list
  * of plain columns (expressions), or on no memory. */
 static bool parse_index(struct ctx *x, const char *sql, bool *unique)
 {
@@ -251,16 +185,16 @@ static bool parse_index(struct ctx *x, const char *sql, bool *unique)
             p = q;
         p = skip_space(p);
         if ((*p != ',' && *p != ')') ||
-            x->ncols >= sizeof x->cols / sizeof x->cols[0])
+            x->ix.ncols >= sizeof x->ix.cols / sizeof x->ix.cols[0])
             break;
         char *c = strdup(word);
         if (!c)
             break;
-        x->cols[x->ncols++] = c;
+        x->ix.cols[x->ix.ncols++] = c;
         if (*p++ == ')')
             return true;
     }
-    drop_cols(x);
+    db_reflect__index_flush(&x->ix, NULL);
     return false;
 }
 
@@ -279,11 +213,11 @@ static int on_index_sql(void *ctx, int ncols, const char *const *v,
         /* left to pragma_index_info: its name into the JSON list */
         const char *one[1] = {v[1]};
         db_buf_puts(&x->unparsed, x->unparsed.len ? "," : "[");
-        json_names_items(&x->unparsed, one, 1);
+        db_reflect__json_names(&x->unparsed, one, 1);
         return db_buf_ok(&x->unparsed) ? 0 : (x->rc = DB_ENOMEM);
     }
-    int rc = db_reflect__add_index(t, v[1], unique, x->cols, x->ncols);
-    drop_cols(x);
+    int rc = db_reflect__add_index(t, v[1], unique, x->ix.cols, x->ix.ncols);
+    db_reflect__index_flush(&x->ix, NULL);
     return rc ? (x->rc = DB_ENOMEM) : 0;
 }
 
@@ -383,10 +317,10 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
         db_buf_puts(&x.unparsed, "]");
         const char *names[1] = {db_buf_str(&x.unparsed)};
         rc = db_query(c, q_index_info, 1, names, on_index, &x, NULL, err);
-        if (rc == 0 && flush_index(&x))
+        if (rc == 0 && db_reflect__index_flush(&x.ix, x.b))
             rc = DB_ENOMEM;
     }
-    flush_index(&x); /* frees what an interrupted scan left */
+    db_reflect__index_flush(&x.ix, NULL); /* frees what an interrupted scan left */
     db_buf_free(&x.unparsed);
     if (rc == 0)
         rc = db_query(c, q_fks[some], some, params, on_fk, &x, NULL, err);
