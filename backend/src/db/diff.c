@@ -196,6 +196,15 @@ static const struct db_index *find_index(const struct db_table *t,
     return NULL;
 }
 
+/* Whether table in has an index called name just like ix. */
+static bool has_index(const struct db_table *in, const char *name,
+                      const struct db_index *ix)
+{
+    const struct db_index *other = find_index(in, name);
+    return other && other->unique == ix->unique &&
+           same_cols(other->columns, ix->columns);
+}
+
 static bool fk_joins(const struct db_foreign_key *a,
                      const struct db_foreign_key *b)
 {
@@ -253,9 +262,7 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
     for (size_t i = 0; i < f->nindexes; i++) {
         const struct db_index *ix = &f->indexes[i];
         db_index_name(name, f, ix);
-        const struct db_index *want = find_index(t, name);
-        if (want && want->unique == ix->unique &&
-            same_cols(want->columns, ix->columns))
+        if (has_index(t, name, ix))
             continue;
         PUSH(ix->unique ? DB_OP_DROP_UNIQUE : DB_OP_DROP_INDEX, t, f);
         op->index = ix;
@@ -325,9 +332,7 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
     for (size_t i = 0; i < t->nindexes; i++) {
         const struct db_index *ix = &t->indexes[i];
         db_index_name(name, t, ix);
-        const struct db_index *have = find_index(f, name);
-        if (have && have->unique == ix->unique &&
-            same_cols(have->columns, ix->columns))
+        if (has_index(f, name, ix))
             continue;
         PUSH(ix->unique ? DB_OP_ADD_UNIQUE : DB_OP_CREATE_INDEX, t, f);
         op->index = ix;

@@ -615,19 +615,27 @@ static void create_user(struct http_api *api, const struct http_request *req,
     respond_one(resp, &r, 201, "", "/users");
 }
 
-static void get_user(struct http_api *api, const struct http_request *req,
-                     const char *id, struct http_response *resp)
+/* GET of one row by id: sql takes the id as $1. */
+static void get_one(struct http_api *api, const struct http_request *req,
+                    const char *id, const char *sql, const char *missing,
+                    struct http_response *resp)
 {
     if (no_args(req, resp))
         return;
     const char *params[] = {id};
     struct rows r;
     struct db_error err;
-    if (query_rows(&r, api,
-                   "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1", 1,
-                   params, &err))
+    if (query_rows(&r, api, sql, 1, params, &err))
         return db_failed(api, req, &err, resp);
-    respond_one(resp, &r, 200, "user not found", NULL);
+    respond_one(resp, &r, 200, missing, NULL);
+}
+
+static void get_user(struct http_api *api, const struct http_request *req,
+                     const char *id, struct http_response *resp)
+{
+    get_one(api, req, id,
+            "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
+            "user not found", resp);
 }
 
 /* 0 when user id exists, 1 when not (resp: 404), -1 on error (resp set). */
@@ -756,16 +764,9 @@ static void create_task(struct http_api *api, const struct http_request *req,
 static void get_task(struct http_api *api, const struct http_request *req,
                      const char *id, struct http_response *resp)
 {
-    if (no_args(req, resp))
-        return;
-    const char *params[] = {id};
-    struct rows r;
-    struct db_error err;
-    if (query_rows(&r, api,
-                   "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"id\" = $1", 1,
-                   params, &err))
-        return db_failed(api, req, &err, resp);
-    respond_one(resp, &r, 200, "task not found", NULL);
+    get_one(api, req, id,
+            "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"id\" = $1",
+            "task not found", resp);
 }
 
 static void update_task(struct http_api *api, const struct http_request *req,
