@@ -129,6 +129,13 @@ int db_unlock(struct db_conn *c, struct db_error *err)
     return c->driver->unlock ? c->driver->unlock(c, err) : 0;
 }
 
+int db_unlock_after(struct db_conn *c, int rc, struct db_error *err)
+{
+    struct db_error ignored;
+    int urc = db_unlock(c, rc ? &ignored : err);
+    return rc ? rc : urc;
+}
+
 struct value_ctx {
     char *out;
     size_t n;

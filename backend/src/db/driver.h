@@ -123,6 +123,9 @@ int db_commit(struct db_conn *c, struct db_error *err);
 int db_rollback(struct db_conn *c, struct db_error *err);
 int db_lock(struct db_conn *c, struct db_error *err);
 int db_unlock(struct db_conn *c, struct db_error *err);
+/* Releases the lock after work that returned rc: returns rc, or the unlock's
+ * own failure when rc was 0 (err keeps the first error). */
+int db_unlock_after(struct db_conn *c, int rc, struct db_error *err);
 
 /* Runs a query that returns one value (first column of first row) into out.
  * Returns 0, DB_ENOTFOUND when there is no row, or an error. A NULL value

@@ -429,12 +429,8 @@ static int rehearse_tx(struct db_conn *c, const struct db_graph *g,
     else
         db_rollback(c, &ignored);
 out:
-    if (locked) {
-        if (rc == 0)
-            rc = db_unlock(c, err);
-        else
-            db_unlock(c, &ignored);
-    }
+    if (locked)
+        rc = db_unlock_after(c, rc, err);
     db_migrate_state_free(&st);
     free(want);
     free(cur);

@@ -704,7 +704,6 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
                    const struct db_migrate_opts *o, size_t *ndone,
                    struct db_error *err)
 {
-    struct db_error ignored;
     struct db_migrate_state st = {0};
     unsigned char *set = calloc(g->n ? g->n : 1, 1);
     size_t *plan = calloc(g->n ? g->n : 1, sizeof *plan);
@@ -756,12 +755,8 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
             o->progress(o->ctx, &g->revs[i], dir, ms);
     }
 out:
-    if (locked) {
-        if (rc == 0)
-            rc = db_unlock(c, err);
-        else
-            db_unlock(c, &ignored);
-    }
+    if (locked)
+        rc = db_unlock_after(c, rc, err);
     db_migrate_state_free(&st);
     free(set);
     free(plan);
@@ -833,12 +828,8 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
     if (rc)
         db_rollback(c, &ignored);
 out:
-    if (locked) {
-        if (rc == 0)
-            rc = db_unlock(c, err);
-        else
-            db_unlock(c, &ignored);
-    }
+    if (locked)
+        rc = db_unlock_after(c, rc, err);
     db_migrate_state_free(&st);
     free(want);
     free(none);

@@ -121,11 +121,14 @@ int db_sync_models(struct db_conn *c, const struct db_schema *models,
         db_diff_free(&d);
         db_reflection_free(r);
     }
-    struct db_error ignored;
     if (locked)
-        db_unlock(c, rc ? &ignored : err);
-    if (fk_off)
-        db_exec(c, "PRAGMA foreign_keys = ON", rc ? &ignored : err);
+        rc = db_unlock_after(c, rc, err);
+    if (fk_off) {
+        struct db_error e2;
+        int frc = db_exec(c, "PRAGMA foreign_keys = ON", rc ? &e2 : err);
+        if (rc == 0)
+            rc = frc;
+    }
     return rc;
 }
 
