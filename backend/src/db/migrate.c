@@ -78,8 +78,16 @@ static long find_id(const struct db_graph *g, const char *id)
     return -1;
 }
 
+/* Creates the version tables when missing. They are created in order, so
+ * the last one present means all are: one lookup on every command instead
+ * of three DDL statements (three round trips on PostgreSQL). */
 static int ensure_tables(struct db_conn *c, struct db_error *err)
 {
+    int have = c->driver->table_exists(c, DB_MIGRATE_DIRTY_TABLE, err);
+    if (have < 0)
+        return have;
+    if (have)
+        return 0;
     for (size_t i = 0; create_tables[i]; i++) {
         int rc = db_exec(c, create_tables[i], err);
         if (rc)
