@@ -56,7 +56,7 @@ int db_module_symbol(void **out, const char *name, const char *symbol,
                      path);
             continue;
         }
-        void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+        void *h = dlopen(path, RTLD_LAZY | RTLD_GLOBAL);
         if (!h) {
             const char *e = dlerror();
             snprintf(last_error, sizeof last_error, "%s", e ? e : "unknown");
