@@ -39,7 +39,7 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
 SRC      = $(shell find backend/src -name '*.c' | sort)
-PG_SRC   = $(filter backend/src/db/drivers/postgres%.c,$(SRC))
+PG_SRC   = $(filter-out %_dialect.c,$(filter backend/src/db/drivers/postgres%.c,$(SRC)))
 HTTP_SRC = $(filter backend/src/http/%.c,$(SRC))
 CORE_SRC = $(filter-out $(PG_SRC) $(HTTP_SRC),$(SRC))
 LIB_SRC  = $(filter-out backend/src/main.c,$(SRC))

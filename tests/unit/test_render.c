@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/buf.h"
+#include "db/driver.h"
 #include "db/render.h"
 #include "db/schema.h"
 #include "models/models.h"
@@ -194,6 +196,62 @@ START_TEST(test_render__validate_refuses_a_table_declared_twice)
 }
 END_TEST
 
+/* Every dialect writes every type of the table: a missing one is a test
+ * failure, never a silent fallback. */
+START_TEST(test_render__every_dialect_writes_every_type)
+{
+    const enum db_dialect ds[] = {DB_DIALECT_SQLITE, DB_DIALECT_POSTGRESQL};
+    for (size_t d = 0; d < 2; d++) {
+        const struct db_dialect_ops *x = db_dialect_get(ds[d]);
+        ck_assert_ptr_nonnull(x);
+        ck_assert_str_eq(x->name, db_dialect_name(ds[d]));
+        for (int t = DB_TYPE_NONE_ + 1; t < DB_TYPE_COUNT_; t++) {
+            ck_assert(db_type_valid(t));
+            struct db_column col = {.name = "c", .type = (enum db_type)t,
+                                    .length = 7};
+            struct db_buf b = {0};
+            x->type_sql(&b, &col);
+            ck_assert_msg(b.len > 0, "%s does not write %s", x->name,
+                          db_type_name((enum db_type)t));
+            db_buf_free(&b);
+        }
+    }
+    ck_assert(!db_type_valid(DB_TYPE_NONE_));
+    ck_assert(!db_type_valid(DB_TYPE_COUNT_));
+    ck_assert_ptr_null(db_dialect_get((enum db_dialect)0));
+    ck_assert_str_eq(db_dialect_name((enum db_dialect)0), "?");
+}
+END_TEST
+
+/* The type table's names, aliases and widening rules. */
+START_TEST(test_render__type_table_aliases_and_widening)
+{
+    ck_assert_str_eq(db_type_name(DB_TYPE_VARCHAR), "VARCHAR");
+    ck_assert_str_eq(db_type_name((enum db_type)99), "?");
+    ck_assert(db_type_flags(DB_TYPE_VARCHAR) & DB_TYPEF_LENGTH);
+    ck_assert(db_type_flags(DB_TYPE_INTEGER) & DB_TYPEF_INTEGER);
+    enum db_type t;
+    int len;
+    ck_assert_int_eq(db_type_from_alias(&t, &len, "character varying(12)"), 1);
+    ck_assert(t == DB_TYPE_VARCHAR && len == 12);
+    ck_assert_int_eq(db_type_from_alias(&t, &len, "character varying"), 1);
+    ck_assert(t == DB_TYPE_TEXT && len == 0);
+    ck_assert_int_eq(db_type_from_alias(&t, &len, "int8"), 1);
+    ck_assert_int_eq(t, DB_TYPE_INTEGER);
+    ck_assert_int_eq(db_type_from_alias(&t, &len, "bytea"), 1);
+    ck_assert_int_eq(t, DB_TYPE_BLOB);
+    ck_assert_int_eq(db_type_from_alias(&t, &len, "varchar(0)"), 0);
+    ck_assert_int_eq(db_type_from_alias(&t, &len, "geometry"), 0);
+    ck_assert(db_type_widens(DB_TYPE_VARCHAR, 10, DB_TYPE_VARCHAR, 20));
+    ck_assert(!db_type_widens(DB_TYPE_VARCHAR, 20, DB_TYPE_VARCHAR, 10));
+    ck_assert(db_type_widens(DB_TYPE_VARCHAR, 20, DB_TYPE_TEXT, 0));
+    ck_assert(!db_type_widens(DB_TYPE_TEXT, 0, DB_TYPE_VARCHAR, 20));
+    ck_assert(db_type_widens(DB_TYPE_INTEGER, 0, DB_TYPE_REAL, 0));
+    ck_assert(!db_type_widens(DB_TYPE_REAL, 0, DB_TYPE_INTEGER, 0));
+    ck_assert(!db_type_widens(DB_TYPE_INTEGER, 0, DB_TYPE_INTEGER, 0));
+}
+END_TEST
+
 Suite *render_suite(void)
 {
     Suite *s = suite_create("render");
@@ -205,6 +263,8 @@ Suite *render_suite(void)
     tcase_add_test(tc, test_render__naming_convention_and_long_names);
     tcase_add_test(tc, test_render__registry_holds_the_models);
     tcase_add_test(tc, test_render__validate_refuses_a_table_declared_twice);
+    tcase_add_test(tc, test_render__every_dialect_writes_every_type);
+    tcase_add_test(tc, test_render__type_table_aliases_and_widening);
     tcase_add_loop_test(tc, test_render__validate_refuses_bad_models, 0,
                         (int)(sizeof bad_tables / sizeof bad_tables[0]));
     suite_add_tcase(s, tc);

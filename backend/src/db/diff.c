@@ -137,7 +137,8 @@ static size_t pk_count(const struct db_table *t)
 /* Whether the column is the rowid on SQLite (INTEGER PRIMARY KEY). */
 static bool rowid(const struct db_table *t, const struct db_column *c)
 {
-    return c->primary_key && c->type == DB_TYPE_INTEGER && pk_count(t) == 1;
+    return c->primary_key && (db_type_flags(c->type) & DB_TYPEF_INTEGER) &&
+           pk_count(t) == 1;
 }
 
 static unsigned column_changes(const struct db_table *ta,
@@ -147,7 +148,7 @@ static unsigned column_changes(const struct db_table *ta,
 {
     unsigned ch = 0;
     if (a->type != b->type ||
-        (a->type == DB_TYPE_VARCHAR && a->length != b->length))
+        ((db_type_flags(a->type) & DB_TYPEF_LENGTH) && a->length != b->length))
         ch |= DB_ALTER_TYPE;
     bool an = a->nullable && !a->primary_key;
     bool bn = b->nullable && !b->primary_key;
@@ -166,14 +167,11 @@ static unsigned column_changes(const struct db_table *ta,
     return ch;
 }
 
-/* Widening keeps every value: VARCHAR(n) -> VARCHAR(m >= n) or TEXT,
- * INTEGER -> REAL. */
+/* Widening keeps every value (types.h: VARCHAR(n) -> VARCHAR(m >= n) or
+ * TEXT, INTEGER -> REAL). */
 static bool widening(const struct db_column *to, const struct db_column *from)
 {
-    if (from->type == DB_TYPE_VARCHAR)
-        return to->type == DB_TYPE_TEXT ||
-               (to->type == DB_TYPE_VARCHAR && to->length >= from->length);
-    return from->type == DB_TYPE_INTEGER && to->type == DB_TYPE_REAL;
+    return db_type_widens(from->type, from->length, to->type, to->length);
 }
 
 static bool same_cols(const char *const *a, const char *const *b)

@@ -17,6 +17,27 @@ const struct db_driver *const db_drivers[] = {
     NULL,
 };
 
+/* Every dialect, whether or not its driver's module is loaded. */
+static const struct db_dialect_ops *const dialects[] = {
+    &db_sqlite_dialect,
+    &db_postgres_dialect,
+    NULL,
+};
+
+const struct db_dialect_ops *db_dialect_get(enum db_dialect d)
+{
+    for (size_t i = 0; dialects[i]; i++)
+        if (dialects[i]->id == d)
+            return dialects[i];
+    return NULL;
+}
+
+const char *db_dialect_name(enum db_dialect d)
+{
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    return x ? x->name : "?";
+}
+
 /* Drivers in modules (module.h): scheme, module, symbol. */
 static const struct {
     const char *scheme;

@@ -15,19 +15,43 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "dialect.h"
 #include "error.h"
 
 #define DB_CONTAINER_OF(ptr, type, member) \
     ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
-enum db_dialect {
-    DB_DIALECT_SQLITE = 1,
-    DB_DIALECT_POSTGRESQL = 2,
-};
-
 struct db_driver;
 struct db_arena;
 struct db_schema;
+struct db_buf;
+struct db_column;
+
+/*
+ * What one SQL dialect writes, whatever the connection: each driver
+ * provides one const struct db_dialect_ops, found by db_dialect_get() even
+ * when the driver's module is not loaded (offline --sql, baselines for
+ * every dialect). Facts are fields; policy and spelling are ops.
+ */
+struct db_dialect_ops {
+    enum db_dialect id;
+    const char *name;            /* "sqlite", "postgresql" */
+
+    /* Boolean and current-time literals in DEFAULT clauses. */
+    const char *true_sql;
+    const char *false_sql;
+    const char *now_sql;
+
+    /* Appends the column's type as the dialect writes it ("VARCHAR(255)",
+     * "BIGINT"); every type of types.h. */
+    void (*type_sql)(struct db_buf *out, const struct db_column *col);
+};
+
+extern const struct db_dialect_ops db_sqlite_dialect;
+extern const struct db_dialect_ops db_postgres_dialect;
+
+/* The dialect's operations; NULL for an unknown value. */
+const struct db_dialect_ops *db_dialect_get(enum db_dialect d);
 
 struct db_conn {
     const struct db_driver *driver;

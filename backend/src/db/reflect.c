@@ -264,42 +264,8 @@ void db_reflect__type(enum db_type *type, int *length, const char *declared)
 {
     char t[128];
     lower_trim(t, sizeof t, declared ? declared : "");
-    *length = 0;
-    const char *paren = strchr(t, '(');
-    if ((starts(t, "varchar") || starts(t, "character varying") ||
-         starts(t, "nvarchar") || starts(t, "char") ||
-         starts(t, "character")) && paren) {
-        *type = DB_TYPE_VARCHAR;
-        *length = atoi(paren + 1);
-        if (*length <= 0)
-            *type = DB_TYPE_TEXT;
+    if (db_type_from_alias(type, length, t))
         return;
-    }
-    static const struct {
-        const char *name;
-        enum db_type type;
-    } exact[] = {
-        {"integer", DB_TYPE_INTEGER},   {"int", DB_TYPE_INTEGER},
-        {"bigint", DB_TYPE_INTEGER},    {"int8", DB_TYPE_INTEGER},
-        {"int4", DB_TYPE_INTEGER},      {"smallint", DB_TYPE_INTEGER},
-        {"text", DB_TYPE_TEXT},         {"varchar", DB_TYPE_TEXT},
-        {"character varying", DB_TYPE_TEXT},
-        {"boolean", DB_TYPE_BOOLEAN},   {"bool", DB_TYPE_BOOLEAN},
-        {"timestamp", DB_TYPE_TIMESTAMP},
-        {"timestamptz", DB_TYPE_TIMESTAMP},
-        {"timestamp with time zone", DB_TYPE_TIMESTAMP},
-        {"timestamp without time zone", DB_TYPE_TIMESTAMP},
-        {"datetime", DB_TYPE_TIMESTAMP},
-        {"real", DB_TYPE_REAL},         {"double precision", DB_TYPE_REAL},
-        {"double", DB_TYPE_REAL},       {"float", DB_TYPE_REAL},
-        {"float8", DB_TYPE_REAL},       {"blob", DB_TYPE_BLOB},
-        {"bytea", DB_TYPE_BLOB},        {"", DB_TYPE_BLOB},
-    };
-    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
-        if (strcmp(t, exact[i].name) == 0) {
-            *type = exact[i].type;
-            return;
-        }
     /* SQLite's affinity rules, in its order. */
     if (strstr(t, "int"))
         *type = DB_TYPE_INTEGER;
@@ -405,7 +371,7 @@ int db_reflect__default(struct db_default *out, struct db_arena *arena,
             }
             s[w] = '\0';
         }
-        if (type == DB_TYPE_BOOLEAN && (is_number(text) ||
+        if ((db_type_flags(type) & DB_TYPEF_BOOLEAN) && (is_number(text) ||
                                         strcmp(text, "true") == 0 ||
                                         strcmp(text, "false") == 0 ||
                                         strcmp(text, "t") == 0 ||
@@ -415,8 +381,7 @@ int db_reflect__default(struct db_default *out, struct db_arena *arena,
             out->kind = DB_DEFAULT_BOOL;
             out->value = t ? "true" : "false";
         } else if (is_number(text) &&
-                   (!quoted || type == DB_TYPE_INTEGER ||
-                    type == DB_TYPE_REAL)) {
+                   (!quoted || (db_type_flags(type) & DB_TYPEF_NUMBER))) {
             out->kind = DB_DEFAULT_NUMBER;
             out->value = db_arena_strdup(arena, text);
         } else if (quoted) {

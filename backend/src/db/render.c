@@ -3,13 +3,10 @@
  */
 #include "render.h"
 
+#include "driver.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-const char *db_dialect_name(enum db_dialect d)
-{
-    return d == DB_DIALECT_POSTGRESQL ? "postgresql" : "sqlite";
-}
 
 static size_t pk_count(const struct db_table *t)
 {
@@ -22,36 +19,28 @@ static size_t pk_count(const struct db_table *t)
 void db_render_type(struct db_buf *out, const struct db_column *col,
                     enum db_dialect d)
 {
-    int pg = d == DB_DIALECT_POSTGRESQL;
-    switch (col->type) {
-    case DB_TYPE_INTEGER: db_buf_puts(out, pg ? "BIGINT" : "INTEGER"); break;
-    case DB_TYPE_TEXT: db_buf_puts(out, "TEXT"); break;
-    case DB_TYPE_VARCHAR: db_buf_printf(out, "VARCHAR(%d)", col->length); break;
-    case DB_TYPE_BOOLEAN: db_buf_puts(out, "BOOLEAN"); break;
-    case DB_TYPE_TIMESTAMP:
-        db_buf_puts(out, pg ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP");
-        break;
-    case DB_TYPE_REAL: db_buf_puts(out, pg ? "DOUBLE PRECISION" : "REAL"); break;
-    case DB_TYPE_BLOB: db_buf_puts(out, pg ? "BYTEA" : "BLOB"); break;
-    }
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    if (x)
+        x->type_sql(out, col);
 }
 
 void db_render_default(struct db_buf *out, const struct db_column *col,
                        enum db_dialect d)
 {
+    const struct db_dialect_ops *x = db_dialect_get(d);
     switch (col->def.kind) {
     case DB_DEFAULT_NONE: break;
     case DB_DEFAULT_STRING: db_buf_literal(out, col->def.value); break;
     case DB_DEFAULT_NUMBER: db_buf_puts(out, col->def.value); break;
-    case DB_DEFAULT_BOOL: {
-        int t = strcmp(col->def.value, "true") == 0;
-        if (d == DB_DIALECT_POSTGRESQL)
-            db_buf_puts(out, t ? "true" : "false");
-        else
-            db_buf_puts(out, t ? "1" : "0");
+    case DB_DEFAULT_BOOL:
+        if (x)
+            db_buf_puts(out, strcmp(col->def.value, "true") == 0
+                                 ? x->true_sql : x->false_sql);
         break;
-    }
-    case DB_DEFAULT_NOW: db_buf_puts(out, "CURRENT_TIMESTAMP"); break;
+    case DB_DEFAULT_NOW:
+        if (x)
+            db_buf_puts(out, x->now_sql);
+        break;
     }
 }
 

@@ -8,7 +8,7 @@
 #define DB_RENDER_H
 
 #include "buf.h"
-#include "driver.h"
+#include "dialect.h"
 #include "error.h"
 #include "schema.h"
 
@@ -16,9 +16,6 @@ enum {
     DB_RENDER_IF_NOT_EXISTS = 1 << 0,  /* CREATE ... IF NOT EXISTS */
     DB_RENDER_IF_EXISTS = 1 << 1,      /* DROP ... IF EXISTS */
 };
-
-/* "sqlite" / "postgresql". */
-const char *db_dialect_name(enum db_dialect d);
 
 /* The column's type as the dialect spells it ("VARCHAR(255)"). */
 void db_render_type(struct db_buf *out, const struct db_column *col,

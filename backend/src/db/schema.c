@@ -146,13 +146,15 @@ static int validate(const struct db_schema *s, const struct db_table **by_name,
                 if (strcmp(t->columns[d].name, col->name) == 0)
                     return bad(err, t, "column '%s' declared twice%s",
                                col->name, "");
-            if (col->type < DB_TYPE_INTEGER || col->type > DB_TYPE_BLOB)
+            if (!db_type_valid((int)col->type))
                 return bad(err, t, "column '%s' has no type%s", col->name, "");
-            if (col->type == DB_TYPE_VARCHAR && col->length <= 0)
-                return bad(err, t, "column '%s' is VARCHAR without .length%s",
-                           col->name, "");
+            if ((db_type_flags(col->type) & DB_TYPEF_LENGTH) &&
+                col->length <= 0)
+                return bad(err, t, "column '%s' is %s without .length",
+                           col->name, db_type_name(col->type));
             if (col->autoincrement &&
-                (col->type != DB_TYPE_INTEGER || !col->primary_key))
+                (!(db_type_flags(col->type) & DB_TYPEF_INTEGER) ||
+                 !col->primary_key))
                 return bad(err, t, "column '%s': autoincrement needs an "
                                    "INTEGER primary key%s", col->name, "");
             if (col->primary_key)

@@ -17,18 +17,9 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "types.h"
 
 #define DB_NAME_MAX 64 /* bytes, with the NUL; PostgreSQL's NAMEDATALEN */
-
-enum db_type {
-    DB_TYPE_INTEGER = 1,  /* 64-bit on both databases */
-    DB_TYPE_TEXT,         /* unbounded text */
-    DB_TYPE_VARCHAR,      /* text of at most .length characters */
-    DB_TYPE_BOOLEAN,
-    DB_TYPE_TIMESTAMP,    /* with time zone on PostgreSQL */
-    DB_TYPE_REAL,         /* double precision */
-    DB_TYPE_BLOB,         /* bytea on PostgreSQL */
-};
 
 enum db_default_kind {
     DB_DEFAULT_NONE = 0,
