@@ -22,49 +22,60 @@ void db_autogen_free(struct db_autogen *a)
     memset(a, 0, sizeof *a);
 }
 
-/* One direction, for both dialects: one block, or one per dialect. */
+/* One direction, for every dialect: one block when they all write the
+ * same SQL, else one block per dialect. */
 static int render_direction(char **out, size_t *nops, size_t *ndestructive,
                             const char *marker,
                             const struct db_schema *target,
                             const struct db_schema *current,
                             enum db_dialect live, struct db_error *err)
 {
-    static const enum db_dialect dialects[2] = {DB_DIALECT_SQLITE,
-                                                DB_DIALECT_POSTGRESQL};
-    struct db_buf sql[2] = {DB_BUF_INIT, DB_BUF_INIT};
-    bool rebuild = false;
+    enum { MAX = 8 };
+    const struct db_dialect_ops *const *dialects = db_dialects;
+    struct db_buf sql[MAX];
+    bool rebuild[MAX];
+    size_t n = 0;
     int rc = 0;
-    for (int i = 0; i < 2 && rc == 0; i++) {
+    for (; dialects[n] && n < MAX && rc == 0; n++) {
         struct db_diff d;
-        rc = db_diff_schemas(&d, target, current, dialects[i], err);
-        if (rc)
+        sql[n] = (struct db_buf)DB_BUF_INIT;
+        rebuild[n] = false;
+        rc = db_diff_schemas(&d, target, current, dialects[n]->id, err);
+        if (rc) {
+            n++;
             break;
-        if (dialects[i] == live) {
+        }
+        if (dialects[n]->id == live) {
             *nops = d.n;
             *ndestructive = 0;
             for (size_t k = 0; k < d.n; k++)
                 *ndestructive += d.ops[k].destructive;
         }
-        rc = db_diff_render(&sql[i], &d, dialects[i], DB_DIFF_COMMENTS, err);
-        if (dialects[i] == DB_DIALECT_SQLITE)
-            rebuild = db_diff_any_rebuild(&d, DB_DIALECT_SQLITE);
+        rc = db_diff_render(&sql[n], &d, dialects[n]->id, DB_DIFF_COMMENTS,
+                            err);
+        rebuild[n] = db_diff_any_rebuild(&d, dialects[n]->id);
         db_diff_free(&d);
     }
     struct db_buf text = DB_BUF_INIT;
     if (rc == 0) {
-        if (strcmp(db_buf_str(&sql[0]), db_buf_str(&sql[1])) == 0) {
+        bool same = true;
+        for (size_t i = 1; i < n; i++)
+            same = same && strcmp(db_buf_str(&sql[0]), db_buf_str(&sql[i])) == 0;
+        if (same) {
             db_buf_puts(&text, db_buf_str(&sql[0]));
         } else {
-            /* A SQLite table rebuild drops and renames tables that others
-             * reference: it runs with foreign-key enforcement off and is
-             * checked with PRAGMA foreign_key_check before it commits. */
-            for (int i = 0; i < 2; i++)
-                db_buf_printf(&text, "%s-- %s dialect=%s%s\n%s",
-                              i ? "\n" : "", marker,
-                              db_dialect_name(dialects[i]),
-                              dialects[i] == DB_DIALECT_SQLITE && rebuild
-                                  ? " foreign_keys=off" : "",
+            /* A table rebuild drops and renames tables that others
+             * reference: its section carries the dialect's option (SQLite:
+             * foreign_keys=off, so it runs with enforcement off and is
+             * checked with PRAGMA foreign_key_check before it commits). */
+            for (size_t i = 0; i < n; i++) {
+                const char *opt = rebuild[i] ? dialects[i]->rebuild_option
+                                             : NULL;
+                db_buf_printf(&text, "%s-- %s dialect=%s%s%s\n%s",
+                              i ? "\n" : "", marker, dialects[i]->name,
+                              opt ? " " : "", opt ? opt : "",
                               db_buf_str(&sql[i]));
+            }
         }
         /* the template adds the line break after ${upgrade} */
         while (text.len > 0 && text.data[text.len - 1] == '\n')
@@ -78,8 +89,8 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
             rc = db_error_set(err, DB_ENOMEM, "out of memory");
     }
     db_buf_free(&text);
-    db_buf_free(&sql[0]);
-    db_buf_free(&sql[1]);
+    for (size_t i = 0; i < n; i++)
+        db_buf_free(&sql[i]);
     return rc;
 }
 

@@ -126,19 +126,11 @@ static bool same_default(const struct db_column *a, const struct db_column *b)
                   b->def.value ? b->def.value : "") == 0;
 }
 
-static size_t pk_count(const struct db_table *t)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < t->ncolumns; i++)
-        n += t->columns[i].primary_key;
-    return n;
-}
-
 /* Whether the column is the rowid on SQLite (INTEGER PRIMARY KEY). */
 static bool rowid(const struct db_table *t, const struct db_column *c)
 {
     return c->primary_key && (db_type_flags(c->type) & DB_TYPEF_INTEGER) &&
-           pk_count(t) == 1;
+           db_table_pk_count(t) == 1;
 }
 
 static unsigned column_changes(const struct db_table *ta,
@@ -155,7 +147,8 @@ static unsigned column_changes(const struct db_table *ta,
     if (an != bn)
         ch |= DB_ALTER_NULLABLE;
     bool aauto = a->autoincrement, bauto = b->autoincrement;
-    if (d == DB_DIALECT_SQLITE) {
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    if (x && x->integer_pk_is_rowid) {
         aauto = rowid(ta, a);
         bauto = rowid(tb, b);
     }
@@ -218,7 +211,8 @@ static bool fk_same(const struct db_table *ta, const struct db_foreign_key *a,
     if (!fk_joins(a, b) || a->on_delete != b->on_delete ||
         a->on_update != b->on_update)
         return false;
-    if (d == DB_DIALECT_SQLITE)
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    if (x && !x->keeps_fk_names)
         return true; /* SQLite keeps no names for foreign keys */
     char na[DB_NAME_MAX], nb[DB_NAME_MAX];
     db_fk_name(na, ta, a);
@@ -567,44 +561,16 @@ void db_diff_describe(struct db_buf *out, const struct db_op *op,
     }
 }
 
-/* ---- SQLite: what ALTER TABLE can do, and the rebuild ---- */
+/* ---- the ALTER strategy: native ALTER or the dialect's rebuild ---- */
 
-static bool sqlite_alterable(const struct db_op *op)
-{
-    switch (op->kind) {
-    case DB_OP_ADD_COLUMN: {
-        const struct db_column *c = op->column;
-        if (c->primary_key || c->def.kind == DB_DEFAULT_NOW)
-            return false;
-        if (!c->nullable && c->def.kind == DB_DEFAULT_NONE)
-            return false;
-        return true;
-    }
-    case DB_OP_DROP_COLUMN: {
-        const struct db_column *c = op->from_column;
-        if (c->primary_key)
-            return false;
-        for (size_t i = 0; i < op->from->nforeign_keys; i++)
-            if (strcmp(op->from->foreign_keys[i].column, c->name) == 0)
-                return false;
-        return true;
-    }
-    case DB_OP_ALTER_COLUMN:
-    case DB_OP_ADD_FK:
-    case DB_OP_DROP_FK:
-        return false;
-    default:
-        return true;
-    }
-}
-
-/* Whether the table t (existing on both sides) is rebuilt. */
-static bool table_rebuilt(const struct db_diff *diff, const char *table)
+/* Whether the table (existing on both sides) is rebuilt for dialect x. */
+static bool table_rebuilt(const struct db_diff *diff, const char *table,
+                          const struct db_dialect_ops *x)
 {
     for (size_t i = 0; i < diff->n; i++) {
         const struct db_op *op = &diff->ops[i];
         if (op->table && op->from && strcmp(op->table->name, table) == 0 &&
-            !sqlite_alterable(op))
+            x->needs_rebuild(op))
             return true;
     }
     return false;
@@ -612,9 +578,10 @@ static bool table_rebuilt(const struct db_diff *diff, const char *table)
 
 bool db_diff_rebuilds(const struct db_diff *diff, size_t i, enum db_dialect d)
 {
+    const struct db_dialect_ops *x = db_dialect_get(d);
     const struct db_op *op = &diff->ops[i];
-    return d == DB_DIALECT_SQLITE && op->table && op->from &&
-           table_rebuilt(diff, op->table->name);
+    return x && x->needs_rebuild && op->table && op->from &&
+           table_rebuilt(diff, op->table->name, x);
 }
 
 bool db_diff_any_rebuild(const struct db_diff *diff, enum db_dialect d)
@@ -625,224 +592,7 @@ bool db_diff_any_rebuild(const struct db_diff *diff, enum db_dialect d)
     return false;
 }
 
-static int render_rebuild(struct db_buf *out, const struct db_table *t,
-                          const struct db_table *from)
-{
-    char tmp[DB_NAME_MAX + 8];
-    snprintf(tmp, sizeof tmp, "_new_%s", t->name);
-    /* the new table under the temporary name, its keys named as t's */
-    struct db_foreign_key *fks = NULL;
-    if (t->nforeign_keys) {
-        fks = malloc(t->nforeign_keys * sizeof *fks);
-        if (!fks)
-            return DB_ENOMEM;
-    }
-    char (*names)[DB_NAME_MAX] =
-        t->nforeign_keys ? malloc(t->nforeign_keys * DB_NAME_MAX) : NULL;
-    if (t->nforeign_keys && !names) {
-        free(fks);
-        return DB_ENOMEM;
-    }
-    for (size_t i = 0; i < t->nforeign_keys; i++) {
-        fks[i] = t->foreign_keys[i];
-        db_fk_name(names[i], t, &t->foreign_keys[i]);
-        fks[i].name = names[i];
-    }
-    struct db_table nt = *t;
-    nt.name = tmp;
-    nt.foreign_keys = fks;
-    db_buf_puts(out, "-- rebuild ");
-    db_buf_ident(out, t->name);
-    db_buf_puts(out, ": SQLite's ALTER TABLE cannot make this change\n");
-    db_render_create_table(out, &nt, DB_DIALECT_SQLITE, 0);
-    free(fks);
-    free(names);
-
-    db_buf_puts(out, "INSERT INTO ");
-    db_buf_ident(out, tmp);
-    db_buf_puts(out, " (");
-    int first = 1;
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        if (!db_table_column(from, t->columns[i].name))
-            continue;
-        if (!first)
-            db_buf_puts(out, ", ");
-        db_buf_ident(out, t->columns[i].name);
-        first = 0;
-    }
-    db_buf_puts(out, ")\n    SELECT ");
-    first = 1;
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        if (!db_table_column(from, t->columns[i].name))
-            continue;
-        if (!first)
-            db_buf_puts(out, ", ");
-        db_buf_ident(out, t->columns[i].name);
-        first = 0;
-    }
-    db_buf_puts(out, " FROM ");
-    db_buf_ident(out, t->name);
-    db_buf_puts(out, ";\n");
-    db_render_drop_table(out, t->name, DB_DIALECT_SQLITE, 0);
-    /* legacy mode: the rename does not re-check views naming the table */
-    db_buf_puts(out, "PRAGMA legacy_alter_table = ON;\nALTER TABLE ");
-    db_buf_ident(out, tmp);
-    db_buf_puts(out, " RENAME TO ");
-    db_buf_ident(out, t->name);
-    db_buf_puts(out, ";\nPRAGMA legacy_alter_table = OFF;\n");
-    for (size_t i = 0; i < t->nindexes; i++)
-        db_render_create_index(out, t, &t->indexes[i], DB_DIALECT_SQLITE, 0);
-    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_violations\") "
-                     "SELECT count(*) FROM pragma_foreign_key_check(");
-    db_buf_literal(out, t->name);
-    db_buf_puts(out, ");\n");
-    return 0;
-}
-
-/* Before a rebuild: the table's triggers would go with DROP TABLE. */
-static void guard_triggers(struct db_buf *out, const char *table)
-{
-    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"triggers\") "
-                     "SELECT count(*) FROM sqlite_master WHERE type = "
-                     "'trigger' AND tbl_name = ");
-    db_buf_literal(out, table);
-    db_buf_puts(out, ";\n");
-}
-
-/* Whether another table of either schema has a foreign key to table. */
-static bool referenced(const struct db_diff *diff, const char *table)
-{
-    const struct db_schema *s[2] = {diff->target, diff->current};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; s[k] && i < s[k]->ntables; i++) {
-            const struct db_table *t = s[k]->tables[i];
-            if (strcmp(t->name, table) == 0)
-                continue;
-            for (size_t f = 0; f < t->nforeign_keys; f++)
-                if (strcmp(t->foreign_keys[f].ref_table, table) == 0)
-                    return true;
-        }
-    return false;
-}
-
-static void guard_begin(struct db_buf *out)
-{
-    db_buf_puts(out,
-        "-- fails the change when foreign keys are enforced during a rebuild "
-        "of a\n-- referenced table, or when a rebuild leaves broken foreign "
-        "keys\n"
-        "CREATE TEMP TABLE \"_rebuild_guard\" (\n"
-        "    \"fk_enforced\" INTEGER CONSTRAINT \"a table rebuild needs "
-        "PRAGMA foreign_keys = OFF\" CHECK (\"fk_enforced\" = 0),\n"
-        "    \"fk_violations\" INTEGER CONSTRAINT \"a table rebuild left "
-        "rows with broken foreign keys\" CHECK (\"fk_violations\" = 0),\n"
-        "    \"triggers\" INTEGER CONSTRAINT \"a table rebuild would drop "
-        "the table's triggers: drop them before, create them after\" "
-        "CHECK (\"triggers\" = 0)\n"
-        ");\n");
-}
-
-static void guard_fk_off(struct db_buf *out)
-{
-    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_enforced\") "
-                     "SELECT \"foreign_keys\" FROM pragma_foreign_keys;\n");
-}
-
-static void guard_end(struct db_buf *out)
-{
-    db_buf_puts(out, "DROP TABLE \"_rebuild_guard\";\n");
-}
-
 /* ---- one operation as SQL ---- */
-
-static void alter_table(struct db_buf *out, const char *table)
-{
-    db_buf_puts(out, "ALTER TABLE ");
-    db_buf_ident(out, table);
-    db_buf_puts(out, " ");
-}
-
-
-static void render_pg_alter(struct db_buf *out, const struct db_op *op)
-{
-    const struct db_table *t = op->table;
-    const struct db_column *c = op->column;
-    const enum db_dialect d = DB_DIALECT_POSTGRESQL;
-    if (op->changes & DB_ALTER_KEY) {
-        if (op->from_column->autoincrement && !c->autoincrement) {
-            alter_table(out, t->name);
-            db_buf_puts(out, "ALTER COLUMN ");
-            db_buf_ident(out, c->name);
-            db_buf_puts(out, " DROP IDENTITY IF EXISTS;\n");
-        }
-        if (op->from_column->primary_key != c->primary_key) {
-            char pk[DB_NAME_MAX + 8];
-            snprintf(pk, sizeof pk, "%s_pkey", t->name);
-            alter_table(out, t->name);
-            db_buf_puts(out, "DROP CONSTRAINT IF EXISTS ");
-            db_buf_ident(out, pk);
-            db_buf_puts(out, ";\n");
-            if (pk_count(t) > 0 && c->primary_key) {
-                alter_table(out, t->name);
-                db_buf_puts(out, "ADD CONSTRAINT ");
-                db_buf_ident(out, pk);
-                db_buf_puts(out, " PRIMARY KEY (");
-                int first = 1;
-                for (size_t i = 0; i < t->ncolumns; i++) {
-                    if (!t->columns[i].primary_key)
-                        continue;
-                    if (!first)
-                        db_buf_puts(out, ", ");
-                    db_buf_ident(out, t->columns[i].name);
-                    first = 0;
-                }
-                db_buf_puts(out, ");\n");
-            }
-        }
-    }
-    if (op->changes & DB_ALTER_TYPE) {
-        alter_table(out, t->name);
-        db_buf_puts(out, "ALTER COLUMN ");
-        db_buf_ident(out, c->name);
-        db_buf_puts(out, " TYPE ");
-        db_render_type(out, c, d);
-        db_buf_puts(out, " USING ");
-        db_buf_ident(out, c->name);
-        /* via text: bigint, boolean, timestamps and bytea all read it */
-        db_buf_puts(out, "::text::");
-        db_render_type(out, c, d);
-        db_buf_puts(out, ";\n");
-    }
-    if (op->changes & (DB_ALTER_DEFAULT | DB_ALTER_TYPE)) {
-        if (c->def.kind != DB_DEFAULT_NONE) {
-            alter_table(out, t->name);
-            db_buf_puts(out, "ALTER COLUMN ");
-            db_buf_ident(out, c->name);
-            db_buf_puts(out, " SET DEFAULT ");
-            db_render_default(out, c, d);
-            db_buf_puts(out, ";\n");
-        } else if (op->changes & DB_ALTER_DEFAULT) {
-            alter_table(out, t->name);
-            db_buf_puts(out, "ALTER COLUMN ");
-            db_buf_ident(out, c->name);
-            db_buf_puts(out, " DROP DEFAULT;\n");
-        }
-    }
-    if (op->changes & DB_ALTER_NULLABLE) {
-        alter_table(out, t->name);
-        db_buf_puts(out, "ALTER COLUMN ");
-        db_buf_ident(out, c->name);
-        db_buf_puts(out, c->nullable && !c->primary_key ? " DROP NOT NULL;\n"
-                                                        : " SET NOT NULL;\n");
-    }
-    if ((op->changes & DB_ALTER_KEY) && c->autoincrement &&
-        !op->from_column->autoincrement) {
-        alter_table(out, t->name);
-        db_buf_puts(out, "ALTER COLUMN ");
-        db_buf_ident(out, c->name);
-        db_buf_puts(out, " ADD GENERATED BY DEFAULT AS IDENTITY;\n");
-    }
-}
 
 /* The SQL of op when it is not part of a rebuild. */
 static void render_plain(struct db_buf *out, const struct db_op *op,
@@ -857,20 +607,24 @@ static void render_plain(struct db_buf *out, const struct db_op *op,
         db_render_drop_table(out, op->from->name, d, 0);
         break;
     case DB_OP_ADD_COLUMN:
-        alter_table(out, op->table->name);
+        db_render_alter_table(out, op->table->name);
         db_buf_puts(out, "ADD COLUMN ");
         db_render_column(out, op->table, op->column, d);
         db_buf_puts(out, ";\n");
         break;
     case DB_OP_DROP_COLUMN:
-        alter_table(out, op->from->name);
+        db_render_alter_table(out, op->from->name);
         db_buf_puts(out, "DROP COLUMN ");
         db_buf_ident(out, op->from_column->name);
         db_buf_puts(out, ";\n");
         break;
-    case DB_OP_ALTER_COLUMN:
-        render_pg_alter(out, op);
+    case DB_OP_ALTER_COLUMN: {
+        /* a dialect without ALTER COLUMN rebuilds the table instead */
+        const struct db_dialect_ops *x = db_dialect_get(d);
+        if (x && x->render_alter_column)
+            x->render_alter_column(out, op);
         break;
+    }
     case DB_OP_CREATE_INDEX:
     case DB_OP_ADD_UNIQUE:
         db_render_create_index(out, op->table, op->index, d, 0);
@@ -881,14 +635,14 @@ static void render_plain(struct db_buf *out, const struct db_op *op,
         db_render_drop_index(out, name, d, 0);
         break;
     case DB_OP_ADD_FK:
-        alter_table(out, op->table->name);
+        db_render_alter_table(out, op->table->name);
         db_buf_puts(out, "ADD ");
         db_render_fk_constraint(out, op->table, op->fk);
         db_buf_puts(out, ";\n");
         break;
     case DB_OP_DROP_FK:
         db_fk_name(name, op->from, op->fk);
-        alter_table(out, op->from->name);
+        db_render_alter_table(out, op->from->name);
         db_buf_puts(out, "DROP CONSTRAINT ");
         db_buf_ident(out, name);
         db_buf_puts(out, ";\n");
@@ -917,9 +671,10 @@ static void render_comment(struct db_buf *out, const struct db_op *op,
 int db_diff_render(struct db_buf *out, const struct db_diff *diff,
                    enum db_dialect d, unsigned flags, struct db_error *err)
 {
+    const struct db_dialect_ops *x = db_dialect_get(d);
     bool guard = db_diff_any_rebuild(diff, d);
-    if (guard)
-        guard_begin(out);
+    if (guard && x->rebuild_prologue)
+        db_buf_puts(out, x->rebuild_prologue);
     for (size_t i = 0; i < diff->n; i++) {
         const struct db_op *op = &diff->ops[i];
         if (!db_diff_rebuilds(diff, i, d)) {
@@ -944,14 +699,11 @@ int db_diff_render(struct db_buf *out, const struct db_diff *diff,
         if (flags & DB_DIFF_COMMENTS)
             for (size_t j = i; j <= last; j++)
                 render_comment(out, &diff->ops[j], d);
-        if (referenced(diff, op->table->name))
-            guard_fk_off(out);
-        guard_triggers(out, op->table->name);
-        if (render_rebuild(out, op->table, op->from))
+        if (x->render_rebuild(out, diff, i))
             return db_error_set(err, DB_ENOMEM, "out of memory");
     }
-    if (guard)
-        guard_end(out);
+    if (guard && x->rebuild_epilogue)
+        db_buf_puts(out, x->rebuild_epilogue);
     if (!db_buf_ok(out))
         return db_error_set(err, DB_ENOMEM, "out of memory");
     return 0;
@@ -960,17 +712,16 @@ int db_diff_render(struct db_buf *out, const struct db_diff *diff,
 int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
                       size_t i, enum db_dialect d, struct db_error *err)
 {
-    const struct db_op *op = &diff->ops[i];
+    const struct db_dialect_ops *x = db_dialect_get(d);
     if (db_diff_rebuilds(diff, i, d)) {
-        guard_begin(out);
-        if (referenced(diff, op->table->name))
-            guard_fk_off(out);
-        guard_triggers(out, op->table->name);
-        if (render_rebuild(out, op->table, op->from))
+        if (x->rebuild_prologue)
+            db_buf_puts(out, x->rebuild_prologue);
+        if (x->render_rebuild(out, diff, i))
             return db_error_set(err, DB_ENOMEM, "out of memory");
-        guard_end(out);
+        if (x->rebuild_epilogue)
+            db_buf_puts(out, x->rebuild_epilogue);
     } else {
-        render_plain(out, op, d);
+        render_plain(out, &diff->ops[i], d);
     }
     if (!db_buf_ok(out))
         return db_error_set(err, DB_ENOMEM, "out of memory");
@@ -979,31 +730,21 @@ int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
 
 /* ---- applying ---- */
 
-static int count_row(void *ctx, int ncols, const char *const *vals,
-                     const char *const *names)
-{
-    (void)ncols;
-    (void)vals;
-    (void)names;
-    (*(long *)ctx)++;
-    return 0;
-}
-
 int db_diff__exec_checked(struct db_conn *c, const char *sql,
                           struct db_error *err)
 {
     int rc = db_exec(c, sql, err);
-    if (rc || c->driver->dialect != DB_DIALECT_SQLITE)
+    if (rc)
         return rc;
     long bad = 0;
-    rc = db_query(c, "PRAGMA foreign_key_check", 0, NULL, count_row, &bad,
-                  NULL, err);
+    rc = db_fk_violations(c, &bad, err);
     if (rc == 0 && bad > 0) {
         db_error_set(err, DB_ESQL, "%ld row%s would break a foreign key "
                                    "after the change", bad,
                      bad == 1 ? "" : "s");
-        db_error_hint(err, "PRAGMA foreign_key_check lists them; fix or "
-                           "delete those rows first");
+        const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
+        if (x && x->fk_violation_hint)
+            db_error_hint(err, "%s", x->fk_violation_hint);
         rc = DB_ESQL;
     }
     return rc;
@@ -1019,8 +760,8 @@ int db_diff_apply(struct db_conn *c, const struct db_diff *diff,
         db_buf_free(&sql);
         return rc;
     }
-    bool fk_off = d == DB_DIALECT_SQLITE && db_diff_any_rebuild(diff, d);
-    if (fk_off && (rc = db_exec(c, "PRAGMA foreign_keys = OFF", err))) {
+    bool fk_off = db_diff_any_rebuild(diff, d);
+    if (fk_off && (rc = db_fk_enforcement(c, 0, err))) {
         db_buf_free(&sql);
         return rc;
     }
@@ -1036,7 +777,7 @@ int db_diff_apply(struct db_conn *c, const struct db_diff *diff,
     }
     if (fk_off) {
         struct db_error ignored;
-        db_exec(c, "PRAGMA foreign_keys = ON", rc ? &ignored : err);
+        db_fk_enforcement(c, 1, rc ? &ignored : err);
     }
     db_buf_free(&sql);
     return rc;

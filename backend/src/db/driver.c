@@ -18,7 +18,7 @@ const struct db_driver *const db_drivers[] = {
 };
 
 /* Every dialect, whether or not its driver's module is loaded. */
-static const struct db_dialect_ops *const dialects[] = {
+const struct db_dialect_ops *const db_dialects[] = {
     &db_sqlite_dialect,
     &db_postgres_dialect,
     NULL,
@@ -26,9 +26,9 @@ static const struct db_dialect_ops *const dialects[] = {
 
 const struct db_dialect_ops *db_dialect_get(enum db_dialect d)
 {
-    for (size_t i = 0; dialects[i]; i++)
-        if (dialects[i]->id == d)
-            return dialects[i];
+    for (size_t i = 0; db_dialects[i]; i++)
+        if (db_dialects[i]->id == d)
+            return db_dialects[i];
     return NULL;
 }
 
@@ -202,4 +202,17 @@ int db_quote_ident(char *out, size_t n, const char *ident)
     out[len++] = '"';
     out[len] = '\0';
     return 0;
+}
+
+int db_fk_enforcement(struct db_conn *c, int on, struct db_error *err)
+{
+    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
+    return x && x->fk_enforcement ? x->fk_enforcement(c, on, err) : 0;
+}
+
+int db_fk_violations(struct db_conn *c, long *out, struct db_error *err)
+{
+    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
+    *out = 0;
+    return x && x->fk_violations ? x->fk_violations(c, out, err) : 0;
 }

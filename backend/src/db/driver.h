@@ -12,6 +12,7 @@
 #ifndef DB_DRIVER_H
 #define DB_DRIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -26,6 +27,9 @@ struct db_arena;
 struct db_schema;
 struct db_buf;
 struct db_column;
+struct db_op;
+struct db_conn;
+struct db_diff;
 
 /*
  * What one SQL dialect writes, whatever the connection: each driver
@@ -42,9 +46,45 @@ struct db_dialect_ops {
     const char *false_sql;
     const char *now_sql;
 
+    /* How the diff compares: an INTEGER PRIMARY KEY is the rowid, generated
+     * whether declared autoincrement or not; foreign keys keep their names
+     * (and so are compared by name too). */
+    bool integer_pk_is_rowid;
+    bool keeps_fk_names;
+
     /* Appends the column's type as the dialect writes it ("VARCHAR(255)",
      * "BIGINT"); every type of types.h. */
     void (*type_sql)(struct db_buf *out, const struct db_column *col);
+
+    /*
+     * The ALTER strategy. needs_rebuild: whether op, on an existing table,
+     * is beyond ALTER TABLE, so the whole table is rebuilt (NULL: never).
+     * render_rebuild appends the rebuild of diff->ops[i]'s table with
+     * every change the diff makes to it; returns 0 or DB_ENOMEM. A script
+     * with rebuilds starts with rebuild_prologue and ends with
+     * rebuild_epilogue (NULL: nothing), and a revision section holding one
+     * carries the option rebuild_option ("foreign_keys=off"; NULL: none).
+     * render_alter_column appends the ALTER TABLE statements of an
+     * alter-column op (NULL where such ops are always rebuilt).
+     */
+    bool (*needs_rebuild)(const struct db_op *op);
+    int (*render_rebuild)(struct db_buf *out, const struct db_diff *diff,
+                          size_t i);
+    const char *rebuild_prologue;
+    const char *rebuild_epilogue;
+    const char *rebuild_option;
+    void (*render_alter_column)(struct db_buf *out, const struct db_op *op);
+
+    /*
+     * The schema-change protocol around a change that rebuilds tables
+     * (NULL where none is needed): fk_enforcement turns foreign-key
+     * enforcement off (on = 0) before the transaction and back on after
+     * it; fk_violations counts the rows that break a foreign key, before
+     * the commit; fk_violation_hint says how to find them.
+     */
+    int (*fk_enforcement)(struct db_conn *c, int on, struct db_error *err);
+    int (*fk_violations)(struct db_conn *c, long *out, struct db_error *err);
+    const char *fk_violation_hint;
 };
 
 extern const struct db_dialect_ops db_sqlite_dialect;
@@ -52,6 +92,9 @@ extern const struct db_dialect_ops db_postgres_dialect;
 
 /* The dialect's operations; NULL for an unknown value. */
 const struct db_dialect_ops *db_dialect_get(enum db_dialect d);
+
+/* Every dialect, NULL-terminated, in a fixed order (sqlite, postgresql). */
+extern const struct db_dialect_ops *const db_dialects[];
 
 struct db_conn {
     const struct db_driver *driver;
@@ -150,6 +193,11 @@ int db_unlock(struct db_conn *c, struct db_error *err);
 /* Releases the lock after work that returned rc: returns rc, or the unlock's
  * own failure when rc was 0 (err keeps the first error). */
 int db_unlock_after(struct db_conn *c, int rc, struct db_error *err);
+
+/* The schema-change protocol of c's dialect (struct db_dialect_ops);
+ * 0 and nothing done (*out = 0) where the dialect needs none. */
+int db_fk_enforcement(struct db_conn *c, int on, struct db_error *err);
+int db_fk_violations(struct db_conn *c, long *out, struct db_error *err);
 
 /* Runs a query that returns one value (first column of first row) into out.
  * Returns 0, DB_ENOTFOUND when there is no row, or an error. A NULL value

@@ -21,6 +21,9 @@ enum {
 void db_render_type(struct db_buf *out, const struct db_column *col,
                     enum db_dialect d);
 
+/* "ALTER TABLE "t" ", the start of every ALTER statement. */
+void db_render_alter_table(struct db_buf *out, const char *table);
+
 /* One column definition: name, type, NOT NULL, DEFAULT, inline key. */
 void db_render_column(struct db_buf *out, const struct db_table *t,
                       const struct db_column *col, enum db_dialect d);

@@ -25,6 +25,14 @@ const struct db_column *db_table_column(const struct db_table *t,
     return NULL;
 }
 
+size_t db_table_pk_count(const struct db_table *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->ncolumns; i++)
+        n += t->columns[i].primary_key;
+    return n;
+}
+
 size_t db_cols_count(const char *const *cols)
 {
     size_t n = 0;

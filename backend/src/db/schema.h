@@ -102,6 +102,9 @@ const struct db_table *db_schema_table(const struct db_schema *s,
 const struct db_column *db_table_column(const struct db_table *t,
                                         const char *name);
 
+/* Number of primary-key columns of t. */
+size_t db_table_pk_count(const struct db_table *t);
+
 /* Number of columns in a NULL-terminated list. */
 size_t db_cols_count(const char *const *cols);
 

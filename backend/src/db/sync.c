@@ -93,9 +93,10 @@ int db_sync_models(struct db_conn *c, const struct db_schema *models,
         return rc;
 
     /* again under the write lock: another process may have been first */
-    bool sqlite = c->driver->dialect == DB_DIALECT_SQLITE;
-    bool fk_off = sqlite && !c->in_tx;
-    if (fk_off && (rc = db_exec(c, "PRAGMA foreign_keys = OFF", err)))
+    /* the dialect's protocol for a change that may rebuild tables; it
+     * only works outside a transaction */
+    bool fk_off = !c->in_tx;
+    if (fk_off && (rc = db_fk_enforcement(c, 0, err)))
         return rc;
     rc = db_lock(c, err);
     bool locked = rc == 0;
@@ -125,7 +126,7 @@ int db_sync_models(struct db_conn *c, const struct db_schema *models,
         rc = db_unlock_after(c, rc, err);
     if (fk_off) {
         struct db_error e2;
-        int frc = db_exec(c, "PRAGMA foreign_keys = ON", rc ? &e2 : err);
+        int frc = db_fk_enforcement(c, 1, rc ? &e2 : err);
         if (rc == 0)
             rc = frc;
     }

@@ -1,10 +1,17 @@
 /*
- * sqlite_dialect.c - SQLite's SQL: types and literals.
- * Part of the core binary (no connection needed), unlike sqlite.c's
- * connection verbs.
+ * sqlite_dialect.c - SQLite's SQL: types, literals, what ALTER TABLE can do
+ * and the table rebuild for the rest, and the foreign-key protocol around
+ * it (diff.h tells the whole procedure). Part of the core binary: offline
+ * SQL and revisions for every dialect need no connection.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "../buf.h"
+#include "../diff.h"
 #include "../driver.h"
+#include "../render.h"
 #include "../schema.h"
 
 static void type_sql(struct db_buf *out, const struct db_column *col)
@@ -21,11 +28,218 @@ static void type_sql(struct db_buf *out, const struct db_column *col)
     }
 }
 
+/* ---- what ALTER TABLE can do, and the rebuild ---- */
+
+/* Whether ALTER TABLE can make the change (else: the rebuild). */
+static bool alterable(const struct db_op *op)
+{
+    switch (op->kind) {
+    case DB_OP_ADD_COLUMN: {
+        const struct db_column *c = op->column;
+        if (c->primary_key || c->def.kind == DB_DEFAULT_NOW)
+            return false;
+        if (!c->nullable && c->def.kind == DB_DEFAULT_NONE)
+            return false;
+        return true;
+    }
+    case DB_OP_DROP_COLUMN: {
+        const struct db_column *c = op->from_column;
+        if (c->primary_key)
+            return false;
+        for (size_t i = 0; i < op->from->nforeign_keys; i++)
+            if (strcmp(op->from->foreign_keys[i].column, c->name) == 0)
+                return false;
+        return true;
+    }
+    case DB_OP_ALTER_COLUMN:
+    case DB_OP_ADD_FK:
+    case DB_OP_DROP_FK:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static int rebuild_table(struct db_buf *out, const struct db_table *t,
+                         const struct db_table *from)
+{
+    char tmp[DB_NAME_MAX + 8];
+    snprintf(tmp, sizeof tmp, "_new_%s", t->name);
+    /* the new table under the temporary name, its keys named as t's */
+    struct db_foreign_key *fks = NULL;
+    if (t->nforeign_keys) {
+        fks = malloc(t->nforeign_keys * sizeof *fks);
+        if (!fks)
+            return DB_ENOMEM;
+    }
+    char (*names)[DB_NAME_MAX] =
+        t->nforeign_keys ? malloc(t->nforeign_keys * DB_NAME_MAX) : NULL;
+    if (t->nforeign_keys && !names) {
+        free(fks);
+        return DB_ENOMEM;
+    }
+    for (size_t i = 0; i < t->nforeign_keys; i++) {
+        fks[i] = t->foreign_keys[i];
+        db_fk_name(names[i], t, &t->foreign_keys[i]);
+        fks[i].name = names[i];
+    }
+    struct db_table nt = *t;
+    nt.name = tmp;
+    nt.foreign_keys = fks;
+    db_buf_puts(out, "-- rebuild ");
+    db_buf_ident(out, t->name);
+    db_buf_puts(out, ": SQLite's ALTER TABLE cannot make this change\n");
+    db_render_create_table(out, &nt, DB_DIALECT_SQLITE, 0);
+    free(fks);
+    free(names);
+
+    db_buf_puts(out, "INSERT INTO ");
+    db_buf_ident(out, tmp);
+    db_buf_puts(out, " (");
+    int first = 1;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        if (!db_table_column(from, t->columns[i].name))
+            continue;
+        if (!first)
+            db_buf_puts(out, ", ");
+        db_buf_ident(out, t->columns[i].name);
+        first = 0;
+    }
+    db_buf_puts(out, ")\n    SELECT ");
+    first = 1;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        if (!db_table_column(from, t->columns[i].name))
+            continue;
+        if (!first)
+            db_buf_puts(out, ", ");
+        db_buf_ident(out, t->columns[i].name);
+        first = 0;
+    }
+    db_buf_puts(out, " FROM ");
+    db_buf_ident(out, t->name);
+    db_buf_puts(out, ";\n");
+    db_render_drop_table(out, t->name, DB_DIALECT_SQLITE, 0);
+    /* legacy mode: the rename does not re-check views naming the table */
+    db_buf_puts(out, "PRAGMA legacy_alter_table = ON;\nALTER TABLE ");
+    db_buf_ident(out, tmp);
+    db_buf_puts(out, " RENAME TO ");
+    db_buf_ident(out, t->name);
+    db_buf_puts(out, ";\nPRAGMA legacy_alter_table = OFF;\n");
+    for (size_t i = 0; i < t->nindexes; i++)
+        db_render_create_index(out, t, &t->indexes[i], DB_DIALECT_SQLITE, 0);
+    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_violations\") "
+                     "SELECT count(*) FROM pragma_foreign_key_check(");
+    db_buf_literal(out, t->name);
+    db_buf_puts(out, ");\n");
+    return 0;
+}
+
+/* Before a rebuild: the table's triggers would go with DROP TABLE. */
+static void guard_triggers(struct db_buf *out, const char *table)
+{
+    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"triggers\") "
+                     "SELECT count(*) FROM sqlite_master WHERE type = "
+                     "'trigger' AND tbl_name = ");
+    db_buf_literal(out, table);
+    db_buf_puts(out, ";\n");
+}
+
+/* Whether another table of either schema has a foreign key to table. */
+static bool referenced(const struct db_diff *diff, const char *table)
+{
+    const struct db_schema *s[2] = {diff->target, diff->current};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; s[k] && i < s[k]->ntables; i++) {
+            const struct db_table *t = s[k]->tables[i];
+            if (strcmp(t->name, table) == 0)
+                continue;
+            for (size_t f = 0; f < t->nforeign_keys; f++)
+                if (strcmp(t->foreign_keys[f].ref_table, table) == 0)
+                    return true;
+        }
+    return false;
+}
+
+static void guard_fk_off(struct db_buf *out)
+{
+    db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_enforced\") "
+                     "SELECT \"foreign_keys\" FROM pragma_foreign_keys;\n");
+}
+
+static bool needs_rebuild(const struct db_op *op)
+{
+    return !alterable(op);
+}
+
+/* The rebuild of diff->ops[i]'s table, with its guards. */
+static int render_rebuild(struct db_buf *out, const struct db_diff *diff,
+                          size_t i)
+{
+    const struct db_op *op = &diff->ops[i];
+    if (referenced(diff, op->table->name))
+        guard_fk_off(out);
+    guard_triggers(out, op->table->name);
+    return rebuild_table(out, op->table, op->from);
+}
+
+/* ---- the foreign-key protocol ---- */
+
+/* PRAGMA foreign_keys is a no-op inside a transaction: called outside. */
+static int fk_enforcement(struct db_conn *c, int on, struct db_error *err)
+{
+    return db_exec(c, on ? "PRAGMA foreign_keys = ON"
+                         : "PRAGMA foreign_keys = OFF", err);
+}
+
+static int count_row(void *ctx, int ncols, const char *const *vals,
+                     const char *const *names)
+{
+    (void)ncols;
+    (void)vals;
+    (void)names;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+static int fk_violations(struct db_conn *c, long *out, struct db_error *err)
+{
+    *out = 0;
+    return db_query(c, "PRAGMA foreign_key_check", 0, NULL, count_row, out,
+                    NULL, err);
+}
+
 const struct db_dialect_ops db_sqlite_dialect = {
     .id = DB_DIALECT_SQLITE,
     .name = "sqlite",
     .true_sql = "1",
     .false_sql = "0",
     .now_sql = "CURRENT_TIMESTAMP",
+    .integer_pk_is_rowid = true,
+    .keeps_fk_names = false,
     .type_sql = type_sql,
+    .needs_rebuild = needs_rebuild,
+    .render_rebuild = render_rebuild,
+    /* fails the change when foreign keys are enforced during a rebuild of
+     * a referenced table, when a rebuild leaves broken foreign keys, or
+     * when the table has triggers (DROP TABLE would take them) */
+    .rebuild_prologue =
+        "-- fails the change when foreign keys are enforced during a rebuild "
+        "of a\n-- referenced table, or when a rebuild leaves broken foreign "
+        "keys\n"
+        "CREATE TEMP TABLE \"_rebuild_guard\" (\n"
+        "    \"fk_enforced\" INTEGER CONSTRAINT \"a table rebuild needs "
+        "PRAGMA foreign_keys = OFF\" CHECK (\"fk_enforced\" = 0),\n"
+        "    \"fk_violations\" INTEGER CONSTRAINT \"a table rebuild left "
+        "rows with broken foreign keys\" CHECK (\"fk_violations\" = 0),\n"
+        "    \"triggers\" INTEGER CONSTRAINT \"a table rebuild would drop "
+        "the table's triggers: drop them before, create them after\" "
+        "CHECK (\"triggers\" = 0)\n"
+        ");\n",
+    .rebuild_epilogue = "DROP TABLE \"_rebuild_guard\";\n",
+    .rebuild_option = "foreign_keys=off",
+    .render_alter_column = NULL,
+    .fk_enforcement = fk_enforcement,
+    .fk_violations = fk_violations,
+    .fk_violation_hint = "PRAGMA foreign_key_check lists them; fix or "
+                         "delete those rows first",
 };
