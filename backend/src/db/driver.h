@@ -85,6 +85,26 @@ struct db_dialect_ops {
     int (*fk_enforcement)(struct db_conn *c, int on, struct db_error *err);
     int (*fk_violations)(struct db_conn *c, long *out, struct db_error *err);
     const char *fk_violation_hint;
+
+    /*
+     * A scratch database beside the live one, for verified stamps and
+     * rehearsals. scratch_config turns a copy of the live configuration
+     * into one for a new, empty database (SQLite: in memory; PostgreSQL: a
+     * schema of its own); scratch_drop removes it afterwards through the
+     * live connection (NULL: nothing to remove).
+     */
+    void (*scratch_config)(struct db_config *cfg);
+    int (*scratch_drop)(struct db_conn *live, const struct db_config *cfg,
+                        struct db_error *err);
+
+    /*
+     * Rehearsals. With copy_url, on a copy of the database taken with the
+     * driver's backup into the file path: copy_url writes the copy's URL,
+     * and the files path + each of copy_suffixes are removed after. NULL:
+     * in one transaction on the live database, always rolled back.
+     */
+    void (*copy_url)(char *out, size_t n, const char *path);
+    const char *const *copy_suffixes;
 };
 
 extern const struct db_dialect_ops db_sqlite_dialect;

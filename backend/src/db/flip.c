@@ -63,7 +63,7 @@ int db_flip_baseline(char *out_path, size_t n, const struct db_config *cfg,
     struct db_autogen ag = DB_AUTOGEN_INIT;
     rc = db_schema_validate(models, err);
     if (rc == 0)
-        rc = db_autogen_schemas(&ag, models, &empty, DB_DIALECT_SQLITE, err);
+        rc = db_autogen_schemas(&ag, models, &empty, db_dialects[0]->id, err);
     if (rc == 0 && ag.nops == 0)
         rc = db_error_set(err, DB_EUSAGE, "the models declare no tables: "
                                           "there is nothing to baseline");
@@ -77,20 +77,6 @@ int db_flip_baseline(char *out_path, size_t n, const struct db_config *cfg,
 
 /* ---- scratch databases -------------------------------------------------- */
 
-static int drop_schema(struct db_conn *c, const char *schema,
-                       struct db_error *err)
-{
-    struct db_buf sql = DB_BUF_INIT;
-    db_buf_puts(&sql, "DROP SCHEMA IF EXISTS ");
-    db_buf_ident(&sql, schema);
-    db_buf_puts(&sql, " CASCADE");
-    int rc = db_buf_ok(&sql) ? db_exec(c, db_buf_str(&sql), err) : nomem(err);
-    db_buf_free(&sql);
-    if (rc)
-        db_error_prefix(err, "cannot drop scratch schema %s", schema);
-    return rc;
-}
-
 int db_flip_scratch(struct db_reflection **out, struct db_conn *c,
                     const struct db_graph *g, const char *target,
                     struct db_error *err)
@@ -100,15 +86,8 @@ int db_flip_scratch(struct db_reflection **out, struct db_conn *c,
     if (!scfg)
         return nomem(err);
     *scfg = *c->cfg;
-    bool pg = c->driver->dialect == DB_DIALECT_POSTGRESQL;
-    if (pg) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        snprintf(scfg->schema, sizeof scfg->schema, "app_scratch_%ld_%ld",
-                 (long)getpid(), (long)(ts.tv_nsec / 1000));
-    } else {
-        snprintf(scfg->url, sizeof scfg->url, "sqlite:///:memory:");
-    }
+    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
+    x->scratch_config(scfg);
     struct db_conn *s = NULL;
     int rc = db_connect(&s, scfg, err);
     if (rc == 0) {
@@ -124,10 +103,10 @@ int db_flip_scratch(struct db_reflection **out, struct db_conn *c,
     if (rc == 0)
         rc = db_reflect(out, s, NULL, 0, err);
     db_disconnect(s);
-    if (pg) {
+    if (x->scratch_drop) {
         /* always, also when the build failed half-way */
         struct db_error derr;
-        int drc = drop_schema(c, scfg->schema, &derr);
+        int drc = x->scratch_drop(c, scfg, &derr);
         if (drc && rc == 0) {
             *err = derr;
             rc = drc;
@@ -270,10 +249,12 @@ static void on_step(void *ctx, const struct db_revision *r,
         s->fn(s->ctx, r, dir, ms);
 }
 
-/* SQLite: the real migrate functions, on a copy made by the backup API. */
+/* The real migrate functions, on a copy made by the driver's backup
+ * (SQLite: its backup API). */
 static int rehearse_copy(struct db_conn *c, const struct db_graph *g,
                          struct step_ctx *sc, struct db_error *err)
 {
+    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
     if (!c->driver->backup)
         return db_error_set(err, DB_EUSAGE, "the %s driver cannot copy the "
                                             "database", c->driver->name);
@@ -296,7 +277,7 @@ static int rehearse_copy(struct db_conn *c, const struct db_graph *g,
         goto out;
     }
     *ccfg = *c->cfg;
-    snprintf(ccfg->url, sizeof ccfg->url, "sqlite:///%s", path);
+    x->copy_url(ccfg->url, sizeof ccfg->url, path);
     if ((rc = c->driver->backup(c, path, err)) ||
         (rc = db_connect(&copy, ccfg, err)) ||
         (rc = db_migrate_state_read(&st, copy, g, err)) ||
@@ -324,10 +305,10 @@ out:
     db_migrate_state_free(&st);
     free(want);
     free(ccfg);
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t k = 0; k < 4; k++) {
+    unlink(path);
+    for (const char *const *sfx = x->copy_suffixes; sfx && *sfx; sfx++) {
         char f[1200];
-        snprintf(f, sizeof f, "%s%s", path, suffix[k]);
+        snprintf(f, sizeof f, "%s%s", path, *sfx);
         unlink(f);
     }
     rmdir(dir);
@@ -349,7 +330,8 @@ static int run_timed(struct db_conn *c, const struct db_revision *r,
     return rc;
 }
 
-/* PostgreSQL: one transaction on the live database, always rolled back. */
+/* One transaction on the live database, always rolled back (PostgreSQL's
+ * DDL is transactional). */
 static int rehearse_tx(struct db_conn *c, const struct db_graph *g,
                        struct step_ctx *sc, struct db_error *err)
 {
@@ -452,7 +434,7 @@ int db_flip_rehearse(struct db_conn *c, const struct db_graph *g,
         return DB_ENOTFOUND;
     }
     struct step_ctx sc = {fn, ctx, &count};
-    int rc = c->driver->dialect == DB_DIALECT_SQLITE
+    int rc = db_dialect_get(c->driver->dialect)->copy_url
                  ? rehearse_copy(c, g, &sc, err)
                  : rehearse_tx(c, g, &sc, err);
     if (nsteps)

@@ -4,6 +4,8 @@
  * render PostgreSQL without loading the postgresql module).
  */
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../buf.h"
 #include "../diff.h"
@@ -108,6 +110,32 @@ static void render_alter_column(struct db_buf *out, const struct db_op *op)
     }
 }
 
+/* ---- scratch databases: a schema of their own ---- */
+
+static void scratch_config(struct db_config *cfg)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(cfg->schema, sizeof cfg->schema, "app_scratch_%ld_%ld",
+             (long)getpid(), (long)(ts.tv_nsec / 1000));
+}
+
+static int scratch_drop(struct db_conn *live, const struct db_config *cfg,
+                        struct db_error *err)
+{
+    struct db_buf sql = DB_BUF_INIT;
+    db_buf_puts(&sql, "DROP SCHEMA IF EXISTS ");
+    db_buf_ident(&sql, cfg->schema);
+    db_buf_puts(&sql, " CASCADE");
+    int rc = db_buf_ok(&sql)
+                 ? db_exec(live, db_buf_str(&sql), err)
+                 : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    if (rc)
+        db_error_prefix(err, "cannot drop scratch schema %s", cfg->schema);
+    return rc;
+}
+
 const struct db_dialect_ops db_postgres_dialect = {
     .id = DB_DIALECT_POSTGRESQL,
     .name = "postgresql",
@@ -118,4 +146,7 @@ const struct db_dialect_ops db_postgres_dialect = {
     .keeps_fk_names = true,
     .type_sql = type_sql,
     .render_alter_column = render_alter_column,
+    .scratch_config = scratch_config,
+    .scratch_drop = scratch_drop,
+    .copy_url = NULL,
 };

@@ -208,6 +208,20 @@ static int fk_violations(struct db_conn *c, long *out, struct db_error *err)
                     NULL, err);
 }
 
+/* ---- scratch databases and rehearsal copies ---- */
+
+static void scratch_config(struct db_config *cfg)
+{
+    snprintf(cfg->url, sizeof cfg->url, "sqlite:///:memory:");
+}
+
+static void copy_url(char *out, size_t n, const char *path)
+{
+    snprintf(out, n, "sqlite:///%s", path);
+}
+
+static const char *const copy_suffixes[] = {"-wal", "-shm", "-journal", NULL};
+
 const struct db_dialect_ops db_sqlite_dialect = {
     .id = DB_DIALECT_SQLITE,
     .name = "sqlite",
@@ -242,4 +256,8 @@ const struct db_dialect_ops db_sqlite_dialect = {
     .fk_violations = fk_violations,
     .fk_violation_hint = "PRAGMA foreign_key_check lists them; fix or "
                          "delete those rows first",
+    .scratch_config = scratch_config,
+    .scratch_drop = NULL,
+    .copy_url = copy_url,
+    .copy_suffixes = copy_suffixes,
 };
