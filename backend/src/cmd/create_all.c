@@ -31,11 +31,9 @@ static int exec_create_all(struct cmd_ctx *ctx, int argc, char **argv)
     struct db_error err;
     if (sql) {
         /* Rendered for the configured database's dialect, without connecting. */
-        struct db_url u;
-        if (db_url_parse(&u, ctx->cfg.url, &err))
+        enum db_dialect d;
+        if (db_config_dialect(&d, &ctx->cfg, &err))
             return cmd_fail(ctx, "create-all", &err);
-        const struct db_driver *drv = db_driver_find(u.scheme);
-        enum db_dialect d = drv ? drv->dialect : DB_DIALECT_POSTGRESQL;
         struct db_buf out = DB_BUF_INIT;
         int rc = db_schema_validate(ctx->models, &err);
         if (rc == 0)

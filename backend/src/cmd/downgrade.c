@@ -89,13 +89,10 @@ static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
     if (rc)
         goto out;
     if (sql) {
-        struct db_url u;
-        if ((rc = db_url_parse(&u, ctx->cfg.url, &err)))
+        enum db_dialect d;
+        if ((rc = db_config_dialect(&d, &ctx->cfg, &err)))
             goto out;
-        const struct db_driver *drv = db_driver_find(u.scheme);
-        rc = db_migrate_sql(&script, g,
-                            drv ? drv->dialect : DB_DIALECT_POSTGRESQL,
-                            DB_DOWNGRADE, target, &err);
+        rc = db_migrate_sql(&script, g, d, DB_DOWNGRADE, target, &err);
         if (rc == 0)
             fputs(db_buf_str(&script), ctx->out);
         goto out;

@@ -37,10 +37,11 @@ static int exec_reset(struct cmd_ctx *ctx, int argc, char **argv)
     if (db_url_parse(&u, ctx->cfg.url, &err))
         return cmd_fail(ctx, "reset", &err);
     if (sql) {
-        const struct db_driver *drv = db_driver_find(u.scheme);
+        enum db_dialect d;
+        if (db_config_dialect(&d, &ctx->cfg, &err))
+            return cmd_fail(ctx, "reset", &err);
         struct db_buf out = DB_BUF_INIT;
-        int rc = db_reset_sql(&out, ctx->models,
-                              drv ? drv->dialect : DB_DIALECT_POSTGRESQL, &err);
+        int rc = db_reset_sql(&out, ctx->models, d, &err);
         if (rc == 0)
             fputs(db_buf_str(&out), ctx->out);
         db_buf_free(&out);

@@ -42,12 +42,10 @@ static int exec_show(struct cmd_ctx *ctx, int argc, char **argv)
                               "(applied checksum %s)\n", h->checksum);
         for (size_t b = 0; b < r->nblocks; b++) {
             const struct db_revision_block *blk = &r->blocks[b];
-            fprintf(ctx->out, "\n-- +%s%s%s%s  (line %d)\n%s",
+            fprintf(ctx->out, "\n-- +%s%s%s%s%s  (line %d)\n%s",
                     blk->direction == DB_UPGRADE ? "upgrade" : "downgrade",
-                    blk->dialect == DB_DIALECT_SQLITE ? " dialect=sqlite"
-                    : blk->dialect == DB_DIALECT_POSTGRESQL
-                        ? " dialect=postgresql"
-                        : "",
+                    blk->dialect ? " dialect=" : "",
+                    blk->dialect ? db_dialect_name(blk->dialect) : "",
                     blk->transaction ? "" : " transaction=false", "",
                     blk->line - 1, blk->sql);
         }

@@ -32,6 +32,29 @@ const struct db_dialect_ops *db_dialect_get(enum db_dialect d)
     return NULL;
 }
 
+const struct db_dialect_ops *db_dialect_by_name(const char *name)
+{
+    for (size_t i = 0; db_dialects[i]; i++)
+        if (strcmp(db_dialects[i]->name, name) == 0)
+            return db_dialects[i];
+    return NULL;
+}
+
+int db_config_dialect(enum db_dialect *out, const struct db_config *cfg,
+                      struct db_error *err)
+{
+    struct db_url u;
+    int rc = db_url_parse(&u, cfg->url, err);
+    if (rc)
+        return rc;
+    const struct db_dialect_ops *x = db_dialect_by_name(u.scheme);
+    if (!x)
+        return db_error_set(err, DB_ECONFIG, "no SQL dialect for database "
+                                             "url scheme '%s'", u.scheme);
+    *out = x->id;
+    return 0;
+}
+
 const char *db_dialect_name(enum db_dialect d)
 {
     const struct db_dialect_ops *x = db_dialect_get(d);

@@ -113,6 +113,15 @@ extern const struct db_dialect_ops db_postgres_dialect;
 /* The dialect's operations; NULL for an unknown value. */
 const struct db_dialect_ops *db_dialect_get(enum db_dialect d);
 
+/* The dialect named name ("sqlite", "postgresql": the URL schemes as
+ * db_url_parse spells them); NULL if none. */
+const struct db_dialect_ops *db_dialect_by_name(const char *name);
+
+/* The dialect of cfg's database URL, without connecting or loading a
+ * module (offline --sql). Returns 0 or DB_ECONFIG (a bad URL). */
+int db_config_dialect(enum db_dialect *out, const struct db_config *cfg,
+                      struct db_error *err);
+
 /* Every dialect, NULL-terminated, in a fixed order (sqlite, postgresql). */
 extern const struct db_dialect_ops *const db_dialects[];
 
