@@ -35,14 +35,10 @@ static int exec_check(struct cmd_ctx *ctx, int argc, char **argv)
     if (rc)
         return cmd_fail(ctx, "check", &err);
     struct db_reflection *r;
-    if (db_reflect(&r, ctx->conn, all ? NULL : ctx->models, 0, &err))
+    struct db_diff diff;
+    if (db_diff_live(&diff, &r, ctx->conn, ctx->models, all, &err))
         return cmd_fail(ctx, "check", &err);
     enum db_dialect d = ctx->conn->driver->dialect;
-    struct db_diff diff;
-    if (db_diff_schemas(&diff, ctx->models, &r->schema, d, &err)) {
-        db_reflection_free(r);
-        return cmd_fail(ctx, "check", &err);
-    }
     if (diff.n == 0) {
         fprintf(ctx->out, "the database matches the models (%zu tables)\n",
                 ctx->models->ntables);

@@ -51,14 +51,10 @@ static int exec_diff(struct cmd_ctx *ctx, int argc, char **argv)
     if (db_schema_validate(ctx->models, &err))
         return cmd_fail(ctx, "diff", &err);
     struct db_reflection *r;
-    if (db_reflect(&r, ctx->conn, all ? NULL : ctx->models, 0, &err))
+    struct db_diff diff;
+    if (db_diff_live(&diff, &r, ctx->conn, ctx->models, all, &err))
         return cmd_fail(ctx, "diff", &err);
     enum db_dialect d = ctx->conn->driver->dialect;
-    struct db_diff diff;
-    if (db_diff_schemas(&diff, ctx->models, &r->schema, d, &err)) {
-        db_reflection_free(r);
-        return cmd_fail(ctx, "diff", &err);
-    }
     struct db_buf out = DB_BUF_INIT;
     int rc = 0;
     if (sql) {

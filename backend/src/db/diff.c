@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reflect.h"
 #include "render.h"
 
 /* ---- tables by name: a hash over a schema, for large schemas ---- */
@@ -729,6 +730,23 @@ int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
 }
 
 /* ---- applying ---- */
+
+int db_diff_live(struct db_diff *out, struct db_reflection **r,
+                 struct db_conn *c, const struct db_schema *models,
+                 bool all_tables, struct db_error *err)
+{
+    *out = (struct db_diff)DB_DIFF_INIT;
+    int rc = db_reflect(r, c, all_tables ? NULL : models, 0, err);
+    if (rc == 0)
+        rc = db_diff_schemas(out, models, &(*r)->schema, c->driver->dialect,
+                             err);
+    if (rc) {
+        db_diff_free(out);
+        db_reflection_free(*r);
+        *r = NULL;
+    }
+    return rc;
+}
 
 int db_diff__exec_checked(struct db_conn *c, const char *sql,
                           struct db_error *err)

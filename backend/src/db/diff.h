@@ -137,6 +137,20 @@ int db_diff_render(struct db_buf *out, const struct db_diff *diff,
 int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
                       size_t i, enum db_dialect d, struct db_error *err);
 
+struct db_reflection;
+
+/*
+ * What turns c's database into the models: reflects the models' tables
+ * (all_tables: every table of the database, so those missing from the
+ * models show as drops) into *r and diffs models against it for c's
+ * dialect. Returns 0 (free both with db_diff_free and
+ * db_reflection_free), DB_ENOMEM or the database's error (*r is NULL and
+ * out empty).
+ */
+int db_diff_live(struct db_diff *out, struct db_reflection **r,
+                 struct db_conn *c, const struct db_schema *models,
+                 bool all_tables, struct db_error *err);
+
 /*
  * Applies the diff on c in one transaction (c must not be inside one).
  * On SQLite with a rebuild, foreign-key enforcement is off around the

@@ -601,10 +601,7 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
     {
         struct db_reflection *r = NULL;
         struct db_diff diff = DB_DIFF_INIT;
-        int drc = db_reflect(&r, c, models, 0, &e);
-        if (drc == 0)
-            drc = db_diff_schemas(&diff, models, &r->schema,
-                                  c->driver->dialect, &e);
+        int drc = db_diff_live(&diff, &r, c, models, false, &e);
         if (drc)
             item(&items[DB_FLIP_NO_DRIFT], false, "app db check",
                  "cannot compare: %s", e.message);

@@ -62,17 +62,6 @@ static int refuse_destructive(struct db_conn *c, const struct db_diff *d,
     return DB_EDRIFT;
 }
 
-static int diff_live(struct db_diff *d, struct db_reflection **r,
-                     struct db_conn *c, const struct db_schema *models,
-                     struct db_error *err)
-{
-    int rc = db_reflect(r, c, models, 0, err);
-    if (rc == 0)
-        rc = db_diff_schemas(d, models, &(*r)->schema, c->driver->dialect,
-                             err);
-    return rc;
-}
-
 int db_sync_models(struct db_conn *c, const struct db_schema *models,
                    struct db_error *err)
 {
@@ -82,7 +71,7 @@ int db_sync_models(struct db_conn *c, const struct db_schema *models,
     /* the common case: nothing to do, no lock taken */
     struct db_reflection *r = NULL;
     struct db_diff d = DB_DIFF_INIT;
-    rc = diff_live(&d, &r, c, models, err);
+    rc = db_diff_live(&d, &r, c, models, false, err);
     if (rc == 0 && d.n > 0)
         rc = refuse_destructive(c, &d, err);
     size_t n = d.n;
@@ -103,7 +92,7 @@ int db_sync_models(struct db_conn *c, const struct db_schema *models,
     if (rc == 0)
         rc = db_begin(c, err);
     if (rc == 0) {
-        rc = diff_live(&d, &r, c, models, err);
+        rc = db_diff_live(&d, &r, c, models, false, err);
         if (rc == 0)
             rc = refuse_destructive(c, &d, err);
         struct db_buf sql = DB_BUF_INIT;
@@ -141,7 +130,7 @@ int db_sync_check(struct db_conn *c, const struct db_schema *models,
         return rc;
     struct db_reflection *r = NULL;
     struct db_diff d = DB_DIFF_INIT;
-    rc = diff_live(&d, &r, c, models, err);
+    rc = db_diff_live(&d, &r, c, models, false, err);
     if (rc == 0 && d.n > 0) {
         struct db_buf list = DB_BUF_INIT;
         for (size_t i = 0; i < d.n; i++) {
