@@ -33,6 +33,8 @@ struct db_conn {
     const struct db_driver *driver;
     const struct db_config *cfg;   /* borrowed; outlives the connection */
     int in_tx;                     /* inside begin/commit */
+    int created;                   /* connecting created the database (a
+                                      new SQLite file): nothing to back up */
 };
 
 /*
