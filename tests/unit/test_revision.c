@@ -37,7 +37,7 @@ static struct collected split(const char *sql)
 {
     struct collected c = {0};
     struct db_error err;
-    int rc = db_sql_split(sql, 1, collect, &c, &err);
+    int rc = db_sql_split(sql, DB_DIALECT_POSTGRESQL, 1, collect, &c, &err);
     ck_assert_msg(rc == 0, "split: %s", err.message);
     return c;
 }
@@ -97,13 +97,15 @@ START_TEST(test_revision__split_unterminated)
 {
     struct collected c = {0};
     struct db_error err;
-    ck_assert_int_eq(db_sql_split("SELECT 1;\n\nSELECT 'x", 1, collect, &c,
-                                  &err), DB_EPARSE);
+    ck_assert_int_eq(db_sql_split("SELECT 1;\n\nSELECT 'x", DB_DIALECT_POSTGRESQL,
+                                  1, collect, &c, &err), DB_EPARSE);
     ck_assert_int_eq(err.line, 3);
     ck_assert_ptr_nonnull(strstr(err.message, "unterminated string"));
-    ck_assert_int_eq(db_sql_split("/* a /* b */", 1, collect, &c, &err),
+    ck_assert_int_eq(db_sql_split("/* a /* b */", DB_DIALECT_POSTGRESQL, 1, collect,
+                                  &c, &err),
                      DB_EPARSE);
-    ck_assert_int_eq(db_sql_split("SELECT $x$ a", 1, collect, &c, &err),
+    ck_assert_int_eq(db_sql_split("SELECT $x$ a", DB_DIALECT_POSTGRESQL, 1, collect,
+                                  &c, &err),
                      DB_EPARSE);
 }
 END_TEST
@@ -160,9 +162,34 @@ static void dump(struct db_buf *out, const char *path)
                       : blk->dialect == DB_DIALECT_POSTGRESQL ? "postgresql"
                                                               : "all",
                       blk->transaction ? "true" : "false");
-        struct db_error e2;
-        ck_assert_int_eq(db_sql_split(blk->sql, blk->line, dump_statement, out,
-                                      &e2), 0);
+        if (blk->dialect) {
+            struct db_error e2;
+            ck_assert_int_eq(db_sql_split(blk->sql,
+                                          (enum db_dialect)blk->dialect,
+                                          blk->line, dump_statement, out,
+                                          &e2), 0);
+            continue;
+        }
+        /* a block for every database: once when both split it alike,
+         * else each dialect's statements (or error) in turn */
+        struct db_buf each[2] = {DB_BUF_INIT, DB_BUF_INIT};
+        static const enum db_dialect ds[2] = {DB_DIALECT_SQLITE,
+                                              DB_DIALECT_POSTGRESQL};
+        for (int k = 0; k < 2; k++) {
+            struct db_error e2;
+            if (db_sql_split(blk->sql, ds[k], blk->line, dump_statement,
+                             &each[k], &e2))
+                db_buf_printf(&each[k], "  error: %d: %s\n", e2.line,
+                              e2.message);
+        }
+        if (strcmp(db_buf_str(&each[0]), db_buf_str(&each[1])) == 0) {
+            db_buf_puts(out, db_buf_str(&each[0]));
+        } else {
+            db_buf_printf(out, " on sqlite:\n%s on postgresql:\n%s",
+                          db_buf_str(&each[0]), db_buf_str(&each[1]));
+        }
+        db_buf_free(&each[0]);
+        db_buf_free(&each[1]);
     }
     db_revision_clear(&r);
 }

@@ -95,7 +95,7 @@ static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
         const struct db_driver *drv = db_driver_find(u.scheme);
         rc = db_migrate_sql(&script, g,
                             drv ? drv->dialect : DB_DIALECT_POSTGRESQL,
-                            DB_DOWNGRADE, target, &err);
+                            ctx->cfg.schema, DB_DOWNGRADE, target, &err);
         if (rc == 0)
             fputs(db_buf_str(&script), ctx->out);
         goto out;

@@ -102,8 +102,8 @@ static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
     if (sql) {
         enum db_dialect d;
         if ((rc = url_dialect(&d, &ctx->cfg, &err)) == 0 &&
-            (rc = db_migrate_sql(&script, g, d, DB_UPGRADE, target, &err)) ==
-                0)
+            (rc = db_migrate_sql(&script, g, d, ctx->cfg.schema, DB_UPGRADE,
+                                 target, &err)) == 0)
             fputs(db_buf_str(&script), ctx->out);
         goto out;
     }

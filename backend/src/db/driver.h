@@ -49,6 +49,8 @@ struct db_driver {
     const char *name;           /* "sqlite", "postgresql" */
     const char *scheme;         /* URL scheme it serves */
     enum db_dialect dialect;
+    const char *schema;         /* the schema the app's tables live in
+                                   ("main"), or NULL: [database] schema */
 
     /* Opens a connection for cfg->url. *out is freed with close. */
     int (*connect)(struct db_conn **out, const struct db_config *cfg,
@@ -135,6 +137,16 @@ int db_unlock_after(struct db_conn *c, int rc, struct db_error *err);
 int db_query_value(struct db_conn *c, const char *sql, int nparams,
                    const char *const *params, char *out, size_t n,
                    struct db_error *err);
+
+/* The schema c's tables live in: the driver's, or [database] schema. The
+ * tool names its own tables with it, so that a revision's session settings
+ * (search_path, a TEMP table of the same name) cannot redirect them. */
+const char *db_conn_schema(const struct db_conn *c);
+
+/* "schema"."table" with db_conn_schema(c), quoted. Returns 0, or DB_EUSAGE
+ * when it does not fit in n. */
+int db_qualify(char *out, size_t n, const struct db_conn *c,
+               const char *table);
 
 /* Quotes an identifier for SQL: "name", with " doubled. Returns 0, or
  * DB_EUSAGE when it does not fit. Same on both dialects. */

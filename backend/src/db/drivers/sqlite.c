@@ -302,8 +302,8 @@ static int sqlite_table_exists(struct db_conn *c, const char *table,
     char v[8];
     const char *params[] = {table};
     int rc = db_query_value(c,
-                            "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                            "AND name = $1",
+                            "SELECT 1 FROM \"main\".sqlite_master WHERE "
+                            "type = 'table' AND name = $1",
                             1, params, v, sizeof v, err);
     if (rc == DB_ENOTFOUND)
         return 0;
@@ -357,6 +357,7 @@ const struct db_driver db_driver_sqlite = {
     .name = "sqlite",
     .scheme = "sqlite",
     .dialect = DB_DIALECT_SQLITE,
+    .schema = "main",
     .connect = sqlite_connect,
     .close = sqlite_close,
     .exec = sqlite_exec,
