@@ -76,6 +76,11 @@ struct db_driver {
     int (*lock)(struct db_conn *c, struct db_error *err);
     int (*unlock)(struct db_conn *c, struct db_error *err);
 
+    /* Puts the session back as connect left it (search_path, timeouts),
+     * whatever a revision SET: each revision starts from the same session,
+     * whether it runs alone or after others. May be NULL. */
+    int (*reset_session)(struct db_conn *c, struct db_error *err);
+
     /* Server or library version, e.g. "SQLite 3.40.1". */
     int (*version)(struct db_conn *c, char *out, size_t n,
                    struct db_error *err);

@@ -410,12 +410,17 @@ static int run_statement(void *ctx, const char *stmt, size_t len, int line)
     return rc;
 }
 
-/* Every block of r for dir and the connection's dialect, in file order. */
+/* Every block of r for dir and the connection's dialect, in file order,
+ * on the session as connect left it. */
 static int run_blocks(struct db_conn *c, const struct db_revision *r,
                       enum db_direction dir, int *nrun, struct db_error *err)
 {
     struct run_ctx x = {c, r, err, 0};
     int rc = 0;
+    if (nrun)
+        *nrun = 0;
+    if (c->driver->reset_session && (rc = c->driver->reset_session(c, err)))
+        return rc;
     for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
         const struct db_revision_block *blk = &r->blocks[b];
         if (blk->direction != dir ||
@@ -857,6 +862,7 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
             goto out;
     }
     bool known = false;
+    size_t steps = 0;
     for (;;) {
         size_t i = 0;
         long ms = 0;
@@ -867,10 +873,18 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
         }
         if (rc)
             break;
+        steps++;
         if (ndone)
             (*ndone)++;
         if (o && o->progress)
             o->progress(o->ctx, &g->revs[i], dir, ms);
+    }
+    /* what follows on this connection runs on the session connect made */
+    if ((steps > 0 || rc) && c->driver->reset_session) {
+        struct db_error e2;
+        int rc2 = c->driver->reset_session(c, rc ? &e2 : err);
+        if (rc == 0)
+            rc = rc2;
     }
 out:
     if (locked)

@@ -113,6 +113,25 @@ int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
                 p++;
             continue;
         }
+        /* psql meta-commands run to the end of their line. pg_dump writes
+         * \restrict and \unrestrict around its scripts: they only limit
+         * psql's own meta-commands, which the tool never runs, so they
+         * are skipped; any other is refused. */
+        if (pg && ch == '\\' && !start) {
+            const char *w = p + 1;
+            size_t n = strcspn(w, " \t\r\n");
+            if (!word_is(w, n, "restrict") && !word_is(w, n, "unrestrict")) {
+                db_error_set(err, DB_EPARSE, "psql meta-command '\\%.*s' in "
+                             "a revision file", (int)(n > 30 ? 30 : n), w);
+                db_error_at(err, "", line);
+                db_error_hint(err, "the migration tool runs SQL statements "
+                                   "only; remove the line or write it as SQL");
+                return DB_EPARSE;
+            }
+            while (*p && *p != '\n')
+                p++;
+            continue;
+        }
         if (ch == '/' && p[1] == '*') {
             int at = line, nest = 1;
             p += 2;
