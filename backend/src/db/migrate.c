@@ -208,7 +208,7 @@ static int read_heads(struct db_migrate_state *st, struct db_conn *c,
     struct heads_ctx h = {g, st};
     /* at most g->n distinct known heads: the primary key keeps rows unique */
     int rc = vquery(c, "SELECT \"revision\" FROM " VT, 0, NULL, take_head,
-                      &h, NULL, err);
+                    &h, NULL, err);
     if (rc)
         return rc;
     db_graph_applied(st->applied, g, st->heads, st->nheads);
@@ -275,17 +275,17 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
     if ((rc = read_heads(out, c, g, err)))
         goto fail;
     rc = vquery(c,
-                  "SELECT \"seq\", \"revision\", \"operation\", "
-                  "\"applied_at\", \"duration_ms\", \"checksum\" FROM " HT
-                  " ORDER BY \"seq\"",
-                  0, NULL, take_history, out, NULL, err);
+                "SELECT \"seq\", \"revision\", \"operation\", "
+                "\"applied_at\", \"duration_ms\", \"checksum\" FROM " HT
+                " ORDER BY \"seq\"",
+                0, NULL, take_history, out, NULL, err);
     if (rc == DB_ENOMEM)
         rc = nomem(err);
     if (rc)
         goto fail;
     rc = vquery(c,
-                  "SELECT \"revision\", \"operation\", \"detail\" FROM " DT,
-                  0, NULL, take_dirty, out, NULL, err);
+                "SELECT \"revision\", \"operation\", \"detail\" FROM " DT,
+                0, NULL, take_dirty, out, NULL, err);
     if (rc < 0)
         goto fail;
     return 0;
@@ -470,7 +470,7 @@ static int record(struct db_conn *c, const struct db_graph *g,
         const char *p[] = {g->revs[old[a]].id};
         if (!keep)
             rc = vquery(c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1,
-                          p, NULL, NULL, NULL, err);
+                        p, NULL, NULL, NULL, err);
     }
     for (size_t b = 0; b < nnow && rc == 0; b++) {
         int had = 0;
@@ -479,7 +479,7 @@ static int record(struct db_conn *c, const struct db_graph *g,
         const char *p[] = {g->revs[now[b]].id};
         if (!had)
             rc = vquery(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)",
-                          1, p, NULL, NULL, NULL, err);
+                        1, p, NULL, NULL, NULL, err);
     }
     if (rc == 0) {
         char at[40], dur[32];
@@ -531,9 +531,9 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     {
         const char *p[] = {r->id, op, at, "it was interrupted"};
         rc = vquery(c,
-                      "INSERT INTO " DT " (\"revision\", \"operation\", "
-                      "\"since\", \"detail\") VALUES ($1, $2, $3, $4)",
-                      4, p, NULL, NULL, NULL, err);
+                    "INSERT INTO " DT " (\"revision\", \"operation\", "
+                    "\"since\", \"detail\") VALUES ($1, $2, $3, $4)",
+                    4, p, NULL, NULL, NULL, err);
     }
     if (rc || (rc = db_commit(c, err)))
         goto rollback;
@@ -552,7 +552,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
                  nrun == 1 ? "" : "s");
         const char *p[] = {detail};
         vquery(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL, NULL,
-                 NULL, &ignored);
+               NULL, &ignored);
         struct db_migrate_state fresh;
         if (db_migrate_state_read(&fresh, c, g, &ignored) == 0) {
             dirty_error(&fresh, g, err);
@@ -634,7 +634,7 @@ static int head_swap(const struct db_graph *g, const unsigned char *applied,
 static int sqlite_foreign_keys(struct db_conn *c, bool on,
                                struct db_error *err)
 {
-    return vexec(c, on ? "PRAGMA foreign_keys = ON"
+    return db_exec(c, on ? "PRAGMA foreign_keys = ON"
                          : "PRAGMA foreign_keys = OFF", err);
 }
 
@@ -654,7 +654,7 @@ static int foreign_key_check(struct db_conn *c, const struct db_revision *r,
                              struct db_error *err)
 {
     long bad = 0;
-    int rc = vquery(c, "PRAGMA foreign_key_check", 0, NULL, count_row, &bad,
+    int rc = db_query(c, "PRAGMA foreign_key_check", 0, NULL, count_row, &bad,
                       NULL, err);
     if (rc)
         return rc;
@@ -693,9 +693,9 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
             const char *p[] = {to, from};
             long changed = 0;
             rc = vquery(c,
-                          "UPDATE " VT " SET \"revision\" = $1 WHERE "
-                          "\"revision\" = $2",
-                          2, p, NULL, NULL, &changed, err);
+                        "UPDATE " VT " SET \"revision\" = $1 WHERE "
+                        "\"revision\" = $2",
+                        2, p, NULL, NULL, &changed, err);
             if (rc) {
                 db_rollback(c, &ignored);
                 return rc;
@@ -940,7 +940,7 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
     for (size_t h = 0; h < nheads && rc == 0; h++) {
         const char *p[] = {g->revs[st.heads[h]].id};
         rc = vquery(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)", 1,
-                      p, NULL, NULL, NULL, err);
+                    p, NULL, NULL, NULL, err);
     }
     char at[40];
     now_utc(at, sizeof at);
