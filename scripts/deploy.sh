@@ -6,7 +6,11 @@
 #
 # The schema step is `app db prepare` (production: upgrade to head under the
 # migration lock; pre-user: create-all). When it fails, the running service is
-# left untouched and the script exits non-zero.
+# left untouched and the script exits non-zero. In the production phase a
+# SQLite database that does not exist is refused, never created (a typo in
+# the path must not become an empty site): create a new one once, on
+# purpose, with `app db upgrade --create-database`. No backup is taken of a
+# database that does not exist yet.
 #
 # Environment: BUILD (build), CONFIG (config/app.ini), PIDFILE (var/app.pid),
 # BIND (127.0.0.1), PORT (8000), LOG (var/app.log), WAIT (30 seconds for the

@@ -20,7 +20,12 @@ run "$APP" db create-all
 expect_status 0 "create-all twice"
 expect_eq "$(sqlite3 var/app.db 'select count(*) from tasks')" 1 "a second create-all keeps rows"
 
-# a missing parent directory is created
+# a missing directory is refused, naming it: a typo is not a new database
+DATABASE_URL=sqlite:///fresh/dir/app.db run "$APP" db create-all
+expect_status 1; expect_one_line_err
+expect_err "^app db create-all: the directory of SQLite database fresh/dir/app.db does not exist: fresh/dir; "
+checks=$((checks + 1)); [ ! -e fresh ] || fail "no directory is created"
+mkdir -p fresh/dir
 DATABASE_URL=sqlite:///fresh/dir/app.db run "$APP" db create-all
 expect_status 0
 expect_eq "$(sqlite3 fresh/dir/app.db "select count(*) from sqlite_master where type='table'")" 2

@@ -36,8 +36,8 @@ SQL
 
 run "$APP" db upgrade --sql
 expect_status 0
-expect_out 'CREATE TABLE IF NOT EXISTS "app_version"'
-expect_out "INSERT INTO \"app_version\" (\"revision\") VALUES ('0002');"
+expect_out 'CREATE TABLE IF NOT EXISTS "main"."app_version"'
+expect_out "INSERT INTO \"main\".\"app_version\" (\"revision\") VALUES ('0002');"
 expect_no "only on postgresql"
 [ ! -e var/app.db ] || fail "--sql must not create the database"
 printf '%s\n' "$out" > offline.sql
@@ -55,5 +55,5 @@ expect_status 0; expect_out "only on postgresql"; expect_no 'CREATE TABLE "b"'
 run "$APP" db downgrade --sql base
 expect_status 1; expect_err "downgrade --sql needs FROM:TARGET"; expect_one_line_err
 run "$APP" db downgrade --sql head:base
-expect_status 0; expect_out 'DROP TABLE "b";'; expect_out "DELETE FROM \"app_version\" WHERE \"revision\" = '0001';"
+expect_status 0; expect_out 'DROP TABLE "b";'; expect_out "DELETE FROM \"main\".\"app_version\" WHERE \"revision\" = '0001';"
 finish

@@ -17,6 +17,8 @@ CREATE TABLE "notes" ("id" INTEGER PRIMARY KEY, "body" TEXT NOT NULL);
 DROP TABLE "notes";
 SQL
 nbackups() { ls bk 2>/dev/null | wc -l; }
+# the production database exists before the first upgrade (an empty one)
+sqlite3 app.db 'PRAGMA user_version = 1'
 
 run "$APP" db upgrade --sql
 expect_status 0

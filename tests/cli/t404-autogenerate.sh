@@ -14,8 +14,9 @@ url = sqlite:///var/app.db
 [migrations]
 dir = migrations
 INI
-mkdir -p migrations/versions
+mkdir -p migrations/versions var
 db=var/app.db
+: > "$db"  # an empty database: production never creates one by accident
 
 run "$APP" db revision --autogenerate -m "baseline"
 expect_status 0

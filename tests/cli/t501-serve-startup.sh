@@ -25,7 +25,8 @@ url = sqlite:///var/prod.db
 [migrations]
 dir = migrations
 EOF
-mkdir -p migrations/versions
+mkdir -p migrations/versions var
+: > var/prod.db  # an empty database: production never creates one
 
 # production phase, no revisions: refused before listening
 run timeout 20 "$APP" --config config/prod.ini serve --port "$port" \
@@ -67,6 +68,7 @@ fi
 
 # drift: an applied revision edited afterwards
 rm -f var/prod.db var/prod.db-wal var/prod.db-shm
+: > var/prod.db  # a new empty database, made on purpose
 "$APP" --config config/prod.ini serve --port 0 --pidfile var/app.pid \
     >"$T/prod.out" 2>"$T/prod.err" &
 PID=$!

@@ -188,6 +188,29 @@ START_TEST(test_reflect__normalised_metadata)
 }
 END_TEST
 
+/* A TEMP table of the same name (a revision may make one on its
+ * connection) does not hide main's table from reflection. */
+START_TEST(test_reflect__sqlite_temp_table_does_not_shadow)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, 0);
+    struct db_conn *c = tu_connect(&cfg);
+    tu_exec(c, "CREATE TABLE \"t\" (\"a\" INTEGER, \"b\" TEXT)");
+    tu_exec(c, "CREATE INDEX \"ix_t_b\" ON \"t\" (\"b\")");
+    tu_exec(c, "CREATE TEMP TABLE \"t\" (\"x\" INTEGER)");
+    struct db_reflection *r;
+    struct db_error err;
+    ck_assert_int_eq(db_reflect(&r, c, NULL, 0, &err), 0);
+    const struct db_table *t = db_schema_table(&r->schema, "t");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->ncolumns, 2);
+    ck_assert_str_eq(t->columns[0].name, "a");
+    ck_assert_int_eq(t->nindexes, 1);
+    db_reflection_free(r);
+    db_disconnect(c);
+}
+END_TEST
+
 START_TEST(test_reflect__ignores_what_the_app_does_not_own)
 {
     struct db_config cfg;
@@ -308,6 +331,7 @@ Suite *reflect_suite(void)
     tcase_add_loop_test(tc, test_reflect__ignores_what_the_app_does_not_own,
                         0, n);
     tcase_add_test(tc, test_reflect__sqlite_declared_types_and_autoindexes);
+    tcase_add_test(tc, test_reflect__sqlite_temp_table_does_not_shadow);
     tcase_add_test(tc, test_reflect__postgresql_spellings);
     suite_add_tcase(s, tc);
     return s;

@@ -37,7 +37,7 @@ static struct collected split(const char *sql)
 {
     struct collected c = {0};
     struct db_error err;
-    int rc = db_sql_split(sql, 1, collect, &c, &err);
+    int rc = db_sql_split(sql, DB_DIALECT_POSTGRESQL, 1, collect, &c, &err);
     ck_assert_msg(rc == 0, "split: %s", err.message);
     return c;
 }
@@ -97,14 +97,103 @@ START_TEST(test_revision__split_unterminated)
 {
     struct collected c = {0};
     struct db_error err;
-    ck_assert_int_eq(db_sql_split("SELECT 1;\n\nSELECT 'x", 1, collect, &c,
-                                  &err), DB_EPARSE);
+    ck_assert_int_eq(db_sql_split("SELECT 1;\n\nSELECT 'x", DB_DIALECT_POSTGRESQL,
+                                  1, collect, &c, &err), DB_EPARSE);
     ck_assert_int_eq(err.line, 3);
     ck_assert_ptr_nonnull(strstr(err.message, "unterminated string"));
-    ck_assert_int_eq(db_sql_split("/* a /* b */", 1, collect, &c, &err),
+    ck_assert_int_eq(db_sql_split("/* a /* b */", DB_DIALECT_POSTGRESQL, 1, collect,
+                                  &c, &err),
                      DB_EPARSE);
-    ck_assert_int_eq(db_sql_split("SELECT $x$ a", 1, collect, &c, &err),
+    ck_assert_int_eq(db_sql_split("SELECT $x$ a", DB_DIALECT_POSTGRESQL, 1, collect,
+                                  &c, &err),
                      DB_EPARSE);
+}
+END_TEST
+
+static struct collected split_as(const char *sql, enum db_dialect d)
+{
+    struct collected c = {0};
+    struct db_error err;
+    int rc = db_sql_split(sql, d, 1, collect, &c, &err);
+    ck_assert_msg(rc == 0, "split: %s", err.message);
+    return c;
+}
+
+START_TEST(test_revision__split_sqlite_comments_do_not_nest)
+{
+    /* as the sqlite3 shell: the comment ends at the first close */
+    struct collected c = split_as("/* a /* b */ SELECT 1; SELECT [x;y];\n"
+                                  "SELECT `p;q`; SELECT E'\\'",
+                                  DB_DIALECT_SQLITE);
+    ck_assert_int_eq(c.n, 4);
+    ck_assert_str_eq(c.stmt[0], "SELECT 1");
+    ck_assert_str_eq(c.stmt[1], "SELECT [x;y]");
+    ck_assert_str_eq(c.stmt[2], "SELECT `p;q`");
+    ck_assert_str_eq(c.stmt[3], "SELECT E'\\'");
+    /* PostgreSQL nests them */
+    struct collected none = {0};
+    struct db_error err;
+    ck_assert_int_eq(db_sql_split("/* a /* b */ SELECT 1;",
+                                  DB_DIALECT_POSTGRESQL, 1, collect, &none,
+                                  &err), DB_EPARSE);
+    ck_assert_ptr_nonnull(strstr(err.message, "unterminated block comment"));
+}
+END_TEST
+
+START_TEST(test_revision__split_pg_parentheses)
+{
+    const char *sql = "CREATE RULE r AS ON INSERT TO t DO ALSO (\n"
+                      "  INSERT INTO a VALUES (1, ')');\n"
+                      "  INSERT INTO b VALUES (2, $$;($$)\n);\nSELECT (1));"
+                      "SELECT 2";
+    struct collected c = split_as(sql, DB_DIALECT_POSTGRESQL);
+    ck_assert_int_eq(c.n, 3);
+    ck_assert_ptr_nonnull(strstr(c.stmt[0], "$$;($$)\n)"));
+    ck_assert_str_eq(c.stmt[1], "SELECT (1))");
+    ck_assert_int_eq(c.line[2], 5);
+    /* SQLite has no such rule (nor dollar quotes) */
+    c = split_as(sql, DB_DIALECT_SQLITE);
+    ck_assert_int_gt(c.n, 3);
+}
+END_TEST
+
+START_TEST(test_revision__psql_meta_commands)
+{
+    struct collected c = split_as("\\restrict K1\nSET lock_timeout = 0;\n"
+                                  "  \\unrestrict K1\n",
+                                  DB_DIALECT_POSTGRESQL);
+    ck_assert_int_eq(c.n, 1);
+    ck_assert_str_eq(c.stmt[0], "SET lock_timeout = 0");
+    struct db_error err;
+    ck_assert_int_eq(db_sql_split("SELECT 1;\n\\connect other\n",
+                                  DB_DIALECT_POSTGRESQL, 1, collect, &c,
+                                  &err), DB_EPARSE);
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_ptr_nonnull(strstr(err.message, "psql meta-command "
+                                              "'\\connect'"));
+}
+END_TEST
+
+/* A block for every database is refused when read only if both databases
+ * refuse it; db_revision_check refuses it for the one that does. */
+START_TEST(test_revision__check_by_dialect)
+{
+    const char *text = "-- revision: 0001\n-- +upgrade\n"
+                       "/* a /* b */ SELECT 1;\n";
+    struct db_revision r;
+    struct db_error err;
+    ck_assert_int_eq(db_revision_parse(&r, "v/0001_x.sql", text,
+                                       strlen(text), &err), 0);
+    ck_assert_int_eq(db_revision_check(&r, DB_UPGRADE, DB_DIALECT_SQLITE,
+                                       &err), 0);
+    ck_assert_int_eq(db_revision_check(&r, DB_UPGRADE, DB_DIALECT_POSTGRESQL,
+                                       &err), DB_EPARSE);
+    ck_assert_str_eq(err.file, "v/0001_x.sql");
+    ck_assert_int_eq(err.line, 3);
+    db_revision_clear(&r);
+    const char *both = "-- revision: 0001\n-- +upgrade\nSELECT 'x;\n";
+    ck_assert_int_eq(db_revision_parse(&r, "v/0001_x.sql", both,
+                                       strlen(both), &err), DB_EPARSE);
 }
 END_TEST
 
@@ -160,9 +249,34 @@ static void dump(struct db_buf *out, const char *path)
                       : blk->dialect == DB_DIALECT_POSTGRESQL ? "postgresql"
                                                               : "all",
                       blk->transaction ? "true" : "false");
-        struct db_error e2;
-        ck_assert_int_eq(db_sql_split(blk->sql, blk->line, dump_statement, out,
-                                      &e2), 0);
+        if (blk->dialect) {
+            struct db_error e2;
+            ck_assert_int_eq(db_sql_split(blk->sql,
+                                          (enum db_dialect)blk->dialect,
+                                          blk->line, dump_statement, out,
+                                          &e2), 0);
+            continue;
+        }
+        /* a block for every database: once when both split it alike,
+         * else each dialect's statements (or error) in turn */
+        struct db_buf each[2] = {DB_BUF_INIT, DB_BUF_INIT};
+        static const enum db_dialect ds[2] = {DB_DIALECT_SQLITE,
+                                              DB_DIALECT_POSTGRESQL};
+        for (int k = 0; k < 2; k++) {
+            struct db_error e2;
+            if (db_sql_split(blk->sql, ds[k], blk->line, dump_statement,
+                             &each[k], &e2))
+                db_buf_printf(&each[k], "  error: %d: %s\n", e2.line,
+                              e2.message);
+        }
+        if (strcmp(db_buf_str(&each[0]), db_buf_str(&each[1])) == 0) {
+            db_buf_puts(out, db_buf_str(&each[0]));
+        } else {
+            db_buf_printf(out, " on sqlite:\n%s on postgresql:\n%s",
+                          db_buf_str(&each[0]), db_buf_str(&each[1]));
+        }
+        db_buf_free(&each[0]);
+        db_buf_free(&each[1]);
     }
     db_revision_clear(&r);
 }
@@ -209,6 +323,10 @@ Suite *revision_suite(void)
     tcase_add_test(tc, test_revision__split_dollar_quotes);
     tcase_add_test(tc, test_revision__split_trigger_body);
     tcase_add_test(tc, test_revision__split_unterminated);
+    tcase_add_test(tc, test_revision__split_sqlite_comments_do_not_nest);
+    tcase_add_test(tc, test_revision__split_pg_parentheses);
+    tcase_add_test(tc, test_revision__psql_meta_commands);
+    tcase_add_test(tc, test_revision__check_by_dialect);
     tcase_add_test(tc, test_revision__checksum_covers_the_file);
     tcase_add_test(tc, test_revision__fixtures);
     suite_add_tcase(s, tc);

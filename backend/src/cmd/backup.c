@@ -12,7 +12,16 @@ static int exec_backup(struct cmd_ctx *ctx, int argc, char **argv)
     (void)argv;
     char path[2048];
     struct db_error err;
-    if (db_backup(path, sizeof path, ctx->conn, ctx->cfg.backup_dir, &err))
+    struct db_conn *c = NULL;
+    /* A database that does not exist is not created to be copied. */
+    ctx->cfg.create = DB_CREATE_NO;
+    int rc = cmd_connect(ctx, &c, &err);
+    if (rc == DB_ENOTFOUND)
+        db_error_hint(&err, "nothing to back up");
+    if (rc == 0)
+        rc = db_backup(path, sizeof path, c, ctx->cfg.backup_dir, &err);
+    db_disconnect(c);
+    if (rc)
         return cmd_fail(ctx, "backup", &err);
     fprintf(ctx->out, "%s\n", path);
     return CMD_OK;
@@ -22,7 +31,7 @@ const struct cmd_entry cmd_backup_entry = {
     .name = "backup",
     .usage = "",
     .summary = "copy the database into [migrations] backup_dir; prints the path",
-    .flags = CMD_NEEDS_DB,
+    .flags = 0, /* connects itself: never creates the database */
     .options = cmd_no_options,
     .exec = exec_backup,
 };

@@ -20,7 +20,7 @@ static int exec_check(struct cmd_ctx *ctx, int argc, char **argv)
     };
     bool all = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == 'a')
             all = true;
         else

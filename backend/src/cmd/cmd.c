@@ -184,6 +184,11 @@ int cmd_backup(struct cmd_ctx *ctx, const char *name, struct db_conn *c,
 {
     if (ctx->cfg.phase != DB_PHASE_PRODUCTION)
         return 0;
+    if (c->created) {
+        fprintf(ctx->err, "backup: none: the database did not exist before "
+                          "this command\n");
+        return 0;
+    }
     char path[2048];
     int rc = db_backup(path, sizeof path, c, ctx->cfg.backup_dir, err);
     if (rc == 0) {
@@ -220,19 +225,23 @@ static int take_backup(struct cmd_ctx *ctx, const struct cmd_entry *e)
     return rc ? cmd_fail(ctx, e->name, &err) : CMD_OK;
 }
 
-/* Checks options and the positional count against the entry's spec. */
+/* Checks options and the positional count against the entry's spec.
+ * Options may come anywhere (getopt's permutation, as the commands parse
+ * them); "--" ends them. *create: --create-database was given. */
 static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
-                      int argc, char **argv)
+                      int argc, char **argv, bool *create)
 {
     if (!e->options)
         return 0; /* the command checks its own arguments */
     char shortopts[64];
-    snprintf(shortopts, sizeof shortopts, "+:%s", e->shortopts ? e->shortopts : "");
+    snprintf(shortopts, sizeof shortopts, ":%s", e->shortopts ? e->shortopts : "");
     optind = 0;
     opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, shortopts,
-                             e->options, NULL)) != -1) {
+    int ch, li;
+    while ((li = -1, ch = getopt_long(argc, argv, shortopts,
+                                      e->options, &li)) != -1) {
+        if (li >= 0 && strcmp(e->options[li].name, "create-database") == 0)
+            *create = true;
         if (ch == '?')
             return cmd_bad_option(ctx, e->name, argv);
         if (ch == ':')
@@ -268,7 +277,8 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
         }
     }
 
-    int rc = check_args(ctx, e, argc, argv);
+    bool create = false;
+    int rc = check_args(ctx, e, argc, argv, &create);
     if (rc)
         return rc;
 
@@ -283,6 +293,8 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
                       ctx->cfg.phase_source);
             return CMD_FAILURE;
         }
+        if (create)
+            ctx->cfg.create = DB_CREATE_YES;
     }
 
     if (e->flags & CMD_NEEDS_DB) {

@@ -18,7 +18,7 @@ static int exec_create_all(struct cmd_ctx *ctx, int argc, char **argv)
 {
     bool sql = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == 's')
             sql = true;
         else

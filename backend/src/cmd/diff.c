@@ -35,7 +35,7 @@ static int exec_diff(struct cmd_ctx *ctx, int argc, char **argv)
     };
     bool sql = false, all = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == 's')
             sql = true;
         else if (ch == 'a')

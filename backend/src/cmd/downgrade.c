@@ -92,7 +92,8 @@ static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
         enum db_dialect d;
         if ((rc = db_config_dialect(&d, &ctx->cfg, &err)))
             goto out;
-        rc = db_migrate_sql(&script, g, d, DB_DOWNGRADE, target, &err);
+        rc = db_migrate_sql(&script, g, d, ctx->cfg.schema, DB_DOWNGRADE,
+                            target, &err);
         if (rc == 0)
             fputs(db_buf_str(&script), ctx->out);
         goto out;

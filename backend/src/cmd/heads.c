@@ -20,7 +20,7 @@ static int exec_heads(struct cmd_ctx *ctx, int argc, char **argv)
 {
     bool verbose = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
         if (ch == 'v')
             verbose = true;
         else

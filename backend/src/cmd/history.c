@@ -88,7 +88,7 @@ static int exec_history(struct cmd_ctx *ctx, int argc, char **argv)
     bool verbose = false;
     const char *range = NULL;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+r:v", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:v", opts, NULL)) != -1) {
         if (ch == 'v')
             verbose = true;
         else if (ch == 'r')

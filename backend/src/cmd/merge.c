@@ -19,7 +19,7 @@ static int exec_merge(struct cmd_ctx *ctx, int argc, char **argv)
 {
     const char *message = NULL;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+m:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
         if (ch == 'm')
             message = optarg;
         else

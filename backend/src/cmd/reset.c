@@ -20,7 +20,7 @@ static int exec_reset(struct cmd_ctx *ctx, int argc, char **argv)
 {
     bool yes = false, sql = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+y", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "y", opts, NULL)) != -1) {
         if (ch == 'y')
             yes = true;
         else if (ch == 's')

@@ -23,7 +23,7 @@ static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
     const char *message = NULL, *head = NULL, *id = NULL;
     int autogen = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+m:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
         if (ch == 'm')
             message = optarg;
         else if (ch == 'H')

@@ -45,7 +45,7 @@ static int exec_serve(struct cmd_ctx *ctx, int argc, char **argv)
         .threads = 1,
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'p':
             if (parse_port(&o.port, optarg))

@@ -14,6 +14,7 @@
 
 static const struct option opts[] = {
     {"no-verify", no_argument, NULL, 'n'},
+    {"create-database", no_argument, NULL, 'c'}, /* seen by the dispatcher */
     {NULL, 0, NULL, 0},
 };
 
@@ -21,10 +22,10 @@ static int exec_stamp(struct cmd_ctx *ctx, int argc, char **argv)
 {
     bool verify = true;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == 'n')
             verify = false;
-        else
+        else if (ch != 'c')
             return cmd_bad_option(ctx, "stamp", argv);
     }
     const char *target = argv[optind]; /* exactly one: checked centrally */
@@ -52,14 +53,18 @@ static int exec_stamp(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_stamp_entry = {
     .name = "stamp",
-    .usage = "[--no-verify] TARGET",
+    .usage = "[--no-verify] [--create-database] TARGET",
     .summary = "record TARGET as the current revision without running SQL, "
                "once the schema is proved to match",
     .help = "  TARGET              head, heads, base (nothing applied), or a "
             "revision id or prefix\n"
             "  --no-verify         skip building the revisions in a scratch "
             "database and\n"
-            "                      comparing it with the live schema\n",
+            "                      comparing it with the live schema\n"
+            "  --create-database   production phase: create the SQLite file "
+            "when it does not\n"
+            "                      exist (its directory must); never done "
+            "otherwise\n",
     .flags = CMD_NEEDS_DB | CMD_BACKUP,
     .options = opts,
     .shortopts = "",

@@ -67,7 +67,7 @@ static int exec_transition(struct cmd_ctx *ctx, int argc, char **argv)
 {
     bool json = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == 'j')
             json = true;
         else

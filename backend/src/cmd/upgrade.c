@@ -13,6 +13,7 @@
 static const struct option opts[] = {
     {"sql", no_argument, NULL, 's'},
     {"rehearse", no_argument, NULL, 'r'},
+    {"create-database", no_argument, NULL, 'c'}, /* seen by the dispatcher */
     {NULL, 0, NULL, 0},
 };
 
@@ -75,12 +76,12 @@ static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
 {
     bool sql = false, rehearsal = false;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == 's')
             sql = true;
         else if (ch == 'r')
             rehearsal = true;
-        else
+        else if (ch != 'c')
             return cmd_bad_option(ctx, "upgrade", argv);
     }
     const char *target = optind < argc ? argv[optind] : "head";
@@ -101,8 +102,8 @@ static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
     if (sql) {
         enum db_dialect d;
         if ((rc = url_dialect(&d, &ctx->cfg, &err)) == 0 &&
-            (rc = db_migrate_sql(&script, g, d, DB_UPGRADE, target, &err)) ==
-                0)
+            (rc = db_migrate_sql(&script, g, d, ctx->cfg.schema, DB_UPGRADE,
+                                 target, &err)) == 0)
             fputs(db_buf_str(&script), ctx->out);
         goto out;
     }
@@ -125,7 +126,7 @@ out:
 
 const struct cmd_entry cmd_upgrade_entry = {
     .name = "upgrade",
-    .usage = "[--sql] [TARGET] | --rehearse",
+    .usage = "[--sql] [--create-database] [TARGET] | --rehearse",
     .summary = "apply pending revisions up to TARGET (default: head)",
     .help = "  TARGET              head (the single head; the default), heads "
             "(every branch),\n"
@@ -140,7 +141,11 @@ const struct cmd_entry cmd_upgrade_entry = {
             "                      copy (SQLite) or in a transaction rolled "
             "back (PostgreSQL);\n"
             "                      the live database only records that it "
-            "passed\n",
+            "passed\n"
+            "  --create-database   production phase: create the SQLite file "
+            "when it does not\n"
+            "                      exist (its directory must); never done "
+            "otherwise\n",
     .flags = 0, /* backup: only when there is something to apply (o above) */
     .options = opts,
     .shortopts = "",

@@ -27,7 +27,7 @@ static int exec_wait(struct cmd_ctx *ctx, int argc, char **argv)
 {
     int seconds = db_config_wait_seconds(&ctx->cfg);
     int ch;
-    while ((ch = getopt_long(argc, argv, "+s:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
         if (ch != 's')
             return cmd_bad_option(ctx, "wait", argv);
         char *end;

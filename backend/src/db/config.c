@@ -20,7 +20,7 @@ void db_config_defaults(struct db_config *cfg)
     snprintf(cfg->path, sizeof cfg->path, "%s", DB_CONFIG_DEFAULT_PATH);
     cfg->phase = DB_PHASE_PREUSER;
     snprintf(cfg->phase_source, sizeof cfg->phase_source, "default");
-    snprintf(cfg->url, sizeof cfg->url, "sqlite:///var/app.db");
+    snprintf(cfg->url, sizeof cfg->url, "%s", DB_CONFIG_DEFAULT_URL);
     snprintf(cfg->url_source, sizeof cfg->url_source, "default");
     snprintf(cfg->schema, sizeof cfg->schema, "public");
     cfg->wait_seconds = -1;

@@ -20,6 +20,17 @@ enum db_phase {
     DB_PHASE_PRODUCTION = 1,
 };
 
+/* Whether connecting may create a SQLite database file that does not
+ * exist. Its directory is never created, except var/ for the default URL
+ * (DB_CONFIG_DEFAULT_URL). */
+enum db_create {
+    DB_CREATE_BY_PHASE = 0,  /* pre-user: create it; production: refuse */
+    DB_CREATE_YES,           /* create it (--create-database) */
+    DB_CREATE_NO,            /* never (a backup has nothing to copy) */
+};
+
+#define DB_CONFIG_DEFAULT_URL "sqlite:///var/app.db"
+
 struct db_config {
     char path[1024];            /* the INI file read */
 
@@ -43,6 +54,8 @@ struct db_config {
     bool dev_create_tables;     /* DEV_CREATE_TABLES=true (environment only):
                                    pre-user fallback to create-all when
                                    migrations fail; refused in production */
+    enum db_create create;      /* set by commands, never by the INI or the
+                                   environment */
 };
 
 /* Fills cfg with the built-in defaults. */

@@ -159,8 +159,11 @@ int db_table_rows(long *out, struct db_conn *c, const char *table,
         return db_error_set(err, DB_ENOTFOUND, "table %s does not exist",
                             table);
     struct db_buf sql = DB_BUF_INIT;
+    char name[400];
+    if (db_qualify(name, sizeof name, c, table))
+        return db_error_set(err, DB_EUSAGE, "table name too long: %s", table);
     db_buf_puts(&sql, "SELECT count(*) FROM ");
-    db_buf_ident(&sql, table);
+    db_buf_puts(&sql, name);
     char v[32];
     rc = db_buf_ok(&sql) ? db_query_value(c, db_buf_str(&sql), 0, NULL, v,
                                           sizeof v, err)

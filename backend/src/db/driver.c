@@ -209,6 +209,22 @@ int db_query_value(struct db_conn *c, const char *sql, int nparams,
     return v.found ? 0 : DB_ENOTFOUND;
 }
 
+const char *db_conn_schema(const struct db_conn *c)
+{
+    return c->driver->schema ? c->driver->schema : c->cfg->schema;
+}
+
+int db_qualify(char *out, size_t n, const struct db_conn *c,
+               const char *table)
+{
+    char schema[160], name[160];
+    if (db_quote_ident(schema, sizeof schema, db_conn_schema(c)) ||
+        db_quote_ident(name, sizeof name, table) ||
+        (size_t)snprintf(out, n, "%s.%s", schema, name) >= n)
+        return DB_EUSAGE;
+    return 0;
+}
+
 int db_quote_ident(char *out, size_t n, const char *ident)
 {
     size_t len = 0;

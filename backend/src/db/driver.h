@@ -129,6 +129,8 @@ struct db_conn {
     const struct db_driver *driver;
     const struct db_config *cfg;   /* borrowed; outlives the connection */
     int in_tx;                     /* inside begin/commit */
+    int created;                   /* connecting created the database (a
+                                      new SQLite file): nothing to back up */
 };
 
 /*
@@ -143,6 +145,8 @@ struct db_driver {
     const char *name;           /* "sqlite", "postgresql" */
     const char *scheme;         /* URL scheme it serves */
     enum db_dialect dialect;
+    const char *schema;         /* the schema the app's tables live in
+                                   ("main"), or NULL: [database] schema */
 
     /* Opens a connection for cfg->url. *out is freed with close. */
     int (*connect)(struct db_conn **out, const struct db_config *cfg,
@@ -167,6 +171,11 @@ struct db_driver {
      * May be NULL where begin's write lock is enough. */
     int (*lock)(struct db_conn *c, struct db_error *err);
     int (*unlock)(struct db_conn *c, struct db_error *err);
+
+    /* Puts the session back as connect left it (search_path, timeouts),
+     * whatever a revision SET: each revision starts from the same session,
+     * whether it runs alone or after others. May be NULL. */
+    int (*reset_session)(struct db_conn *c, struct db_error *err);
 
     /* Server or library version, e.g. "SQLite 3.40.1". */
     int (*version)(struct db_conn *c, char *out, size_t n,
@@ -234,6 +243,16 @@ int db_fk_violations(struct db_conn *c, long *out, struct db_error *err);
 int db_query_value(struct db_conn *c, const char *sql, int nparams,
                    const char *const *params, char *out, size_t n,
                    struct db_error *err);
+
+/* The schema c's tables live in: the driver's, or [database] schema. The
+ * tool names its own tables with it, so that a revision's session settings
+ * (search_path, a TEMP table of the same name) cannot redirect them. */
+const char *db_conn_schema(const struct db_conn *c);
+
+/* "schema"."table" with db_conn_schema(c), quoted. Returns 0, or DB_EUSAGE
+ * when it does not fit in n. */
+int db_qualify(char *out, size_t n, const struct db_conn *c,
+               const char *table);
 
 /* Quotes an identifier for SQL: "name", with " doubled. Returns 0, or
  * DB_EUSAGE when it does not fit. Same on both dialects. */

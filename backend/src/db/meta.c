@@ -8,6 +8,18 @@
 
 #include "database.h"
 
+/* SQL with the meta table's qualified name where tmpl has "%s". */
+static int meta_sql(char *out, size_t n, struct db_conn *c, const char *tmpl,
+                    struct db_error *err)
+{
+    char name[400];
+    if (db_qualify(name, sizeof name, c, DB_META_TABLE) ||
+        (size_t)snprintf(out, n, tmpl, name) >= n)
+        return db_error_set(err, DB_ECONFIG, "bad [database] schema '%s'",
+                            db_conn_schema(c));
+    return 0;
+}
+
 int db_meta_get(struct db_conn *c, const char *key, char *out, size_t n,
                 struct db_error *err)
 {
@@ -16,10 +28,12 @@ int db_meta_get(struct db_conn *c, const char *key, char *out, size_t n,
         return rc;
     if (rc == 0)
         return DB_ENOTFOUND;
+    char sql[600];
+    if ((rc = meta_sql(sql, sizeof sql, c, "SELECT \"value\" FROM %s "
+                                           "WHERE \"key\" = $1", err)))
+        return rc;
     const char *params[] = {key};
-    return db_query_value(c, "SELECT \"value\" FROM \"" DB_META_TABLE
-                             "\" WHERE \"key\" = $1",
-                          1, params, out, n, err);
+    return db_query_value(c, sql, 1, params, out, n, err);
 }
 
 int db_meta_set(struct db_conn *c, const char *key, const char *value,
@@ -28,10 +42,14 @@ int db_meta_set(struct db_conn *c, const char *key, const char *value,
     int rc = c->driver->table_exists(c, DB_META_TABLE, err);
     if (rc < 0)
         return rc;
+    char sql[600];
     if (rc == 0) {
-        rc = db_exec(c, "CREATE TABLE IF NOT EXISTS \"" DB_META_TABLE "\" ("
-                        "\"key\" VARCHAR(64) NOT NULL PRIMARY KEY, "
-                        "\"value\" TEXT NOT NULL)", err);
+        if ((rc = meta_sql(sql, sizeof sql, c,
+                           "CREATE TABLE IF NOT EXISTS %s ("
+                           "\"key\" VARCHAR(64) NOT NULL PRIMARY KEY, "
+                           "\"value\" TEXT NOT NULL)", err)))
+            return rc;
+        rc = db_exec(c, sql, err);
         /* Several instances starting at once: PostgreSQL's IF NOT EXISTS
          * can still lose the race in its catalog (unique_violation or
          * duplicate_table); the table exists then, which is all we need. */
@@ -39,11 +57,13 @@ int db_meta_set(struct db_conn *c, const char *key, const char *value,
                     strcmp(err->sqlstate, "42P07") == 0))
             return rc;
     }
+    if ((rc = meta_sql(sql, sizeof sql, c,
+                       "INSERT INTO %s (\"key\", \"value\") VALUES ($1, $2) "
+                       "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = "
+                       "excluded.\"value\"", err)))
+        return rc;
     const char *params[] = {key, value};
-    return db_query(c, "INSERT INTO \"" DB_META_TABLE "\" (\"key\", \"value\") "
-                       "VALUES ($1, $2) ON CONFLICT (\"key\") DO UPDATE SET "
-                       "\"value\" = excluded.\"value\"",
-                    2, params, NULL, NULL, NULL, err);
+    return db_query(c, sql, 2, params, NULL, NULL, NULL, err);
 }
 
 int db_meta_phase(enum db_phase *out, struct db_conn *c, struct db_error *err)

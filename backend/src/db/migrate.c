@@ -15,9 +15,89 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VT "\"" DB_MIGRATE_TABLE "\""
-#define HT "\"" DB_MIGRATE_HISTORY_TABLE "\""
-#define DT "\"" DB_MIGRATE_DIRTY_TABLE "\""
+/* The version tables in the SQL below: @V, @H and @D become their names
+ * qualified with the schema they live in ("main" on SQLite, [database]
+ * schema on PostgreSQL), so nothing a revision does to its session
+ * (search_path, a TEMP table of the same name) can redirect them. */
+#define VT "@V"
+#define HT "@H"
+#define DT "@D"
+
+struct vt_names {
+    char v[200], h[200], d[200];
+};
+
+static void vt_names(struct vt_names *t, const char *schema)
+{
+    char s[160], name[64];
+    if (db_quote_ident(s, sizeof s, schema))
+        snprintf(s, sizeof s, "\"public\"");
+    db_quote_ident(name, sizeof name, DB_MIGRATE_TABLE);
+    snprintf(t->v, sizeof t->v, "%s.%s", s, name);
+    db_quote_ident(name, sizeof name, DB_MIGRATE_HISTORY_TABLE);
+    snprintf(t->h, sizeof t->h, "%s.%s", s, name);
+    db_quote_ident(name, sizeof name, DB_MIGRATE_DIRTY_TABLE);
+    snprintf(t->d, sizeof t->d, "%s.%s", s, name);
+}
+
+/* tmpl with @V, @H and @D replaced; no other '@' is touched. */
+static void vt_expand(struct db_buf *out, const struct vt_names *t,
+                      const char *tmpl)
+{
+    for (const char *p = tmpl; *p; p++) {
+        if (p[0] == '@' && (p[1] == 'V' || p[1] == 'H' || p[1] == 'D')) {
+            db_buf_puts(out, p[1] == 'V' ? t->v : p[1] == 'H' ? t->h : t->d);
+            p++;
+        } else {
+            db_buf_putn(out, p, 1);
+        }
+    }
+}
+
+/* db_query, db_exec and db_query_value on a template of the tool's own. */
+static int vquery(struct db_conn *c, const char *tmpl, int nparams,
+                  const char *const *params, db_row_fn fn, void *ctx,
+                  long *changes, struct db_error *err)
+{
+    struct vt_names t;
+    vt_names(&t, db_conn_schema(c));
+    struct db_buf sql = DB_BUF_INIT;
+    vt_expand(&sql, &t, tmpl);
+    int rc = db_buf_ok(&sql)
+                 ? db_query(c, db_buf_str(&sql), nparams, params, fn, ctx,
+                            changes, err)
+                 : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    return rc;
+}
+
+static int vexec(struct db_conn *c, const char *tmpl, struct db_error *err)
+{
+    struct vt_names t;
+    vt_names(&t, db_conn_schema(c));
+    struct db_buf sql = DB_BUF_INIT;
+    vt_expand(&sql, &t, tmpl);
+    int rc = db_buf_ok(&sql) ? db_exec(c, db_buf_str(&sql), err)
+                             : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    return rc;
+}
+
+static int vquery_value(struct db_conn *c, const char *tmpl, int nparams,
+                        const char *const *params, char *out, size_t n,
+                        struct db_error *err)
+{
+    struct vt_names t;
+    vt_names(&t, db_conn_schema(c));
+    struct db_buf sql = DB_BUF_INIT;
+    vt_expand(&sql, &t, tmpl);
+    int rc = db_buf_ok(&sql)
+                 ? db_query_value(c, db_buf_str(&sql), nparams, params, out,
+                                  n, err)
+                 : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    return rc;
+}
 
 /* Portable DDL: TEXT and INTEGER mean the same on both databases. */
 static const char *const create_tables[] = {
@@ -89,7 +169,7 @@ static int ensure_tables(struct db_conn *c, struct db_error *err)
     if (have)
         return 0;
     for (size_t i = 0; create_tables[i]; i++) {
-        int rc = db_exec(c, create_tables[i], err);
+        int rc = vexec(c, create_tables[i], err);
         if (rc)
             return rc;
     }
@@ -127,8 +207,8 @@ static int read_heads(struct db_migrate_state *st, struct db_conn *c,
     st->unknown[0] = '\0';
     struct heads_ctx h = {g, st};
     /* at most g->n distinct known heads: the primary key keeps rows unique */
-    int rc = db_query(c, "SELECT \"revision\" FROM " VT, 0, NULL, take_head,
-                      &h, NULL, err);
+    int rc = vquery(c, "SELECT \"revision\" FROM " VT, 0, NULL, take_head,
+                    &h, NULL, err);
     if (rc)
         return rc;
     db_graph_applied(st->applied, g, st->heads, st->nheads);
@@ -194,18 +274,18 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
         return 0;
     if ((rc = read_heads(out, c, g, err)))
         goto fail;
-    rc = db_query(c,
-                  "SELECT \"seq\", \"revision\", \"operation\", "
-                  "\"applied_at\", \"duration_ms\", \"checksum\" FROM " HT
-                  " ORDER BY \"seq\"",
-                  0, NULL, take_history, out, NULL, err);
+    rc = vquery(c,
+                "SELECT \"seq\", \"revision\", \"operation\", "
+                "\"applied_at\", \"duration_ms\", \"checksum\" FROM " HT
+                " ORDER BY \"seq\"",
+                0, NULL, take_history, out, NULL, err);
     if (rc == DB_ENOMEM)
         rc = nomem(err);
     if (rc)
         goto fail;
-    rc = db_query(c,
-                  "SELECT \"revision\", \"operation\", \"detail\" FROM " DT,
-                  0, NULL, take_dirty, out, NULL, err);
+    rc = vquery(c,
+                "SELECT \"revision\", \"operation\", \"detail\" FROM " DT,
+                0, NULL, take_dirty, out, NULL, err);
     if (rc < 0)
         goto fail;
     return 0;
@@ -248,6 +328,8 @@ static int dirty_error(const struct db_migrate_state *st,
                                                           : "upgrade",
                  st->dirty_revision, st->dirty_detail);
     long i = find_id(g, st->dirty_revision);
+    if (i >= 0)
+        db_error_at(err, g->revs[i].path, 0);
     const char *before = "base";
     if (i >= 0 && g->revs[i].ndown == 1)
         before = g->revs[i].down[0];
@@ -328,18 +410,24 @@ static int run_statement(void *ctx, const char *stmt, size_t len, int line)
     return rc;
 }
 
-/* Every block of r for dir and the connection's dialect, in file order. */
+/* Every block of r for dir and the connection's dialect, in file order,
+ * on the session as connect left it. */
 static int run_blocks(struct db_conn *c, const struct db_revision *r,
                       enum db_direction dir, int *nrun, struct db_error *err)
 {
     struct run_ctx x = {c, r, err, 0};
     int rc = 0;
+    if (nrun)
+        *nrun = 0;
+    if (c->driver->reset_session && (rc = c->driver->reset_session(c, err)))
+        return rc;
     for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
         const struct db_revision_block *blk = &r->blocks[b];
         if (blk->direction != dir ||
             (blk->dialect && blk->dialect != (int)c->driver->dialect))
             continue;
-        rc = db_sql_split(blk->sql, blk->line, run_statement, &x, err);
+        rc = db_sql_split(blk->sql, c->driver->dialect, blk->line,
+                          run_statement, &x, err);
         if (rc == DB_EPARSE && err && !err->file[0])
             snprintf(err->file, sizeof err->file, "%s", r->path);
     }
@@ -381,8 +469,8 @@ static int record(struct db_conn *c, const struct db_graph *g,
             keep |= now[b] == old[a];
         const char *p[] = {g->revs[old[a]].id};
         if (!keep)
-            rc = db_query(c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1,
-                          p, NULL, NULL, NULL, err);
+            rc = vquery(c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1,
+                        p, NULL, NULL, NULL, err);
     }
     for (size_t b = 0; b < nnow && rc == 0; b++) {
         int had = 0;
@@ -390,8 +478,8 @@ static int record(struct db_conn *c, const struct db_graph *g,
             had |= now[b] == old[a];
         const char *p[] = {g->revs[now[b]].id};
         if (!had)
-            rc = db_query(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)",
-                          1, p, NULL, NULL, NULL, err);
+            rc = vquery(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)",
+                        1, p, NULL, NULL, NULL, err);
     }
     if (rc == 0) {
         char at[40], dur[32];
@@ -399,7 +487,7 @@ static int record(struct db_conn *c, const struct db_graph *g,
         snprintf(dur, sizeof dur, "%ld", ms);
         const char *p[] = {r->id, dir == DB_UPGRADE ? "up" : "down", at, dur,
                            r->checksum};
-        rc = db_query(c, insert_history, 5, p, NULL, NULL, NULL, err);
+        rc = vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
     }
 out:
     free(old);
@@ -428,7 +516,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         db_rollback(c, &ignored);
         return 1;
     }
-    rc = db_query_value(c, "SELECT 1 FROM " DT, 0, NULL, v, sizeof v, err);
+    rc = vquery_value(c, "SELECT 1 FROM " DT, 0, NULL, v, sizeof v, err);
     if (rc == 0) {
         db_rollback(c, &ignored);
         struct db_migrate_state fresh;
@@ -442,10 +530,10 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         goto rollback;
     {
         const char *p[] = {r->id, op, at, "it was interrupted"};
-        rc = db_query(c,
-                      "INSERT INTO " DT " (\"revision\", \"operation\", "
-                      "\"since\", \"detail\") VALUES ($1, $2, $3, $4)",
-                      4, p, NULL, NULL, NULL, err);
+        rc = vquery(c,
+                    "INSERT INTO " DT " (\"revision\", \"operation\", "
+                    "\"since\", \"detail\") VALUES ($1, $2, $3, $4)",
+                    4, p, NULL, NULL, NULL, err);
     }
     if (rc || (rc = db_commit(c, err)))
         goto rollback;
@@ -463,8 +551,8 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
                  "succeeded)", where, err->message, nrun,
                  nrun == 1 ? "" : "s");
         const char *p[] = {detail};
-        db_query(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL, NULL,
-                 NULL, &ignored);
+        vquery(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL, NULL,
+               NULL, &ignored);
         struct db_migrate_state fresh;
         if (db_migrate_state_read(&fresh, c, g, &ignored) == 0) {
             dirty_error(&fresh, g, err);
@@ -474,13 +562,31 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         return DB_EDIRTY;
     }
     *ms = elapsed_ms(&t0);
-    if ((rc = db_begin(c, err)))
-        return rc;
-    if ((rc = read_heads(st, c, g, err)) == 0 &&
+    if ((rc = db_begin(c, err)) == 0 &&
+        (rc = read_heads(st, c, g, err)) == 0 &&
         (rc = record(c, g, st, i, dir, *ms, false, err)) == 0 &&
-        (rc = db_exec(c, "DELETE FROM " DT, err)) == 0 &&
+        (rc = vexec(c, "DELETE FROM " DT, err)) == 0 &&
         (rc = db_commit(c, err)) == 0)
         return 0;
+    /* Every statement ran, but the record of it did not commit: the
+     * marker stays, saying so. */
+    db_rollback(c, &ignored);
+    {
+        char detail[1400];
+        snprintf(detail, sizeof detail, "every statement ran, but recording "
+                 "it failed: %s", err->message);
+        const char *p[] = {detail};
+        vquery(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL, NULL,
+               NULL, &ignored);
+        struct db_migrate_state fresh;
+        if (db_migrate_state_read(&fresh, c, g, &ignored) == 0) {
+            if (fresh.dirty)
+                rc = dirty_error(&fresh, g, err);
+            db_migrate_state_free(&fresh);
+        }
+        db_error_at(err, r->path, 0);
+        return rc;
+    }
 rollback:
     db_rollback(c, &ignored);
     return rc;
@@ -586,10 +692,10 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
             head_swap(g, st->applied, i, dir, &from, &to)) {
             const char *p[] = {to, from};
             long changed = 0;
-            rc = db_query(c,
-                          "UPDATE " VT " SET \"revision\" = $1 WHERE "
-                          "\"revision\" = $2",
-                          2, p, NULL, NULL, &changed, err);
+            rc = vquery(c,
+                        "UPDATE " VT " SET \"revision\" = $1 WHERE "
+                        "\"revision\" = $2",
+                        2, p, NULL, NULL, &changed, err);
             if (rc) {
                 db_rollback(c, &ignored);
                 return rc;
@@ -646,10 +752,12 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
             db_error_prefix(err, "%s %s", dir == DB_UPGRADE ? "upgrade"
                                                             : "downgrade",
                             r->id);
-            if (!err->hint[0])
-                db_error_hint(err, "revision %s was rolled back; nothing of "
-                                   "it stays. Fix it and run the command "
-                                   "again", r->id);
+            /* the server's own hint first, then ours */
+            char theirs[sizeof err->hint];
+            snprintf(theirs, sizeof theirs, "%s", err->hint);
+            db_error_hint(err, "%s%srevision %s was rolled back; nothing of "
+                               "it stays. Fix it and run the command again",
+                          theirs, theirs[0] ? "; " : "", r->id);
             return rc;
         }
         *known = true;
@@ -739,6 +847,13 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
         for (size_t k = 0; k < n; k++)
             set[plan[k]] = 1;
     }
+    /* Every revision to run is split with this database's rules first:
+     * a file it cannot read stops the command before anything runs. */
+    for (size_t i = 0; i < g->n; i++)
+        if (set[i] && (dir == DB_UPGRADE) != (bool)st.applied[i] &&
+            (rc = db_revision_check(&g->revs[i], dir, c->driver->dialect,
+                                    err)))
+            goto out;
     if (o && o->before_change) {
         bool work = false;
         for (size_t i = 0; i < g->n && !work; i++)
@@ -747,6 +862,7 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
             goto out;
     }
     bool known = false;
+    size_t steps = 0;
     for (;;) {
         size_t i = 0;
         long ms = 0;
@@ -757,10 +873,18 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
         }
         if (rc)
             break;
+        steps++;
         if (ndone)
             (*ndone)++;
         if (o && o->progress)
             o->progress(o->ctx, &g->revs[i], dir, ms);
+    }
+    /* what follows on this connection runs on the session connect made */
+    if ((steps > 0 || rc) && c->driver->reset_session) {
+        struct db_error e2;
+        int rc2 = c->driver->reset_session(c, rc ? &e2 : err);
+        if (rc == 0)
+            rc = rc2;
     }
 out:
     if (locked)
@@ -809,14 +933,14 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
         (rc = db_migrate_state_read(&st, c, g, err)) ||
         (rc = db_begin(c, err)))
         goto out;
-    rc = db_exec(c, "DELETE FROM " VT, err);
+    rc = vexec(c, "DELETE FROM " VT, err);
     if (rc == 0)
-        rc = db_exec(c, "DELETE FROM " DT, err);
+        rc = vexec(c, "DELETE FROM " DT, err);
     size_t nheads = db_graph_current(st.heads, g, want);
     for (size_t h = 0; h < nheads && rc == 0; h++) {
         const char *p[] = {g->revs[st.heads[h]].id};
-        rc = db_query(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)", 1,
-                      p, NULL, NULL, NULL, err);
+        rc = vquery(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)", 1,
+                    p, NULL, NULL, NULL, err);
     }
     char at[40];
     now_utc(at, sizeof at);
@@ -829,7 +953,7 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
             continue; /* already recorded as it is */
         const char *p[] = {g->revs[i].id, "stamp", at, "0",
                            g->revs[i].checksum};
-        rc = db_query(c, insert_history, 5, p, NULL, NULL, NULL, err);
+        rc = vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
     }
     if (rc == 0)
         rc = db_commit(c, err);
@@ -861,7 +985,8 @@ static int emit_statement(void *ctx, const char *stmt, size_t len, int line)
 
 static void emit_revision(struct db_buf *out, const struct db_graph *g,
                           unsigned char *applied, size_t i,
-                          enum db_direction dir, enum db_dialect d)
+                          enum db_direction dir, enum db_dialect d,
+                          const struct vt_names *t)
 {
     const struct db_revision *r = &g->revs[i];
     bool tx = !db_revision_needs_no_tx(r, dir, d);
@@ -885,7 +1010,7 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     for (size_t b = 0; b < r->nblocks; b++) {
         const struct db_revision_block *blk = &r->blocks[b];
         if (blk->direction == dir && (!blk->dialect || blk->dialect == (int)d))
-            db_sql_split(blk->sql, blk->line, emit_statement, &e, NULL);
+            db_sql_split(blk->sql, d, blk->line, emit_statement, &e, NULL);
     }
     if (!tx)
         db_buf_puts(out, "BEGIN;\n");
@@ -897,7 +1022,7 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
         for (size_t b = 0; b < nnow; b++)
             keep |= now[b] == old[a];
         if (!keep) {
-            db_buf_puts(out, "DELETE FROM " VT " WHERE \"revision\" = ");
+            vt_expand(out, t, "DELETE FROM " VT " WHERE \"revision\" = ");
             db_buf_literal(out, g->revs[old[a]].id);
             db_buf_puts(out, ";\n");
         }
@@ -907,12 +1032,12 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
         for (size_t a = 0; a < nold; a++)
             had |= now[b] == old[a];
         if (!had) {
-            db_buf_puts(out, "INSERT INTO " VT " (\"revision\") VALUES (");
+            vt_expand(out, t, "INSERT INTO " VT " (\"revision\") VALUES (");
             db_buf_literal(out, g->revs[now[b]].id);
             db_buf_puts(out, ");\n");
         }
     }
-    db_buf_puts(out, "INSERT INTO " HT " (\"seq\", \"revision\", "
+    vt_expand(out, t, "INSERT INTO " HT " (\"seq\", \"revision\", "
                      "\"operation\", \"applied_at\", \"duration_ms\", "
                      "\"checksum\") VALUES ((SELECT COALESCE(MAX(\"seq\"), 0) "
                      "+ 1 FROM " HT "), ");
@@ -932,9 +1057,13 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
 }
 
 int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
-                   enum db_dialect d, enum db_direction dir,
-                   const char *range, struct db_error *err)
+                   enum db_dialect d, const char *schema,
+                   enum db_direction dir, const char *range,
+                   struct db_error *err)
 {
+    /* the version tables as a connection of that dialect names them */
+    struct vt_names t;
+    vt_names(&t, d == DB_DIALECT_SQLITE ? "main" : schema);
     char from[256] = "";
     const char *target = range;
     const char *colon = strchr(range, ':');
@@ -962,18 +1091,27 @@ int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
     if (dir == DB_UPGRADE) {
         if ((rc = db_graph_upgrade_target(set, g, applied, target, err)))
             goto out;
-        for (size_t i = 0; create_tables[i]; i++)
-            db_buf_printf(out, "%s;\n\n", create_tables[i]);
+        for (size_t i = 0; i < g->n; i++)
+            if (set[i] && !applied[i] &&
+                (rc = db_revision_check(&g->revs[i], dir, d, err)))
+                goto out;
+        for (size_t i = 0; create_tables[i]; i++) {
+            vt_expand(out, &t, create_tables[i]);
+            db_buf_puts(out, ";\n\n");
+        }
         for (size_t i = 0; i < g->n; i++)
             if (set[i] && !applied[i])
-                emit_revision(out, g, applied, i, dir, d);
+                emit_revision(out, g, applied, i, dir, d, &t);
     } else {
         struct db_migrate_state st = {.applied = applied};
         size_t n;
         if ((rc = db_migrate_plan_downgrade(plan, &n, g, &st, target, err)))
             goto out;
         for (size_t k = 0; k < n; k++)
-            emit_revision(out, g, applied, plan[k], dir, d);
+            if ((rc = db_revision_check(&g->revs[plan[k]], dir, d, err)))
+                goto out;
+        for (size_t k = 0; k < n; k++)
+            emit_revision(out, g, applied, plan[k], dir, d, &t);
     }
     if (!db_buf_ok(out))
         rc = nomem(err);
@@ -1184,19 +1322,21 @@ static int count_other_tables(long *out, struct db_conn *c,
     const char *sql;
     switch (c->driver->dialect) {
     case DB_DIALECT_SQLITE:
-        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-              "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE "
-              "'app\\_version%' ESCAPE '\\'";
+        sql = "SELECT count(*) FROM \"main\".sqlite_master WHERE type = "
+              "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name "
+              "NOT LIKE 'app\\_version%' ESCAPE '\\'";
         break;
     case DB_DIALECT_POSTGRESQL:
     default:
-        sql = "SELECT count(*) FROM information_schema.tables WHERE "
-              "table_schema = current_schema() AND table_type = 'BASE TABLE' "
-              "AND table_name NOT LIKE 'app\\_version%' ESCAPE '\\'";
+        sql = "SELECT count(*) FROM pg_catalog.pg_class c JOIN "
+              "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
+              "n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname "
+              "NOT LIKE 'app\\_version%' ESCAPE '\\'";
         break;
     }
     char v[32];
-    int rc = db_query_value(c, sql, 0, NULL, v, sizeof v, err);
+    const char *params[] = {db_conn_schema(c)};
+    int rc = db_query_value(c, sql, 1, params, v, sizeof v, err);
     if (rc == 0)
         *out = strtol(v, NULL, 10);
     return rc;

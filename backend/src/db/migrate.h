@@ -138,12 +138,15 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
 /*
  * Offline: appends to out the SQL an upgrade (dir 1) or downgrade (-1)
  * would run for dialect d, version-table statements included, without a
- * database. range is "TARGET" (from base for upgrade) or "FROM:TARGET";
- * a downgrade needs FROM. Returns 0 or an error.
+ * database; the version tables are named with their schema (schema on
+ * PostgreSQL, "main" on SQLite). range is "TARGET" (from base for
+ * upgrade) or "FROM:TARGET"; a downgrade needs FROM. Returns 0 or an
+ * error.
  */
 int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
-                   enum db_dialect d, enum db_direction dir,
-                   const char *range, struct db_error *err);
+                   enum db_dialect d, const char *schema,
+                   enum db_direction dir, const char *range,
+                   struct db_error *err);
 
 /* <cfg->migrations_dir>/versions into out. */
 void db_migrate_versions_dir(char *out, size_t n, const struct db_config *cfg);

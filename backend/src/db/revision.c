@@ -40,19 +40,53 @@ static int unterminated(struct db_error *err, const char *what, int line)
     return DB_EPARSE;
 }
 
-int db_sql_split(const char *sql, int first_line, db_statement_fn fn,
-                 void *ctx, struct db_error *err)
+/* A quoted run from p (at the opening quote) to one past its closing
+ * quote: a doubled closing quote stands for itself, and with backslash a
+ * backslash escapes the next byte. Returns NULL when it runs to the end. */
+static const char *skip_quoted(const char *p, char close, int backslash,
+                               int *line)
 {
+    p++;
+    for (;;) {
+        if (*p == '\0')
+            return NULL;
+        if (*p == '\n')
+            ++*line;
+        if (backslash && *p == '\\' && p[1]) {
+            if (p[1] == '\n')
+                ++*line;
+            p += 2;
+            continue;
+        }
+        if (*p == close) {
+            if (p[1] == close) {
+                p += 2;
+                continue;
+            }
+            return p + 1;
+        }
+        p++;
+    }
+}
+
+int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
+                 db_statement_fn fn, void *ctx, struct db_error *err)
+{
+    /* PostgreSQL (psql's rules): block comments nest, E'' strings take
+     * backslashes, $tag$ quotes, and ';' inside parentheses does not end
+     * the statement. SQLite (the sqlite3 shell's): a block comment ends at
+     * the first close, identifiers may also be quoted with [] and ``. */
+    const int pg = dialect == DB_DIALECT_POSTGRESQL;
     const char *p = sql;
     int line = first_line;
     const char *start = NULL;  /* first byte of the statement's content */
     const char *last = NULL;   /* one past its last content byte */
     int start_line = 0;
-    int nwords = 0, block = 0, depth = 0;
+    int nwords = 0, block = 0, depth = 0, parens = 0;
 
     for (;;) {
         char ch = *p;
-        if (ch == '\0' || (ch == ';' && depth == 0)) {
+        if (ch == '\0' || (ch == ';' && depth == 0 && parens == 0)) {
             if (start) {
                 int rc = fn(ctx, start, (size_t)(last - start), start_line);
                 if (rc)
@@ -62,7 +96,7 @@ int db_sql_split(const char *sql, int first_line, db_statement_fn fn,
                 return 0;
             p++;
             start = last = NULL;
-            nwords = block = depth = 0;
+            nwords = block = depth = parens = 0;
             continue;
         }
         if (ch == '\n') {
@@ -79,13 +113,32 @@ int db_sql_split(const char *sql, int first_line, db_statement_fn fn,
                 p++;
             continue;
         }
+        /* psql meta-commands run to the end of their line. pg_dump writes
+         * \restrict and \unrestrict around its scripts: they only limit
+         * psql's own meta-commands, which the tool never runs, so they
+         * are skipped; any other is refused. */
+        if (pg && ch == '\\' && !start) {
+            const char *w = p + 1;
+            size_t n = strcspn(w, " \t\r\n");
+            if (!word_is(w, n, "restrict") && !word_is(w, n, "unrestrict")) {
+                db_error_set(err, DB_EPARSE, "psql meta-command '\\%.*s' in "
+                             "a revision file", (int)(n > 30 ? 30 : n), w);
+                db_error_at(err, "", line);
+                db_error_hint(err, "the migration tool runs SQL statements "
+                                   "only; remove the line or write it as SQL");
+                return DB_EPARSE;
+            }
+            while (*p && *p != '\n')
+                p++;
+            continue;
+        }
         if (ch == '/' && p[1] == '*') {
             int at = line, nest = 1;
             p += 2;
             while (*p && nest > 0) {
                 if (*p == '\n')
                     line++;
-                if (p[0] == '/' && p[1] == '*') {
+                if (pg && p[0] == '/' && p[1] == '*') {
                     nest++;
                     p += 2;
                 } else if (p[0] == '*' && p[1] == '/') {
@@ -104,39 +157,22 @@ int db_sql_split(const char *sql, int first_line, db_statement_fn fn,
             start = p;
             start_line = line;
         }
-        if (ch == '\'' || ch == '"') {
+        if (ch == '\'' || ch == '"' || (!pg && (ch == '`' || ch == '['))) {
             int at = line;
-            int backslash = ch == '\'' && p > sql &&
+            int backslash = pg && ch == '\'' && p > sql &&
                             (p[-1] == 'E' || p[-1] == 'e') &&
                             (p - 1 == sql || !is_word_char((unsigned char)p[-2]));
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    return unterminated(err, ch == '\'' ? "string"
-                                                        : "quoted identifier",
-                                        at);
-                if (*p == '\n')
-                    line++;
-                if (backslash && *p == '\\' && p[1]) {
-                    if (p[1] == '\n')
-                        line++;
-                    p += 2;
-                    continue;
-                }
-                if (*p == ch) {
-                    if (p[1] == ch) {
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                p++;
-            }
-            last = p;
+            const char *q = skip_quoted(p, ch == '[' ? ']' : ch, backslash,
+                                        &line);
+            if (!q)
+                return unterminated(err, ch == '\'' ? "string"
+                                                    : "quoted identifier",
+                                    at);
+            p = last = q;
             continue;
         }
-        if (ch == '$' && (p[1] == '$' || is_word_start((unsigned char)p[1]))) {
+        if (pg && ch == '$' &&
+            (p[1] == '$' || is_word_start((unsigned char)p[1]))) {
             const char *t = p + 1;
             while (isalnum((unsigned char)*t) || *t == '_')
                 t++;
@@ -177,7 +213,11 @@ int db_sql_split(const char *sql, int first_line, db_statement_fn fn,
             last = p;
             continue;
         }
-        p++; /* an operator, a digit, or ';' inside a BEGIN ... END body */
+        if (pg && ch == '(')
+            parens++;
+        else if (pg && ch == ')' && parens > 0)
+            parens--;
+        p++; /* an operator, a digit, or ';' inside a body or parentheses */
         last = p;
     }
 }
@@ -284,6 +324,7 @@ static int marker(struct db_revision_block *b, const char *line,
 
 struct tx_check {
     const char *path;
+    bool no_tx;   /* the block says transaction=false */
     struct db_error *err;
 };
 
@@ -303,6 +344,14 @@ static int check_statement(void *ctx, const char *stmt, size_t len, int line)
         snprintf(what, sizeof what, "%.*s", (int)n, stmt);
         for (char *w = what; *w; w++)
             *w = (char)toupper((unsigned char)*w);
+        if (tc->no_tx)
+            return parse_fail(tc->err, tc->path, line,
+                              "this section already says transaction=false: "
+                              "each of its statements commits on its own; "
+                              "remove the statement, or move the statements "
+                              "that must commit together to a section "
+                              "without transaction=false",
+                              "%s statement in a revision file", what);
         return parse_fail(tc->err, tc->path, line,
                           "the migration tool manages transactions: each "
                           "revision runs in its own; remove the statement "
@@ -313,14 +362,45 @@ static int check_statement(void *ctx, const char *stmt, size_t len, int line)
     return 0;
 }
 
-static int check_block(const struct db_revision_block *b, const char *path,
-                       struct db_error *err)
+/* Splits b with d's rules and refuses transaction statements. */
+static int check_block_as(const struct db_revision_block *b,
+                          enum db_dialect d, const char *path,
+                          struct db_error *err)
 {
-    struct tx_check tc = {path, err};
-    int rc = db_sql_split(b->sql, b->line, check_statement, &tc, err);
+    struct tx_check tc = {path, !b->transaction, err};
+    int rc = db_sql_split(b->sql, d, b->line, check_statement, &tc, err);
     if (rc == DB_EPARSE && err && !err->file[0])
         snprintf(err->file, sizeof err->file, "%s", path);
     return rc;
+}
+
+/* At parse time the database is not known: a block for one dialect is
+ * checked with its rules; a block for every database is refused only when
+ * it is wrong for both (db_revision_check refuses it, before anything
+ * runs, on the database where it is wrong). */
+static int check_block(const struct db_revision_block *b, const char *path,
+                       struct db_error *err)
+{
+    if (b->dialect)
+        return check_block_as(b, (enum db_dialect)b->dialect, path, err);
+    struct db_error sqlite_err;
+    if (check_block_as(b, DB_DIALECT_SQLITE, path, &sqlite_err) == 0)
+        return 0;
+    return check_block_as(b, DB_DIALECT_POSTGRESQL, path, err);
+}
+
+int db_revision_check(const struct db_revision *r, enum db_direction dir,
+                      enum db_dialect d, struct db_error *err)
+{
+    for (size_t i = 0; i < r->nblocks; i++) {
+        const struct db_revision_block *b = &r->blocks[i];
+        if (b->direction != dir || (b->dialect && b->dialect != (int)d))
+            continue;
+        int rc = check_block_as(b, d, r->path, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 static void sha256_hex(char out[65], const char *text, size_t len)

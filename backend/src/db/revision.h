@@ -98,16 +98,32 @@ typedef int (*db_statement_fn)(void *ctx, const char *stmt, size_t len,
                                int line);
 
 /*
- * Splits SQL text into statements at ';', outside string literals ('' and
- * E'' with backslashes), quoted identifiers, comments (-- and nested block
- * comments), dollar quotes ($$ and $tag$), and the BEGIN ... END body of
- * CREATE TRIGGER / FUNCTION / PROCEDURE. Statements of nothing but comments
- * and spaces are skipped; the last one needs no ';'. first_line is the line
- * of sql's first byte. Returns 0, what fn returned, or DB_EPARSE for an
- * unterminated quote or comment (err's line says where it starts).
+ * Splits SQL text into statements at ';' as the database's own shell does
+ * (psql, sqlite3), outside string literals ('' doubled), quoted identifiers
+ * ("" doubled), -- and block comments, and the BEGIN ... END body of
+ * CREATE TRIGGER / FUNCTION / PROCEDURE. Per dialect:
+ *   PostgreSQL: block comments nest; E'' strings take backslash escapes;
+ *     dollar quotes ($$ and $tag$); a ';' inside parentheses does not end
+ *     the statement (CREATE RULE ... DO ALSO (INSERT ...; INSERT ...)).
+ *   SQLite: a block comment ends at the first close, whatever it opened
+ *     inside; identifiers may also be quoted with [] and ``.
+ * Statements of nothing but comments and spaces are skipped; the last one
+ * needs no ';'. first_line is the line of sql's first byte. Returns 0, what
+ * fn returned, or DB_EPARSE for an unterminated quote or comment (err's
+ * line says where it starts).
  */
-int db_sql_split(const char *sql, int first_line, db_statement_fn fn,
-                 void *ctx, struct db_error *err);
+int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
+                 db_statement_fn fn, void *ctx, struct db_error *err);
+
+/*
+ * Checks r's blocks for dir that run on d with d's splitting rules: no
+ * unterminated quote or comment, no transaction statement (BEGIN, COMMIT,
+ * ...). db_revision_parse checks what it can without knowing the database;
+ * the migration engine calls this before it runs anything. Returns 0 or
+ * DB_EPARSE with file and line in err.
+ */
+int db_revision_check(const struct db_revision *r, enum db_direction dir,
+                      enum db_dialect d, struct db_error *err);
 
 /* "'CREATE TABLE x (...'": the first line of stmt, cut to fit n. */
 void db_sql_excerpt(char *out, size_t n, const char *stmt, size_t len);

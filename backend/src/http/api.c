@@ -485,14 +485,17 @@ static int read_revision(json_t **out, const char **problem,
     json_t *heads = json_array();
     if (!heads)
         return db_error_set(err, DB_ENOMEM, "out of memory");
-    rc = db_query(c, "SELECT \"revision\" FROM \"" DB_MIGRATE_TABLE "\" "
-                     "ORDER BY \"revision\"",
-                  0, NULL, take_string, heads, NULL, err);
+    char name[400], sql[500];
+    db_qualify(name, sizeof name, c, DB_MIGRATE_TABLE);
+    snprintf(sql, sizeof sql, "SELECT \"revision\" FROM %s ORDER BY "
+                              "\"revision\"", name);
+    rc = db_query(c, sql, 0, NULL, take_string, heads, NULL, err);
     if (rc == 0 && c->driver->table_exists(c, DB_MIGRATE_DIRTY_TABLE,
                                            err) == 1) {
         char v[8];
-        int d = db_query_value(c, "SELECT 1 FROM \"" DB_MIGRATE_DIRTY_TABLE
-                                  "\"", 0, NULL, v, sizeof v, err);
+        db_qualify(name, sizeof name, c, DB_MIGRATE_DIRTY_TABLE);
+        snprintf(sql, sizeof sql, "SELECT 1 FROM %s", name);
+        int d = db_query_value(c, sql, 0, NULL, v, sizeof v, err);
         if (d == 0)
             *problem = "a migration failed part-way; the database needs "
                        "attention (app db status)";

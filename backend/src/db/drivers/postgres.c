@@ -431,10 +431,10 @@ static int setup_session(struct pg_conn *c, const struct db_config *cfg,
     char exists[8];
     int rc = db_query_value(
         &c->base,
-        "SELECT to_regnamespace($4) IS NOT NULL, "
-        "set_config('search_path', $1, false), "
-        "set_config('lock_timeout', $2, false), "
-        "set_config('statement_timeout', $3, false)",
+        "SELECT pg_catalog.to_regnamespace($4) IS NOT NULL, "
+        "pg_catalog.set_config('search_path', $1, false), "
+        "pg_catalog.set_config('lock_timeout', $2, false), "
+        "pg_catalog.set_config('statement_timeout', $3, false)",
         4, params, exists, sizeof exists, err);
     if (rc)
         return rc;
@@ -452,6 +452,30 @@ static int setup_session(struct pg_conn *c, const struct db_config *cfg,
         rc = 0;
     if (rc)
         db_error_prefix(err, "cannot create schema %s", path);
+    return rc;
+}
+
+/* RESET ALL undoes every SET of the session (back to the values it
+ * started with), then the connection's own settings are made again. */
+static int pg_reset_session(struct db_conn *base, struct db_error *err)
+{
+    struct pg_conn *c = conn_of(base);
+    const struct db_config *cfg = c->cfg;
+    char path[160], lock[32], stmt[32], v[8];
+    if (db_quote_ident(path, sizeof path, cfg->schema))
+        return db_error_set(err, DB_ECONFIG, "bad [database] schema '%s'",
+                            cfg->schema);
+    snprintf(lock, sizeof lock, "%dms", cfg->lock_timeout_ms);
+    snprintf(stmt, sizeof stmt, "%dms", cfg->statement_timeout_ms);
+    const char *params[] = {path, lock, stmt};
+    int rc = pg_exec(base, "RESET ALL", err);
+    if (rc == 0)
+        rc = db_query_value(base,
+                            "SELECT pg_catalog.set_config('search_path', $1, "
+                            "false), pg_catalog.set_config('lock_timeout', "
+                            "$2, false), pg_catalog.set_config("
+                            "'statement_timeout', $3, false)",
+                            3, params, v, sizeof v, err);
     return rc;
 }
 
@@ -568,7 +592,9 @@ static int pg_lock(struct db_conn *base, struct db_error *err)
     long delay_us = 5000;
     for (;;) {
         char got[8];
-        int rc = db_query_value(base, "SELECT pg_try_advisory_lock($1::bigint)",
+        int rc = db_query_value(base,
+                                "SELECT pg_catalog.pg_try_advisory_lock("
+                                "$1::bigint)",
                                 1, key, got, sizeof got, err);
         if (rc) {
             db_error_prefix(err, "cannot take the migration lock");
@@ -587,8 +613,9 @@ static int pg_unlock(struct db_conn *base, struct db_error *err)
 {
     const char *key[] = {PG_LOCK_KEY};
     char v[8];
-    int rc = db_query_value(base, "SELECT pg_advisory_unlock($1::bigint)", 1,
-                            key, v, sizeof v, err);
+    int rc = db_query_value(base,
+                            "SELECT pg_catalog.pg_advisory_unlock($1::bigint)",
+                            1, key, v, sizeof v, err);
     if (rc)
         return rc;
     if (strcmp(v, "t") != 0)
@@ -776,6 +803,7 @@ const struct db_driver db_driver_postgresql = {
     .rollback = pg_rollback,
     .lock = pg_lock,
     .unlock = pg_unlock,
+    .reset_session = pg_reset_session,
     .version = pg_version,
     .table_exists = pg_table_exists,
     .backup = pg_backup,

@@ -71,6 +71,69 @@ static int use_wal(sqlite3 *db, int timeout_ms, char **msg)
     }
 }
 
+/* Whether path is the default development URL's file (var/app.db). */
+static int is_default_path(const char *path)
+{
+    struct db_url d;
+    return db_url_parse(&d, DB_CONFIG_DEFAULT_URL, NULL) == 0 &&
+           strcmp(d.path, path) == 0;
+}
+
+/*
+ * A mistyped path must not become a new, empty database. The file's
+ * directory must exist (only var/ of the default URL is created); a
+ * missing file is created in the pre-user phase, refused in production
+ * unless cfg->create says so, and never created for a backup. *created
+ * is set when the file does not exist yet.
+ */
+static int check_path(int *created, const char *path,
+                      const struct db_config *cfg, struct db_error *err)
+{
+    struct stat st;
+    *created = 0;
+    if (stat(path, &st) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return db_error_set(err, DB_ECONFIG, "cannot open SQLite database "
+                                             "%s: %s", path, strerror(errno));
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int mkdir_default = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (!is_default_path(path)) {
+            db_error_set(err, DB_ECONFIG, "the directory of SQLite database "
+                                          "%s does not exist: %s", path, dir);
+            db_error_hint(err, "fix [database] url (set by %s), or create "
+                               "the directory first; no directory is "
+                               "created for you", cfg->url_source);
+            return DB_ECONFIG;
+        }
+        mkdir_default = 1;
+    }
+    if (cfg->create == DB_CREATE_NO)
+        return db_error_set(err, DB_ENOTFOUND, "SQLite database %s does not "
+                                               "exist", path);
+    if (cfg->create == DB_CREATE_BY_PHASE &&
+        cfg->phase == DB_PHASE_PRODUCTION) {
+        db_error_set(err, DB_EREFUSED, "SQLite database %s does not exist, "
+                                       "and the production phase never "
+                                       "creates one by accident", path);
+        db_error_hint(err, "fix [database] url (set by %s); to start a new "
+                           "production database on purpose: 'app db upgrade "
+                           "--create-database'", cfg->url_source);
+        return DB_EREFUSED;
+    }
+    *created = 1;
+    return mkdir_default ? db_mkdirs(dir, err) : 0;
+}
+
 static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
                           struct db_error *err)
 {
@@ -78,16 +141,18 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
     int rc = db_url_parse(&u, cfg->url, err);
     if (rc)
         return rc;
-    int memory = strcmp(u.path, ":memory:") == 0;
-    if (!memory && (rc = db_mkdirs_for(u.path, err)))
+    int memory = strcmp(u.path, ":memory:") == 0, created = 0;
+    if (!memory && (rc = check_path(&created, u.path, cfg, err)))
         return rc;
     struct sqlite_conn *c = calloc(1, sizeof *c);
     if (!c)
         return db_error_set(err, DB_ENOMEM, "out of memory");
     snprintf(c->path, sizeof c->path, "%s", u.path);
+    c->base.created = created;
+    /* Without CREATE when the file was there: gone meanwhile is an error. */
     if (sqlite3_open_v2(u.path, &c->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOMUTEX,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                            (memory || created ? SQLITE_OPEN_CREATE : 0),
                         NULL) != SQLITE_OK) {
         db_error_set(err, DB_ECONNECT, "cannot open SQLite database %s: %s",
                      u.path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
@@ -237,8 +302,8 @@ static int sqlite_table_exists(struct db_conn *c, const char *table,
     char v[8];
     const char *params[] = {table};
     int rc = db_query_value(c,
-                            "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                            "AND name = $1",
+                            "SELECT 1 FROM \"main\".sqlite_master WHERE "
+                            "type = 'table' AND name = $1",
                             1, params, v, sizeof v, err);
     if (rc == DB_ENOTFOUND)
         return 0;
@@ -292,6 +357,7 @@ const struct db_driver db_driver_sqlite = {
     .name = "sqlite",
     .scheme = "sqlite",
     .dialect = DB_DIALECT_SQLITE,
+    .schema = "main",
     .connect = sqlite_connect,
     .close = sqlite_close,
     .exec = sqlite_exec,

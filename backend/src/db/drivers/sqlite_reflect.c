@@ -263,37 +263,39 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
                        const char *const *tables, size_t ntables,
                        struct db_schema *out, struct db_error *err)
 {
+    /* main's tables only: a TEMP table of the same name (a revision may
+     * make one) is not the schema */
     static const char *const q_columns[2] = {
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
-        "FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE "
-        FILTER_ALL,
+        "FROM main.sqlite_master AS m, pragma_table_info(m.name, 'main') "
+        "AS p WHERE " FILTER_ALL,
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
-        "FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE "
-        FILTER_SOME,
+        "FROM main.sqlite_master AS m, pragma_table_info(m.name, 'main') "
+        "AS p WHERE " FILTER_SOME,
     };
     /* indexes made by CREATE INDEX have their SQL (automatic ones have
      * none); their columns are read from it, or, for what the parser does
      * not take, from pragma_index_info in one more query */
     static const char *const q_indexes[2] = {
-        "SELECT i.tbl_name, i.name, i.sql FROM sqlite_master AS i WHERE "
-        "i.type = 'index' AND i.sql IS NOT NULL AND i.tbl_name IN (SELECT "
-        "m.name FROM sqlite_master AS m WHERE " FILTER_ALL ")",
-        "SELECT i.tbl_name, i.name, i.sql FROM sqlite_master AS i WHERE "
-        "i.type = 'index' AND i.sql IS NOT NULL AND i.tbl_name IN (SELECT "
-        "m.name FROM sqlite_master AS m WHERE " FILTER_SOME ")",
+        "SELECT i.tbl_name, i.name, i.sql FROM main.sqlite_master AS i "
+        "WHERE i.type = 'index' AND i.sql IS NOT NULL AND i.tbl_name IN "
+        "(SELECT m.name FROM main.sqlite_master AS m WHERE " FILTER_ALL ")",
+        "SELECT i.tbl_name, i.name, i.sql FROM main.sqlite_master AS i "
+        "WHERE i.type = 'index' AND i.sql IS NOT NULL AND i.tbl_name IN "
+        "(SELECT m.name FROM main.sqlite_master AS m WHERE " FILTER_SOME ")",
     };
     static const char *const q_index_info =
         "SELECT i.tbl_name, i.name, substr(i.sql, 1, 14) = 'CREATE UNIQUE ', "
-        "ii.name FROM sqlite_master AS i, pragma_index_info(i.name) AS ii "
-        "WHERE i.type = 'index' AND i.name IN (SELECT value FROM "
-        "json_each($1)) ORDER BY i.name, ii.seqno";
+        "ii.name FROM main.sqlite_master AS i, pragma_index_info(i.name, "
+        "'main') AS ii WHERE i.type = 'index' AND i.name IN (SELECT value "
+        "FROM json_each($1)) ORDER BY i.name, ii.seqno";
     static const char *const q_fks[2] = {
         "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", "
-        "f.on_update, f.on_delete FROM sqlite_master AS m, "
-        "pragma_foreign_key_list(m.name) AS f WHERE " FILTER_ALL,
+        "f.on_update, f.on_delete FROM main.sqlite_master AS m, "
+        "pragma_foreign_key_list(m.name, 'main') AS f WHERE " FILTER_ALL,
         "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", "
-        "f.on_update, f.on_delete FROM sqlite_master AS m, "
-        "pragma_foreign_key_list(m.name) AS f WHERE " FILTER_SOME,
+        "f.on_update, f.on_delete FROM main.sqlite_master AS m, "
+        "pragma_foreign_key_list(m.name, 'main') AS f WHERE " FILTER_SOME,
     };
     int some = tables != NULL;
     struct db_buf json = DB_BUF_INIT;
