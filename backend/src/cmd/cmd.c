@@ -31,6 +31,7 @@ extern const struct cmd_entry cmd_transition_entry;
 extern const struct cmd_entry cmd_merge_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_wait_entry;
+extern const struct cmd_entry cmd_users_set_password_entry;
 
 const struct cmd_entry *const cmd_db_table[] = {
     &cmd_create_all_entry,
@@ -58,6 +59,11 @@ const struct cmd_entry *const cmd_db_table[] = {
 
 const struct cmd_entry *const cmd_top_table[] = {
     &cmd_serve_entry,
+    NULL,
+};
+
+const struct cmd_entry *const cmd_users_table[] = {
+    &cmd_users_set_password_entry,
     NULL,
 };
 

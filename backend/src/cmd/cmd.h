@@ -71,6 +71,7 @@ extern const struct option cmd_no_options[];
 /* The NULL-terminated tables. */
 extern const struct cmd_entry *const cmd_db_table[];
 extern const struct cmd_entry *const cmd_top_table[];
+extern const struct cmd_entry *const cmd_users_table[];
 
 /* Finds an entry by exact name. */
 const struct cmd_entry *cmd_find(const struct cmd_entry *const *table,
