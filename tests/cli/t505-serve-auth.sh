@@ -39,6 +39,7 @@ sql() {
 
 # start NAME: serve on a free port; sets PID_<NAME> and PORT_<NAME>.
 start() {
+    rm -f "$T/$1.out" # the previous scenario's "listening on" line
     "$APP" serve --port 0 --pidfile "var/$1.pid" >"$T/$1.out" 2>"$T/$1.err" &
     p=$!
     PIDS="$PIDS $p"

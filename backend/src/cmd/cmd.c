@@ -239,6 +239,8 @@ static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
     int ch;
     while ((ch = getopt_long(argc, argv, shortopts,
                              e->options, NULL)) != -1) {
+        if (ch == '?' && (e->flags & CMD_NO_ECHO))
+            return cmd_usage(ctx, e->name, "unknown option");
         if (ch == '?')
             return cmd_bad_option(ctx, e->name, argv);
         if (ch == ':')
@@ -248,6 +250,10 @@ static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
     int npos = argc - optind;
     if (npos < e->min_args)
         return cmd_usage(ctx, e->name, "missing argument");
+    if (e->max_args >= 0 && npos > e->max_args && (e->flags & CMD_NO_ECHO))
+        return cmd_usage(ctx, e->name, "%d arguments given, at most %d "
+                                       "expected (%s)", npos, e->max_args,
+                         e->usage);
     if (e->max_args >= 0 && npos > e->max_args)
         return cmd_usage(ctx, e->name, "unexpected argument '%s'",
                          argv[optind + e->max_args]);

@@ -30,6 +30,8 @@ enum cmd_flags {
     CMD_NO_CONFIG = 1 << 3,      /* runs without reading the config */
     CMD_BACKUP = 1 << 4,         /* production phase: back up before exec
                                     (skipped for --sql, which changes nothing) */
+    CMD_NO_ECHO = 1 << 5,        /* usage errors never repeat an argument
+                                    (it may be a password typed by mistake) */
 };
 
 struct cmd_ctx {

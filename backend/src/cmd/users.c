@@ -117,7 +117,7 @@ const struct cmd_entry cmd_users_set_password_entry = {
             "  It is never taken from the command line. Its length must be "
             "within [auth]\n"
             "  password_min_length and password_max_length.\n",
-    .flags = CMD_NEEDS_DB,
+    .flags = CMD_NEEDS_DB | CMD_NO_ECHO,
     .options = cmd_no_options,
     .min_args = 1,
     .max_args = 1,
