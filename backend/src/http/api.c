@@ -923,7 +923,7 @@ static void login(struct http_api *api, const struct http_request *req,
     else
         respond(resp, 200, json_pack("{s:s, s:s}", "token", token,
                                      "expires_at", exp_json));
-    memset(token, 0, sizeof token);
+    explicit_bzero(token, sizeof token);
 }
 
 /* Revokes the session whose token came with the request. */
