@@ -62,6 +62,31 @@ set_password() {
     err=$(cat "$T/.err")
 }
 
+# on_tty FIRST SECOND: app users set-password old@example.org on a
+# terminal, typing each answer once its prompt is shown; out = the
+# terminal's transcript.
+on_tty() {
+    rm -f "$T/tty.out"
+    {
+        for answer in "$1" "$2"; do
+            prompt="New password"
+            [ "$answer" = "$1" ] || prompt="Repeat it"
+            i=0
+            until grep -q "$prompt" "$T/tty.out" 2>/dev/null; do
+                i=$((i + 1))
+                [ "$i" -lt 200 ] || break
+                sleep 0.05
+            done
+            sleep 0.1
+            printf '%s\n' "$answer"
+        done
+        sleep 1
+    } | script -qefc "$APP users set-password old@example.org" /dev/null >"$T/tty.out" 2>&1
+    status=$?
+    out=$(cat "$T/tty.out")
+    err=
+}
+
 scenario() {
     BACKEND=$1
     ini "$BACKEND"
@@ -146,6 +171,24 @@ scenario() {
     expect_status 401 "$BACKEND: the old password no longer works"
     login old@example.org "another pass phrase"
     expect_status 200
+
+    if [ "$BACKEND" = sqlite ]; then
+        # on a terminal (script(1) gives it one): asked twice, never echoed
+        on_tty "third pass phrase" "third pass phrase"
+        expect_status 0 "set-password on a terminal"
+        expect_out 'New password for old@example.org: '
+        expect_out 'Repeat it: '
+        expect_out 'password set for old@example.org; 1 session revoked'
+        expect_no 'third pass phrase'
+        login old@example.org "third pass phrase"
+        expect_status 200 "$BACKEND: the password typed on the terminal"
+        on_tty "fourth pass phrase" "fifth pass phrase"
+        expect_status 1 "two different passwords"
+        expect_out 'the two passwords differ; nothing was changed'
+        expect_no 'pass phrase'
+        login old@example.org "third pass phrase"
+        expect_status 200 "$BACKEND: unchanged"
+    fi
 
     kill -TERM "$PID"
     wait "$PID"
