@@ -13,10 +13,11 @@ APP_ARGS ?=
 
 # The binary links only what every command needs; libpq and libmicrohttpd
 # (dozens of shared libraries, milliseconds of start-up) live in modules
-# loaded on first use: modules/postgresql.so and modules/http.so.
+# loaded on first use: modules/postgresql.so and modules/http.so. libsodium
+# (passwords and tokens) goes with the HTTP server, which `app users` loads.
 CORE_PKGS = sqlite3 inih liburiparser nettle jansson
 PG_PKGS   = libpq
-HTTP_PKGS = libmicrohttpd
+HTTP_PKGS = libmicrohttpd libsodium
 PKGS      = $(CORE_PKGS) $(PG_PKGS) $(HTTP_PKGS)
 TEST_PKGS = check
 

@@ -1,5 +1,6 @@
 /*
- * main.c - the app binary: `app serve`, `app db <command>`.
+ * main.c - the app binary: `app serve`, `app db <command>`,
+ * `app users <command>`.
  * The only place that ends the process.
  */
 #include <stdio.h>
@@ -19,7 +20,10 @@ static void usage(FILE *f)
             "commands:\n"
             "  serve          create or migrate the schema, then serve the "
             "JSON API\n"
-            "  db <command>   database commands ('app db --help' lists them)\n\n"
+            "  db <command>   database commands ('app db --help' lists them)\n"
+            "  users <command>\n"
+            "                 account commands ('app users --help' lists "
+            "them)\n\n"
             "  --config FILE  read FILE instead of config/app.ini (also "
             "APP_CONFIG)\n"
             "  --version      print the version\n"
@@ -96,14 +100,16 @@ int main(int argc, char **argv)
         printf("app %s\n", APP_VERSION);
         return finish(CMD_OK);
     }
-    if (strcmp(cmd, "db") == 0) {
-        ctx.group = "db";
+    if (strcmp(cmd, "db") == 0 || strcmp(cmd, "users") == 0) {
+        const struct cmd_entry *const *table =
+            cmd[0] == 'd' ? cmd_db_table : cmd_users_table;
+        ctx.group = cmd[0] == 'd' ? "db" : "users";
         if (argc < 3 || strcmp(argv[2], "--help") == 0 ||
             strcmp(argv[2], "-h") == 0) {
-            cmd_list(argc < 3 ? stderr : stdout, "app", "db", cmd_db_table);
+            cmd_list(argc < 3 ? stderr : stdout, "app", ctx.group, table);
             return finish(argc < 3 ? CMD_USAGE : CMD_OK);
         }
-        return finish(cmd_dispatch(&ctx, cmd_db_table, argc - 2, argv + 2));
+        return finish(cmd_dispatch(&ctx, table, argc - 2, argv + 2));
     }
     if (cmd[0] == '-') {
         fprintf(stderr, "app: unknown option '%s'; see 'app --help'\n", cmd);

@@ -1,12 +1,17 @@
 #!/bin/sh
-# Benchmarks the list endpoint (GET /users?limit=50) with wrk: requests per
-# second and latency percentiles, printed with the core count.
+# Benchmarks an authenticated list endpoint (GET /users/{id}/tasks?limit=50
+# with Authorization: Bearer <token>) with wrk: requests per second and
+# latency percentiles, printed with the core count; every request checks
+# the token (SHA-256, one indexed session lookup). Also prints the time of
+# one sign-up and one log-in with libsodium's interactive Argon2id limits
+# (the defaults), which is what a log-in costs the server.
 #
 #   scripts/bench/http.sh          (make bench runs every scripts/bench/*.sh)
 #
 # Environment: BUILD (build), DURATION (10s), CONNECTIONS (32), THREADS (2,
 # wrk's), SERVER_THREADS (1 and 2: one run each, `serve --threads N`),
-# USERS (1000 rows seeded), FLOOR (requests/s below which a run fails;
+# USERS (1000 other users seeded), TASKS (100 tasks of the signed-in user),
+# FLOOR (requests/s below which a run fails;
 # 1000 by default, 0 to only report).
 # wrk runs on the same machine and takes cores from the server.
 # The server runs on a fresh SQLite file in a temporary directory, in the
@@ -20,6 +25,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 SERVER_THREADS=${SERVER_THREADS:-1 2}
 USERS=${USERS:-1000}
+TASKS=${TASKS:-100}
 FLOOR=${FLOOR:-1000}
 
 command -v wrk >/dev/null || {
@@ -46,8 +52,9 @@ INI
 unset DATABASE_URL APP_PHASE APP_CONFIG
 
 seeded=0
+signup=
 status=0
-echo "bench/http: GET /users?limit=50 ($USERS users, SQLite)"
+echo "bench/http: GET /users/{id}/tasks?limit=50 with a bearer token ($USERS users, $TASKS tasks, SQLite)"
 echo "  cores (nproc):   $(nproc)"
 echo "  wrk:             $THREADS threads, $CONNECTIONS connections, $DURATION"
 for st in $SERVER_THREADS; do
@@ -63,16 +70,35 @@ for st in $SERVER_THREADS; do
         sleep 0.05
     done
     port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' serve.out)
-    url="http://127.0.0.1:$port/users?limit=50"
+    base="http://127.0.0.1:$port"
     if [ "$seeded" -eq 0 ]; then
         sqlite3 var/app.db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
             SELECT i + 1 FROM n WHERE i < $USERS) INSERT INTO users (email, \
             name) SELECT 'user' || i || '@example.org', 'User ' || i FROM n;"
+        signup=$(curl -fsS -o /dev/null -w '%{time_total}' -X POST \
+            -H 'Content-Type: application/json' \
+            -d '{"email":"bench@example.org","name":"Bench","password":"bench pass phrase"}' \
+            "$base/auth/signup") || { echo "bench/http: sign-up fails" >&2; exit 1; }
+        id=$(sqlite3 var/app.db "SELECT id FROM users WHERE email = 'bench@example.org'")
+        sqlite3 var/app.db "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
+            SELECT i + 1 FROM n WHERE i < $TASKS) INSERT INTO tasks (user_id, \
+            title) SELECT $id, 'task ' || i FROM n;"
         seeded=1
     fi
-    curl -fsS -o /dev/null "$url" || { echo "bench/http: $url fails" >&2; exit 1; }
+    login=$(curl -fsS -o login.json -w '%{time_total}' -X POST \
+        -H 'Content-Type: application/json' \
+        -d '{"email":"bench@example.org","password":"bench pass phrase"}' \
+        "$base/auth/login") || { echo "bench/http: log-in fails" >&2; exit 1; }
+    token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' login.json)
+    url="$base/users/$id/tasks?limit=50"
+    curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$url" ||
+        { echo "bench/http: $url fails" >&2; exit 1; }
+    [ -n "$signup" ] && echo "  sign-up:         ${signup}s (Argon2id, libsodium's interactive limits)"
+    signup=
+    echo "  serve --threads $st: log-in ${login}s"
 
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >wrk.out
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
+        -H "Authorization: Bearer $token" "$url" >wrk.out
     kill -TERM "$PID"
     wait "$PID" || true
     PID=

@@ -12,6 +12,10 @@ phase = pre-user
 url = sqlite:///var/app.db
 [server]
 pidfile = var/run/app.pid
+[auth]
+; libsodium's minimum Argon2id limits: fast tests (see config/test.ini)
+ops_limit = 1
+mem_limit = 8KiB
 EOF
 
 PID=
@@ -39,8 +43,13 @@ checks=$((checks + 1))
     { status=-; out=$(cat var/run/app.pid 2>&1); err=; fail "pidfile holds the pid"; }
 status=$(curl -s -o /dev/null -w '%{http_code}' -X POST \
     -H 'Content-Type: application/json' \
-    -d '{"email":"a@example.org","name":"A"}' "$BASE/users")
+    -d '{"email":"a@example.org","name":"A","password":"pass word 1"}' \
+    "$BASE/auth/signup")
 expect_status 201 "create a user"
+TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' \
+    -d '{"email":"a@example.org","password":"pass word 1"}' \
+    "$BASE/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+AUTH="Authorization: Bearer $TOKEN"
 
 # A slow upload (about 3 s at 20 KB/s) is in flight when SIGTERM arrives;
 # it must still be answered, and only then the process exits.
@@ -50,7 +59,7 @@ printf '{"title":"slow","description":"%s"}' "$desc" >"$T/slow.json"
 # which it sends once it has taken the request: then the request is in
 # flight for sure.
 curl -s -o "$T/slow.body" -w '%{http_code}' --limit-rate 20k -X POST \
-    -H 'Content-Type: application/json' -H 'Expect: 100-continue' \
+    -H 'Content-Type: application/json' -H 'Expect: 100-continue' -H "$AUTH" \
     --trace-ascii "$T/slow.trace" --data-binary "@$T/slow.json" \
     "$BASE/users/1/tasks" >"$T/slow.code" &
 CURL=$!
@@ -93,9 +102,9 @@ start_server --pidfile "$T/other.pid" || { echo "not ok - no restart"; exit 1; }
 checks=$((checks + 1))
 [ "$(cat "$T/other.pid" 2>/dev/null)" = "$PID" ] || \
     { status=-; out=; err=; fail "--pidfile is used"; }
-status=$(curl -s -o "$T/.b" -w '%{http_code}' "$BASE/users/1/tasks")
+status=$(curl -s -o "$T/.b" -w '%{http_code}' -H "$AUTH" "$BASE/users/1/tasks")
 out=$(cat "$T/.b")
-expect_status 200 "data kept across restarts"
+expect_status 200 "data kept across restarts (the token too)"
 expect_out '"title":"slow"'
 kill -INT "$PID"
 wait "$PID"

@@ -38,6 +38,7 @@ EOF
     printf '[app]\nphase = production\n[database]\nurl = %s\nschema = %s\n' \
         "$TEST_PG_URL" "$SCHEMA"
     printf 'wait_seconds = 30\n[migrations]\ndir = migrations\n'
+    printf '[auth]\nops_limit = 1\nmem_limit = 8KiB\n'
 } >config/app.ini
 
 i=1
@@ -81,16 +82,22 @@ expect_eq "$(pg 'SELECT count(*) FROM runs')" 1 "0002 ran once"
 expect_eq "$(pg "SELECT count(*) FROM app_version_history WHERE operation = 'up'")" 2 \
     "two revisions applied in all"
 
-# one instance writes, another reads
+# one instance writes, another reads; a token from one works on another
 p1=$(sed -n 's/.*:\([0-9][0-9]*\) (.*/\1/p' "$T/1.out")
+p4=$(sed -n 's/.*:\([0-9][0-9]*\) (.*/\1/p' "$T/4.out")
 p8=$(sed -n 's/.*:\([0-9][0-9]*\) (.*/\1/p' "$T/$N.out")
 status=$(curl -s -o "$T/.b" -w '%{http_code}' -X POST \
     -H 'Content-Type: application/json' \
-    -d '{"email":"pg@example.org","name":"P"}' "http://127.0.0.1:$p1/users")
-expect_status 201 "create on instance 1"
-status=$(curl -s -o "$T/.b" -w '%{http_code}' "http://127.0.0.1:$p8/users")
+    -d '{"email":"pg@example.org","name":"P","password":"pass word 1"}' \
+    "http://127.0.0.1:$p1/auth/signup")
+expect_status 201 "sign up on instance 1"
+TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' \
+    -d '{"email":"pg@example.org","password":"pass word 1"}' \
+    "http://127.0.0.1:$p4/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+status=$(curl -s -o "$T/.b" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$p8/users")
 out=$(cat "$T/.b")
-expect_status 200 "list on instance $N"
+expect_status 200 "list on instance $N with a token from instance 4"
 expect_out '"email":"pg@example.org"'
 
 for p in $PIDS; do kill -TERM "$p"; done

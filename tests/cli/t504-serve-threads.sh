@@ -11,6 +11,10 @@ cat >config/app.ini <<'EOF'
 phase = pre-user
 [database]
 url = sqlite:///var/app.db
+[auth]
+; libsodium's minimum Argon2id limits: fast tests (see config/test.ini)
+ops_limit = 1
+mem_limit = 8KiB
 EOF
 
 PID=
@@ -36,21 +40,22 @@ expect_out '4 threads)'
 port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
 BASE="http://127.0.0.1:$port"
 
+AUTH=
 post() { # N BODY PATH: POST in the background, the code into $T/code.N
-    curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST ${AUTH:+-H "$AUTH"} \
         -H 'Content-Type: application/json' -d "$2" "$BASE$3" >"$T/code.$1" &
 }
 
 # 40 users at once, each with a distinct email
 n=1
 while [ "$n" -le 40 ]; do
-    post "u$n" "{\"email\":\"u$n@example.org\",\"name\":\"U$n\"}" /users
+    post "u$n" "{\"email\":\"u$n@example.org\",\"name\":\"U$n\",\"password\":\"pass word $n\"}" /auth/signup
     n=$((n + 1))
 done
 # 12 requests for the same email at once: one wins
 n=1
 while [ "$n" -le 12 ]; do
-    post "dup$n" '{"email":"same@example.org","name":"S"}' /users
+    post "dup$n" '{"email":"same@example.org","name":"S","password":"pass word"}' /auth/signup
     n=$((n + 1))
 done
 wait_codes() {
@@ -66,21 +71,27 @@ expect_eq "$(cat "$T"/code.u* | grep -c '^201$')" 40 "40 users created"
 expect_eq "$(cat "$T"/code.dup* | grep -c '^201$')" 1 "the contested email once"
 expect_eq "$(cat "$T"/code.dup* | grep -c '^409$')" 11 "the others 409"
 
-status=$(curl -s -o "$T/.b" -w '%{http_code}' "$BASE/users?limit=200")
+expect_eq "$(sqlite3 var/app.db 'SELECT count(*) FROM users')" 41 "41 users stored"
+TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' \
+    -d '{"email":"u1@example.org","password":"pass word 1"}' \
+    "$BASE/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+AUTH="Authorization: Bearer $TOKEN"
+U1=$(sqlite3 var/app.db "SELECT id FROM users WHERE email = 'u1@example.org'")
+status=$(curl -s -o "$T/.b" -w '%{http_code}' -H "$AUTH" "$BASE/users?limit=200")
 out=$(cat "$T/.b")
 expect_status 200 "list"
-expect_eq "$(printf '%s' "$out" | grep -o '"id":' | grep -c .)" 41 "41 users listed"
+expect_eq "$(printf '%s' "$out" | grep -o '"id":' | grep -c .)" 1 "the caller alone listed"
 
 # tasks for one user from every thread, then one read sees them all
 rm -f "$T"/code.*
 n=1
 while [ "$n" -le 30 ]; do
-    post "t$n" "{\"title\":\"task $n\"}" /users/1/tasks
+    post "t$n" "{\"title\":\"task $n\"}" "/users/$U1/tasks"
     n=$((n + 1))
 done
 wait_codes 30
 expect_eq "$(cat "$T"/code.t* | grep -c '^201$')" 30 "30 tasks created"
-status=$(curl -s -o "$T/.b" -w '%{http_code}' "$BASE/users/1/tasks?limit=100")
+status=$(curl -s -o "$T/.b" -w '%{http_code}' -H "$AUTH" "$BASE/users/$U1/tasks?limit=100")
 out=$(cat "$T/.b")
 expect_status 200
 expect_eq "$(printf '%s' "$out" | grep -o '"title":"task' | grep -c .)" 30 "30 tasks listed"

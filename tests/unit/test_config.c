@@ -98,6 +98,15 @@ static const struct {
     {"[database]\nwait_seconds = soon\n", 2, "wait_seconds"},
     {"[database]\nlock_timeout = 5 hours\n", 2, "500ms, 5s, 2min"},
     {"[server]\nport = 70000\n", 2, "1 to 65535"},
+    {"[auth]\nops_limit = 0\n", 2, "bad [auth] ops_limit '0'"},
+    {"[auth]\nmem_limit = 4KiB\n", 2, "from 8KiB to 4GiB"},
+    {"[auth]\nmem_limit = 64MB\n", 2, "bytes, KiB, MiB or GiB"},
+    {"[auth]\nsession_hours = 0\n", 2, "1 to 8760"},
+    {"[auth]\npassword_min_length = -1\n", 2, "password_min_length"},
+    {"[auth]\nmax_failures = many\n", 2, "max_failures"},
+    {"[auth]\nfailure_window = 10ms\n", 2, "from 1s to 1440min"},
+    {"[auth]\nsalt = x\n", 2, "unknown key 'salt' in [auth]; accepted: ops_limit"},
+    {"[auth]\npassword_max_length = 4\n", 0, "is greater than password_max_length (4)"},
     {"[app\nphase = pre-user\n", 1, "syntax error"},
 };
 
@@ -116,6 +125,36 @@ START_TEST(test_config__bad_file_names_file_line_and_accepted)
     ck_assert_ptr_null(strchr(line, '\n'));
     /* a failed load leaves the defaults, not half a config */
     ck_assert_int_eq(cfg.phase, DB_PHASE_PREUSER);
+}
+END_TEST
+
+START_TEST(test_config__auth_section)
+{
+    write_ini("; no [auth]\n");
+    struct db_config cfg;
+    struct db_error err;
+    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    /* 0: libsodium's interactive limits */
+    ck_assert(cfg.auth_ops_limit == 0 && cfg.auth_mem_limit == 0);
+    ck_assert_int_eq(cfg.auth_session_hours, 24);
+    ck_assert_int_eq(cfg.auth_password_min, 8);
+    ck_assert_int_eq(cfg.auth_password_max, 128);
+    ck_assert_int_eq(cfg.auth_max_failures, 5);
+    ck_assert_int_eq(cfg.auth_failure_window, 900);
+    write_ini("[auth]\nops_limit = 3\nmem_limit = 128MiB\nsession_hours = 2\n"
+              "password_min_length = 12\npassword_max_length = 64\n"
+              "max_failures = 3\nfailure_window = 30s\n");
+    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert(cfg.auth_ops_limit == 3);
+    ck_assert(cfg.auth_mem_limit == 128ULL << 20);
+    ck_assert_int_eq(cfg.auth_session_hours, 2);
+    ck_assert_int_eq(cfg.auth_password_min, 12);
+    ck_assert_int_eq(cfg.auth_password_max, 64);
+    ck_assert_int_eq(cfg.auth_max_failures, 3);
+    ck_assert_int_eq(cfg.auth_failure_window, 30);
+    write_ini("[auth]\nmem_limit = 8192\n");
+    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert(cfg.auth_mem_limit == 8192);
 }
 END_TEST
 
@@ -189,6 +228,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, test_config__app_config_names_the_file);
     tcase_add_loop_test(tc, test_config__bad_file_names_file_line_and_accepted,
                         0, (int)(sizeof bad_files / sizeof bad_files[0]));
+    tcase_add_test(tc, test_config__auth_section);
     tcase_add_test(tc, test_config__missing_file);
     tcase_add_test(tc, test_config__bad_app_phase_env);
     tcase_add_test(tc, test_config__sqlite_urls);

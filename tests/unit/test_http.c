@@ -29,7 +29,19 @@
 static struct db_config cfg;
 static struct db_conn *conn;
 static struct http_api api;
+static struct http_auth auth;
 static char logged[4096];
+
+/* The bearer token sent with each call ("" for none), and each user's. */
+static char authorization[128];
+#define MAX_USERS 8
+static struct {
+    long long id;
+    char token[HTTP_AUTH_TOKEN_LEN + 1];
+} users[MAX_USERS];
+static int nusers;
+#define PASSWORD "correct horse"
+
 
 static void capture_log(void *ctx, const char *line)
 {
@@ -51,14 +63,22 @@ static void open_api(int backend)
     rc = db_exec(conn, db_buf_str(&sql), &err);
     db_buf_free(&sql);
     ck_assert_msg(rc == 0, "create tables: %s", err.message);
+    /* libsodium's lowest Argon2id limits: the tests stay fast */
+    cfg.auth_ops_limit = 1;
+    cfg.auth_mem_limit = 8192;
+    struct db_error aerr;
+    ck_assert_int_eq(http_auth_init(&auth, &cfg, 1, &aerr), 0);
     api = (struct http_api){
         .conn = conn,
         .cfg = &cfg,
         .models = models_schema(),
         .ready = 1,
+        .auth = &auth,
         .log = capture_log,
     };
     logged[0] = '\0';
+    authorization[0] = '\0';
+    nusers = 0;
 }
 
 static void teardown(void)
@@ -103,6 +123,7 @@ static int call_ct(const char *method, const char *target, const char *body,
         .args = args,
         .nargs = nargs,
         .content_type = body ? content_type : NULL,
+        .authorization = authorization[0] ? authorization : NULL,
         .body = body,
         .body_len = body ? strlen(body) : 0,
     };
@@ -160,12 +181,53 @@ static void free_resp(void)
     json = NULL;
 }
 
+/* Sends token as the bearer token from now on ("" or NULL: none). */
+static void use_token(const char *token)
+{
+    if (token && token[0])
+        snprintf(authorization, sizeof authorization, "Bearer %s", token);
+    else
+        authorization[0] = '\0';
+}
+
+/* Calls as user id (made by make_user) from now on. */
+static void as(long long id)
+{
+    for (int i = 0; i < nusers; i++)
+        if (users[i].id == id) {
+            use_token(users[i].token);
+            return;
+        }
+    ck_abort_msg("no user %lld", id);
+}
+
+/* Logs in; returns the status, the token in out when 200. */
+static int log_in(const char *email, const char *password,
+                  char out[HTTP_AUTH_TOKEN_LEN + 1])
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"email\": \"%s\", \"password\": \"%s\"}",
+             email, password);
+    int status = call("POST", "/auth/login", body);
+    if (status == 200 && out)
+        snprintf(out, HTTP_AUTH_TOKEN_LEN + 1, "%s", str("token"));
+    return status;
+}
+
+/* Signs up and logs in; calls go as this user from now on. */
 static long long make_user(const char *email)
 {
     char body[256];
-    snprintf(body, sizeof body, "{\"email\": \"%s\", \"name\": \"N\"}", email);
-    ck_assert_int_eq(call("POST", "/users", body), 201);
-    return num("id");
+    snprintf(body, sizeof body, "{\"email\": \"%s\", \"name\": \"N\", "
+                                "\"password\": \"" PASSWORD "\"}", email);
+    ck_assert_int_eq(call("POST", "/auth/signup", body), 201);
+    long long id = num("id");
+    ck_assert_int_lt(nusers, MAX_USERS);
+    users[nusers].id = id;
+    ck_assert_int_eq(log_in(email, PASSWORD, users[nusers].token), 200);
+    nusers++;
+    as(id);
+    return id;
 }
 
 static long long make_task(long long user, const char *body)
@@ -194,6 +256,24 @@ START_TEST(test_http__router_matches_routes_and_ids)
     ck_assert_int_eq(http_route_match(&m, "/tasks/999999999999999999"), 0);
     ck_assert_int_eq(m.route, HTTP_ROUTE_TASK);
     ck_assert(m.id == 999999999999999999LL);
+    ck_assert_int_eq(http_route_match(&m, "/auth/signup"), 0);
+    ck_assert_int_eq(m.route, HTTP_ROUTE_SIGNUP);
+    ck_assert_int_eq(http_route_match(&m, "/auth/login"), 0);
+    ck_assert_int_eq(m.route, HTTP_ROUTE_LOGIN);
+    ck_assert_int_eq(http_route_match(&m, "/auth/logout"), 0);
+    ck_assert_int_eq(m.route, HTTP_ROUTE_LOGOUT);
+    ck_assert_int_eq(http_route_match(&m, "/me"), 0);
+    ck_assert_int_eq(m.route, HTTP_ROUTE_ME);
+    /* only these answer without a token */
+    ck_assert(http_route_public(HTTP_ROUTE_HEALTH));
+    ck_assert(http_route_public(HTTP_ROUTE_SIGNUP));
+    ck_assert(http_route_public(HTTP_ROUTE_LOGIN));
+    ck_assert(!http_route_public(HTTP_ROUTE_LOGOUT));
+    ck_assert(!http_route_public(HTTP_ROUTE_ME));
+    ck_assert(!http_route_public(HTTP_ROUTE_USERS));
+    ck_assert(!http_route_public(HTTP_ROUTE_USER));
+    ck_assert(!http_route_public(HTTP_ROUTE_USER_TASKS));
+    ck_assert(!http_route_public(HTTP_ROUTE_TASK));
 }
 END_TEST
 
@@ -202,6 +282,7 @@ static const char *const no_route[] = {
     "/users/01", "/users/-1", "/users/+1", "/users/1a", "/users/abc",
     "/users/1/", "/users/1/tasks/", "/users/1/tasks/2", "/tasks",
     "/tasks/1/x", "/users/1234567890123456789", "/Users", "/a/b/c/d/e",
+    "/auth", "/auth/", "/auth/other", "/auth/login/", "/me/", "/me/1",
 };
 
 START_TEST(test_http__router_rejects_other_paths)
@@ -276,20 +357,27 @@ END_TEST
 START_TEST(test_http__create_get_user)
 {
     open_api(_i);
-    ck_assert_int_eq(call("POST", "/users",
-                          "{\"email\":\"ann@example.org\",\"name\":\"Ann\"}"),
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"ann@example.org\",\"name\":\"Ann\","
+                          "\"password\":\"" PASSWORD "\"}"),
                      201);
     long long id = num("id");
     ck_assert_str_eq(str("email"), "ann@example.org");
+    /* no password and no hash in the response */
+    ck_assert_ptr_null(strstr(resp.body, "password"));
+    ck_assert_ptr_null(strstr(resp.body, PASSWORD));
+    ck_assert_ptr_null(strstr(resp.body, "argon2"));
     ck_assert_str_eq(str("name"), "Ann");
     /* RFC 3339 in UTC on both databases: 2026-11-21T20:25:04[.123456]Z */
     const char *at = str("created_at");
     ck_assert_msg(strlen(at) >= 20 && at[4] == '-' && at[10] == 'T' &&
                       at[13] == ':' && at[strlen(at) - 1] == 'Z',
                   "created_at: %s", at);
-    char loc[64], path[64];
+    char loc[64], path[64], token[HTTP_AUTH_TOKEN_LEN + 1];
     snprintf(loc, sizeof loc, "/users/%lld", id);
     ck_assert_str_eq(resp.location, loc);
+    ck_assert_int_eq(log_in("ann@example.org", PASSWORD, token), 200);
+    use_token(token);
     snprintf(path, sizeof path, "/users/%lld", id);
     ck_assert_int_eq(call("GET", path, NULL), 200);
     ck_assert_int_eq(num("id"), id);
@@ -304,17 +392,19 @@ START_TEST(test_http__duplicate_email_409)
 {
     open_api(_i);
     make_user("a@x.org");
-    ck_assert_int_eq(call("POST", "/users",
-                          "{\"email\":\"a@x.org\",\"name\":\"Other\"}"),
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"a@x.org\",\"name\":\"Other\","
+                          "\"password\":\"another one\"}"),
                      409);
     ck_assert_str_eq(str("field"), "email");
     ck_assert_int_eq(call("GET", "/users", NULL), 200);
     ck_assert_int_eq(nitems(), 1);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"users\""), 1);
     free_resp();
 }
 END_TEST
 
-START_TEST(test_http__list_users_pages_with_cursor)
+START_TEST(test_http__list_users_shows_only_the_caller)
 {
     open_api(_i);
     long long ids[5];
@@ -323,26 +413,22 @@ START_TEST(test_http__list_users_pages_with_cursor)
         snprintf(email, sizeof email, "u%d@x.org", i);
         ids[i] = make_user(email);
     }
-    ck_assert_int_eq(call("GET", "/users?limit=2", NULL), 200);
-    ck_assert_int_eq(nitems(), 2);
-    ck_assert_int_eq(item_id(0), ids[0]);
-    ck_assert_int_eq(num("next_after"), ids[1]);
-    char path[64];
-    snprintf(path, sizeof path, "/users?limit=2&after=%lld", ids[1]);
-    ck_assert_int_eq(call("GET", path, NULL), 200);
+    as(ids[2]);
+    ck_assert_int_eq(call("GET", "/users", NULL), 200);
+    ck_assert_int_eq(nitems(), 1);
     ck_assert_int_eq(item_id(0), ids[2]);
-    ck_assert_int_eq(item_id(1), ids[3]);
-    snprintf(path, sizeof path, "/users?after=%lld&limit=2", ids[3]);
+    ck_assert(json_is_null(json_object_get(json, "next_after")));
+    ck_assert_int_eq(call("GET", "/users?limit=1", NULL), 200);
+    ck_assert_int_eq(nitems(), 1);
+    ck_assert(json_is_null(json_object_get(json, "next_after")));
+    char path[64];
+    snprintf(path, sizeof path, "/users?after=%lld", ids[2]);
+    ck_assert_int_eq(call("GET", path, NULL), 200);
+    ck_assert_int_eq(nitems(), 0);
+    snprintf(path, sizeof path, "/users?after=%lld&limit=2", ids[0]);
     ck_assert_int_eq(call("GET", path, NULL), 200);
     ck_assert_int_eq(nitems(), 1);
-    ck_assert_int_eq(item_id(0), ids[4]);
-    ck_assert(json_is_null(json_object_get(json, "next_after")));
-    /* exactly a full last page: no next */
-    ck_assert_int_eq(call("GET", "/users?limit=5", NULL), 200);
-    ck_assert_int_eq(nitems(), 5);
-    ck_assert(json_is_null(json_object_get(json, "next_after")));
-    ck_assert_int_eq(call("GET", "/users", NULL), 200);
-    ck_assert_int_eq(nitems(), 5);
+    ck_assert_int_eq(item_id(0), ids[2]);
     free_resp();
 }
 END_TEST
@@ -367,6 +453,7 @@ START_TEST(test_http__bad_query_parameters_400)
 }
 END_TEST
 
+#define PW ",\"password\":\"" PASSWORD "\""
 static const struct {
     const char *body;
     const char *field;   /* expected "field" in the error, NULL: none */
@@ -376,30 +463,33 @@ static const struct {
     {"", NULL},                                         /* empty body */
     {"[1, 2]", NULL},                                   /* not an object */
     {"\"a@x.org\"", NULL},
-    {"{\"email\":\"a@x.org\",\"email\":\"b@x.org\",\"name\":\"N\"}", NULL},
-    {"{\"name\":\"N\"}", "email"},                      /* missing */
-    {"{\"email\":\"a@x.org\"}", "name"},
-    {"{\"email\":\"a@x.org\",\"name\":\"N\",\"admin\":true}", "admin"},
-    {"{\"email\":7,\"name\":\"N\"}", "email"},          /* wrong type */
-    {"{\"email\":\"a@x.org\",\"name\":null}", "name"},
-    {"{\"email\":\"a@x.org\",\"name\":[\"N\"]}", "name"},
-    {"{\"email\":\"\",\"name\":\"N\"}", "email"},       /* bad value */
-    {"{\"email\":\"no-at-sign\",\"name\":\"N\"}", "email"},
-    {"{\"email\":\"a@b@c\",\"name\":\"N\"}", "email"},
-    {"{\"email\":\"a@x.org\",\"name\":\"\"}", "name"},
-    {"{\"email\":\"a@x.org\",\"name\":\"tab\\there\"}", "name"},
+    {"{\"email\":\"a@x.org\",\"email\":\"b@x.org\",\"name\":\"N\"" PW "}", NULL},
+    {"{\"name\":\"N\"" PW "}", "email"},                /* missing */
+    {"{\"email\":\"a@x.org\"" PW "}", "name"},
+    {"{\"email\":\"a@x.org\",\"name\":\"N\"}", "password"},
+    {"{\"email\":\"a@x.org\",\"name\":\"N\",\"admin\":true" PW "}", "admin"},
+    {"{\"email\":7,\"name\":\"N\"" PW "}", "email"},    /* wrong type */
+    {"{\"email\":\"a@x.org\",\"name\":null" PW "}", "name"},
+    {"{\"email\":\"a@x.org\",\"name\":[\"N\"]" PW "}", "name"},
+    {"{\"email\":\"a@x.org\",\"name\":\"N\",\"password\":12345678}", "password"},
+    {"{\"email\":\"\",\"name\":\"N\"" PW "}", "email"}, /* bad value */
+    {"{\"email\":\"no-at-sign\",\"name\":\"N\"" PW "}", "email"},
+    {"{\"email\":\"a@b@c\",\"name\":\"N\"" PW "}", "email"},
+    {"{\"email\":\"a@x.org\",\"name\":\"\"" PW "}", "name"},
+    {"{\"email\":\"a@x.org\",\"name\":\"tab\\there\"" PW "}", "name"},
+    {"{\"email\":\"a@x.org\",\"name\":\"N\",\"password\":\"short\"}", "password"},
+    {"{\"email\":\"a@x.org\",\"name\":\"N\",\"password\":\"\"}", "password"},
 };
 
 START_TEST(test_http__create_user_bad_input_400)
 {
     open_api(0);
-    ck_assert_msg(call("POST", "/users", bad_users[_i].body) == 400,
+    ck_assert_msg(call("POST", "/auth/signup", bad_users[_i].body) == 400,
                   "%s: %d %s", bad_users[_i].body, resp.status, resp.body);
     ck_assert(strlen(str("error")) > 0);
     if (bad_users[_i].field)
         ck_assert_str_eq(str("field"), bad_users[_i].field);
-    ck_assert_int_eq(call("GET", "/users", NULL), 200);
-    ck_assert_int_eq(nitems(), 0);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"users\""), 0);
     free_resp();
 }
 END_TEST
@@ -410,17 +500,17 @@ START_TEST(test_http__too_long_values_400)
     char body[1024], name[200];
     memset(name, 'n', 121);
     name[121] = '\0';
-    snprintf(body, sizeof body, "{\"email\":\"a@x.org\",\"name\":\"%s\"}",
-             name);
-    ck_assert_int_eq(call("POST", "/users", body), 400);
+    snprintf(body, sizeof body, "{\"email\":\"a@x.org\",\"name\":\"%s\"" PW
+             "}", name);
+    ck_assert_int_eq(call("POST", "/auth/signup", body), 400);
     ck_assert_str_eq(str("field"), "name");
     /* 120 characters of two bytes each fit: characters, not bytes */
     body[0] = '\0';
     strcat(body, "{\"email\":\"a@x.org\",\"name\":\"");
     for (int i = 0; i < 120; i++)
         strcat(body, "\xc3\xa9");
-    strcat(body, "\"}");
-    ck_assert_int_eq(call("POST", "/users", body), 201);
+    strcat(body, "\"" PW "}");
+    ck_assert_int_eq(call("POST", "/auth/signup", body), 201);
     free_resp();
 }
 END_TEST
@@ -428,15 +518,15 @@ END_TEST
 START_TEST(test_http__non_json_content_type_415)
 {
     open_api(0);
-    ck_assert_int_eq(call_ct("POST", "/users", "email=a@x.org&name=N",
+    ck_assert_int_eq(call_ct("POST", "/auth/signup", "email=a@x.org&name=N",
                              "application/x-www-form-urlencoded"),
                      415);
-    ck_assert_int_eq(call_ct("POST", "/users",
-                             "{\"email\":\"a@x.org\",\"name\":\"N\"}",
+    ck_assert_int_eq(call_ct("POST", "/auth/signup",
+                             "{\"email\":\"a@x.org\",\"name\":\"N\"" PW "}",
                              "application/json; charset=utf-8"),
                      201);
-    ck_assert_int_eq(call_ct("POST", "/users",
-                             "{\"email\":\"b@x.org\",\"name\":\"N\"}",
+    ck_assert_int_eq(call_ct("POST", "/auth/signup",
+                             "{\"email\":\"b@x.org\",\"name\":\"N\"" PW "}",
                              "application/jsonx"),
                      415);
     free_resp();
@@ -448,6 +538,7 @@ START_TEST(test_http__create_and_list_tasks)
     open_api(_i);
     long long u = make_user("a@x.org");
     long long other = make_user("b@x.org");
+    as(u);
     long long t1 = make_task(u, "{\"title\":\"write\"}");
     ck_assert_str_eq(str("status"), "todo"); /* the model's default */
     ck_assert(json_is_null(json_object_get(json, "description")));
@@ -458,7 +549,9 @@ START_TEST(test_http__create_and_list_tasks)
     long long t2 = make_task(u, "{\"title\":\"test\",\"status\":\"done\","
                                 "\"description\":\"all of it\"}");
     ck_assert_str_eq(str("description"), "all of it");
+    as(other);
     make_task(other, "{\"title\":\"not mine\",\"description\":null}");
+    as(u);
 
     char path[80];
     snprintf(path, sizeof path, "/users/%lld/tasks", u);
@@ -487,6 +580,7 @@ END_TEST
 START_TEST(test_http__tasks_of_unknown_user_404)
 {
     open_api(_i);
+    make_user("a@x.org");
     ck_assert_int_eq(call("POST", "/users/77/tasks", "{\"title\":\"x\"}"),
                      404);
     ck_assert_str_eq(str("error"), "user not found");
@@ -574,17 +668,28 @@ START_TEST(test_http__delete_user_cascades_to_tasks)
     open_api(_i);
     long long u = make_user("a@x.org");
     long long keep = make_user("b@x.org");
+    make_task(keep, "{\"title\":\"z\"}");
+    as(u);
     long long t = make_task(u, "{\"title\":\"x\"}");
     make_task(u, "{\"title\":\"y\"}");
-    make_task(keep, "{\"title\":\"z\"}");
+    char second[HTTP_AUTH_TOKEN_LEN + 1];
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, second), 200);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"sessions\""), 3);
+    as(u);
     char path[64];
     snprintf(path, sizeof path, "/users/%lld", u);
     ck_assert_int_eq(call("DELETE", path, NULL), 204);
+    /* the tasks and both sessions went with the account */
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"tasks\""), 1);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"sessions\""), 1);
+    ck_assert_int_eq(call("GET", path, NULL), 401);
+    use_token(second);
+    ck_assert_int_eq(call("GET", "/me", NULL), 401);
+    as(keep);
     ck_assert_int_eq(call("GET", path, NULL), 404);
     ck_assert_int_eq(call("DELETE", path, NULL), 404);
     snprintf(path, sizeof path, "/tasks/%lld", t);
     ck_assert_int_eq(call("GET", path, NULL), 404);
-    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"tasks\""), 1);
     free_resp();
 }
 END_TEST
@@ -592,6 +697,7 @@ END_TEST
 START_TEST(test_http__unknown_path_404_and_method_405)
 {
     open_api(0);
+    make_user("a@x.org");
     ck_assert_int_eq(call("GET", "/nothing", NULL), 404);
     ck_assert(strlen(str("error")) > 0);
     ck_assert_int_eq(call("GET", "/users/abc", NULL), 404);
@@ -599,7 +705,12 @@ START_TEST(test_http__unknown_path_404_and_method_405)
     ck_assert_str_eq(resp.allow, "GET, PATCH, DELETE");
     ck_assert_str_eq(str("error"), "method not allowed");
     ck_assert_int_eq(call("DELETE", "/users", NULL), 405);
-    ck_assert_str_eq(resp.allow, "GET, POST");
+    ck_assert_str_eq(resp.allow, "GET");
+    /* accounts are made by sign-up only */
+    ck_assert_int_eq(call("POST", "/users",
+                          "{\"email\":\"b@x.org\",\"name\":\"B\"}"), 405);
+    ck_assert_int_eq(call("GET", "/auth/login", NULL), 405);
+    ck_assert_str_eq(resp.allow, "POST");
     ck_assert_int_eq(call("POST", "/health", "{}"), 405);
     free_resp();
 }
@@ -620,6 +731,403 @@ START_TEST(test_http__database_error_500_without_detail)
     ck_assert_ptr_nonnull(strstr(logged, "POST"));
     ck_assert_ptr_nonnull(strstr(logged, "tasks"));
     free_resp();
+}
+END_TEST
+
+/* ---- accounts ---------------------------------------------------------- */
+
+START_TEST(test_http__signup_login_me)
+{
+    open_api(_i);
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"ann@x.org\",\"name\":\"Ann\","
+                          "\"password\":\"" PASSWORD "\"}"),
+                     201);
+    long long id = num("id");
+    /* stored as Argon2id only */
+    char *hash = tu_str(conn, "SELECT \"password_hash\" FROM \"users\"");
+    ck_assert_msg(strncmp(hash, "$argon2id$", 10) == 0, "hash: %.12s", hash);
+    ck_assert_ptr_null(strstr(hash, PASSWORD));
+    char token[HTTP_AUTH_TOKEN_LEN + 1];
+    ck_assert_int_eq(log_in("ann@x.org", PASSWORD, token), 200);
+    ck_assert_uint_eq(strlen(token), HTTP_AUTH_TOKEN_LEN);
+    ck_assert_uint_eq(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                    "opqrstuvwxyz0123456789-_"),
+                      HTTP_AUTH_TOKEN_LEN);
+    const char *exp = str("expires_at");
+    ck_assert_msg(strlen(exp) == 20 && exp[10] == 'T' && exp[19] == 'Z',
+                  "expires_at: %s", exp);
+    ck_assert_ptr_null(strstr(resp.body, hash));
+    /* the database keeps the token's SHA-256, never the token */
+    char *stored = tu_str(conn, "SELECT \"token_hash\" FROM \"sessions\"");
+    ck_assert_uint_eq(strlen(stored), 64);
+    ck_assert_ptr_null(strstr(stored, token));
+    char want[HTTP_AUTH_TOKEN_HASH_LEN + 1];
+    ck_assert_int_eq(http_auth_token_hash(want, token), 0);
+    ck_assert_str_eq(stored, want);
+    use_token(token);
+    ck_assert_int_eq(call("GET", "/me", NULL), 200);
+    ck_assert_int_eq(num("id"), id);
+    ck_assert_str_eq(str("email"), "ann@x.org");
+    ck_assert_ptr_null(json_object_get(json, "password_hash"));
+    ck_assert_ptr_null(strstr(resp.body, "argon2"));
+    free(hash);
+    free(stored);
+    free_resp();
+}
+END_TEST
+
+/* Every route but the public ones, with a body where one is needed. */
+static const struct {
+    const char *method;
+    const char *path;
+    const char *body;
+} private_routes[] = {
+    {"GET", "/me", NULL},
+    {"POST", "/auth/logout", NULL},
+    {"GET", "/users", NULL},
+    {"GET", "/users/1", NULL},
+    {"DELETE", "/users/1", NULL},
+    {"GET", "/users/1/tasks", NULL},
+    {"POST", "/users/1/tasks", "{\"title\":\"x\"}"},
+    {"GET", "/tasks/1", NULL},
+    {"PATCH", "/tasks/1", "{\"status\":\"done\"}"},
+    {"DELETE", "/tasks/1", NULL},
+};
+
+static const char *const bad_authorizations[] = {
+    "Bearer",
+    "Bearer ",
+    "Basic YW5uQHgub3JnOmNvcnJlY3QgaG9yc2U=",
+    "Bearer short",
+    "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* unknown */
+    "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  /* padded */
+    "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* 44 chars */
+    "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",  /* not url-safe */
+    "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x01",
+    "Token AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+};
+
+START_TEST(test_http__every_private_route_needs_a_token)
+{
+    open_api(_i % 2 ? tu_backend_count() - 1 : 0);
+    long long u = make_user("a@x.org");
+    ck_assert_int_eq(u, 1);
+    make_task(u, "{\"title\":\"mine\"}");
+    int r = _i / 2;
+    use_token(NULL);
+    ck_assert_msg(call(private_routes[r].method, private_routes[r].path,
+                       private_routes[r].body) == 401,
+                  "%s %s without a token: %d", private_routes[r].method,
+                  private_routes[r].path, resp.status);
+    ck_assert_str_eq(resp.www_authenticate, "Bearer");
+    ck_assert_ptr_nonnull(strstr(str("error"), "Authorization: Bearer"));
+    for (size_t b = 0; b < sizeof bad_authorizations /
+                               sizeof bad_authorizations[0]; b++) {
+        snprintf(authorization, sizeof authorization, "%s",
+                 bad_authorizations[b]);
+        ck_assert_msg(call(private_routes[r].method, private_routes[r].path,
+                           private_routes[r].body) == 401,
+                      "%s %s with '%s': %d", private_routes[r].method,
+                      private_routes[r].path, bad_authorizations[b],
+                      resp.status);
+        ck_assert_str_eq(resp.www_authenticate,
+                         "Bearer error=\"invalid_token\"");
+    }
+    /* nothing changed */
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"tasks\" WHERE "
+                                   "\"status\" = 'todo'"), 1);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"users\""), 1);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"sessions\" WHERE "
+                                   "\"revoked_at\" IS NULL"), 1);
+    /* and with the token, every route answers (not 401) */
+    as(u);
+    ck_assert_int_ne(call(private_routes[r].method, private_routes[r].path,
+                          private_routes[r].body), 401);
+    ck_assert_int_lt(resp.status, 300);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__public_routes_need_no_token)
+{
+    open_api(_i);
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"a@x.org\",\"name\":\"A\","
+                          "\"password\":\"" PASSWORD "\"}"), 201);
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 200);
+    /* a bad token on a public route is ignored, not refused */
+    use_token("nonsense");
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 200);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__expired_and_revoked_tokens_401)
+{
+    open_api(_i);
+    long long u = make_user("a@x.org");
+    (void)u;
+    ck_assert_int_eq(call("GET", "/me", NULL), 200);
+    /* expired */
+    tu_exec(conn, "UPDATE \"sessions\" SET \"expires_at\" = "
+                  "'2000-01-01 00:00:00Z'");
+    ck_assert_int_eq(call("GET", "/me", NULL), 401);
+    ck_assert_str_eq(resp.www_authenticate, "Bearer error=\"invalid_token\"");
+    /* revoked by log-out: that token only */
+    char t1[HTTP_AUTH_TOKEN_LEN + 1], t2[HTTP_AUTH_TOKEN_LEN + 1];
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, t1), 200);
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, t2), 200);
+    ck_assert_str_ne(t1, t2);
+    use_token(t1);
+    ck_assert_int_eq(call("GET", "/me", NULL), 200);
+    ck_assert_int_eq(call("POST", "/auth/logout", NULL), 204);
+    ck_assert_ptr_null(resp.body);
+    ck_assert_int_eq(call("GET", "/me", NULL), 401);
+    ck_assert_int_eq(call("POST", "/auth/logout", NULL), 401);
+    use_token(t2);
+    ck_assert_int_eq(call("GET", "/me", NULL), 200);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"sessions\" WHERE "
+                                   "\"revoked_at\" IS NOT NULL"), 1);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__two_users_see_only_their_own)
+{
+    open_api(_i);
+    long long a = make_user("a@x.org");
+    long long ta = make_task(a, "{\"title\":\"a's secret\"}");
+    long long b = make_user("b@x.org");
+    long long tb = make_task(b, "{\"title\":\"b's\"}");
+    char pa[64], pt[64], ptasks[64];
+    snprintf(pa, sizeof pa, "/users/%lld", a);
+    snprintf(pt, sizeof pt, "/tasks/%lld", ta);
+    snprintf(ptasks, sizeof ptasks, "/users/%lld/tasks", a);
+    as(b);
+    ck_assert_int_eq(call("GET", pa, NULL), 404);
+    ck_assert_str_eq(str("error"), "user not found");
+    ck_assert_int_eq(call("GET", ptasks, NULL), 404);
+    ck_assert_str_eq(str("error"), "user not found");
+    ck_assert_int_eq(call("POST", ptasks, "{\"title\":\"planted\"}"), 404);
+    ck_assert_int_eq(call("GET", pt, NULL), 404);
+    ck_assert_str_eq(str("error"), "task not found");
+    ck_assert_int_eq(call("PATCH", pt, "{\"status\":\"done\"}"), 404);
+    ck_assert_int_eq(call("DELETE", pt, NULL), 404);
+    ck_assert_int_eq(call("DELETE", pa, NULL), 404);
+    ck_assert_int_eq(call("GET", "/users", NULL), 200);
+    ck_assert_int_eq(nitems(), 1);
+    ck_assert_int_eq(item_id(0), b);
+    ck_assert_ptr_null(strstr(resp.body, "a@x.org"));
+    ck_assert_int_eq(call("GET", "/me", NULL), 200);
+    ck_assert_int_eq(num("id"), b);
+    /* a's data is untouched and a still sees it */
+    as(a);
+    ck_assert_int_eq(call("GET", pt, NULL), 200);
+    ck_assert_str_eq(str("status"), "todo");
+    ck_assert_int_eq(call("GET", ptasks, NULL), 200);
+    ck_assert_int_eq(nitems(), 1);
+    ck_assert_ptr_null(strstr(resp.body, "b's"));
+    snprintf(pt, sizeof pt, "/tasks/%lld", tb);
+    ck_assert_int_eq(call("GET", pt, NULL), 404);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"tasks\""), 2);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"users\""), 2);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__wrong_password_and_unknown_email_alike)
+{
+    open_api(_i);
+    make_user("a@x.org");
+    tu_exec(conn, "INSERT INTO \"users\" (\"email\", \"name\") VALUES "
+                  "('old@x.org', 'Before accounts')");
+    use_token(NULL);
+    const char *bodies[] = {
+        "{\"email\":\"a@x.org\",\"password\":\"wrong horse\"}",
+        "{\"email\":\"nobody@x.org\",\"password\":\"wrong horse\"}",
+        "{\"email\":\"old@x.org\",\"password\":\"wrong horse\"}",
+        "{\"email\":\"old@x.org\",\"password\":\"\"}",
+    };
+    char first[256] = "";
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(call("POST", "/auth/login", bodies[i]), 401);
+        ck_assert_ptr_nonnull(resp.body);
+        if (i == 0)
+            snprintf(first, sizeof first, "%s", resp.body);
+        ck_assert_str_eq(resp.body, first);
+        ck_assert_str_eq(resp.www_authenticate, "");
+    }
+    ck_assert_str_eq(first, "{\"error\":\"wrong email or password\"}");
+    /* each one counted, known email or not */
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"login_failures\""),
+                     4);
+    ck_assert_int_eq(call("POST", "/auth/login", "{\"email\":\"a@x.org\"}"),
+                     400);
+    ck_assert_str_eq(str("field"), "password");
+    ck_assert_int_eq(call("POST", "/auth/login",
+                          "{\"email\":\"a@x.org\",\"password\":5}"), 400);
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"sessions\""), 1);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__failed_logins_lock_the_email)
+{
+    open_api(_i);
+    auth.max_failures = 3;
+    auth.failure_window = 600;
+    make_user("a@x.org");
+    make_user("b@x.org");
+    use_token(NULL);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(log_in("a@x.org", "wrong horse", NULL), 401);
+    /* locked, even for the right password; another email is not */
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 429);
+    long long wait = atoll(resp.retry_after);
+    ck_assert_msg(wait >= 590 && wait <= 600, "Retry-After: %s",
+                  resp.retry_after);
+    ck_assert_int_eq(num("retry_after"), wait);
+    ck_assert_ptr_nonnull(strstr(str("error"), "too many failed log-ins"));
+    ck_assert_int_eq(log_in("b@x.org", PASSWORD, NULL), 200);
+    /* unknown emails lock the same way */
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(log_in("ghost@x.org", "x", NULL), 401);
+    ck_assert_int_eq(log_in("ghost@x.org", "x", NULL), 429);
+    /* the window passes: the oldest failure leaves it */
+    tu_exec(conn, "UPDATE \"login_failures\" SET \"failed_at\" = "
+                  "\"failed_at\" - 601 WHERE \"id\" IN (SELECT min(\"id\") "
+                  "FROM \"login_failures\" WHERE \"email\" = 'a@x.org')");
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 200);
+    /* success forgets the email's failures */
+    ck_assert_int_eq(tu_long(conn, "SELECT count(*) FROM \"login_failures\" "
+                                   "WHERE \"email\" = 'a@x.org'"), 0);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__login_rehashes_when_limits_change)
+{
+    open_api(_i);
+    make_user("a@x.org");
+    char *before = tu_str(conn, "SELECT \"password_hash\" FROM \"users\"");
+    ck_assert_ptr_nonnull(strstr(before, "$m=8,t=1,"));
+    auth.ops_limit = 2;
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 200);
+    char *after = tu_str(conn, "SELECT \"password_hash\" FROM \"users\"");
+    ck_assert_msg(strstr(after, "$m=8,t=2,") != NULL, "%.40s", after);
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 200);
+    char *again = tu_str(conn, "SELECT \"password_hash\" FROM \"users\"");
+    ck_assert_str_eq(after, again); /* not rehashed twice */
+    free(before);
+    free(after);
+    free(again);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__password_length_limits)
+{
+    open_api(0);
+    auth.password_min = 10;
+    auth.password_max = 12;
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"a@x.org\",\"name\":\"A\","
+                          "\"password\":\"123456789\"}"), 400);
+    ck_assert_str_eq(str("error"),
+                     "field 'password' must be at least 10 characters");
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"a@x.org\",\"name\":\"A\","
+                          "\"password\":\"1234567890123\"}"), 400);
+    ck_assert_str_eq(str("error"),
+                     "field 'password' must be at most 12 characters");
+    /* characters, not bytes: twelve two-byte characters fit */
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"a@x.org\",\"name\":\"A\",\"password\":"
+                          "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                          "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}"),
+                     201);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__set_password_revokes_sessions)
+{
+    open_api(_i);
+    long long u = make_user("a@x.org");
+    (void)u;
+    tu_exec(conn, "INSERT INTO \"users\" (\"email\", \"name\") VALUES "
+                  "('old@x.org', 'Before accounts')");
+    use_token(NULL);
+    ck_assert_int_eq(log_in("a@x.org", "wrong horse", NULL), 401);
+    ck_assert_int_eq(log_in("old@x.org", "", NULL), 401);
+    long revoked = -1;
+    struct db_error err;
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg, "old@x.org",
+                                            "a new password", &err), 0);
+    ck_assert_int_eq(revoked, 0);
+    ck_assert_int_eq(log_in("old@x.org", "a new password", NULL), 200);
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg, "a@x.org",
+                                            "another password", &err), 0);
+    ck_assert_int_eq(revoked, 1);
+    as(u);
+    ck_assert_int_eq(call("GET", "/me", NULL), 401);
+    ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 401);
+    ck_assert_int_eq(log_in("a@x.org", "another password", NULL), 200);
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg,
+                                            "nobody@x.org", "long enough",
+                                            &err), DB_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "nobody@x.org"));
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg, "a@x.org",
+                                            "short", &err), DB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "at least 8 characters"));
+    ck_assert_ptr_null(strstr(err.message, "short"));
+    ck_assert_int_eq(log_in("a@x.org", "another password", NULL), 200);
+    free_resp();
+}
+END_TEST
+
+START_TEST(test_http__token_hash_rejects_malformed)
+{
+    struct db_config c;
+    db_config_defaults(&c);
+    c.auth_ops_limit = 1;
+    c.auth_mem_limit = 8192;
+    struct http_auth a;
+    struct db_error err;
+    ck_assert_int_eq(http_auth_init(&a, &c, 0, &err), 0);
+    char token[HTTP_AUTH_TOKEN_LEN + 1], hash[HTTP_AUTH_TOKEN_HASH_LEN + 1];
+    char other[HTTP_AUTH_TOKEN_LEN + 1], h2[HTTP_AUTH_TOKEN_HASH_LEN + 1];
+    http_auth_new_token(token, hash);
+    http_auth_new_token(other, h2);
+    ck_assert_str_ne(token, other);
+    ck_assert_str_ne(hash, h2);
+    char again[HTTP_AUTH_TOKEN_HASH_LEN + 1];
+    ck_assert_int_eq(http_auth_token_hash(again, token), 0);
+    ck_assert_str_eq(again, hash);
+    ck_assert(http_auth_equal(again, hash));
+    ck_assert(!http_auth_equal(hash, h2));
+    ck_assert(!http_auth_equal(hash, "abc"));
+    for (size_t b = 0; b < sizeof bad_authorizations /
+                               sizeof bad_authorizations[0]; b++) {
+        const char *t = strchr(bad_authorizations[b], ' ');
+        t = t ? t + 1 : "";
+        if (strcmp(t, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == 0)
+            continue; /* well formed, merely unknown */
+        ck_assert_msg(http_auth_token_hash(again, t) == -1, "'%s'", t);
+    }
+    char pw[HTTP_AUTH_PWHASH_MAX];
+    ck_assert_int_eq(http_auth_hash_password(pw, &a, "secret words", &err),
+                     0);
+    ck_assert_int_eq(strncmp(pw, "$argon2id$", 10), 0);
+    ck_assert(http_auth_verify(&a, pw, "secret words"));
+    ck_assert(!http_auth_verify(&a, pw, "secret word"));
+    ck_assert(!http_auth_verify(&a, NULL, "secret words"));
+    ck_assert(!http_auth_needs_rehash(&a, pw));
+    a.mem_limit = 16384;
+    ck_assert(http_auth_needs_rehash(&a, pw));
 }
 END_TEST
 
@@ -707,13 +1215,23 @@ START_TEST(test_http__server_serves_and_stops)
     ck_assert_ptr_nonnull(strstr(reply, "\"status\":\"ok\""));
     ck_assert_int_eq(
         raw_request(port,
-                    "POST /users?x=1 HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}",
+                    "POST /auth/signup?x=1 HTTP/1.0\r\nContent-Length: 2\r\n"
+                    "\r\n{}",
                     reply, sizeof reply), 400);
     ck_assert_ptr_nonnull(strstr(reply, "unknown query parameter 'x'"));
     ck_assert_int_eq(
         raw_request(port,
-                    "POST /users HTTP/1.0\r\nContent-Length: 70000\r\n\r\n",
+                    "POST /auth/signup HTTP/1.0\r\nContent-Length: 70000\r\n"
+                    "\r\n",
                     reply, sizeof reply), 413);
+    /* 401 carries WWW-Authenticate; the header reaches the API */
+    ck_assert_int_eq(raw_request(port, "GET /me HTTP/1.0\r\n\r\n", reply,
+                                 sizeof reply), 401);
+    ck_assert_ptr_nonnull(strstr(reply, "WWW-Authenticate: Bearer"));
+    ck_assert_int_eq(raw_request(port, "GET /me HTTP/1.0\r\nAuthorization: "
+                                       "Bearer nonsense\r\n\r\n",
+                                 reply, sizeof reply), 401);
+    ck_assert_ptr_nonnull(strstr(reply, "invalid_token"));
     ck_assert_int_eq(http_server_in_flight(srv), 0);
 
     /* a second listener on the same port fails with the system's reason */
@@ -740,13 +1258,22 @@ START_TEST(test_http__server_thread_pool_borrows_connections)
     ck_assert_int_eq(http_server_start(&srv, &api, &o, &err), 0);
     int port = http_server_port(srv);
     char reply[4096];
-    const char *post = "POST /users HTTP/1.0\r\nContent-Type: "
-                       "application/json\r\nContent-Length: 32\r\n\r\n"
-                       "{\"email\":\"a@x.org\",\"name\":\"Ann\"}";
+    const char *post = "POST /auth/signup HTTP/1.0\r\nContent-Type: "
+                       "application/json\r\nContent-Length: 54\r\n\r\n"
+                       "{\"email\":\"a@x.org\",\"name\":\"Ann\",\"password\":"
+                       "\"12345678\"}";
     ck_assert_int_eq(raw_request(port, post, reply, sizeof reply), 201);
+    const char *login = "POST /auth/login HTTP/1.0\r\nContent-Length: 41\r\n"
+                        "\r\n{\"email\":\"a@x.org\",\"password\":"
+                        "\"12345678\"}";
+    ck_assert_int_eq(raw_request(port, login, reply, sizeof reply), 200);
+    char *t = strstr(reply, "\"token\":\"");
+    ck_assert_ptr_nonnull(t);
+    char get[256];
+    snprintf(get, sizeof get, "GET /users/1 HTTP/1.0\r\nAuthorization: Bearer "
+                              "%.43s\r\n\r\n", t + 9);
     for (int i = 0; i < 6; i++)
-        ck_assert_int_eq(raw_request(port, "GET /users/1 HTTP/1.0\r\n\r\n",
-                                     reply, sizeof reply), 200);
+        ck_assert_int_eq(raw_request(port, get, reply, sizeof reply), 200);
     ck_assert_int_eq(http_server_stop(srv), 0);
     db_disconnect(second);
 }
@@ -786,7 +1313,7 @@ Suite *http_suite(void)
                         nb);
     tcase_add_loop_test(tc, test_http__create_get_user, 0, nb);
     tcase_add_loop_test(tc, test_http__duplicate_email_409, 0, nb);
-    tcase_add_loop_test(tc, test_http__list_users_pages_with_cursor, 0, nb);
+    tcase_add_loop_test(tc, test_http__list_users_shows_only_the_caller, 0, nb);
     tcase_add_loop_test(tc, test_http__bad_query_parameters_400, 0,
                         (int)(sizeof bad_list_queries /
                               sizeof bad_list_queries[0]));
@@ -804,6 +1331,21 @@ Suite *http_suite(void)
     tcase_add_test(tc, test_http__unknown_path_404_and_method_405);
     tcase_add_loop_test(tc, test_http__database_error_500_without_detail, 0,
                         nb);
+    tcase_add_loop_test(tc, test_http__signup_login_me, 0, nb);
+    tcase_add_loop_test(tc, test_http__every_private_route_needs_a_token, 0,
+                        2 * (int)(sizeof private_routes /
+                                  sizeof private_routes[0]));
+    tcase_add_loop_test(tc, test_http__public_routes_need_no_token, 0, nb);
+    tcase_add_loop_test(tc, test_http__expired_and_revoked_tokens_401, 0, nb);
+    tcase_add_loop_test(tc, test_http__two_users_see_only_their_own, 0, nb);
+    tcase_add_loop_test(tc, test_http__wrong_password_and_unknown_email_alike,
+                        0, nb);
+    tcase_add_loop_test(tc, test_http__failed_logins_lock_the_email, 0, nb);
+    tcase_add_loop_test(tc, test_http__login_rehashes_when_limits_change, 0,
+                        nb);
+    tcase_add_test(tc, test_http__password_length_limits);
+    tcase_add_loop_test(tc, test_http__set_password_revokes_sessions, 0, nb);
+    tcase_add_test(tc, test_http__token_hash_rejects_malformed);
     tcase_add_test(tc, test_http__server_serves_and_stops);
     tcase_add_test(tc, test_http__server_thread_pool_borrows_connections);
     tcase_add_test(tc, test_http__server_bad_bind_address);

@@ -99,7 +99,9 @@ START_TEST(test_render__drop_all_dependents_first)
     struct db_error err;
     ck_assert_int_eq(db_render_drop_all(&b, models_schema(), DB_DIALECT_SQLITE,
                                         DB_RENDER_IF_EXISTS, &err), 0);
-    ck_assert_str_eq(db_buf_str(&b), "DROP TABLE IF EXISTS \"tasks\";\n"
+    ck_assert_str_eq(db_buf_str(&b), "DROP TABLE IF EXISTS \"login_failures\";\n"
+                                     "DROP TABLE IF EXISTS \"sessions\";\n"
+                                     "DROP TABLE IF EXISTS \"tasks\";\n"
                                      "DROP TABLE IF EXISTS \"users\";\n");
     db_buf_free(&b);
 }
@@ -135,11 +137,17 @@ START_TEST(test_render__registry_holds_the_models)
     const struct db_schema *s = models_schema();
     struct db_error err;
     ck_assert_int_eq(db_schema_validate(s, &err), 0);
-    ck_assert_uint_eq(s->ntables, 2);
+    ck_assert_uint_eq(s->ntables, 4);
     const struct db_table *users = db_schema_table(s, "users");
     const struct db_table *tasks = db_schema_table(s, "tasks");
     ck_assert_ptr_nonnull(users);
     ck_assert_ptr_nonnull(tasks);
+    const struct db_table *sessions = db_schema_table(s, "sessions");
+    ck_assert_ptr_nonnull(sessions);
+    ck_assert_ptr_nonnull(db_schema_table(s, "login_failures"));
+    ck_assert_uint_eq(sessions->nforeign_keys, 1);
+    ck_assert_int_eq(sessions->foreign_keys[0].on_delete, DB_FK_CASCADE);
+    ck_assert(db_table_column(users, "password_hash")->nullable);
     ck_assert_uint_eq(users->nindexes + tasks->nindexes, 6);
     ck_assert(users->indexes[0].unique);
     ck_assert_uint_eq(tasks->nforeign_keys, 1);

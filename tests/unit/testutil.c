@@ -149,3 +149,14 @@ long tu_long(struct db_conn *c, const char *sql)
     ck_assert_msg(rc == 0, "%s: %s", sql, err.message);
     return strtol(v, NULL, 10);
 }
+
+char *tu_str(struct db_conn *c, const char *sql)
+{
+    struct db_error err;
+    char v[1024];
+    int rc = db_query_value(c, sql, 0, NULL, v, sizeof v, &err);
+    ck_assert_msg(rc == 0, "%s: %s", sql, err.message);
+    char *copy = strdup(v);
+    ck_assert_ptr_nonnull(copy);
+    return copy;
+}

@@ -50,4 +50,7 @@ void tu_exec(struct db_conn *c, const char *sql);
 /* First column of the first row as a long; aborts on failure. */
 long tu_long(struct db_conn *c, const char *sql);
 
+/* First column of the first row as a malloc'd string; aborts on failure. */
+char *tu_str(struct db_conn *c, const char *sql);
+
 #endif /* TESTUTIL_H */

@@ -31,6 +31,7 @@ extern const struct cmd_entry cmd_transition_entry;
 extern const struct cmd_entry cmd_merge_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_wait_entry;
+extern const struct cmd_entry cmd_users_set_password_entry;
 
 const struct cmd_entry *const cmd_db_table[] = {
     &cmd_create_all_entry,
@@ -58,6 +59,11 @@ const struct cmd_entry *const cmd_db_table[] = {
 
 const struct cmd_entry *const cmd_top_table[] = {
     &cmd_serve_entry,
+    NULL,
+};
+
+const struct cmd_entry *const cmd_users_table[] = {
+    &cmd_users_set_password_entry,
     NULL,
 };
 
@@ -242,6 +248,8 @@ static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
                                       e->options, &li)) != -1) {
         if (li >= 0 && strcmp(e->options[li].name, "create-database") == 0)
             *create = true;
+        if (ch == '?' && (e->flags & CMD_NO_ECHO))
+            return cmd_usage(ctx, e->name, "unknown option");
         if (ch == '?')
             return cmd_bad_option(ctx, e->name, argv);
         if (ch == ':')
@@ -251,6 +259,10 @@ static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
     int npos = argc - optind;
     if (npos < e->min_args)
         return cmd_usage(ctx, e->name, "missing argument");
+    if (e->max_args >= 0 && npos > e->max_args && (e->flags & CMD_NO_ECHO))
+        return cmd_usage(ctx, e->name, "%d arguments given, at most %d "
+                                       "expected (%s)", npos, e->max_args,
+                         e->usage);
     if (e->max_args >= 0 && npos > e->max_args)
         return cmd_usage(ctx, e->name, "unexpected argument '%s'",
                          argv[optind + e->max_args]);

@@ -30,6 +30,8 @@ enum cmd_flags {
     CMD_NO_CONFIG = 1 << 3,      /* runs without reading the config */
     CMD_BACKUP = 1 << 4,         /* production phase: back up before exec
                                     (skipped for --sql, which changes nothing) */
+    CMD_NO_ECHO = 1 << 5,        /* usage errors never repeat an argument
+                                    (it may be a password typed by mistake) */
 };
 
 struct cmd_ctx {
@@ -71,6 +73,7 @@ extern const struct option cmd_no_options[];
 /* The NULL-terminated tables. */
 extern const struct cmd_entry *const cmd_db_table[];
 extern const struct cmd_entry *const cmd_top_table[];
+extern const struct cmd_entry *const cmd_users_table[];
 
 /* Finds an entry by exact name. */
 const struct cmd_entry *cmd_find(const struct cmd_entry *const *table,

@@ -29,6 +29,11 @@ void db_config_defaults(struct db_config *cfg)
     snprintf(cfg->server_bind, sizeof cfg->server_bind, "127.0.0.1");
     cfg->server_port = 8000;
     snprintf(cfg->server_pidfile, sizeof cfg->server_pidfile, "var/app.pid");
+    cfg->auth_session_hours = 24;
+    cfg->auth_password_min = 8;
+    cfg->auth_password_max = 128;
+    cfg->auth_max_failures = 5;
+    cfg->auth_failure_window = 900;
 }
 
 const char *db_phase_name(enum db_phase phase)
@@ -114,6 +119,9 @@ static const char *const database_keys =
     "url, schema, wait_seconds, lock_timeout, statement_timeout";
 static const char *const migrations_keys = "dir, backup_dir";
 static const char *const server_keys = "bind, port, pidfile";
+static const char *const auth_keys =
+    "ops_limit, mem_limit, session_hours, password_min_length, "
+    "password_max_length, max_failures, failure_window";
 
 static int fail(struct load_state *st, const char *fmt, const char *a,
                 const char *b, const char *c)
@@ -181,6 +189,88 @@ static int set_database(struct load_state *st, const char *name,
                 database_keys, "");
 }
 
+/* A size in bytes: "65536", "64KiB", "64MiB", "1GiB", within [lo, hi]. */
+static int parse_size(unsigned long long *out, const char *text,
+                      unsigned long long lo, unsigned long long hi)
+{
+    char *end;
+    errno = 0;
+    if (text[0] < '0' || text[0] > '9')
+        return DB_ECONFIG;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || errno)
+        return DB_ECONFIG;
+    while (*end == ' ')
+        end++;
+    unsigned long long mult = 1;
+    if (strcmp(end, "KiB") == 0)
+        mult = 1ULL << 10;
+    else if (strcmp(end, "MiB") == 0)
+        mult = 1ULL << 20;
+    else if (strcmp(end, "GiB") == 0)
+        mult = 1ULL << 30;
+    else if (*end)
+        return DB_ECONFIG;
+    if (v > hi / mult || v * mult < lo)
+        return DB_ECONFIG;
+    *out = v * mult;
+    return 0;
+}
+
+static int set_auth(struct load_state *st, const char *name,
+                    const char *value)
+{
+    struct db_config *cfg = st->cfg;
+    if (strcmp(name, "ops_limit") == 0) {
+        int v;
+        if (parse_int(&v, value, 1, 1000))
+            return fail(st, "bad [auth] ops_limit '%s'; accepted: Argon2 "
+                            "passes, 1 to 1000 (libsodium's interactive "
+                            "limit is 2)%s%s", value, "", "");
+        cfg->auth_ops_limit = (unsigned long long)v;
+        return 1;
+    }
+    if (strcmp(name, "mem_limit") == 0) {
+        if (parse_size(&cfg->auth_mem_limit, value, 8192, 4ULL << 30))
+            return fail(st, "bad [auth] mem_limit '%s'; accepted: bytes, "
+                            "KiB, MiB or GiB from 8KiB to 4GiB (libsodium's "
+                            "interactive limit is 64MiB)%s%s", value, "", "");
+        return 1;
+    }
+    if (strcmp(name, "session_hours") == 0) {
+        if (parse_int(&cfg->auth_session_hours, value, 1, 8760))
+            return fail(st, "bad [auth] session_hours '%s'; accepted: 1 to "
+                            "8760%s%s", value, "", "");
+        return 1;
+    }
+    if (strcmp(name, "password_min_length") == 0 ||
+        strcmp(name, "password_max_length") == 0) {
+        int *dst = strstr(name, "min") ? &cfg->auth_password_min
+                                       : &cfg->auth_password_max;
+        if (parse_int(dst, value, 1, 1024))
+            return fail(st, "bad [auth] %s '%s'; accepted: characters, 1 to "
+                            "1024%s", name, value, "");
+        return 1;
+    }
+    if (strcmp(name, "max_failures") == 0) {
+        if (parse_int(&cfg->auth_max_failures, value, 1, 1000))
+            return fail(st, "bad [auth] max_failures '%s'; accepted: 1 to "
+                            "1000%s%s", value, "", "");
+        return 1;
+    }
+    if (strcmp(name, "failure_window") == 0) {
+        int ms;
+        if (db_duration_parse(&ms, value) || ms < 1000 || ms > 86400000)
+            return fail(st, "bad [auth] failure_window '%s'; accepted: a "
+                            "duration from 1s to 1440min, such as 30s or "
+                            "15min%s%s", value, "", "");
+        cfg->auth_failure_window = (ms + 999) / 1000;
+        return 1;
+    }
+    return fail(st, "unknown key '%s' in [auth]; accepted: %s%s", name,
+                auth_keys, "");
+}
+
 static int handler(void *user, const char *section, const char *name,
                    const char *value)
 {
@@ -242,8 +332,10 @@ static int handler(void *user, const char *section, const char *name,
         return fail(st, "unknown key '%s' in [server]; accepted: %s%s", name,
                     server_keys, "");
     }
+    if (strcmp(section, "auth") == 0)
+        return set_auth(st, name, value);
     return fail(st, "unknown section [%s]; accepted: [app], [database], "
-                    "[migrations], [server]%s%s", section, "", "");
+                    "[migrations], [server], [auth]%s%s", section, "", "");
 }
 
 int db_config_apply_env(struct db_config *cfg, struct db_error *err)
@@ -322,6 +414,20 @@ int db_config_load(struct db_config *cfg, const char *path,
                          "syntax error; accepted: [section] headers and "
                          "key = value lines");
         db_error_at(err, path, rc);
+        return DB_ECONFIG;
+    }
+    if (cfg->auth_password_min > cfg->auth_password_max) {
+        db_error_set(err, DB_ECONFIG,
+                     "[auth] password_min_length (%d) is greater than "
+                     "password_max_length (%d)", cfg->auth_password_min,
+                     cfg->auth_password_max);
+        db_error_at(err, path, 0);
+        db_error_hint(err, "raise password_max_length or lower "
+                           "password_min_length");
+        char saved[sizeof cfg->path];
+        memcpy(saved, cfg->path, sizeof saved);
+        db_config_defaults(cfg);
+        memcpy(cfg->path, saved, sizeof saved);
         return DB_ECONFIG;
     }
     return db_config_apply_env(cfg, err);

@@ -51,6 +51,17 @@ struct db_config {
     int server_port;            /* [server] port, 8000 */
     char server_pidfile[1024];  /* [server] pidfile, "var/app.pid" */
 
+    /* [auth]: accounts in the HTTP API (http/auth.h) */
+    unsigned long long auth_ops_limit;  /* ops_limit; 0: libsodium's
+                                           interactive limit */
+    unsigned long long auth_mem_limit;  /* mem_limit in bytes; 0: libsodium's
+                                           interactive limit */
+    int auth_session_hours;             /* session_hours, 24 */
+    int auth_password_min;              /* password_min_length, 8 */
+    int auth_password_max;              /* password_max_length, 128 */
+    int auth_max_failures;              /* max_failures, 5 */
+    int auth_failure_window;            /* failure_window in seconds, 900 */
+
     bool dev_create_tables;     /* DEV_CREATE_TABLES=true (environment only):
                                    pre-user fallback to create-all when
                                    migrations fail; refused in production */

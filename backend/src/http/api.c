@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../db/driver.h"
 #include "../db/migrate.h"
@@ -452,10 +453,120 @@ static int no_args(const struct http_request *req, struct http_response *resp)
     return check_args(req, none, resp);
 }
 
+/* ---- authentication ----------------------------------------------------- */
+
+/* Who is calling: filled from the token for every route but the public
+ * ones. */
+struct caller {
+    char id[24];       /* users.id */
+    char session[24];  /* sessions.id */
+};
+
+/* last_used_at is written at most once a minute per session. */
+#define LAST_USED_EVERY 60
+
+struct session_row {
+    char id[24];
+    char user_id[24];
+    char token_hash[HTTP_AUTH_TOKEN_HASH_LEN + 1];
+    int stale;     /* last_used_at is older than LAST_USED_EVERY */
+    int found;
+};
+
+static int take_session(void *ctx, int ncols, const char *const *vals,
+                        const char *const *names)
+{
+    (void)names;
+    struct session_row *r = ctx;
+    if (ncols < 4 || !vals[0] || !vals[1] || !vals[2])
+        return 0;
+    snprintf(r->id, sizeof r->id, "%s", vals[0]);
+    snprintf(r->user_id, sizeof r->user_id, "%s", vals[1]);
+    snprintf(r->token_hash, sizeof r->token_hash, "%s", vals[2]);
+    r->stale = vals[3] && strcmp(vals[3], "1") == 0;
+    r->found = 1;
+    return 0;
+}
+
+static void unauthorized(struct http_response *resp, int bad_token)
+{
+    if (bad_token) {
+        snprintf(resp->www_authenticate, sizeof resp->www_authenticate,
+                 "Bearer error=\"invalid_token\"");
+        http_response_error(resp, 401, "invalid or expired token; log in "
+                                       "again with POST /auth/login");
+    } else {
+        snprintf(resp->www_authenticate, sizeof resp->www_authenticate,
+                 "Bearer");
+        http_response_error(resp, 401, "authentication required: send "
+                                       "Authorization: Bearer <token> "
+                                       "(POST /auth/login gives one)");
+    }
+}
+
+/*
+ * The caller from "Authorization: Bearer <token>": the token's SHA-256
+ * names a session that is neither revoked nor expired. Returns 0, or -1
+ * with resp filled (401, or 500/503 when the database fails).
+ */
+static int authenticate(struct http_api *api, const struct http_request *req,
+                        struct caller *me, struct http_response *resp)
+{
+    const char *h = req->authorization;
+    if (!h || !*h) {
+        unauthorized(resp, 0);
+        return -1;
+    }
+    char hash[HTTP_AUTH_TOKEN_HASH_LEN + 1];
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        unauthorized(resp, 1);
+        return -1;
+    }
+    const char *token = h + 7;
+    while (*token == ' ')
+        token++;
+    if (http_auth_token_hash(hash, token)) {
+        unauthorized(resp, 1);
+        return -1;
+    }
+    time_t now = time(NULL);
+    char now_s[HTTP_AUTH_TIME_LEN + 1], stale_s[HTTP_AUTH_TIME_LEN + 1];
+    http_auth_time(now_s, now, 0);
+    http_auth_time(stale_s, now - LAST_USED_EVERY, 0);
+    const char *params[] = {hash, now_s, stale_s};
+    struct session_row row = {.found = 0};
+    struct db_error err;
+    if (db_query(api->conn,
+                 "SELECT \"id\", \"user_id\", \"token_hash\", CASE WHEN "
+                 "\"last_used_at\" < $3 THEN 1 ELSE 0 END FROM \"sessions\" "
+                 "WHERE \"token_hash\" = $1 AND \"revoked_at\" IS NULL AND "
+                 "\"expires_at\" > $2",
+                 3, params, take_session, &row, NULL, &err)) {
+        db_failed(api, req, &err, resp);
+        return -1;
+    }
+    if (!row.found || !http_auth_equal(row.token_hash, hash)) {
+        unauthorized(resp, 1);
+        return -1;
+    }
+    if (row.stale) {
+        const char *touch[] = {row.id, now_s};
+        if (db_query(api->conn,
+                     "UPDATE \"sessions\" SET \"last_used_at\" = $2 WHERE "
+                     "\"id\" = $1",
+                     2, touch, NULL, NULL, NULL, &err))
+            log_db_error(api, req, &err); /* the request goes on */
+    }
+    snprintf(me->id, sizeof me->id, "%s", row.user_id);
+    snprintf(me->session, sizeof me->session, "%s", row.id);
+    return 0;
+}
+
 /* ---- handlers ----------------------------------------------------------- */
 
 typedef void (*handler_fn)(struct http_api *api,
                            const struct http_request *req, const char *id,
+                           const struct caller *me,
                            struct http_response *resp);
 
 /* Collects the first column of each row as JSON strings. */
@@ -518,9 +629,11 @@ static int read_revision(json_t **out, const char **problem,
 }
 
 static void get_health(struct http_api *api, const struct http_request *req,
-                       const char *id, struct http_response *resp)
+                       const char *id, const struct caller *me,
+                       struct http_response *resp)
 {
     (void)id;
+    (void)me;
     if (no_args(req, resp))
         return;
     const char *phase = db_phase_name(api->cfg->phase);
@@ -553,39 +666,49 @@ static void get_health(struct http_api *api, const struct http_request *req,
     respond(resp, problem ? 503 : 200, o);
 }
 
+/* Lists nothing but the caller's own record: the listing of every account
+ * is gone. The paging parameters keep working. */
 static void list_users(struct http_api *api, const struct http_request *req,
-                       const char *id, struct http_response *resp)
+                       const char *id, const struct caller *me,
+                       struct http_response *resp)
 {
     (void)id;
     static const char *const allowed[] = {"limit", "after", NULL};
     struct page pg;
     if (check_args(req, allowed, resp) || parse_page(&pg, req, resp))
         return;
-    const char *params[] = {pg.after, pg.limit_plus1};
+    const char *params[] = {pg.after, pg.limit_plus1, me->id};
     struct rows r;
     struct db_error err;
     if (query_rows(&r, api,
                    "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" > $1 "
-                   "ORDER BY \"id\" LIMIT $2",
-                   2, params, &err))
+                   "AND \"id\" = $3 ORDER BY \"id\" LIMIT $2",
+                   3, params, &err))
         return db_failed(api, req, &err, resp);
     respond_page(resp, &r, pg.limit);
 }
 
-static void create_user(struct http_api *api, const struct http_request *req,
-                        const char *id, struct http_response *resp)
+/* A new account: the email and name checked as before, the password's
+ * length against [auth], stored only as its Argon2id hash. */
+static void signup(struct http_api *api, const struct http_request *req,
+                   const char *id, const struct caller *me,
+                   struct http_response *resp)
 {
     (void)id;
+    (void)me;
     struct field f[] = {
         {.name = "email", .kind = F_STRING, .required = 1},
         {.name = "name", .kind = F_STRING, .required = 1},
+        {.name = "password", .kind = F_STRING, .required = 1},
     };
     if (no_args(req, resp))
         return;
-    json_t *root = parse_body(req, f, 2, resp);
+    json_t *root = parse_body(req, f, 3, resp);
     if (!root)
         return;
     const char *email = f[0].value, *name = f[1].value;
+    const char *password = f[2].value;
+    char why[80];
     if (check_text(resp, "email", email, EMAIL_MAX) ||
         check_text(resp, "name", name, USER_NAME_MAX)) {
         json_decref(root);
@@ -598,14 +721,24 @@ static void create_user(struct http_api *api, const struct http_request *req,
         json_decref(root);
         return;
     }
-    const char *params[] = {email, name};
-    struct rows r;
+    if (http_auth_password_check(api->auth, password, why, sizeof why)) {
+        bad_value(resp, "password", why);
+        json_decref(root);
+        return;
+    }
+    char hash[HTTP_AUTH_PWHASH_MAX];
     struct db_error err;
+    if (http_auth_hash_password(hash, api->auth, password, &err)) {
+        json_decref(root);
+        return db_failed(api, req, &err, resp);
+    }
+    const char *params[] = {email, name, hash};
+    struct rows r;
     int rc = query_rows(&r, api,
-                        "INSERT INTO \"users\" (\"email\", \"name\") "
-                        "VALUES ($1, $2) ON CONFLICT (\"email\") DO NOTHING "
-                        "RETURNING " USER_COLS,
-                        2, params, &err);
+                        "INSERT INTO \"users\" (\"email\", \"name\", "
+                        "\"password_hash\") VALUES ($1, $2, $3) ON CONFLICT "
+                        "(\"email\") DO NOTHING RETURNING " USER_COLS,
+                        3, params, &err);
     json_decref(root);
     if (rc)
         return db_failed(api, req, &err, resp);
@@ -616,6 +749,204 @@ static void create_user(struct http_api *api, const struct http_request *req,
         return;
     }
     respond_one(resp, &r, 201, "", "/users");
+}
+
+struct login_row {
+    char id[24];
+    char hash[HTTP_AUTH_PWHASH_MAX];  /* "" when the user has none */
+    int found;
+};
+
+static int take_login(void *ctx, int ncols, const char *const *vals,
+                      const char *const *names)
+{
+    (void)names;
+    struct login_row *r = ctx;
+    if (ncols < 2 || !vals[0])
+        return 0;
+    snprintf(r->id, sizeof r->id, "%s", vals[0]);
+    snprintf(r->hash, sizeof r->hash, "%s", vals[1] ? vals[1] : "");
+    r->found = 1;
+    return 0;
+}
+
+/*
+ * Too many failures for this email within [auth] failure_window: the
+ * max_failures-th most recent failure is still in the window. Returns the
+ * seconds until it leaves it (Retry-After), 0 when not locked, or -1 with
+ * resp filled on a database error.
+ */
+static long locked_for(struct http_api *api, const struct http_request *req,
+                       const char *email, time_t now,
+                       struct http_response *resp)
+{
+    const struct http_auth *a = api->auth;
+    char cutoff[24], skip[24], v[32];
+    snprintf(cutoff, sizeof cutoff, "%lld",
+             (long long)now - a->failure_window);
+    snprintf(skip, sizeof skip, "%d", a->max_failures - 1);
+    const char *params[] = {email, cutoff, skip};
+    struct db_error err;
+    int rc = db_query_value(api->conn,
+                            "SELECT \"failed_at\" FROM \"login_failures\" "
+                            "WHERE \"email\" = $1 AND \"failed_at\" > $2 "
+                            "ORDER BY \"failed_at\" DESC LIMIT 1 OFFSET $3",
+                            3, params, v, sizeof v, &err);
+    if (rc == DB_ENOTFOUND)
+        return 0;
+    if (rc) {
+        db_failed(api, req, &err, resp);
+        return -1;
+    }
+    long long wait = strtoll(v, NULL, 10) + a->failure_window - (long long)now;
+    return wait < 1 ? 1 : (long)wait;
+}
+
+/* Records a failed log-in and forgets those older than the window. */
+static int record_failure(struct http_api *api, const char *email, time_t now,
+                          struct db_error *err)
+{
+    char now_s[24], cutoff[24];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)now);
+    snprintf(cutoff, sizeof cutoff, "%lld",
+             (long long)now - api->auth->failure_window);
+    const char *add[] = {email, now_s};
+    const char *old[] = {cutoff};
+    int rc = db_query(api->conn,
+                      "INSERT INTO \"login_failures\" (\"email\", "
+                      "\"failed_at\") VALUES ($1, $2)",
+                      2, add, NULL, NULL, NULL, err);
+    if (rc == 0)
+        rc = db_query(api->conn,
+                      "DELETE FROM \"login_failures\" WHERE \"failed_at\" "
+                      "<= $1",
+                      1, old, NULL, NULL, NULL, err);
+    return rc;
+}
+
+/*
+ * An unknown email, a user without a password and a wrong password get
+ * the same 401 after the same work (one Argon2id verification: against a
+ * dummy hash when there is no real one), and all count as failures.
+ */
+static void login(struct http_api *api, const struct http_request *req,
+                  const char *id, const struct caller *me,
+                  struct http_response *resp)
+{
+    (void)id;
+    (void)me;
+    const struct http_auth *a = api->auth;
+    struct field f[] = {
+        {.name = "email", .kind = F_STRING, .required = 1},
+        {.name = "password", .kind = F_STRING, .required = 1},
+    };
+    if (no_args(req, resp))
+        return;
+    json_t *root = parse_body(req, f, 2, resp);
+    if (!root)
+        return;
+    const char *email = f[0].value, *password = f[1].value;
+    if (check_text(resp, "email", email, EMAIL_MAX)) {
+        json_decref(root);
+        return;
+    }
+    time_t now = time(NULL);
+    long wait = locked_for(api, req, email, now, resp);
+    if (wait) {
+        json_decref(root);
+        if (wait < 0)
+            return;
+        snprintf(resp->retry_after, sizeof resp->retry_after, "%ld", wait);
+        respond(resp, 429,
+                json_pack("{s:s, s:I}", "error",
+                          "too many failed log-ins for this email; try "
+                          "again later",
+                          "retry_after", (json_int_t)wait));
+        return;
+    }
+    struct login_row u = {.found = 0};
+    const char *params[] = {email};
+    struct db_error err;
+    if (db_query(api->conn,
+                 "SELECT \"id\", \"password_hash\" FROM \"users\" WHERE "
+                 "\"email\" = $1",
+                 1, params, take_login, &u, NULL, &err)) {
+        json_decref(root);
+        return db_failed(api, req, &err, resp);
+    }
+    /* Over the length limit: no hashing of unbounded input, same work. */
+    int too_long = strnlen(password, (size_t)a->password_max * 4 + 1) >
+                   (size_t)a->password_max * 4;
+    int ok = http_auth_verify(a, u.found && !too_long ? u.hash : NULL,
+                              too_long ? "" : password);
+    if (!ok) {
+        if (record_failure(api, email, now, &err))
+            db_failed(api, req, &err, resp);
+        else
+            http_response_error(resp, 401, "wrong email or password");
+        json_decref(root);
+        return;
+    }
+    if (http_auth_needs_rehash(a, u.hash)) {
+        /* The limits were raised (or lowered): store the new hash. */
+        char fresh[HTTP_AUTH_PWHASH_MAX];
+        if (http_auth_hash_password(fresh, a, password, &err) == 0) {
+            const char *up[] = {u.id, fresh};
+            if (db_query(api->conn,
+                         "UPDATE \"users\" SET \"password_hash\" = $2 "
+                         "WHERE \"id\" = $1",
+                         2, up, NULL, NULL, NULL, &err))
+                log_db_error(api, req, &err);
+        } else {
+            log_db_error(api, req, &err);
+        }
+    }
+    char token[HTTP_AUTH_TOKEN_LEN + 1], hash[HTTP_AUTH_TOKEN_HASH_LEN + 1];
+    char now_s[HTTP_AUTH_TIME_LEN + 1], exp_s[HTTP_AUTH_TIME_LEN + 1];
+    char exp_json[HTTP_AUTH_TIME_LEN + 1];
+    time_t expires = now + (time_t)a->session_hours * 3600;
+    http_auth_new_token(token, hash);
+    http_auth_time(now_s, now, 0);
+    http_auth_time(exp_s, expires, 0);
+    http_auth_time(exp_json, expires, 1);
+    const char *forget[] = {email};
+    const char *add[] = {u.id, hash, exp_s, now_s};
+    int rc = db_query(api->conn,
+                      "DELETE FROM \"login_failures\" WHERE \"email\" = $1",
+                      1, forget, NULL, NULL, NULL, &err);
+    if (rc == 0)
+        rc = db_query(api->conn,
+                      "INSERT INTO \"sessions\" (\"user_id\", "
+                      "\"token_hash\", \"expires_at\", \"last_used_at\") "
+                      "VALUES ($1, $2, $3, $4)",
+                      4, add, NULL, NULL, NULL, &err);
+    json_decref(root);
+    if (rc)
+        db_failed(api, req, &err, resp);
+    else
+        respond(resp, 200, json_pack("{s:s, s:s}", "token", token,
+                                     "expires_at", exp_json));
+    explicit_bzero(token, sizeof token);
+}
+
+/* Revokes the session whose token came with the request. */
+static void logout(struct http_api *api, const struct http_request *req,
+                   const char *id, const struct caller *me,
+                   struct http_response *resp)
+{
+    (void)id;
+    if (no_args(req, resp))
+        return;
+    char now_s[HTTP_AUTH_TIME_LEN + 1];
+    http_auth_time(now_s, time(NULL), 0);
+    const char *params[] = {me->session, now_s};
+    struct db_error err;
+    if (db_query(api->conn,
+                 "UPDATE \"sessions\" SET \"revoked_at\" = $2 WHERE "
+                 "\"id\" = $1",
+                 2, params, NULL, NULL, NULL, &err))
+        return db_failed(api, req, &err, resp);
+    respond(resp, 204, NULL);
 }
 
 /* GET of one row by id: sql takes the id as $1. */
@@ -633,46 +964,50 @@ static void get_one(struct http_api *api, const struct http_request *req,
     respond_one(resp, &r, 200, missing, NULL);
 }
 
-static void get_user(struct http_api *api, const struct http_request *req,
-                     const char *id, struct http_response *resp)
+/* Another user's id answers as an unknown one: 404, so ids are not probed. */
+static int not_me(const char *id, const struct caller *me,
+                  struct http_response *resp)
 {
+    if (strcmp(id, me->id) == 0)
+        return 0;
+    http_response_error(resp, 404, "user not found");
+    return 1;
+}
+
+static void get_me(struct http_api *api, const struct http_request *req,
+                   const char *id, const struct caller *me,
+                   struct http_response *resp)
+{
+    (void)id;
+    get_one(api, req, me->id,
+            "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
+            "user not found", resp);
+}
+
+static void get_user(struct http_api *api, const struct http_request *req,
+                     const char *id, const struct caller *me,
+                     struct http_response *resp)
+{
+    if (no_args(req, resp) || not_me(id, me, resp))
+        return;
     get_one(api, req, id,
             "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
             "user not found", resp);
 }
 
-/* 0 when user id exists, 1 when not (resp: 404), -1 on error (resp set). */
-static int user_missing(struct http_api *api, const struct http_request *req,
-                        const char *id, struct http_response *resp)
-{
-    char v[8];
-    const char *params[] = {id};
-    struct db_error err;
-    int rc = db_query_value(api->conn,
-                            "SELECT 1 FROM \"users\" WHERE \"id\" = $1", 1,
-                            params, v, sizeof v, &err);
-    if (rc == DB_ENOTFOUND) {
-        http_response_error(resp, 404, "user not found");
-        return 1;
-    }
-    if (rc) {
-        db_failed(api, req, &err, resp);
-        return -1;
-    }
-    return 0;
-}
-
-/* DELETE ... WHERE id = $1: 204, or 404 with not_found. */
+/* DELETE ... WHERE id = $1 AND the caller ($2) owns it: 204, or 404 with
+ * not_found. */
 static void delete_by_id(struct http_api *api, const struct http_request *req,
                          const char *sql, const char *id,
-                         const char *not_found, struct http_response *resp)
+                         const struct caller *me, const char *not_found,
+                         struct http_response *resp)
 {
     if (no_args(req, resp))
         return;
-    const char *params[] = {id};
+    const char *params[] = {id, me->id};
     long changes = 0;
     struct db_error err;
-    if (db_query(api->conn, sql, 1, params, NULL, NULL, &changes, &err))
+    if (db_query(api->conn, sql, 2, params, NULL, NULL, &changes, &err))
         return db_failed(api, req, &err, resp);
     if (changes == 0)
         http_response_error(resp, 404, not_found);
@@ -681,15 +1016,18 @@ static void delete_by_id(struct http_api *api, const struct http_request *req,
 }
 
 static void delete_user(struct http_api *api, const struct http_request *req,
-                        const char *id, struct http_response *resp)
+                        const char *id, const struct caller *me,
+                        struct http_response *resp)
 {
-    /* The tasks go with it: tasks.user_id is ON DELETE CASCADE. */
-    delete_by_id(api, req, "DELETE FROM \"users\" WHERE \"id\" = $1", id,
-                 "user not found", resp);
+    /* The tasks and sessions go with it: both are ON DELETE CASCADE. */
+    delete_by_id(api, req,
+                 "DELETE FROM \"users\" WHERE \"id\" = $1 AND \"id\" = $2",
+                 id, me, "user not found", resp);
 }
 
 static void list_tasks(struct http_api *api, const struct http_request *req,
-                       const char *id, struct http_response *resp)
+                       const char *id, const struct caller *me,
+                       struct http_response *resp)
 {
     static const char *const allowed[] = {"limit", "after", "status", NULL};
     struct page pg;
@@ -701,7 +1039,7 @@ static void list_tasks(struct http_api *api, const struct http_request *req,
                  "parameter", "status");
         return;
     }
-    if (user_missing(api, req, id, resp))
+    if (not_me(id, me, resp))
         return;
     const char *params[] = {id, pg.after, pg.limit_plus1, status};
     struct rows r;
@@ -722,14 +1060,15 @@ static void list_tasks(struct http_api *api, const struct http_request *req,
 }
 
 static void create_task(struct http_api *api, const struct http_request *req,
-                        const char *id, struct http_response *resp)
+                        const char *id, const struct caller *me,
+                        struct http_response *resp)
 {
     struct field f[] = {
         {.name = "title", .kind = F_STRING, .required = 1},
         {.name = "description", .kind = F_STRING_OR_NULL},
         {.name = "status", .kind = F_STRING},
     };
-    if (no_args(req, resp))
+    if (no_args(req, resp) || not_me(id, me, resp))
         return;
     json_t *root = parse_body(req, f, 3, resp);
     if (!root)
@@ -765,15 +1104,25 @@ static void create_task(struct http_api *api, const struct http_request *req,
 }
 
 static void get_task(struct http_api *api, const struct http_request *req,
-                     const char *id, struct http_response *resp)
+                     const char *id, const struct caller *me,
+                     struct http_response *resp)
 {
-    get_one(api, req, id,
-            "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"id\" = $1",
-            "task not found", resp);
+    if (no_args(req, resp))
+        return;
+    const char *params[] = {id, me->id};
+    struct rows r;
+    struct db_error err;
+    if (query_rows(&r, api,
+                   "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"id\" = $1 "
+                   "AND \"user_id\" = $2",
+                   2, params, &err))
+        return db_failed(api, req, &err, resp);
+    respond_one(resp, &r, 200, "task not found", NULL);
 }
 
 static void update_task(struct http_api *api, const struct http_request *req,
-                        const char *id, struct http_response *resp)
+                        const char *id, const struct caller *me,
+                        struct http_response *resp)
 {
     struct field f[] = {
         {.name = "status", .kind = F_STRING, .required = 1},
@@ -787,13 +1136,13 @@ static void update_task(struct http_api *api, const struct http_request *req,
         json_decref(root);
         return;
     }
-    const char *params[] = {id, f[0].value};
+    const char *params[] = {id, f[0].value, me->id};
     struct rows r;
     struct db_error err;
     int rc = query_rows(&r, api,
                         "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
-                        "$1 RETURNING " TASK_COLS,
-                        2, params, &err);
+                        "$1 AND \"user_id\" = $3 RETURNING " TASK_COLS,
+                        3, params, &err);
     json_decref(root);
     if (rc)
         return db_failed(api, req, &err, resp);
@@ -801,10 +1150,13 @@ static void update_task(struct http_api *api, const struct http_request *req,
 }
 
 static void delete_task(struct http_api *api, const struct http_request *req,
-                        const char *id, struct http_response *resp)
+                        const char *id, const struct caller *me,
+                        struct http_response *resp)
 {
-    delete_by_id(api, req, "DELETE FROM \"tasks\" WHERE \"id\" = $1", id,
-                 "task not found", resp);
+    delete_by_id(api, req,
+                 "DELETE FROM \"tasks\" WHERE \"id\" = $1 AND \"user_id\" "
+                 "= $2",
+                 id, me, "task not found", resp);
 }
 
 static const struct {
@@ -813,8 +1165,11 @@ static const struct {
     handler_fn fn;
 } handlers[] = {
     {HTTP_ROUTE_HEALTH, "GET", get_health},
+    {HTTP_ROUTE_SIGNUP, "POST", signup},
+    {HTTP_ROUTE_LOGIN, "POST", login},
+    {HTTP_ROUTE_LOGOUT, "POST", logout},
+    {HTTP_ROUTE_ME, "GET", get_me},
     {HTTP_ROUTE_USERS, "GET", list_users},
-    {HTTP_ROUTE_USERS, "POST", create_user},
     {HTTP_ROUTE_USER, "GET", get_user},
     {HTTP_ROUTE_USER, "DELETE", delete_user},
     {HTTP_ROUTE_USER_TASKS, "GET", list_tasks},
@@ -831,6 +1186,8 @@ void http_api_handle(struct http_api *api, const struct http_request *req,
     resp->body = NULL;
     resp->allow[0] = '\0';
     resp->location[0] = '\0';
+    resp->www_authenticate[0] = '\0';
+    resp->retry_after[0] = '\0';
 
     struct http_match m;
     if (http_route_match(&m, req->path)) {
@@ -842,7 +1199,17 @@ void http_api_handle(struct http_api *api, const struct http_request *req,
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++) {
         if (handlers[i].route == m.route &&
             strcmp(handlers[i].method, req->method) == 0) {
-            handlers[i].fn(api, req, id, resp);
+            struct caller me = {.id = "", .session = ""};
+            if (!api->auth) {
+                if (api->log)
+                    api->log(api->log_ctx, "the API has no [auth] settings");
+                http_response_error(resp, 500, "internal error");
+                return;
+            }
+            if (!http_route_public(m.route) &&
+                authenticate(api, req, &me, resp))
+                return;
+            handlers[i].fn(api, req, id, &me, resp);
             if (!resp->body && resp->status != 204) {
                 resp->status = 500;
                 resp->body = strdup(oom_body);

@@ -5,16 +5,26 @@
  * directly. It never prints: database errors go to the log callback (the
  * response says only "internal error", never SQL or the database URL).
  *
- * Routes (see router.h):
+ * Routes (see router.h). Every route but /health, /auth/signup and
+ * /auth/login needs "Authorization: Bearer <token>" (401 without a valid
+ * one); a user sees and changes only their own account and tasks, and
+ * another user's ids answer 404:
  *   GET    /health                 200 {"status":"ok","phase","revision"}
  *                                  revision: the current head ("0002"),
  *                                  several as an array, null without
  *                                  versioned migrations; 503 while the
  *                                  schema is not ready
- *   GET    /users?limit=&after=    200 {"items":[user...],"next_after"}
- *   POST   /users                  201 user; 409 when the email is taken
- *   GET    /users/{id}             200 user
- *   DELETE /users/{id}             204; the user's tasks go too (cascade)
+ *   POST   /auth/signup            201 user (body: email, name, password);
+ *                                  409 when the email is taken
+ *   POST   /auth/login             200 {"token","expires_at"}; 401 wrong
+ *                                  email or password; 429 after too many
+ *                                  failures (Retry-After)
+ *   POST   /auth/logout            204; the token presented is revoked
+ *   GET    /me                     200 the caller
+ *   GET    /users?limit=&after=    200 {"items":[the caller],"next_after"}
+ *   GET    /users/{id}             200 user (the caller's id only)
+ *   DELETE /users/{id}             204; the user's tasks and sessions go
+ *                                  too (cascade)
  *   GET    /users/{id}/tasks?status=&limit=&after=
  *                                  200 {"items":[task...],"next_after"}
  *   POST   /users/{id}/tasks       201 task
@@ -32,6 +42,7 @@
 #include "../db/config.h"
 #include "../db/error.h"
 #include "../db/schema.h"
+#include "auth.h"
 
 #define HTTP_BODY_MAX (64 * 1024)  /* larger request bodies get 413 */
 #define HTTP_PAGE_DEFAULT 50       /* items per page without ?limit= */
@@ -50,6 +61,7 @@ struct http_request {
     const struct http_arg *args; /* query parameters, in order */
     size_t nargs;
     const char *content_type;    /* NULL when the header is absent */
+    const char *authorization;   /* the Authorization header, or NULL */
     const char *body;            /* NULL or body_len bytes (not NUL-ended) */
     size_t body_len;
 };
@@ -59,6 +71,8 @@ struct http_response {
     char *body;              /* JSON text, malloc'd; NULL for no body (204) */
     char allow[64];          /* Allow header for 405, "" otherwise */
     char location[64];       /* Location header for 201, "" otherwise */
+    char www_authenticate[64]; /* WWW-Authenticate for 401, "" otherwise */
+    char retry_after[16];    /* Retry-After (seconds) for 429, "" otherwise */
 };
 
 /* Receives one line about a failure the client is not told about. */
@@ -69,6 +83,7 @@ struct http_api {
     const struct db_config *cfg;     /* borrowed */
     const struct db_schema *models;  /* the tables /health checks */
     int ready;                       /* create_db_and_tables() succeeded */
+    const struct http_auth *auth;    /* [auth] settings; borrowed */
     http_log_fn log;                 /* may be NULL */
     void *log_ctx;
 };

@@ -10,12 +10,17 @@
 static const struct {
     enum http_route route;
     const char *allow;
+    int public;
 } allow_table[] = {
-    {HTTP_ROUTE_HEALTH, "GET"},
-    {HTTP_ROUTE_USERS, "GET, POST"},
-    {HTTP_ROUTE_USER, "GET, DELETE"},
-    {HTTP_ROUTE_USER_TASKS, "GET, POST"},
-    {HTTP_ROUTE_TASK, "GET, PATCH, DELETE"},
+    {HTTP_ROUTE_HEALTH, "GET", 1},
+    {HTTP_ROUTE_USERS, "GET", 0},
+    {HTTP_ROUTE_USER, "GET, DELETE", 0},
+    {HTTP_ROUTE_USER_TASKS, "GET, POST", 0},
+    {HTTP_ROUTE_TASK, "GET, PATCH, DELETE", 0},
+    {HTTP_ROUTE_SIGNUP, "POST", 1},
+    {HTTP_ROUTE_LOGIN, "POST", 1},
+    {HTTP_ROUTE_LOGOUT, "POST", 0},
+    {HTTP_ROUTE_ME, "GET", 0},
 };
 
 /* Splits "/a/b/c" into segments (pointers into path, with lengths).
@@ -82,6 +87,16 @@ int http_route_match(struct http_match *out, const char *path)
     else if (n == 2 && seg_is(seg[0], len[0], "tasks") &&
              seg_id(&out->id, seg[1], len[1]) == 0)
         out->route = HTTP_ROUTE_TASK;
+    else if (n == 1 && seg_is(seg[0], len[0], "me"))
+        out->route = HTTP_ROUTE_ME;
+    else if (n == 2 && seg_is(seg[0], len[0], "auth")) {
+        if (seg_is(seg[1], len[1], "signup"))
+            out->route = HTTP_ROUTE_SIGNUP;
+        else if (seg_is(seg[1], len[1], "login"))
+            out->route = HTTP_ROUTE_LOGIN;
+        else if (seg_is(seg[1], len[1], "logout"))
+            out->route = HTTP_ROUTE_LOGOUT;
+    }
     if (out->route == HTTP_ROUTE_NONE) {
         out->id = 0;
         return -1;
@@ -109,5 +124,13 @@ int http_route_allows(enum http_route route, const char *method)
         if (starts && ends)
             return 1;
     }
+    return 0;
+}
+
+int http_route_public(enum http_route route)
+{
+    for (size_t i = 0; i < sizeof allow_table / sizeof allow_table[0]; i++)
+        if (allow_table[i].route == route)
+            return allow_table[i].public;
     return 0;
 }

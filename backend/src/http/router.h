@@ -15,6 +15,10 @@ enum http_route {
     HTTP_ROUTE_USER,        /* /users/{id} */
     HTTP_ROUTE_USER_TASKS,  /* /users/{id}/tasks */
     HTTP_ROUTE_TASK,        /* /tasks/{id} */
+    HTTP_ROUTE_SIGNUP,      /* /auth/signup */
+    HTTP_ROUTE_LOGIN,       /* /auth/login */
+    HTTP_ROUTE_LOGOUT,      /* /auth/logout */
+    HTTP_ROUTE_ME,          /* /me */
 };
 
 struct http_match {
@@ -31,5 +35,9 @@ const char *http_route_allow(enum http_route route);
 
 /* Whether route accepts method. */
 int http_route_allows(enum http_route route, const char *method);
+
+/* Whether route answers without a token: /health, /auth/signup and
+ * /auth/login. Every other route needs Authorization: Bearer <token>. */
+int http_route_public(enum http_route route);
 
 #endif /* HTTP_ROUTER_H */

@@ -13,6 +13,7 @@
 
 #include "../db/database.h"
 #include "api.h"
+#include "auth.h"
 #include "pidfile.h"
 #include "server.h"
 
@@ -42,11 +43,17 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
                                 "created from the models instead: %s",
                   fallback.message);
 
+    /* libsodium, the [auth] limits, and the dummy hash verified against
+     * when a log-in names an unknown email. */
+    struct http_auth auth;
+    if (http_auth_init(&auth, &ctx->cfg, 1, &err))
+        return cmd_fail(ctx, "serve", &err);
     struct http_api api = {
         .conn = ctx->conn,
         .cfg = &ctx->cfg,
         .models = ctx->models,
         .ready = 1,
+        .auth = &auth,
         .log = log_line,
         .log_ctx = ctx->err,
     };

@@ -12,6 +12,8 @@
 
 extern const struct db_table model_users;
 extern const struct db_table model_tasks;
+extern const struct db_table model_sessions;
+extern const struct db_table model_login_failures;
 
 /* Every model, in the registry's order. */
 const struct db_schema *models_schema(void);

@@ -6,6 +6,8 @@
 static const struct db_table *const registry[] = {
     &model_users,
     &model_tasks,
+    &model_sessions,
+    &model_login_failures,
 };
 
 static const struct db_schema schema = {

@@ -1,5 +1,11 @@
 /*
  * users.c - the people who own tasks.
+ *
+ * password_hash is an Argon2id string from libsodium's crypto_pwhash_str
+ * ("$argon2id$v=19$m=...,t=...,p=1$salt$hash"), never shown. It is
+ * nullable so that the pre-user sync can add it to a table with rows: a
+ * user without one cannot log in until an operator runs
+ * `app users set-password EMAIL`.
  */
 #include "models.h"
 
@@ -10,6 +16,7 @@ static const struct db_column columns[] = {
     {.name = "name", .type = DB_TYPE_VARCHAR, .length = 120},
     {.name = "created_at", .type = DB_TYPE_TIMESTAMP,
      .def = DB_DEFAULT_CURRENT_TIME},
+    {.name = "password_hash", .type = DB_TYPE_TEXT, .nullable = true},
 };
 
 static const struct db_index indexes[] = {
