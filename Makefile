@@ -65,7 +65,7 @@ DEPS_STAMP = $(BUILD)/.deps-installed
 SUITES_H   = $(BUILD)/gen/suites.h
 
 .PHONY: all check test run db-reset deploy deploy-clean db-upgrade db-stamp \
-        db-status migration clean install headers unit san deps bench
+        db-status migration clean install headers seams unit san deps bench
 
 all: $(BUILD)/app $(MODULES)
 
@@ -134,7 +134,11 @@ headers: $(DEPS_STAMP)
 unit: $(BUILD)/unit
 san: $(BUILD)/san/app $(SAN_MODULES) $(BUILD)/san/unit
 
-check: all headers $(BUILD)/unit san
+# The dialect seam: no database named or spoken outside db/drivers/.
+seams:
+	@tests/seams.sh
+
+check: all headers seams $(BUILD)/unit san
 	@BUILD=$(BUILD) tests/check.sh
 
 test: check

@@ -38,7 +38,7 @@ static int exec_check(struct cmd_ctx *ctx, int argc, char **argv)
     struct db_diff diff;
     if (db_diff_live(&diff, &r, ctx->conn, ctx->models, all, &err))
         return cmd_fail(ctx, "check", &err);
-    enum db_dialect d = ctx->conn->driver->dialect;
+    enum db_dialect d = db_conn_dialect(ctx->conn);
     if (diff.n == 0) {
         fprintf(ctx->out, "the database matches the models (%zu tables)\n",
                 ctx->models->ntables);

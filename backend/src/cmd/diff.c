@@ -54,7 +54,7 @@ static int exec_diff(struct cmd_ctx *ctx, int argc, char **argv)
     struct db_diff diff;
     if (db_diff_live(&diff, &r, ctx->conn, ctx->models, all, &err))
         return cmd_fail(ctx, "diff", &err);
-    enum db_dialect d = ctx->conn->driver->dialect;
+    enum db_dialect d = db_conn_dialect(ctx->conn);
     struct db_buf out = DB_BUF_INIT;
     int rc = 0;
     if (sql) {

@@ -16,10 +16,10 @@ static int exec_info(struct cmd_ctx *ctx, int argc, char **argv)
     struct db_error err;
     char masked[2048], version[256] = "";
     db_url_mask(masked, sizeof masked, ctx->cfg.url);
-    if (c->driver->version(c, version, sizeof version, &err))
+    if (db_version(c, version, sizeof version, &err))
         return cmd_fail(ctx, "info", &err);
 
-    fprintf(ctx->out, "dialect:  %s\n", db_dialect_name(c->driver->dialect));
+    fprintf(ctx->out, "dialect:  %s\n", db_dialect_name(db_conn_dialect(c)));
     fprintf(ctx->out, "url:      %s\n", masked[0] ? masked : "(libpq environment)");
     fprintf(ctx->out, "phase:    %s (%s)\n", db_phase_name(ctx->cfg.phase),
             ctx->cfg.phase_source);

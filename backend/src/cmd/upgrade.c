@@ -45,9 +45,7 @@ static int rehearse(struct cmd_ctx *ctx)
     if (rc == 0) {
         fprintf(ctx->out, "rehearsing on %s; the live database is not "
                           "changed\n",
-                c->driver->dialect == DB_DIALECT_SQLITE
-                    ? "a copy (SQLite online backup)"
-                    : "a transaction that is rolled back");
+                db_dialect_get(db_conn_dialect(c))->rehearsal_where);
         rc = db_flip_rehearse(c, g, report_rehearsal, ctx->out, &n, &err);
     }
     if (rc == 0)
@@ -57,19 +55,6 @@ static int rehearse(struct cmd_ctx *ctx)
     db_disconnect(c);
     db_graph_free(g);
     return rc ? cmd_fail(ctx, "upgrade", &err) : CMD_OK;
-}
-
-/* The dialect of the configured URL, without connecting. */
-static int url_dialect(enum db_dialect *out, const struct db_config *cfg,
-                       struct db_error *err)
-{
-    struct db_url u;
-    int rc = db_url_parse(&u, cfg->url, err);
-    if (rc)
-        return rc;
-    const struct db_driver *drv = db_driver_find(u.scheme);
-    *out = drv ? drv->dialect : DB_DIALECT_POSTGRESQL;
-    return 0;
 }
 
 static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
@@ -101,7 +86,7 @@ static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
         goto out;
     if (sql) {
         enum db_dialect d;
-        if ((rc = url_dialect(&d, &ctx->cfg, &err)) == 0 &&
+        if ((rc = db_config_dialect(&d, &ctx->cfg, &err)) == 0 &&
             (rc = db_migrate_sql(&script, g, d, ctx->cfg.schema, DB_UPGRADE,
                                  target, &err)) == 0)
             fputs(db_buf_str(&script), ctx->out);

@@ -46,7 +46,7 @@ static int exec_wait(struct cmd_ctx *ctx, int argc, char **argv)
     if (db_connect_wait(&conn, &ctx->cfg, seconds, &attempts, &err))
         return cmd_fail(ctx, "wait", &err);
     char version[256] = "", masked[2048];
-    if (conn->driver->version(conn, version, sizeof version, &err)) {
+    if (db_version(conn, version, sizeof version, &err)) {
         db_disconnect(conn);
         return cmd_fail(ctx, "wait", &err);
     }

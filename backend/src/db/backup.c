@@ -27,8 +27,9 @@ int db_backup(char *out, size_t n, struct db_conn *c, const char *dir,
     if (rc)
         return rc;
     const char *base = "database";
-    const char *ext = c->driver->dialect == DB_DIALECT_SQLITE ? "db" : "dump";
-    if (c->driver->dialect == DB_DIALECT_SQLITE) {
+    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
+    const char *ext = x->backup_ext;
+    if (x->backup_named_by_file) {
         const char *slash = strrchr(u.path, '/');
         base = slash ? slash + 1 : u.path;
         if (strcmp(base, ":memory:") == 0)

@@ -13,6 +13,20 @@ enum db_dialect {
     DB_DIALECT_POSTGRESQL = 2,
 };
 
+/* How a dialect's client splits a script into statements: psql's rules or
+ * the sqlite3 shell's. */
+struct db_split_rules {
+    int psql_meta;         /* a line starting with '\\' is a psql meta-command */
+    int nested_comments;   /* block comments nest */
+    int e_strings;         /* E'...' strings take backslash escapes */
+    int dollar_quotes;     /* $tag$ ... $tag$ */
+    int paren_groups;      /* ';' inside parentheses does not end a statement */
+    int bracket_idents;    /* [ident] and `ident` quote identifiers */
+};
+
+/* The splitting rules of dialect d (a dialect without any: none set). */
+const struct db_split_rules *db_dialect_split_rules(enum db_dialect d);
+
 /* "sqlite" / "postgresql"; "?" for an unknown value. */
 const char *db_dialect_name(enum db_dialect d);
 

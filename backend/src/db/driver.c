@@ -211,7 +211,8 @@ int db_query_value(struct db_conn *c, const char *sql, int nparams,
 
 const char *db_conn_schema(const struct db_conn *c)
 {
-    return c->driver->schema ? c->driver->schema : c->cfg->schema;
+    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
+    return x && x->schema ? x->schema : c->cfg->schema;
 }
 
 int db_qualify(char *out, size_t n, const struct db_conn *c,
@@ -246,12 +247,64 @@ int db_quote_ident(char *out, size_t n, const char *ident)
 int db_fk_enforcement(struct db_conn *c, int on, struct db_error *err)
 {
     const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
-    return x && x->fk_enforcement ? x->fk_enforcement(c, on, err) : 0;
+    const char *sql = x ? (on ? x->fk_on_sql : x->fk_off_sql) : NULL;
+    return sql ? db_exec(c, sql, err) : 0;
+}
+
+static int count_row(void *ctx, int ncols, const char *const *vals,
+                     const char *const *names)
+{
+    (void)ncols;
+    (void)vals;
+    (void)names;
+    ++*(long *)ctx;
+    return 0;
 }
 
 int db_fk_violations(struct db_conn *c, long *out, struct db_error *err)
 {
     const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
     *out = 0;
-    return x && x->fk_violations ? x->fk_violations(c, out, err) : 0;
+    return x && x->fk_check_sql
+               ? db_query(c, x->fk_check_sql, 0, NULL, count_row, out, NULL,
+                          err)
+               : 0;
+}
+
+const struct db_split_rules *db_dialect_split_rules(enum db_dialect d)
+{
+    static const struct db_split_rules none = {0};
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    return x ? &x->split : &none;
+}
+
+int db_error_lost_create_race(const struct db_conn *c,
+                              const struct db_error *e)
+{
+    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
+    for (const char *const *s = x ? x->create_race_sqlstates : NULL; s && *s;
+         s++)
+        if (strcmp(e->sqlstate, *s) == 0)
+            return 1;
+    return 0;
+}
+
+enum db_dialect db_conn_dialect(const struct db_conn *c)
+{
+    return c->driver->dialect;
+}
+
+int db_version(struct db_conn *c, char *out, size_t n, struct db_error *err)
+{
+    if (!c->driver->version) {
+        snprintf(out, n, "%s", c->driver->name);
+        return 0;
+    }
+    return c->driver->version(c, out, n, err);
+}
+
+int db_table_exists(struct db_conn *c, const char *table,
+                    struct db_error *err)
+{
+    return c->driver->table_exists(c, table, err);
 }

@@ -77,14 +77,38 @@ struct db_dialect_ops {
 
     /*
      * The schema-change protocol around a change that rebuilds tables
-     * (NULL where none is needed): fk_enforcement turns foreign-key
-     * enforcement off (on = 0) before the transaction and back on after
-     * it; fk_violations counts the rows that break a foreign key, before
-     * the commit; fk_violation_hint says how to find them.
+     * (NULL where none is needed): fk_off_sql turns foreign-key
+     * enforcement off before the transaction and fk_on_sql back on after
+     * it; fk_check_sql lists the rows that break a foreign key, checked
+     * before the commit; fk_violation_hint says how to find them.
      */
-    int (*fk_enforcement)(struct db_conn *c, int on, struct db_error *err);
-    int (*fk_violations)(struct db_conn *c, long *out, struct db_error *err);
+    const char *fk_off_sql;
+    const char *fk_on_sql;
+    const char *fk_check_sql;
     const char *fk_violation_hint;
+
+    /* The schema the app's tables live in ("main"), or NULL: [database]
+     * schema. The tool names its own tables with it. */
+    const char *schema;
+
+    /* Counts the tables of schema $1 other than the version tables
+     * (app_version*) and the database's own. */
+    const char *other_tables_sql;
+
+    /* SQLSTATEs that mean another session created the same object first
+     * (CREATE ... IF NOT EXISTS racing in the catalog); NULL-terminated. */
+    const char *const *create_race_sqlstates;
+
+    /* An INTEGER autoincrement primary key, inline in CREATE TABLE. */
+    const char *identity_pk_sql;
+
+    /* How statements are split (dialect.h). */
+    struct db_split_rules split;
+
+    /* Backups: the file extension, and whether the name comes from the
+     * database file's (else "database"). */
+    const char *backup_ext;
+    bool backup_named_by_file;
 
     /*
      * A scratch database beside the live one, for verified stamps and
@@ -105,6 +129,7 @@ struct db_dialect_ops {
      */
     void (*copy_url)(char *out, size_t n, const char *path);
     const char *const *copy_suffixes;
+    const char *rehearsal_where;   /* where it runs, for people to read */
 };
 
 extern const struct db_dialect_ops db_sqlite_dialect;
@@ -145,8 +170,6 @@ struct db_driver {
     const char *name;           /* "sqlite", "postgresql" */
     const char *scheme;         /* URL scheme it serves */
     enum db_dialect dialect;
-    const char *schema;         /* the schema the app's tables live in
-                                   ("main"), or NULL: [database] schema */
 
     /* Opens a connection for cfg->url. *out is freed with close. */
     int (*connect)(struct db_conn **out, const struct db_config *cfg,
@@ -228,14 +251,27 @@ int db_commit(struct db_conn *c, struct db_error *err);
 int db_rollback(struct db_conn *c, struct db_error *err);
 int db_lock(struct db_conn *c, struct db_error *err);
 int db_unlock(struct db_conn *c, struct db_error *err);
+/* The connection's dialect. */
+enum db_dialect db_conn_dialect(const struct db_conn *c);
+/* The server or library version ("SQLite 3.40.1"). */
+int db_version(struct db_conn *c, char *out, size_t n, struct db_error *err);
+/* Whether a table exists in the app's schema: 1 yes, 0 no, <0 error. */
+int db_table_exists(struct db_conn *c, const char *table,
+                    struct db_error *err);
 /* Releases the lock after work that returned rc: returns rc, or the unlock's
  * own failure when rc was 0 (err keeps the first error). */
 int db_unlock_after(struct db_conn *c, int rc, struct db_error *err);
 
-/* The schema-change protocol of c's dialect (struct db_dialect_ops);
- * 0 and nothing done (*out = 0) where the dialect needs none. */
+/* The schema-change protocol of c's dialect (struct db_dialect_ops):
+ * enforcement off (on = 0) or on, and the count of rows that break a
+ * foreign key; 0 and nothing done (*out = 0) where the dialect needs none. */
 int db_fk_enforcement(struct db_conn *c, int on, struct db_error *err);
 int db_fk_violations(struct db_conn *c, long *out, struct db_error *err);
+
+/* Whether e, from CREATE ... IF NOT EXISTS on c, means another session
+ * created the object first (the object exists: all a caller needs). */
+int db_error_lost_create_race(const struct db_conn *c,
+                              const struct db_error *e);
 
 /* Runs a query that returns one value (first column of first row) into out.
  * Returns 0, DB_ENOTFOUND when there is no row, or an error. A NULL value

@@ -53,8 +53,7 @@ int db_meta_set(struct db_conn *c, const char *key, const char *value,
         /* Several instances starting at once: PostgreSQL's IF NOT EXISTS
          * can still lose the race in its catalog (unique_violation or
          * duplicate_table); the table exists then, which is all we need. */
-        if (rc && !(strcmp(err->sqlstate, "23505") == 0 ||
-                    strcmp(err->sqlstate, "42P07") == 0))
+        if (rc && !db_error_lost_create_race(c, err))
             return rc;
     }
     if ((rc = meta_sql(sql, sizeof sql, c,

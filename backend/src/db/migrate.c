@@ -631,39 +631,21 @@ static int head_swap(const struct db_graph *g, const unsigned char *applied,
     return 1;
 }
 
-static int sqlite_foreign_keys(struct db_conn *c, bool on,
-                               struct db_error *err)
-{
-    return db_exec(c, on ? "PRAGMA foreign_keys = ON"
-                         : "PRAGMA foreign_keys = OFF", err);
-}
-
-static int count_row(void *ctx, int ncols, const char *const *vals,
-                     const char *const *names)
-{
-    (void)ncols;
-    (void)vals;
-    (void)names;
-    ++*(long *)ctx;
-    return 0;
-}
-
 /* With enforcement off, a revision must still leave every foreign key
  * pointing somewhere: SQLite's own check, before the commit. */
 static int foreign_key_check(struct db_conn *c, const struct db_revision *r,
                              struct db_error *err)
 {
     long bad = 0;
-    int rc = db_query(c, "PRAGMA foreign_key_check", 0, NULL, count_row, &bad,
-                      NULL, err);
+    int rc = db_fk_violations(c, &bad, err);
     if (rc)
         return rc;
     if (bad == 0)
         return 0;
     db_error_set(err, DB_ESQL,
                  "revision %s leaves %ld row%s whose foreign key points "
-                 "nowhere (PRAGMA foreign_key_check)", r->id, bad,
-                 bad == 1 ? "" : "s");
+                 "nowhere (%s)", r->id, bad, bad == 1 ? "" : "s",
+                 db_dialect_get(c->driver->dialect)->fk_check_sql);
     db_error_at(err, r->path, 0);
     return DB_ESQL;
 }
@@ -717,12 +699,12 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
         const struct db_revision *r = &g->revs[i];
         /* PRAGMA foreign_keys is a no-op inside a transaction: set it
          * between transactions, then choose the step again. */
-        bool want_off = c->driver->dialect == DB_DIALECT_SQLITE &&
+        bool want_off = db_dialect_get(c->driver->dialect)->fk_off_sql &&
                         db_revision_needs_fk_off(r, dir, c->driver->dialect);
         if (want_off != *fk_off) {
             db_rollback(c, &ignored);
             *known = false;
-            if ((rc = sqlite_foreign_keys(c, !want_off, err)))
+            if ((rc = db_fk_enforcement(c, !want_off, err)))
                 return rc;
             *fk_off = want_off;
             continue;
@@ -777,7 +759,7 @@ static int step(struct db_conn *c, const struct db_graph *g,
     int rc = step_once(c, g, st, set, dir, known, done_i, ms, &fk_off, err);
     if (fk_off) {
         struct db_error e2;
-        int rc2 = sqlite_foreign_keys(c, true, &e2);
+        int rc2 = db_fk_enforcement(c, 1, &e2);
         if (rc2 && rc == 0) {
             *err = e2;
             rc = rc2;
@@ -1001,9 +983,10 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     db_buf_printf(out, "-- %s %s: %s\n",
                   dir == DB_UPGRADE ? "upgrade" : "downgrade", r->id,
                   r->message);
-    bool fk_off = d == DB_DIALECT_SQLITE && db_revision_needs_fk_off(r, dir, d);
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    bool fk_off = x->fk_off_sql && db_revision_needs_fk_off(r, dir, d);
     if (fk_off)
-        db_buf_puts(out, "PRAGMA foreign_keys = OFF;\n");
+        db_buf_printf(out, "%s;\n", x->fk_off_sql);
     if (tx)
         db_buf_puts(out, "BEGIN;\n");
     struct emit_ctx e = {out};
@@ -1047,10 +1030,10 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     db_buf_literal(out, r->checksum);
     db_buf_puts(out, ");\n");
     if (fk_off) /* lists any row whose foreign key points nowhere */
-        db_buf_puts(out, "PRAGMA foreign_key_check;\n");
+        db_buf_printf(out, "%s;\n", x->fk_check_sql);
     db_buf_puts(out, "COMMIT;\n");
     if (fk_off)
-        db_buf_puts(out, "PRAGMA foreign_keys = ON;\n");
+        db_buf_printf(out, "%s;\n", x->fk_on_sql);
     db_buf_puts(out, "\n");
     free(old);
     free(now);
@@ -1063,7 +1046,8 @@ int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
 {
     /* the version tables as a connection of that dialect names them */
     struct vt_names t;
-    vt_names(&t, d == DB_DIALECT_SQLITE ? "main" : schema);
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    vt_names(&t, x && x->schema ? x->schema : schema);
     char from[256] = "";
     const char *target = range;
     const char *colon = strchr(range, ':');
@@ -1315,25 +1299,11 @@ out:
 
 /* ---- run_migrations ----------------------------------------------------- */
 
-/* Tables other than the version tables: dialect-specific catalog query. */
+/* Tables other than the version tables: the dialect's catalog query. */
 static int count_other_tables(long *out, struct db_conn *c,
                               struct db_error *err)
 {
-    const char *sql;
-    switch (c->driver->dialect) {
-    case DB_DIALECT_SQLITE:
-        sql = "SELECT count(*) FROM \"main\".sqlite_master WHERE type = "
-              "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name "
-              "NOT LIKE 'app\\_version%' ESCAPE '\\'";
-        break;
-    case DB_DIALECT_POSTGRESQL:
-    default:
-        sql = "SELECT count(*) FROM pg_catalog.pg_class c JOIN "
-              "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
-              "n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname "
-              "NOT LIKE 'app\\_version%' ESCAPE '\\'";
-        break;
-    }
+    const char *sql = db_dialect_get(c->driver->dialect)->other_tables_sql;
     char v[32];
     const char *params[] = {db_conn_schema(c)};
     int rc = db_query_value(c, sql, 1, params, v, sizeof v, err);

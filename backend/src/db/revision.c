@@ -76,7 +76,7 @@ int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
      * backslashes, $tag$ quotes, and ';' inside parentheses does not end
      * the statement. SQLite (the sqlite3 shell's): a block comment ends at
      * the first close, identifiers may also be quoted with [] and ``. */
-    const int pg = dialect == DB_DIALECT_POSTGRESQL;
+    const struct db_split_rules *rules = db_dialect_split_rules(dialect);
     const char *p = sql;
     int line = first_line;
     const char *start = NULL;  /* first byte of the statement's content */
@@ -117,7 +117,7 @@ int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
          * \restrict and \unrestrict around its scripts: they only limit
          * psql's own meta-commands, which the tool never runs, so they
          * are skipped; any other is refused. */
-        if (pg && ch == '\\' && !start) {
+        if (rules->psql_meta && ch == '\\' && !start) {
             const char *w = p + 1;
             size_t n = strcspn(w, " \t\r\n");
             if (!word_is(w, n, "restrict") && !word_is(w, n, "unrestrict")) {
@@ -138,7 +138,7 @@ int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
             while (*p && nest > 0) {
                 if (*p == '\n')
                     line++;
-                if (pg && p[0] == '/' && p[1] == '*') {
+                if (rules->nested_comments && p[0] == '/' && p[1] == '*') {
                     nest++;
                     p += 2;
                 } else if (p[0] == '*' && p[1] == '/') {
@@ -157,9 +157,10 @@ int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
             start = p;
             start_line = line;
         }
-        if (ch == '\'' || ch == '"' || (!pg && (ch == '`' || ch == '['))) {
+        if (ch == '\'' || ch == '"' ||
+            (rules->bracket_idents && (ch == '`' || ch == '['))) {
             int at = line;
-            int backslash = pg && ch == '\'' && p > sql &&
+            int backslash = rules->e_strings && ch == '\'' && p > sql &&
                             (p[-1] == 'E' || p[-1] == 'e') &&
                             (p - 1 == sql || !is_word_char((unsigned char)p[-2]));
             const char *q = skip_quoted(p, ch == '[' ? ']' : ch, backslash,
@@ -171,7 +172,7 @@ int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
             p = last = q;
             continue;
         }
-        if (pg && ch == '$' &&
+        if (rules->dollar_quotes && ch == '$' &&
             (p[1] == '$' || is_word_start((unsigned char)p[1]))) {
             const char *t = p + 1;
             while (isalnum((unsigned char)*t) || *t == '_')
@@ -213,9 +214,9 @@ int db_sql_split(const char *sql, enum db_dialect dialect, int first_line,
             last = p;
             continue;
         }
-        if (pg && ch == '(')
+        if (rules->paren_groups && ch == '(')
             parens++;
-        else if (pg && ch == ')' && parens > 0)
+        else if (rules->paren_groups && ch == ')' && parens > 0)
             parens--;
         p++; /* an operator, a digit, or ';' inside a body or parentheses */
         last = p;
@@ -303,10 +304,8 @@ static int marker(struct db_revision_block *b, const char *line,
     char *save = NULL;
     for (char *tok = strtok_r(opts, " \t\r", &save); tok;
          tok = strtok_r(NULL, " \t\r", &save)) {
-        if (strcmp(tok, "dialect=sqlite") == 0)
-            b->dialect = DB_DIALECT_SQLITE;
-        else if (strcmp(tok, "dialect=postgresql") == 0)
-            b->dialect = DB_DIALECT_POSTGRESQL;
+        if (strncmp(tok, "dialect=", 8) == 0 && db_dialect_by_name(tok + 8))
+            b->dialect = (int)db_dialect_by_name(tok + 8)->id;
         else if (strcmp(tok, "transaction=false") == 0)
             b->transaction = false;
         else if (strcmp(tok, "transaction=true") == 0)
@@ -383,10 +382,11 @@ static int check_block(const struct db_revision_block *b, const char *path,
 {
     if (b->dialect)
         return check_block_as(b, (enum db_dialect)b->dialect, path, err);
-    struct db_error sqlite_err;
-    if (check_block_as(b, DB_DIALECT_SQLITE, path, &sqlite_err) == 0)
-        return 0;
-    return check_block_as(b, DB_DIALECT_POSTGRESQL, path, err);
+    int rc = 0;
+    for (size_t i = 0; db_dialects[i]; i++)
+        if ((rc = check_block_as(b, db_dialects[i]->id, path, err)) == 0)
+            return 0;
+    return rc; /* the last dialect's reason */
 }
 
 int db_revision_check(const struct db_revision *r, enum db_direction dir,

@@ -590,7 +590,7 @@ static int read_revision(json_t **out, const char **problem,
 {
     struct db_conn *c = api->conn;
     *out = json_null();
-    int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    int rc = db_table_exists(c, DB_MIGRATE_TABLE, err);
     if (rc <= 0)
         return rc;
     json_t *heads = json_array();
@@ -601,7 +601,7 @@ static int read_revision(json_t **out, const char **problem,
     snprintf(sql, sizeof sql, "SELECT \"revision\" FROM %s ORDER BY "
                               "\"revision\"", name);
     rc = db_query(c, sql, 0, NULL, take_string, heads, NULL, err);
-    if (rc == 0 && c->driver->table_exists(c, DB_MIGRATE_DIRTY_TABLE,
+    if (rc == 0 && db_table_exists(c, DB_MIGRATE_DIRTY_TABLE,
                                            err) == 1) {
         char v[8];
         db_qualify(name, sizeof name, c, DB_MIGRATE_DIRTY_TABLE);
@@ -643,7 +643,7 @@ static void get_health(struct http_api *api, const struct http_request *req,
     for (size_t i = 0; !problem && api->models && i < api->models->ntables;
          i++) {
         const char *t = api->models->tables[i]->name;
-        int rc = api->conn->driver->table_exists(api->conn, t, &err);
+        int rc = db_table_exists(api->conn, t, &err);
         if (rc < 0) {
             log_db_error(api, req, &err);
             problem = "database unavailable";

@@ -357,7 +357,6 @@ const struct db_driver db_driver_sqlite = {
     .name = "sqlite",
     .scheme = "sqlite",
     .dialect = DB_DIALECT_SQLITE,
-    .schema = "main",
     .connect = sqlite_connect,
     .close = sqlite_close,
     .exec = sqlite_exec,

@@ -182,32 +182,6 @@ static int render_rebuild(struct db_buf *out, const struct db_diff *diff,
     return rebuild_table(out, op->table, op->from);
 }
 
-/* ---- the foreign-key protocol ---- */
-
-/* PRAGMA foreign_keys is a no-op inside a transaction: called outside. */
-static int fk_enforcement(struct db_conn *c, int on, struct db_error *err)
-{
-    return db_exec(c, on ? "PRAGMA foreign_keys = ON"
-                         : "PRAGMA foreign_keys = OFF", err);
-}
-
-static int count_row(void *ctx, int ncols, const char *const *vals,
-                     const char *const *names)
-{
-    (void)ncols;
-    (void)vals;
-    (void)names;
-    (*(long *)ctx)++;
-    return 0;
-}
-
-static int fk_violations(struct db_conn *c, long *out, struct db_error *err)
-{
-    *out = 0;
-    return db_query(c, "PRAGMA foreign_key_check", 0, NULL, count_row, out,
-                    NULL, err);
-}
-
 /* ---- scratch databases and rehearsal copies ---- */
 
 static void scratch_config(struct db_config *cfg)
@@ -252,12 +226,27 @@ const struct db_dialect_ops db_sqlite_dialect = {
     .rebuild_epilogue = "DROP TABLE \"_rebuild_guard\";\n",
     .rebuild_option = "foreign_keys=off",
     .render_alter_column = NULL,
-    .fk_enforcement = fk_enforcement,
-    .fk_violations = fk_violations,
+    /* PRAGMA foreign_keys is a no-op inside a transaction: run outside */
+    .fk_off_sql = "PRAGMA foreign_keys = OFF",
+    .fk_on_sql = "PRAGMA foreign_keys = ON",
+    .fk_check_sql = "PRAGMA foreign_key_check",
     .fk_violation_hint = "PRAGMA foreign_key_check lists them; fix or "
                          "delete those rows first",
     .scratch_config = scratch_config,
     .scratch_drop = NULL,
     .copy_url = copy_url,
     .copy_suffixes = copy_suffixes,
+    .rehearsal_where = "a copy (SQLite online backup)",
+    .schema = "main",
+    .other_tables_sql =
+        "SELECT count(*) FROM \"main\".sqlite_master WHERE type = "
+        "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name "
+        "NOT LIKE 'app\\_version%' ESCAPE '\\'",
+    .create_race_sqlstates = NULL,
+    .identity_pk_sql = "INTEGER PRIMARY KEY",
+    /* the sqlite3 shell's: a block comment ends at the first close;
+     * identifiers may also be quoted with [] and `` */
+    .split = {.bracket_idents = 1},
+    .backup_ext = "db",
+    .backup_named_by_file = true,
 };
