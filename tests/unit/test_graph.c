@@ -269,6 +269,15 @@ START_TEST(test_graph__plus_n_follows_the_current_branch)
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "0121-2", &err),
                      DB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "'0121-2' is base"));
+    /* head, heads and base as REV */
+    ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "base+2", &err), 0);
+    ck_assert_str_eq(ids(g, want), "0120 0121");
+    ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "head-1", &err),
+                     DB_EGRAPH);
+    ck_assert_ptr_nonnull(strstr(err.message, "2 heads: 0123 0127"));
+    ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "base-1", &err),
+                     DB_EUSAGE);
+    ck_assert_str_eq(err.message, "'base-1' goes past base: it starts at base");
     /* the wrong direction, and numbers that go nowhere */
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "-1", &err),
                      DB_EUSAGE);
@@ -382,6 +391,10 @@ START_TEST(test_graph__minus_n_follows_the_parents)
     at(all, g, "0129");
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, all, "-1", &err), 0);
     ck_assert_str_eq(ids(g, undo), "0129");
+    ck_assert_int_eq(db_graph_downgrade_target(undo, g, all, "heads-1", &err), 0);
+    ck_assert_str_eq(ids(g, undo), "0129");
+    ck_assert_int_eq(db_graph_downgrade_target(undo, g, all, "head-2", &err),
+                     DB_EUSAGE);
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, all, "-2", &err),
                      DB_EUSAGE);
     ck_assert_str_eq(err.message, "'-2' is ambiguous: revision 0128 is a "

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,21 @@ size_t db_graph_current(size_t *out, const struct db_graph *g,
     return n;
 }
 
+static int many_heads(const struct db_graph *g, const size_t *heads,
+                      size_t nheads, struct db_error *err)
+{
+    char list[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < nheads && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                i ? " " : "", g->revs[heads[i]].id);
+    db_error_set(err, DB_EGRAPH, "the revisions have %zu heads: %s", nheads,
+                 list);
+    db_error_hint(err, "join them with 'app db merge -m \"merge\" heads', or "
+                       "upgrade every branch with 'app db upgrade heads'");
+    return DB_EGRAPH;
+}
+
 /* ---- relative targets --------------------------------------------------- */
 
 /*
@@ -493,8 +509,8 @@ static size_t roots(size_t *out, const struct db_graph *g)
  * walk stopped and the command (verb) that names the revision instead.
  */
 static int walk(size_t *out, const struct db_graph *g, size_t start,
-                long steps, const char *target, const char *verb,
-                struct db_error *err)
+                bool from_db, long steps, const char *target,
+                const char *verb, struct db_error *err)
 {
     size_t *buf = calloc(g->n ? g->n : 1, sizeof *buf);
     if (!buf)
@@ -546,9 +562,9 @@ static int walk(size_t *out, const struct db_graph *g, size_t start,
             if (i == g->n) {
                 if (done == 0)
                     rc = db_error_set(err, DB_EUSAGE,
-                                      "'%s' goes past base: the database is "
-                                      "at base",
-                                      target);
+                                      "'%s' goes past base: %s at base",
+                                      target, from_db ? "the database is"
+                                                      : "it starts");
                 else
                     rc = db_error_set(err, DB_EUSAGE,
                                       "'%s' goes past base: base is %ld "
@@ -582,9 +598,11 @@ static int walk(size_t *out, const struct db_graph *g, size_t start,
 }
 
 /*
- * Where a relative target leads: from REV, or (rev "") from the database's
+ * Where a relative target leads: from REV (an id or prefix; "head" or
+ * "heads", the single head; "base"), or (rev "") from the database's
  * single current revision (base when nothing is applied). Several current
- * revisions refuse. *out is an index, or g->n for base.
+ * revisions, or several heads for "head", refuse. *out is an index, or
+ * g->n for base.
  */
 static int relative(size_t *out, const struct db_graph *g,
                     const unsigned char *applied, const char *rev, char sign,
@@ -593,7 +611,19 @@ static int relative(size_t *out, const struct db_graph *g,
 {
     size_t start = g->n;
     int rc = 0;
-    if (rev[0]) {
+    if (strcmp(rev, "base") == 0) {
+        start = g->n;
+    } else if (strcmp(rev, "head") == 0 || strcmp(rev, "heads") == 0) {
+        size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
+        if (!heads)
+            return nomem(err);
+        size_t nheads = db_graph_heads(heads, g);
+        if (nheads == 1)
+            start = heads[0];
+        else if (nheads > 1)
+            rc = many_heads(g, heads, nheads, err);
+        free(heads);
+    } else if (rev[0]) {
         rc = db_graph_find(&start, g, rev, err);
     } else {
         size_t *cur = calloc(g->n ? g->n : 1, sizeof *cur);
@@ -617,24 +647,9 @@ static int relative(size_t *out, const struct db_graph *g,
         free(cur);
     }
     if (rc == 0)
-        rc = walk(out, g, start, sign == '+' ? count : -count, target, verb,
-                  err);
+        rc = walk(out, g, start, rev[0] == '\0',
+                  sign == '+' ? count : -count, target, verb, err);
     return rc;
-}
-
-static int many_heads(const struct db_graph *g, const size_t *heads,
-                      size_t nheads, struct db_error *err)
-{
-    char list[512] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < nheads && len < sizeof list; i++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                i ? " " : "", g->revs[heads[i]].id);
-    db_error_set(err, DB_EGRAPH, "the revisions have %zu heads: %s", nheads,
-                 list);
-    db_error_hint(err, "join them with 'app db merge -m \"merge\" heads', or "
-                       "upgrade every branch with 'app db upgrade heads'");
-    return DB_EGRAPH;
 }
 
 int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,

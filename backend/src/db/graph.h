@@ -73,6 +73,8 @@ size_t db_graph_current(size_t *out, const struct db_graph *g,
  *   "+N"     N steps along the child edges from the database's single
  *            current revision (from base: from the first revision);
  *   "REV+N"  the same from REV; "REV-N" N steps along the parent edges.
+ *            REV is an id or unique prefix, "head" or "heads" (the single
+ *            head) or "base".
  * A relative target is DB_EUSAGE, naming the revision where the walk
  * stopped, when a step meets a branch point (several children), a merge
  * (several parents, going down), a head or base, or when "+N" finds
