@@ -65,7 +65,8 @@ DEPS_STAMP = $(BUILD)/.deps-installed
 SUITES_H   = $(BUILD)/gen/suites.h
 
 .PHONY: all check test run db-reset deploy deploy-clean db-upgrade db-stamp \
-        db-status migration clean install headers seams unit san deps bench
+        db-status migration clean install headers seams unit san deps bench \
+        graph-diff
 
 all: $(BUILD)/app $(MODULES)
 
@@ -142,6 +143,12 @@ check: all headers seams $(BUILD)/unit san
 	@BUILD=$(BUILD) tests/check.sh
 
 test: check
+
+# The revision graph against Alembic on a range of seeds (make check runs
+# 1-100): make graph-diff SEEDS=1-5000
+SEEDS ?= 1-1000
+graph-diff: all
+	@APP=$(BUILD)/app SEEDS=$(SEEDS) tests/graph/run.sh --summary
 
 run: all
 	$(BUILD)/app --config $(CONFIG) serve $(APP_ARGS)

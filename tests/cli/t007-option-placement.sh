@@ -52,7 +52,7 @@ run "$APP" db history -- -v
 expect_status 2
 expect_eq "$err" "app db history: unexpected argument '-v'; see 'app db history --help'"
 run "$APP" db upgrade -- --help
-expect_status 1; expect_err "no revision '--help' in migrations/versions"
+expect_status 1; expect_err "bad relative target '--help'"; expect_one_line_err
 
 # usage errors, word for word
 run "$APP" db upgrade head extra

@@ -249,8 +249,24 @@ START_TEST(test_migrate__branches_and_merge)
     g = load();
     ck_assert_int_eq(db_migrate_upgrade(c, g, "head", NULL, NULL, &err), 0);
     head_is(c, "0004");
-    ck_assert_int_eq(db_migrate_downgrade(c, g, "-1", NULL, NULL, &err), 0);
+    /* -1 at a merge is ambiguous: nothing changes */
+    size_t n = 9;
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "-1", NULL, &n, &err),
+                     DB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "0004 is a merge of 0002, 0003"));
+    ck_assert_int_eq(n, 0);
+    head_is(c, "0004");
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "0002", NULL, NULL, &err), 0);
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version\""), 2);
+    /* several current revisions: -1 and +1 are refused, nothing changes */
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "-1", NULL, &n, &err),
+                     DB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "2 current revisions"));
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "+1", NULL, &n, &err),
+                     DB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "2 current revisions"));
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(table_exists(c, "b") + table_exists(c, "c"), 2);
     ck_assert_int_eq(db_migrate_downgrade(c, g, "0002", NULL, NULL, &err), 0);
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"app_version\""), 2);
     ck_assert_int_eq(db_migrate_downgrade(c, g, "0001", NULL, NULL, &err), 0);
@@ -304,6 +320,98 @@ START_TEST(test_migrate__run_migrations)
 }
 END_TEST
 
+/* rev(ID, PARENTS): a revision creating table "t<ID>". */
+static void table_rev(const char *id, const char *parents)
+{
+    char name[64], text[512];
+    snprintf(name, sizeof name, "%s_r.sql", id);
+    snprintf(text, sizeof text,
+             "-- revision: %s\n%s%s%s-- message: r%s\n\n-- +upgrade\n"
+             "CREATE TABLE \"t%s\" (\"id\" INTEGER);\n\n-- +downgrade\n"
+             "DROP TABLE \"t%s\";\n",
+             id, parents ? "-- down_revision: " : "", parents ? parents : "",
+             parents ? "\n" : "", id, id, id);
+    file(name, text);
+}
+
+/* Heads 0127 (branch A) and 0123 (branch B) pending, database at 0126 on
+ * branch A: +1 applies 0127, online and offline. */
+START_TEST(test_migrate__relative_targets_follow_the_branch)
+{
+    setup_backend(_i);
+    table_rev("0120", NULL);
+    table_rev("0121", "0120");
+    table_rev("0122", "0121");
+    table_rev("0123", "0122");
+    table_rev("0124", "0122");
+    table_rev("0125", "0124");
+    table_rev("0126", "0125");
+    table_rev("0127", "0126");
+    struct db_graph *g = load();
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    size_t n = 0;
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "0126", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 6);
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "+1", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 1);
+    head_is(c, "0127");
+    ck_assert_int_eq(table_exists(c, "t0123"), 0);
+    /* past the head: refused, nothing applied */
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "+1", NULL, &n, &err), DB_EUSAGE);
+    ck_assert_int_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "0127 has no child"));
+    head_is(c, "0127");
+    /* -N walks back along the parents, across the branch point */
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "-5", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 5);
+    head_is(c, "0121");
+    ck_assert_int_eq(table_exists(c, "t0122"), 0);
+    /* +2 meets the branch point 0122: refused before anything runs */
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "+2", NULL, &n, &err), DB_EUSAGE);
+    ck_assert_int_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(err.message, "0122 is a branch point"));
+    ck_assert_int_eq(table_exists(c, "t0122"), 0);
+    head_is(c, "0121");
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "0122+1", NULL, &n, &err),
+                     DB_EUSAGE);
+    ck_assert_int_eq(db_migrate_upgrade(c, g, "0124+1", NULL, &n, &err), 0);
+    ck_assert_int_eq(n, 3);
+    head_is(c, "0125");
+    /* -N down to base exactly undoes everything */
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "-6", NULL, &n, &err),
+                     DB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "base is 5 steps below 0125"));
+    ck_assert_int_eq(db_migrate_downgrade(c, g, "-5", NULL, &n, &err), 0);
+    head_is(c, NULL);
+    ck_assert_int_eq(table_exists(c, "t0120"), 0);
+
+    /* offline: FROM:+N and FROM:-N walk from FROM */
+    struct db_buf out = DB_BUF_INIT;
+    ck_assert_int_eq(db_migrate_sql(&out, g, DB_DIALECT_SQLITE, "public", DB_UPGRADE,
+                                    "0126:+1", &err), 0);
+    ck_assert_ptr_nonnull(strstr(db_buf_str(&out), "-- upgrade 0127"));
+    ck_assert_ptr_null(strstr(db_buf_str(&out), "0123"));
+    db_buf_reset(&out);
+    ck_assert_int_eq(db_migrate_sql(&out, g, DB_DIALECT_SQLITE, "public", DB_UPGRADE,
+                                    "+3", &err), 0);
+    ck_assert_ptr_nonnull(strstr(db_buf_str(&out), "-- upgrade 0122"));
+    ck_assert_ptr_null(strstr(db_buf_str(&out), "-- upgrade 0124"));
+    db_buf_reset(&out);
+    ck_assert_int_eq(db_migrate_sql(&out, g, DB_DIALECT_SQLITE, "public", DB_UPGRADE,
+                                    "0121:+2", &err), DB_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "0122 is a branch point"));
+    db_buf_reset(&out);
+    ck_assert_int_eq(db_migrate_sql(&out, g, DB_DIALECT_SQLITE, "public", DB_DOWNGRADE,
+                                    "0126:-2", &err), 0);
+    ck_assert_ptr_nonnull(strstr(db_buf_str(&out), "-- downgrade 0125"));
+    ck_assert_ptr_null(strstr(db_buf_str(&out), "-- downgrade 0124"));
+    db_buf_free(&out);
+    db_disconnect(c);
+    db_graph_free(g);
+}
+END_TEST
+
 START_TEST(test_migrate__offline_sql)
 {
     setup_backend(_i);
@@ -347,6 +455,7 @@ Suite *migrate_suite(void)
     tcase_add_loop_test(tc, test_migrate__no_downgrade_section_refused_before_running, 0, n);
     tcase_add_loop_test(tc, test_migrate__run_migrations, 0, n);
     tcase_add_loop_test(tc, test_migrate__offline_sql, 0, n);
+    tcase_add_loop_test(tc, test_migrate__relative_targets_follow_the_branch, 0, n);
     suite_add_tcase(s, tc);
     return s;
 }

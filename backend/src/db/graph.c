@@ -6,6 +6,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,28 +424,6 @@ size_t db_graph_current(size_t *out, const struct db_graph *g,
     return n;
 }
 
-/* "+3" / "-3" -> 3; "abc+2" -> base "abc", 2. Returns 0, or -1 for no
- * relative part, or DB_EUSAGE for a bad number. */
-static int split_relative(char *base, size_t n, long *count,
-                          const char *target, char sign,
-                          struct db_error *err)
-{
-    const char *s = strrchr(target, sign);
-    if (!s)
-        return -1;
-    char *end;
-    long v = strtol(s + 1, &end, 10);
-    if (s[1] == '\0' || *end || v <= 0 || !isdigit((unsigned char)s[1])) {
-        db_error_set(err, DB_EUSAGE, "bad relative target '%s'", target);
-        db_error_hint(err, "write %cN or REV%cN with N a positive number",
-                      sign, sign);
-        return DB_EUSAGE;
-    }
-    snprintf(base, n, "%.*s", (int)(s - target), target);
-    *count = v;
-    return 0;
-}
-
 static int many_heads(const struct db_graph *g, const size_t *heads,
                       size_t nheads, struct db_error *err)
 {
@@ -459,40 +439,216 @@ static int many_heads(const struct db_graph *g, const size_t *heads,
     return DB_EGRAPH;
 }
 
-/* Walks n steps from i: children (dir 1) or parents (dir -1); each step
- * must be unique. */
-static int walk(size_t *out, const struct db_graph *g, size_t i, long n,
-                int dir, const char *target, struct db_error *err)
+/* ---- relative targets --------------------------------------------------- */
+
+/*
+ * A relative target is "+N" or "-N" (from the database's current revision)
+ * or "REV+N" / "REV-N" (from REV, an id or unique prefix). Revision ids
+ * hold no '+' or '-', so the first sign splits it. Returns 0 (rev may be
+ * "", *sign '+' or '-'), -1 for an absolute target, or DB_EUSAGE for a bad
+ * number. "REV+0" is REV; "+0" and "-0" go nowhere and are refused.
+ */
+static int parse_relative(char *rev, size_t n, char *sign, long *count,
+                          const char *target, struct db_error *err)
+{
+    size_t k = strcspn(target, "+-");
+    if (!target[k])
+        return -1;
+    const char *num = target + k + 1;
+    char *end = NULL;
+    long v = 0;
+    int ok = isdigit((unsigned char)num[0]) && k < n;
+    if (ok) {
+        errno = 0;
+        v = strtol(num, &end, 10);
+        if (errno == ERANGE)
+            v = LONG_MAX; /* further than any graph: refused as such */
+        ok = *end == '\0' && (v > 0 || k > 0);
+    }
+    if (!ok) {
+        db_error_set(err, DB_EUSAGE, "bad relative target '%s'", target);
+        db_error_hint(err, "write +N, -N, REV+N or REV-N with N a positive "
+                           "number, e.g. +2, -1, 0003+1");
+        return DB_EUSAGE;
+    }
+    snprintf(rev, n, "%.*s", (int)k, target);
+    *sign = target[k];
+    *count = v;
+    return 0;
+}
+
+/* "a, b, c" (at most 5 ids, then ", ..."). */
+static void id_list(char *out, size_t n, const struct db_graph *g,
+                    const size_t *idx, size_t k)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < k && i < 5 && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s", i ? ", " : "",
+                                g->revs[idx[i]].id);
+    if (k > 5 && len < n)
+        snprintf(out + len, n - len, ", ...");
+}
+
+/* The revisions with no parent (first revisions) into out (g->n). */
+static size_t roots(size_t *out, const struct db_graph *g)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->revs[i].ndown == 0)
+            out[n++] = i;
+    return n;
+}
+
+/*
+ * Walks steps (positive: along child edges, negative: along parent edges)
+ * from start, an index or g->n for base, into *out (g->n: base). Every step
+ * must be unique: a branch point (several children, or several first
+ * revisions from base) going up, a merge (several parents) going down, a
+ * head going up or base going down refuse, naming the revision where the
+ * walk stopped and the command (verb) that names the revision instead.
+ */
+static int walk(size_t *out, const struct db_graph *g, size_t start,
+                bool from_db, long steps, const char *target,
+                const char *verb, struct db_error *err)
 {
     size_t *buf = calloc(g->n ? g->n : 1, sizeof *buf);
     if (!buf)
         return nomem(err);
+    char list[256];
+    size_t i = start;
+    long todo = steps < 0 ? -steps : steps, done = 0;
     int rc = 0;
-    for (long s = 0; s < n && rc == 0; s++) {
-        size_t k = dir > 0 ? db_graph_children(buf, g, i) : g->revs[i].ndown;
-        if (dir < 0 && k == 1)
-            buf[0] = g->revs[i].parents[0];
-        if (k == 1) {
-            i = buf[0];
-            continue;
+    for (; done < todo && rc == 0; done++) {
+        size_t k;
+        if (steps > 0) {
+            k = i == g->n ? roots(buf, g) : db_graph_children(buf, g, i);
+            if (k == 1) {
+                i = buf[0];
+                continue;
+            }
+            if (k == 0 && i == g->n) {
+                rc = db_error_set(err, DB_EUSAGE, "'%s' goes past the head: "
+                                  "there are no revisions", target);
+                db_error_hint(err, "write the first one with 'app db "
+                                   "revision -m MESSAGE'");
+            } else if (k == 0) {
+                rc = db_error_set(err, DB_EUSAGE,
+                                  "'%s' goes past the head: revision %s has "
+                                  "no child",
+                                  target, g->revs[i].id);
+                db_error_hint(err, "name the revision itself, e.g. 'app db "
+                                   "%s %s'; 'app db history' lists the "
+                                   "revisions",
+                              verb, g->revs[i].id);
+            } else {
+                id_list(list, sizeof list, g, buf, k);
+                if (i == g->n)
+                    rc = db_error_set(err, DB_EUSAGE,
+                                      "'%s' is ambiguous: base has %zu first "
+                                      "revisions (%s)",
+                                      target, k, list);
+                else
+                    rc = db_error_set(err, DB_EUSAGE,
+                                      "'%s' is ambiguous: revision %s is a "
+                                      "branch point with %zu children (%s)",
+                                      target, g->revs[i].id, k, list);
+                db_error_hint(err, "name the revision to go to, e.g. 'app db "
+                                   "%s %s'; 'app db history' shows the "
+                                   "branches",
+                              verb, g->revs[buf[0]].id);
+            }
+        } else {
+            if (i == g->n) {
+                if (done == 0)
+                    rc = db_error_set(err, DB_EUSAGE,
+                                      "'%s' goes past base: %s at base",
+                                      target, from_db ? "the database is"
+                                                      : "it starts");
+                else
+                    rc = db_error_set(err, DB_EUSAGE,
+                                      "'%s' goes past base: base is %ld "
+                                      "step%s below %s",
+                                      target, done, done == 1 ? "" : "s",
+                                      g->revs[start].id);
+                db_error_hint(err, "'app db downgrade base' undoes every "
+                                   "revision; 'app db history' lists them");
+                break;
+            }
+            const struct db_revision *r = &g->revs[i];
+            if (r->ndown <= 1) {
+                i = r->ndown ? r->parents[0] : g->n;
+                continue;
+            }
+            id_list(list, sizeof list, g, r->parents, r->ndown);
+            rc = db_error_set(err, DB_EUSAGE,
+                              "'%s' is ambiguous: revision %s is a merge of "
+                              "%s",
+                              target, r->id, list);
+            db_error_hint(err, "name the revision to go back to, e.g. 'app "
+                               "db %s %s'; 'app db history' shows the "
+                               "branches",
+                          verb, g->revs[r->parents[0]].id);
         }
-        if (k == 0)
-            rc = db_error_set(err, DB_EUSAGE,
-                              "'%s' goes past the %s ('%s' has no %s)",
-                              target, dir > 0 ? "head" : "base",
-                              g->revs[i].id, dir > 0 ? "child" : "parent");
-        else
-            rc = db_error_set(err, DB_EUSAGE,
-                              "'%s' is ambiguous: '%s' has %zu %s", target,
-                              g->revs[i].id, k,
-                              dir > 0 ? "children (a branch point)"
-                                      : "parents (a merge)");
-        db_error_hint(err, "name the revision itself; 'app db history' "
-                           "lists them");
     }
     free(buf);
     if (rc == 0)
         *out = i;
+    return rc;
+}
+
+/*
+ * Where a relative target leads: from REV (an id or prefix; "head" or
+ * "heads", the single head; "base"), or (rev "") from the database's
+ * single current revision (base when nothing is applied). Several current
+ * revisions, or several heads for "head", refuse. *out is an index, or
+ * g->n for base.
+ */
+static int relative(size_t *out, const struct db_graph *g,
+                    const unsigned char *applied, const char *rev, char sign,
+                    long count, const char *target, const char *verb,
+                    struct db_error *err)
+{
+    size_t start = g->n;
+    int rc = 0;
+    if (strcmp(rev, "base") == 0) {
+        start = g->n;
+    } else if (strcmp(rev, "head") == 0 || strcmp(rev, "heads") == 0) {
+        size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
+        if (!heads)
+            return nomem(err);
+        size_t nheads = db_graph_heads(heads, g);
+        if (nheads == 1)
+            start = heads[0];
+        else if (nheads > 1)
+            rc = many_heads(g, heads, nheads, err);
+        free(heads);
+    } else if (rev[0]) {
+        rc = db_graph_find(&start, g, rev, err);
+    } else {
+        size_t *cur = calloc(g->n ? g->n : 1, sizeof *cur);
+        if (!cur)
+            return nomem(err);
+        size_t ncur = db_graph_current(cur, g, applied);
+        if (ncur == 1) {
+            start = cur[0];
+        } else if (ncur > 1) {
+            char list[256];
+            id_list(list, sizeof list, g, cur, ncur);
+            rc = db_error_set(err, DB_EUSAGE,
+                              "'%s' is ambiguous: the database has %zu "
+                              "current revisions (%s)",
+                              target, ncur, list);
+            db_error_hint(err, "name the revision to start from, e.g. 'app "
+                               "db %s %s%c%ld'; 'app db history' shows the "
+                               "branches",
+                          verb, g->revs[cur[0]].id, sign, count);
+        }
+        free(cur);
+    }
+    if (rc == 0)
+        rc = walk(out, g, start, rev[0] == '\0',
+                  sign == '+' ? count : -count, target, verb, err);
     return rc;
 }
 
@@ -506,7 +662,7 @@ int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,
         return nomem(err);
     size_t nheads = db_graph_heads(heads, g);
     int rc = 0;
-    char base[256];
+    char rev[256], sign = '+';
     long count = 0;
     if (strcmp(target, "head") == 0) {
         if (nheads > 1)
@@ -516,34 +672,24 @@ int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,
     } else if (strcmp(target, "heads") == 0) {
         for (size_t h = 0; h < nheads; h++)
             db_graph_ancestors(want, g, heads[h]);
-    } else if ((rc = split_relative(base, sizeof base, &count, target, '+',
+    } else if ((rc = parse_relative(rev, sizeof rev, &sign, &count, target,
                                     err)) == 0) {
-        if (base[0] == '\0') {
-            /* the next N pending, toward every head */
-            long taken = 0;
-            for (size_t i = 0; i < g->n && taken < count; i++)
-                if (!applied[i]) {
-                    int ready = 1;
-                    for (size_t k = 0; k < g->revs[i].ndown; k++)
-                        if (!applied[g->revs[i].parents[k]] &&
-                            !want[g->revs[i].parents[k]])
-                            ready = 0;
-                    if (ready) {
-                        db_graph_ancestors(want, g, i);
-                        taken++;
-                    }
-                }
-            if (taken < count) {
-                rc = db_error_set(err, DB_EUSAGE,
-                                  "cannot go %s: only %ld revision%s pending",
-                                  target, taken, taken == 1 ? "" : "s");
-                db_error_hint(err, "'app db status' shows what is pending");
-            }
-        } else {
-            size_t i, to;
-            if ((rc = db_graph_find(&i, g, base, err)) == 0 &&
-                (rc = walk(&to, g, i, count, 1, target, err)) == 0)
-                db_graph_ancestors(want, g, to);
+        size_t to = g->n;
+        if (!rev[0] && sign == '-') {
+            rc = db_error_set(err, DB_EUSAGE,
+                              "upgrade goes forward, '%s' goes back", target);
+            db_error_hint(err, "'app db downgrade %s' undoes revisions",
+                          target);
+        } else if ((rc = relative(&to, g, applied, rev, sign, count, target,
+                                  "upgrade", err)) == 0 &&
+                   to == g->n) {
+            rc = db_error_set(err, DB_EUSAGE,
+                              "'%s' is base: there is nothing to upgrade to",
+                              target);
+            db_error_hint(err, "'app db downgrade %s' goes back to base",
+                          target);
+        } else if (rc == 0) {
+            db_graph_ancestors(want, g, to);
         }
     } else if (rc == -1) {
         size_t i;
@@ -559,38 +705,31 @@ int db_graph_downgrade_target(unsigned char *undo, const struct db_graph *g,
                               const char *target, struct db_error *err)
 {
     memset(undo, 0, g->n);
-    char base[256];
+    char rev[256], sign = '-';
     long count = 0;
-    int rc = 0;
     if (strcmp(target, "base") == 0) {
         memcpy(undo, applied, g->n);
         return 0;
     }
-    rc = split_relative(base, sizeof base, &count, target, '-', err);
-    if (rc > 0 || rc < -1)
+    int rc = parse_relative(rev, sizeof rev, &sign, &count, target, err);
+    if (rc != 0 && rc != -1)
         return rc;
-    if (rc == 0 && base[0] == '\0') {
-        long taken = 0;
-        for (size_t i = g->n; i-- > 0 && taken < count;)
-            if (applied[i]) {
-                undo[i] = 1;
-                taken++;
-            }
-        if (taken < count) {
+    size_t t = g->n;
+    if (rc == 0) {
+        if (!rev[0] && sign == '+') {
             db_error_set(err, DB_EUSAGE,
-                         "cannot go %s: only %ld revision%s applied", target,
-                         taken, taken == 1 ? "" : "s");
-            db_error_hint(err, "'base' undoes every revision");
+                         "downgrade goes back, '%s' goes forward", target);
+            db_error_hint(err, "'app db upgrade %s' applies revisions",
+                          target);
             return DB_EUSAGE;
         }
-        return 0;
-    }
-    size_t t;
-    if (rc == 0) {
-        size_t from;
-        if ((rc = db_graph_find(&from, g, base, err)) ||
-            (rc = walk(&t, g, from, count, -1, target, err)))
+        if ((rc = relative(&t, g, applied, rev, sign, count, target,
+                           "downgrade", err)))
             return rc;
+        if (t == g->n) { /* exactly base: undo everything */
+            memcpy(undo, applied, g->n);
+            return 0;
+        }
     } else if ((rc = db_graph_find(&t, g, target, err))) {
         return rc;
     }

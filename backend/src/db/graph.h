@@ -69,8 +69,17 @@ size_t db_graph_current(size_t *out, const struct db_graph *g,
  * Which revisions an upgrade to target needs applied (want: the target and
  * its ancestors; applied ones included). target: "head" (several heads:
  * DB_EGRAPH listing them and the merge command), "heads", an id or unique
- * prefix, "+N" (the next N pending), "REV+N" (N steps after REV; a branch
- * point on the way is DB_EUSAGE).
+ * prefix, or a relative target:
+ *   "+N"     N steps along the child edges from the database's single
+ *            current revision (from base: from the first revision);
+ *   "REV+N"  the same from REV; "REV-N" N steps along the parent edges.
+ *            REV is an id or unique prefix, "head" or "heads" (the single
+ *            head) or "base".
+ * A relative target is DB_EUSAGE, naming the revision where the walk
+ * stopped, when a step meets a branch point (several children), a merge
+ * (several parents, going down), a head or base, or when "+N" finds
+ * several current revisions. Walking into a merge applies its other
+ * parents too, as Alembic does.
  */
 int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,
                             const unsigned char *applied, const char *target,
@@ -78,8 +87,11 @@ int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,
 
 /*
  * Which applied revisions a downgrade to target undoes. target: "base"
- * (all), "-N" (the last N applied, newest first), an applied id or prefix
- * (what follows it), "REV-N" (N steps before REV).
+ * (all), an applied id or prefix (what follows it), or a relative target:
+ * "-N" (N steps along the parent edges from the single current revision),
+ * "REV-N", "REV+N", walked and refused as for upgrade (a merge on the way,
+ * "-1" at a merge included, going past base, several current revisions);
+ * a walk that ends exactly at base undoes everything.
  */
 int db_graph_downgrade_target(unsigned char *undo, const struct db_graph *g,
                               const unsigned char *applied,
