@@ -16,7 +16,7 @@ APP_ARGS ?=
 # loaded on first use: modules/postgresql.so and modules/http.so.
 CORE_PKGS = sqlite3 inih liburiparser nettle jansson
 PG_PKGS   = libpq
-HTTP_PKGS = libmicrohttpd
+HTTP_PKGS = libmicrohttpd libsystemd
 PKGS      = $(CORE_PKGS) $(PG_PKGS) $(HTTP_PKGS)
 TEST_PKGS = check
 

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="gcc make pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql \
 libinih-dev check liburiparser-dev nettle-dev libjansson-dev \
-libmicrohttpd-dev curl postgresql-client hyperfine"
+libmicrohttpd-dev libsystemd-dev curl postgresql-client hyperfine wrk systemd"
 
 missing=""
 for p in $PACKAGES; do

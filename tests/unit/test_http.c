@@ -273,6 +273,26 @@ START_TEST(test_http__health_503_while_schema_not_ready)
 }
 END_TEST
 
+START_TEST(test_http__no_connection_is_503_database_unavailable)
+{
+    open_api(_i);
+    api.conn = NULL; /* the server is re-establishing it */
+    ck_assert_int_eq(call("GET", "/health", NULL), 503);
+    ck_assert_str_eq(str("status"), "unavailable");
+    ck_assert_str_eq(str("error"), "database unavailable");
+    ck_assert_int_eq(call("GET", "/users", NULL), 503);
+    ck_assert_str_eq(resp.body, "{\"error\":\"database unavailable\"}");
+    ck_assert_int_eq(call("POST", "/users",
+                          "{\"email\":\"a@x.org\",\"name\":\"A\"}"), 503);
+    /* what needs no database is answered as ever */
+    ck_assert_int_eq(call("GET", "/nowhere", NULL), 404);
+    ck_assert_int_eq(call("PUT", "/users", NULL), 405);
+    api.conn = conn;
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    free_resp();
+}
+END_TEST
+
 START_TEST(test_http__create_get_user)
 {
     open_api(_i);
@@ -780,6 +800,8 @@ Suite *http_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_loop_test(tc, test_http__health_reports_phase, 0, nb);
+    tcase_add_loop_test(tc, test_http__no_connection_is_503_database_unavailable,
+                        0, nb);
     tcase_add_loop_test(tc, test_http__health_reports_revision_from_version_table,
                         0, nb);
     tcase_add_loop_test(tc, test_http__health_503_while_schema_not_ready, 0,

@@ -29,6 +29,7 @@ void db_config_defaults(struct db_config *cfg)
     snprintf(cfg->server_bind, sizeof cfg->server_bind, "127.0.0.1");
     cfg->server_port = 8000;
     snprintf(cfg->server_pidfile, sizeof cfg->server_pidfile, "var/app.pid");
+    cfg->server_log = DB_SERVER_LOG_REQUESTS;
 }
 
 const char *db_phase_name(enum db_phase phase)
@@ -113,7 +114,7 @@ static const char *const app_keys = "phase";
 static const char *const database_keys =
     "url, schema, wait_seconds, lock_timeout, statement_timeout";
 static const char *const migrations_keys = "dir, backup_dir";
-static const char *const server_keys = "bind, port, pidfile";
+static const char *const server_keys = "bind, port, pidfile, log";
 
 static int fail(struct load_state *st, const char *fmt, const char *a,
                 const char *b, const char *c)
@@ -237,6 +238,18 @@ static int handler(void *user, const char *section, const char *name,
                                         sizeof cfg->server_pidfile, value))
                 return fail(st, "bad [server] pidfile '%s'; accepted: a file "
                                 "path%s%s", value, "", "");
+            return 1;
+        }
+        if (strcmp(name, "log") == 0) {
+            if (strcmp(value, "off") == 0)
+                cfg->server_log = DB_SERVER_LOG_OFF;
+            else if (strcmp(value, "requests") == 0)
+                cfg->server_log = DB_SERVER_LOG_REQUESTS;
+            else if (strcmp(value, "debug") == 0)
+                cfg->server_log = DB_SERVER_LOG_DEBUG;
+            else
+                return fail(st, "bad [server] log '%s'; accepted: off, "
+                                "requests, debug%s%s", value, "", "");
             return 1;
         }
         return fail(st, "unknown key '%s' in [server]; accepted: %s%s", name,

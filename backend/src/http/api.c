@@ -89,6 +89,9 @@ static void db_failed(struct http_api *api, const struct http_request *req,
     log_db_error(api, req, err);
     if (err->code == DB_ELOCKED)
         http_response_error(resp, 503, "database busy; retry");
+    else if (err->code == DB_ECONNECT)
+        /* the connection was lost: the server re-establishes it */
+        http_response_error(resp, 503, "database unavailable");
     else
         http_response_error(resp, 500, "internal error");
 }
@@ -521,7 +524,9 @@ static void get_health(struct http_api *api, const struct http_request *req,
     if (no_args(req, resp))
         return;
     const char *phase = db_phase_name(api->cfg->phase);
-    const char *problem = api->ready ? NULL : "schema not ready";
+    const char *problem = !api->ready  ? "schema not ready"
+                          : !api->conn ? "database unavailable"
+                                       : NULL;
     char msg[200];
     struct db_error err;
     for (size_t i = 0; !problem && api->models && i < api->models->ntables;
@@ -839,6 +844,11 @@ void http_api_handle(struct http_api *api, const struct http_request *req,
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++) {
         if (handlers[i].route == m.route &&
             strcmp(handlers[i].method, req->method) == 0) {
+            if (!api->conn && m.route != HTTP_ROUTE_HEALTH) {
+                /* no connection: the server is re-establishing it */
+                http_response_error(resp, 503, "database unavailable");
+                return;
+            }
             handlers[i].fn(api, req, id, resp);
             if (!resp->body && resp->status != 204) {
                 resp->status = 500;
