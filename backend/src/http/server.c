@@ -40,6 +40,8 @@ struct http_server {
     char pid[24];              /* X-Instance */
     unsigned long id_base;     /* request ids: id_base-counter */
     atomic_ulong next_id;
+    atomic_int open;           /* connections started and not closed */
+    atomic_long started;       /* connections started, in all */
 };
 
 /* Per request, from the first call of on_request to on_completed. */
@@ -324,6 +326,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)conn;
+    (void)socket_context;
+    struct http_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_fetch_add(&s->open, 1);
+        atomic_fetch_add(&s->started, 1);
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        atomic_fetch_sub(&s->open, 1);
+    }
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct http_server *s = cls;
@@ -414,6 +431,8 @@ int http_server_start(struct http_server **out, struct http_api *api,
     atomic_init(&s->in_flight, 0);
     atomic_init(&s->stopping, 0);
     atomic_init(&s->next_id, 1);
+    atomic_init(&s->open, 0);
+    atomic_init(&s->started, 0);
 
     int rc = http_pool_open(&s->pool, api->cfg,
                             threads > 1 ? opt->conns : &api->conn, threads,
@@ -438,6 +457,7 @@ int http_server_start(struct http_server **out, struct http_api *api,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_CONNECTION_LIMIT,
         opt->max_connections ? opt->max_connections : 512u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u,
@@ -467,8 +487,9 @@ int http_server_in_flight(const struct http_server *s)
 
 /* Hands every connection already waiting in the listening socket's queue
  * to the daemon, so that closing the socket resets none of them. */
-static void take_waiting(struct http_server *s, int fd)
+static int take_waiting(struct http_server *s, int fd)
 {
+    int n = 0;
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
@@ -476,7 +497,7 @@ static void take_waiting(struct http_server *s, int fd)
         if (c < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; /* EAGAIN: the queue is empty */
+            return n; /* EAGAIN: the queue is empty */
         }
         fcntl(c, F_SETFD, FD_CLOEXEC);
         int fl = fcntl(c, F_GETFL);
@@ -485,6 +506,8 @@ static void take_waiting(struct http_server *s, int fd)
         if (MHD_add_connection(s->daemon, c, (struct sockaddr *)&ss, len) !=
             MHD_YES)
             close(c);
+        else
+            n++;
     }
 }
 
@@ -494,22 +517,42 @@ int http_server_stop(struct http_server *s)
         return 0;
     atomic_store(&s->stopping, 1);
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    long started0 = atomic_load(&s->started);
+    int taken = 0;
     if (fd != MHD_INVALID_SOCKET) {
         int fl = fcntl(fd, F_GETFL);
         if (fl >= 0)
             fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-        take_waiting(s, fd);
+        taken = take_waiting(s, fd);
         /* handshakes under way when quiescing land in a moment */
         struct timespec settle = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
         nanosleep(&settle, NULL);
-        take_waiting(s, fd);
+        taken += take_waiting(s, fd);
         close(fd);
+        if (taken && s->api->log) {
+            char line[120];
+            snprintf(line, sizeof line, "stopping: took in %d connection%s "
+                     "waiting in the queue", taken, taken == 1 ? "" : "s");
+            s->api->log(s->api->log_ctx, line);
+        }
     }
-    struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
-    for (long waited = 0; atomic_load(&s->in_flight) > 0 &&
-                          waited < s->drain_seconds * 100L;
-         waited++)
+    /* Wait for the requests in flight and for the connections still open,
+     * those just taken in included (the daemon's thread starts them a
+     * moment later; until then they may not have sent their request). A
+     * connection that stays idle (a client's keep-alive) is not waited for
+     * longer than IDLE_GRACE ticks without a request in flight. */
+    enum { TICK_MS = 10, IDLE_GRACE = 100 };
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000 * 1000};
+    long idle = 0;
+    for (long waited = 0; waited < s->drain_seconds * (1000L / TICK_MS);
+         waited++) {
+        int handed = atomic_load(&s->started) - started0 >= taken;
+        if (atomic_load(&s->in_flight) > 0 || !handed)
+            idle = 0;
+        else if (atomic_load(&s->open) == 0 || ++idle > IDLE_GRACE)
+            break;
         nanosleep(&tick, NULL);
+    }
     int cut = atomic_load(&s->in_flight);
     MHD_stop_daemon(s->daemon);
     http_pool_close(s->pool);
