@@ -28,7 +28,7 @@ settled_fds() {
     n=$(fds "$1")
     i=0
     while [ "$i" -lt 50 ]; do
-        sleep 0.1
+        sleep 0.3
         m=$(fds "$1")
         [ "$m" -eq "$n" ] && break
         n=$m
@@ -137,7 +137,11 @@ expect_no 'internal error'
 wrk -t2 -c8 -d1s "$BASE/users/1" >/dev/null 2>&1
 fd1=$(settled_fds "$PID")
 rss1=$(rss_kb "$PID")
-expect_eq "$fd1" "$fd0" "file descriptors before and after ($fd0)"
+# (one either way: a client's connection closing as the count is taken;
+# a leak per lost connection would show 4 or more)
+checks=$((checks + 1))
+[ "$fd1" -le $((fd0 + 1)) ] && [ "$fd1" -ge $((fd0 - 1)) ] ||
+    { out="$fd0 -> $fd1"; err=""; fail "the same file descriptors before and after"; }
 checks=$((checks + 1))
 [ $((rss1 - rss0)) -lt 8192 ] || { out="$rss0 kB -> $rss1 kB"; err=""; fail "resident memory grew by less than 8 MB"; }
 
