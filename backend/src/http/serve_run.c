@@ -39,21 +39,36 @@ static double ms_since(const struct timespec *t0)
            (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* One line per start-up step, unless [server] log = off. */
-static void step(const struct cmd_ctx *ctx, const char *fmt, ...)
+/*
+ * One line per start-up step, unless [server] log = off. They are kept
+ * until the server listens and written then, so that a start-up that
+ * fails says one thing: its error.
+ */
+struct steps {
+    char line[4][160];
+    int n;
+};
+
+static void step(struct steps *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void step(const struct cmd_ctx *ctx, const char *fmt, ...)
+static void step(struct steps *st, const char *fmt, ...)
 {
-    if (ctx->cfg.server_log == DB_SERVER_LOG_OFF)
+    if (st->n == (int)(sizeof st->line / sizeof st->line[0]))
         return;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(ctx->err, "app serve: start-up: ");
-    vfprintf(ctx->err, fmt, ap);
-    fputc('\n', ctx->err);
-    fflush(ctx->err);
+    vsnprintf(st->line[st->n++], sizeof st->line[0], fmt, ap);
     va_end(ap);
+}
+
+static void steps_write(const struct cmd_ctx *ctx, struct steps *st)
+{
+    for (int i = 0; i < st->n && ctx->cfg.server_log != DB_SERVER_LOG_OFF;
+         i++)
+        fprintf(ctx->err, "app serve: start-up: %s\n", st->line[i]);
+    fflush(ctx->err);
+    st->n = 0;
 }
 
 /* Colour only on a terminal, and never with NO_COLOR set (no-color.org). */
@@ -74,11 +89,12 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
                    const sigset_t *stop_signals)
 {
     struct db_error err, fallback;
+    struct steps steps = {.n = 0};
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (db_prepare_schema(ctx->conn, ctx->models, &fallback, &err))
         return cmd_fail(ctx, "serve", &err);
-    step(ctx, "schema ready (%s phase) in %.0f ms",
+    step(&steps, "schema ready (%s phase) in %.0f ms",
          db_phase_name(ctx->cfg.phase), ms_since(&t0));
     if (fallback.code)
         cmd_error(ctx, "serve", "warning: DEV_CREATE_TABLES=true: the "
@@ -104,7 +120,7 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
             return cmd_fail(ctx, "serve", &err);
         }
     if (nconns > 1)
-        step(ctx, "%d more database connections in %.0f ms", nconns - 1,
+        step(&steps, "%d more database connections in %.0f ms", nconns - 1,
              ms_since(&t0));
     struct http_server_options so = {
         .bind = o->bind,
@@ -126,6 +142,8 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
         close_extra(conns, nconns);
         return cmd_fail(ctx, "serve", &err);
     }
+    step(&steps, "listening on port %d", http_server_port(srv));
+    steps_write(ctx, &steps);
     int v6 = strchr(o->bind, ':') != NULL;
     fprintf(ctx->out, "app serve: listening on http://%s%s%s:%d (%s phase, "
                       "pid %ld, pidfile %s, %d thread%s)\n",
@@ -135,8 +153,10 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
     fflush(ctx->out);
     /* READY=1: the schema step succeeded and the socket listens. */
     if (sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=listening on port %d",
-                   (long)getpid(), http_server_port(srv)) > 0)
-        step(ctx, "readiness sent to systemd");
+                   (long)getpid(), http_server_port(srv)) > 0) {
+        step(&steps, "readiness sent to systemd");
+        steps_write(ctx, &steps);
+    }
 
     int sig = 0;
     sigwait(stop_signals, &sig);
