@@ -13,12 +13,13 @@
 # "Deploys that drop no request": expand, then contract).
 #
 # The new process starts first, on the same address (serve --reuse-port:
-# SO_REUSEPORT, so both listen at once), with its own pidfile. Once its own
-# /health answers 200 (the response's X-Instance header names its pid), the
-# old process gets SIGTERM: it stops accepting, takes in the connections
-# already queued, finishes the requests in flight and exits. When the new
-# process exits during start-up or its /health is not 200 within WAIT
-# seconds, it is stopped and the old one keeps serving; the script exits 1.
+# SO_REUSEPORT, so both listen at once; it takes over the pidfile). Once
+# its own /health answers 200 (the response's X-Instance header names its
+# pid), the old process gets SIGTERM: it stops accepting, takes in the
+# connections already queued, finishes the requests in flight and exits.
+# When the new process exits during start-up or its /health is not 200
+# within WAIT seconds, it is stopped, the pidfile names the old one again,
+# and the old one keeps serving; the script exits 1.
 #
 # Environment: BUILD (build), APP_BIN (the binary to deploy, default
 # $BUILD/app), CONFIG (config/app.ini), PIDFILE (var/app.pid), BIND
@@ -89,12 +90,17 @@ healthy() {
 
 mkdir -p "$(dirname "$LOG")" "$(dirname "$PIDFILE")"
 logged=$(wc -l <"$LOG" 2>/dev/null || echo 0)
-newpid="$PIDFILE.new"
 
 start_new() {
     nohup "$app" --config "$CONFIG" serve --bind "$BIND" --port "$PORT" \
-        --reuse-port --pidfile "$newpid" >>"$LOG" 2>&1 &
+        --reuse-port --pidfile "$PIDFILE" >>"$LOG" 2>&1 &
     new=$!
+}
+
+# The new process failed: the pidfile names the old one again.
+give_back() {
+    [ -n "$old" ] || return 0
+    printf '%s\n' "$old" >"$PIDFILE.tmp" && mv -f "$PIDFILE.tmp" "$PIDFILE"
 }
 
 start_new
@@ -120,12 +126,14 @@ until healthy "$new"; do
         tail -n +"$((logged + 1))" "$LOG" |
             grep -v '^app serve: [0-9-]*T[0-9:.]*Z ' | tail -n 5 |
             sed 's/^/deploy:   /' >&2
+        give_back
         [ -n "$old" ] && die "the new process exited during start-up (the lines above are the end of $LOG); pid $old keeps serving"
         die "the new process exited; the lines above are the end of $LOG"
     fi
     i=$((i + 1))
     if [ "$i" -gt $((WAIT * 20)) ]; then
         stop "$new"
+        give_back
         [ -n "$old" ] && die "the new process (pid $new) did not answer /health with 200 within ${WAIT}s; it was stopped and pid $old keeps serving; see $LOG"
         die "no answer on $url/health within ${WAIT}s; the new process was stopped; see $LOG"
     fi
@@ -137,5 +145,4 @@ if [ -n "$old" ]; then
     say "stopping pid $old (it finishes the requests in flight)"
     stop "$old"
 fi
-mv -f "$newpid" "$PIDFILE"
 say "serving on $url (pid $new)"

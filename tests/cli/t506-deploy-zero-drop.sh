@@ -11,9 +11,7 @@ LOOPS=
 cleanup() {
     touch "$T/stop"
     for p in $LOOPS; do kill "$p" 2>/dev/null; done
-    for f in "$T"/var/app.pid "$T"/var/app.pid.new; do
-        [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
-    done
+    [ -f "$T/var/app.pid" ] && kill -9 "$(cat "$T/var/app.pid")" 2>/dev/null
     [ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -117,10 +115,10 @@ expect_status 2 "deploy of a binary that never answers (make: 2)"
 expect_err "did not answer /health with 200 within 2s; it was stopped and pid $pid2 keeps serving"
 checks=$((checks + 1))
 kill -0 "$pid2" 2>/dev/null || fail "the old process still runs"
+expect_eq "$(cat var/app.pid)" "$pid2" "the pidfile names the old process again"
+silent=$(printf '%s' "$err" | sed -n 's/.*the new process (pid \([0-9]*\)).*/\1/p')
 checks=$((checks + 1))
-if [ -e var/app.pid.new ] && kill -0 "$(cat var/app.pid.new)" 2>/dev/null; then
-    fail "the silent process was stopped"
-fi
+[ -n "$silent" ] && ! kill -0 "$silent" 2>/dev/null || fail "the silent process ($silent) was stopped"
 
 # 5. And a good deploy again.
 deploy
@@ -151,4 +149,6 @@ i=0
 while kill -0 "$pid3" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 checks=$((checks + 1))
 kill -0 "$pid3" 2>/dev/null && fail "the last process stops on SIGTERM"
+checks=$((checks + 1))
+[ -e var/app.pid ] && fail "and removes its pidfile, which it took over"
 finish

@@ -112,10 +112,11 @@ const struct cmd_entry cmd_serve_entry = {
             "  --threads N         serve with N threads, each with its own "
             "database connection (default 1)\n"
             "  --reuse-port        share the port with another app serve "
-            "started with it\n"
-            "                      (SO_REUSEPORT: how make deploy starts "
-            "the new process\n"
-            "                      before stopping the old one)\n"
+            "started with it,\n"
+            "                      and take over its pidfile (SO_REUSEPORT: "
+            "how make deploy\n"
+            "                      starts the new process before stopping "
+            "the old one)\n"
             "\n  SIGTERM or SIGINT: stop accepting, finish requests in "
             "flight, remove the pidfile, exit 0.\n",
     .flags = CMD_NEEDS_DB,

@@ -137,7 +137,8 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
         close_extra(conns, nconns);
         return cmd_fail(ctx, "serve", &err);
     }
-    if (http_pidfile_write(o->pidfile, &err)) {
+    if ((o->reuse_port ? http_pidfile_take_over(o->pidfile, &err)
+                       : http_pidfile_write(o->pidfile, &err))) {
         http_server_stop(srv);
         close_extra(conns, nconns);
         return cmd_fail(ctx, "serve", &err);
