@@ -688,6 +688,21 @@ START_TEST(test_http__pidfile_refuses_running_replaces_stale)
 }
 END_TEST
 
+START_TEST(test_http__pidfile_take_over_from_running)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/app.pid", tu_tmpdir());
+    char text[32];
+    snprintf(text, sizeof text, "%ld\n", (long)getppid());
+    tu_write_file(path, text);
+    struct db_error err;
+    /* serve --reuse-port: the new process takes the file over */
+    ck_assert_int_eq(http_pidfile_take_over(path, &err), 0);
+    ck_assert_int_eq(http_pidfile_read(path), (long)getpid());
+    ck_assert_int_eq(http_pidfile_remove(path), 0);
+}
+END_TEST
+
 /* ---- listener ---------------------------------------------------------- */
 
 /* One HTTP/1.0 exchange on 127.0.0.1:port; returns the reply's status. */
@@ -835,6 +850,7 @@ Suite *http_suite(void)
     tcase_add_checked_fixture(tc, NULL, tu_cleanup);
     tcase_add_test(tc, test_http__pidfile_write_and_remove);
     tcase_add_test(tc, test_http__pidfile_refuses_running_replaces_stale);
+    tcase_add_test(tc, test_http__pidfile_take_over_from_running);
     suite_add_tcase(s, tc);
     return s;
 }
