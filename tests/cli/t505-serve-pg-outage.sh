@@ -65,14 +65,19 @@ fd0=$(settled_fds "$PID")
 rss0=$(rss_kb "$PID")
 
 # Load: wrk on four connections, and a loop of single requests that
-# records the time and status of each, for 7 s.
+# records the time and status of each, until 2.5 s after the database is
+# back (60 s at most).
 wrk -t2 -c4 -d7s "$BASE/users?limit=5" >"$T/wrk.out" 2>&1 &
 WRK=$!
-end=$(($(ms) + 7000))
+end=$(($(ms) + 60000))
 (
-    while [ "$(ms)" -lt "$end" ]; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/users/1")
-        echo "$(ms) $code"
+    n=0
+    while [ ! -e "$T/stop" ] && [ "$(ms)" -lt "$end" ]; do
+        path=/users/1
+        [ $((n % 2)) -eq 1 ] && path=/health
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE$path")
+        echo "$(ms) $code $path"
+        n=$((n + 1))
     done
 ) >"$T/timeline" &
 LOOP=$!
@@ -86,6 +91,8 @@ t_down=$(ms)
 "$PGSERVER" restart
 restart_status=$?
 t_up=$(ms)
+sleep 2.5
+touch "$T/stop"
 wait "$LOOP"
 LOOP=
 wait "$WRK"
@@ -98,12 +105,18 @@ kill -0 "$PID" 2>/dev/null || fail "the app is still running"
 expect_eq "$(cat "$T/killed")" 4 "the app's four connections were killed"
 
 total=$(grep -c . "$T/timeline")
-n503=$(grep -c ' 503$' "$T/timeline")
-other=$(grep -v -c ' 200$\| 503$' "$T/timeline")
+n503=$(grep -c ' 503 ' "$T/timeline")
+other=$(grep -v -c ' 200 \| 503 ' "$T/timeline")
 expect_eq "$other" 0 "only 200 and 503 (no failed connection, no 500)"
-[ "$other" -eq 0 ] || grep -v ' 200$\| 503$' "$T/timeline" | head -3
+[ "$other" -eq 0 ] || grep -v ' 200 \| 503 ' "$T/timeline" | head -3
 checks=$((checks + 1))
 [ "$n503" -gt 0 ] || { out="$total requests"; err=""; fail "the outage was seen (503s)"; }
+# /health said so while the database was away, and 200 once it was back
+checks=$((checks + 1))
+grep -q ' 503 /health$' "$T/timeline" || { out=""; err=""; fail "/health 503 during the outage"; }
+checks=$((checks + 1))
+awk -v u="$t_up" '$1 >= u + 1000 && $3 == "/health" && $2 == 200' "$T/timeline" | grep -q . ||
+    { out=""; err=""; fail "/health 200 after the outage"; }
 # every 503 falls in an outage: the second after the kill, or from the
 # restart until a second after the server is back
 late=$(awk -v k="$t_kill" -v d="$t_down" -v u="$t_up" \
@@ -130,7 +143,7 @@ expect_out '"status":"ok"'
 err=$(cat "$T/serve.err")
 expect_err 'database connection [0-9] of 4 lost'
 expect_err 're-established after'
-expect_err 'GET /users/1 503 '
+expect_err ' GET /[a-z/0-9?&]* 503 [0-9.]*ms id='
 expect_no 'internal error'
 
 # the same load again, then the same descriptors and about the same memory
