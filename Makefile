@@ -8,6 +8,12 @@ BUILD    ?= build
 CC       ?= gcc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# make install: the systemd units and the paths they name
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+DBDIR       ?= /var/lib/app
+BACKUPDIR   ?= /var/backups/app
+APP_USER    ?= app
 CONFIG   ?= config/app.ini
 APP_ARGS ?=
 
@@ -17,7 +23,7 @@ APP_ARGS ?=
 # (passwords and tokens) goes with the HTTP server, which `app users` loads.
 CORE_PKGS = sqlite3 inih liburiparser nettle jansson
 PG_PKGS   = libpq
-HTTP_PKGS = libmicrohttpd libsodium
+HTTP_PKGS = libmicrohttpd libsodium libsystemd
 PKGS      = $(CORE_PKGS) $(PG_PKGS) $(HTTP_PKGS)
 TEST_PKGS = check
 
@@ -186,16 +192,32 @@ $(BUILD)/bench/check_bench: scripts/bench/check_bench.c $(LIB_OBJ)
 bench: all
 	@for s in scripts/bench/*.sh; do BUILD=$(BUILD) $$s || exit 1; done
 
+# The units name the installed paths (PREFIX, SYSCONFDIR, DBDIR, ...),
+# never DESTDIR, which only stages the files.
+UNIT_SED = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+           -e 's|@DBDIR@|$(DBDIR)|g' -e 's|@BACKUPDIR@|$(BACKUPDIR)|g' \
+           -e 's|@USER@|$(APP_USER)|g'
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/app \
 	    $(DESTDIR)$(PREFIX)/share/app/config \
-	    $(DESTDIR)$(PREFIX)/share/app/migrations/versions
+	    $(DESTDIR)$(PREFIX)/share/app/migrations/versions \
+	    $(DESTDIR)$(PREFIX)/share/doc/app $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/app $(DESTDIR)$(DBDIR) $(DESTDIR)$(BACKUPDIR)
 	install -m 755 $(BUILD)/app $(DESTDIR)$(PREFIX)/bin/app
 	install -m 644 $(MODULES) $(DESTDIR)$(PREFIX)/lib/app/
 	install -m 644 config/*.ini $(DESTDIR)$(PREFIX)/share/app/config/
+	install -m 644 README.md MIGRATION_STRATEGY.md $(DESTDIR)$(PREFIX)/share/doc/app/
 	install -m 644 migrations/script.sql.in $(DESTDIR)$(PREFIX)/share/app/migrations/
 	for f in migrations/versions/*.sql; do [ -e "$$f" ] || continue; \
 	    install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/app/migrations/versions/; done
+	sed $(UNIT_SED) -e 's|@UNIT@|app.service|g' -e 's|@DESCRIPTION@||g' \
+	    -e 's|@RUNDIR@|app|g' config/systemd/app.service.in \
+	    > $(DESTDIR)$(UNITDIR)/app.service
+	sed $(UNIT_SED) -e 's|@UNIT@|app@.service|g' -e 's|@DESCRIPTION@| (%i)|g' \
+	    -e 's|@RUNDIR@|app/%i|g' config/systemd/app.service.in \
+	    > $(DESTDIR)$(UNITDIR)/app@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/app.service $(DESTDIR)$(UNITDIR)/app@.service
 
 clean:
 	rm -rf $(BUILD)

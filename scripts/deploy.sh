@@ -1,7 +1,9 @@
 #!/bin/sh
 # Deploys the app on this machine: what `make deploy` and `make deploy-clean` run.
 #
-#   scripts/deploy.sh           build, back up, bring the schema up, restart
+#   scripts/deploy.sh           build, back up, bring the schema up, then
+#                               replace the running process without
+#                               dropping a request
 #   scripts/deploy.sh --clean   pre-user only: build, reset the database, restart
 #
 # The schema step is `app db prepare` (production: upgrade to head under the
@@ -10,11 +12,23 @@
 # SQLite database that does not exist is refused, never created (a typo in
 # the path must not become an empty site): create a new one once, on
 # purpose, with `app db upgrade --create-database`. No backup is taken of a
-# database that does not exist yet.
+# database that does not exist yet. In production the schema step must
+# therefore suit the code still serving (MIGRATION_STRATEGY.md,
+# "Deploys that drop no request": expand, then contract).
 #
-# Environment: BUILD (build), CONFIG (config/app.ini), PIDFILE (var/app.pid),
-# BIND (127.0.0.1), PORT (8000), LOG (var/app.log), WAIT (30 seconds for the
-# new process to answer /health), YES=1 to confirm --clean without a terminal.
+# The new process starts first, on the same address (serve --reuse-port:
+# SO_REUSEPORT, so both listen at once; it takes over the pidfile). Once
+# its own /health answers 200 (the response's X-Instance header names its
+# pid), the old process gets SIGTERM: it stops accepting, takes in the
+# connections already queued, finishes the requests in flight and exits.
+# When the new process exits during start-up or its /health is not 200
+# within WAIT seconds, it is stopped, the pidfile names the old one again,
+# and the old one keeps serving; the script exits 1.
+#
+# Environment: BUILD (build), APP_BIN (the binary to deploy, default
+# $BUILD/app), CONFIG (config/app.ini), PIDFILE (var/app.pid), BIND
+# (127.0.0.1), PORT (8000), LOG (var/app.log), WAIT (30 seconds for the new
+# process to answer /health), YES=1 to confirm --clean without a terminal.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -24,12 +38,17 @@ BIND=${BIND:-127.0.0.1}
 PORT=${PORT:-8000}
 LOG=${LOG:-var/app.log}
 WAIT=${WAIT:-30}
-app="$BUILD/app"
+app=${APP_BIN:-$BUILD/app}
 clean=0
 [ "${1:-}" = "--clean" ] && clean=1
 
 say() { echo "deploy: $*"; }
 die() { echo "deploy: $*" >&2; exit 1; }
+
+case "$BIND" in
+*:*) url="http://[$BIND]:$PORT" ;;
+*) url="http://$BIND:$PORT" ;;
+esac
 
 make -s BUILD="$BUILD" all || die "build failed; nothing was changed"
 
@@ -47,33 +66,87 @@ else
     "$app" --config "$CONFIG" db prepare || die "schema step failed; the running service was left untouched"
 fi
 
-# Restart: stop the old process (SIGTERM lets in-flight requests finish).
+old=
 if [ -f "$PIDFILE" ]; then
     old=$(cat "$PIDFILE")
-    if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
-        say "stopping pid $old"
-        kill -TERM "$old"
-        i=0
-        while kill -0 "$old" 2>/dev/null; do
-            i=$((i + 1))
-            [ "$i" -le $((WAIT * 10)) ] || die "pid $old did not stop within ${WAIT}s"
-            sleep 0.1
-        done
+    if [ -z "$old" ] || ! kill -0 "$old" 2>/dev/null; then
+        old=
     fi
 fi
 
+# stop PID: SIGTERM (in-flight requests finish), then wait for the exit.
+stop() {
+    kill -TERM "$1" 2>/dev/null || return 0
+    i=0
+    while kill -0 "$1" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -le $((WAIT * 10 + 100)) ] || die "pid $1 did not stop within ${WAIT}s"
+        sleep 0.1
+    done
+}
+
+# healthy PID: one /health request answered 200 by PID itself.
+healthy() {
+    h=$(curl -s -m 2 -o /dev/null -D - "$url/health" 2>/dev/null | tr -d '\r') || return 1
+    printf '%s\n' "$h" | head -n 1 | grep -q ' 200' &&
+        printf '%s\n' "$h" | grep -qi "^X-Instance: $1\$"
+}
+
 mkdir -p "$(dirname "$LOG")" "$(dirname "$PIDFILE")"
-nohup "$app" --config "$CONFIG" serve --bind "$BIND" --port "$PORT" \
-    --pidfile "$PIDFILE" >>"$LOG" 2>&1 &
-new=$!
+logged=$(wc -l <"$LOG" 2>/dev/null || echo 0)
+
+start_new() {
+    nohup "$app" --config "$CONFIG" serve --bind "$BIND" --port "$PORT" \
+        --reuse-port --pidfile "$PIDFILE" >>"$LOG" 2>&1 &
+    new=$!
+}
+
+# The new process failed: the pidfile names the old one again.
+give_back() {
+    [ -n "$old" ] || return 0
+    printf '%s\n' "$old" >"$PIDFILE.tmp" && mv -f "$PIDFILE.tmp" "$PIDFILE"
+}
+
+start_new
 i=0
-until curl -fsS "http://$BIND:$PORT/health" >/dev/null 2>&1; do
+until healthy "$new"; do
     if ! kill -0 "$new" 2>/dev/null; then
-        tail -n 5 "$LOG" | sed 's/^/deploy:   /' >&2
+        wait "$new" 2>/dev/null || true
+        if [ -n "$old" ] && tail -n +"$((logged + 1))" "$LOG" |
+            grep -q "port $PORT: Address already in use"; then
+            # The running process was started without --reuse-port: it
+            # cannot share the port, so this once it stops first.
+            echo "deploy: warning: pid $old was started without --reuse-port;" \
+                "stopping it first (connections are refused until the new" \
+                "process listens); later deploys drop nothing" >&2
+            stop "$old"
+            old=
+            logged=$(wc -l <"$LOG")
+            start_new
+            i=0
+            continue
+        fi
+        # its last lines (the old process's request lines left out)
+        tail -n +"$((logged + 1))" "$LOG" |
+            grep -v '^app serve: [0-9-]*T[0-9:.]*Z ' | tail -n 5 |
+            sed 's/^/deploy:   /' >&2
+        give_back
+        [ -n "$old" ] && die "the new process exited during start-up (the lines above are the end of $LOG); pid $old keeps serving"
         die "the new process exited; the lines above are the end of $LOG"
     fi
     i=$((i + 1))
-    [ "$i" -le $((WAIT * 10)) ] || die "no answer on http://$BIND:$PORT/health within ${WAIT}s; see $LOG"
-    sleep 0.1
+    if [ "$i" -gt $((WAIT * 20)) ]; then
+        stop "$new"
+        give_back
+        [ -n "$old" ] && die "the new process (pid $new) did not answer /health with 200 within ${WAIT}s; it was stopped and pid $old keeps serving; see $LOG"
+        die "no answer on $url/health within ${WAIT}s; the new process was stopped; see $LOG"
+    fi
+    sleep 0.05
 done
-say "serving on http://$BIND:$PORT (pid $new)"
+say "new process pid $new healthy on $url"
+
+if [ -n "$old" ]; then
+    say "stopping pid $old (it finishes the requests in flight)"
+    stop "$old"
+fi
+say "serving on $url (pid $new)"

@@ -6,8 +6,8 @@ set -eu
 
 PACKAGES="gcc make pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql \
 libinih-dev check liburiparser-dev nettle-dev libjansson-dev \
-libmicrohttpd-dev libsodium-dev curl postgresql-client hyperfine bsdutils \
-python3-alembic"
+libmicrohttpd-dev libsodium-dev libsystemd-dev curl postgresql-client \
+hyperfine wrk systemd bsdutils python3-alembic"
 
 missing=""
 for p in $PACKAGES; do

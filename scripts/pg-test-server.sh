@@ -6,6 +6,8 @@
 #                                      accepts connections (idempotent)
 #   scripts/pg-test-server.sh url      print the connection URL
 #   scripts/pg-test-server.sh status   exit 0 if running, 1 if not
+#   scripts/pg-test-server.sh restart  pg_ctl restart -m fast (sessions are
+#                                      ended), wait until it accepts again
 #   scripts/pg-test-server.sh stop     stop the server and remove the cluster
 #
 # PGTEST_DIR (default build/pgtest) holds the cluster (data/), its log
@@ -160,6 +162,23 @@ stop() {
     [ "$DIR" = "$PGTEST_DIR" ] || rmdir "$DIR" 2>/dev/null || true
 }
 
+restart() {
+    running || die "the server in $DATA is not running; use start"
+    as "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -m fast -w -t 60 restart >/dev/null 2>&1 || {
+        show_log
+        die "the server in $DATA did not restart"
+    }
+    i=0
+    until accepting; do
+        i=$((i + 1))
+        if [ "$i" -gt 300 ]; then
+            show_log
+            die "the server in $DATA does not accept connections"
+        fi
+        sleep 0.02
+    done
+}
+
 url() {
     if [ "$PGTEST_PORT" = 5432 ]; then
         echo "postgresql://postgres@/postgres?host=$DIR"
@@ -171,6 +190,7 @@ url() {
 case "${1:-}" in
 start) start ;;
 stop) stop ;;
+restart) restart ;;
 url) url ;;
 status)
     if running && accepting; then
@@ -181,7 +201,7 @@ status)
     fi
     ;;
 *)
-    echo "usage: scripts/pg-test-server.sh start|stop|url|status" >&2
+    echo "usage: scripts/pg-test-server.sh start|stop|restart|url|status" >&2
     exit 2
     ;;
 esac

@@ -35,6 +35,24 @@ expect_no() { checks=$((checks + 1)); printf '%s\n%s' "$out" "$err" | grep -q --
 expect_one_line_err() { checks=$((checks + 1)); [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] || fail "stderr should be one line"; }
 expect_eq() { checks=$((checks + 1)); [ "$1" = "$2" ] || { out="$1"; err="expected: $2"; fail "${3:-values differ}"; }; }
 
+# api_token BASE EMAIL: signs EMAIL up on the server at BASE (password
+# "pass word 1"; a second sign-up of the same email answers 409) and logs
+# in; prints the bearer token. The config should set [auth] ops_limit = 1
+# and mem_limit = 8KiB (libsodium's minimum) so that this stays fast.
+api_token() {
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+        -d "{\"email\":\"$2\",\"name\":\"N\",\"password\":\"pass word 1\"}" \
+        "$1/auth/signup"
+    curl -s -X POST -H 'Content-Type: application/json' \
+        -d "{\"email\":\"$2\",\"password\":\"pass word 1\"}" "$1/auth/login" |
+        sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}
+
+# The [auth] lines that keep password hashing fast in tests.
+FAST_AUTH='[auth]
+ops_limit = 1
+mem_limit = 8KiB'
+
 finish() {
     if [ "$failures" -eq 0 ]; then
         echo "ok - $(basename "$0") ($checks checks)"

@@ -57,6 +57,22 @@ START_TEST(test_config__defaults_without_keys)
 }
 END_TEST
 
+START_TEST(test_config__server_log_levels)
+{
+    struct db_config cfg;
+    struct db_error err;
+    write_ini("[server]\nport = 8001\n");
+    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert_int_eq(cfg.server_log, DB_SERVER_LOG_REQUESTS);
+    write_ini("[server]\nlog = off\n");
+    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert_int_eq(cfg.server_log, DB_SERVER_LOG_OFF);
+    write_ini("[server]\nlog = debug\n");
+    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert_int_eq(cfg.server_log, DB_SERVER_LOG_DEBUG);
+}
+END_TEST
+
 START_TEST(test_config__environment_overrides_file)
 {
     write_ini("[app]\nphase = pre-user\n[database]\nurl = sqlite:///a.db\n");
@@ -107,6 +123,7 @@ static const struct {
     {"[auth]\nfailure_window = 10ms\n", 2, "from 1s to 1440min"},
     {"[auth]\nsalt = x\n", 2, "unknown key 'salt' in [auth]; accepted: ops_limit"},
     {"[auth]\npassword_max_length = 4\n", 0, "is greater than password_max_length (4)"},
+    {"[server]\nlog = verbose\n", 2, "accepted: off, requests, debug"},
     {"[app\nphase = pre-user\n", 1, "syntax error"},
 };
 
@@ -225,6 +242,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, test_config__reads_phase_and_url);
     tcase_add_test(tc, test_config__defaults_without_keys);
     tcase_add_test(tc, test_config__environment_overrides_file);
+    tcase_add_test(tc, test_config__server_log_levels);
     tcase_add_test(tc, test_config__app_config_names_the_file);
     tcase_add_loop_test(tc, test_config__bad_file_names_file_line_and_accepted,
                         0, (int)(sizeof bad_files / sizeof bad_files[0]));

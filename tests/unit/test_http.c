@@ -354,6 +354,27 @@ START_TEST(test_http__health_503_while_schema_not_ready)
 }
 END_TEST
 
+START_TEST(test_http__no_connection_is_503_database_unavailable)
+{
+    open_api(_i);
+    api.conn = NULL; /* the server is re-establishing it */
+    ck_assert_int_eq(call("GET", "/health", NULL), 503);
+    ck_assert_str_eq(str("status"), "unavailable");
+    ck_assert_str_eq(str("error"), "database unavailable");
+    ck_assert_int_eq(call("GET", "/users", NULL), 503);
+    ck_assert_str_eq(resp.body, "{\"error\":\"database unavailable\"}");
+    ck_assert_int_eq(call("POST", "/auth/signup",
+                          "{\"email\":\"a@x.org\",\"name\":\"A\","
+                          "\"password\":\"pass word 1\"}"), 503);
+    /* what needs no database is answered as ever */
+    ck_assert_int_eq(call("GET", "/nowhere", NULL), 404);
+    ck_assert_int_eq(call("PUT", "/users", NULL), 405);
+    api.conn = conn;
+    ck_assert_int_eq(call("GET", "/health", NULL), 200);
+    free_resp();
+}
+END_TEST
+
 START_TEST(test_http__create_get_user)
 {
     open_api(_i);
@@ -1176,6 +1197,21 @@ START_TEST(test_http__pidfile_refuses_running_replaces_stale)
 }
 END_TEST
 
+START_TEST(test_http__pidfile_take_over_from_running)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/app.pid", tu_tmpdir());
+    char text[32];
+    snprintf(text, sizeof text, "%ld\n", (long)getppid());
+    tu_write_file(path, text);
+    struct db_error err;
+    /* serve --reuse-port: the new process takes the file over */
+    ck_assert_int_eq(http_pidfile_take_over(path, &err), 0);
+    ck_assert_int_eq(http_pidfile_read(path), (long)getpid());
+    ck_assert_int_eq(http_pidfile_remove(path), 0);
+}
+END_TEST
+
 /* ---- listener ---------------------------------------------------------- */
 
 /* One HTTP/1.0 exchange on 127.0.0.1:port; returns the reply's status. */
@@ -1307,6 +1343,8 @@ Suite *http_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_loop_test(tc, test_http__health_reports_phase, 0, nb);
+    tcase_add_loop_test(tc, test_http__no_connection_is_503_database_unavailable,
+                        0, nb);
     tcase_add_loop_test(tc, test_http__health_reports_revision_from_version_table,
                         0, nb);
     tcase_add_loop_test(tc, test_http__health_503_while_schema_not_ready, 0,
@@ -1355,6 +1393,7 @@ Suite *http_suite(void)
     tcase_add_checked_fixture(tc, NULL, tu_cleanup);
     tcase_add_test(tc, test_http__pidfile_write_and_remove);
     tcase_add_test(tc, test_http__pidfile_refuses_running_replaces_stale);
+    tcase_add_test(tc, test_http__pidfile_take_over_from_running);
     suite_add_tcase(s, tc);
     return s;
 }

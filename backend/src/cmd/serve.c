@@ -36,6 +36,7 @@ static int exec_serve(struct cmd_ctx *ctx, int argc, char **argv)
         {"bind", required_argument, NULL, 'b'},
         {"pidfile", required_argument, NULL, 'P'},
         {"threads", required_argument, NULL, 't'},
+        {"reuse-port", no_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     struct http_serve_opts o = {
@@ -68,6 +69,9 @@ static int exec_serve(struct cmd_ctx *ctx, int argc, char **argv)
                 return cmd_usage(ctx, "serve", "bad --threads '%s': expected "
                                                "1 to %d", optarg, HTTP_SERVE_MAX_THREADS);
             break;
+        case 'r':
+            o.reuse_port = 1;
+            break;
         default:
             return cmd_bad_option(ctx, "serve", argv);
         }
@@ -96,7 +100,8 @@ static int exec_serve(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_serve_entry = {
     .name = "serve",
-    .usage = "[--port N] [--bind ADDR] [--pidfile FILE] [--threads N]",
+    .usage = "[--port N] [--bind ADDR] [--pidfile FILE] [--threads N] "
+             "[--reuse-port]",
     .summary = "create or migrate the schema, then serve the JSON API",
     .help = "  --port N            listen on port N (0: any free port; "
             "default [server] port, 8000)\n"
@@ -106,6 +111,12 @@ const struct cmd_entry cmd_serve_entry = {
             "(default [server] pidfile, var/app.pid)\n"
             "  --threads N         serve with N threads, each with its own "
             "database connection (default 1)\n"
+            "  --reuse-port        share the port with another app serve "
+            "started with it,\n"
+            "                      and take over its pidfile (SO_REUSEPORT: "
+            "how make deploy\n"
+            "                      starts the new process before stopping "
+            "the old one)\n"
             "\n  SIGTERM or SIGINT: stop accepting, finish requests in "
             "flight, remove the pidfile, exit 0.\n",
     .flags = CMD_NEEDS_DB,

@@ -34,6 +34,7 @@ void db_config_defaults(struct db_config *cfg)
     cfg->auth_password_max = 128;
     cfg->auth_max_failures = 5;
     cfg->auth_failure_window = 900;
+    cfg->server_log = DB_SERVER_LOG_REQUESTS;
 }
 
 const char *db_phase_name(enum db_phase phase)
@@ -118,7 +119,7 @@ static const char *const app_keys = "phase";
 static const char *const database_keys =
     "url, schema, wait_seconds, lock_timeout, statement_timeout";
 static const char *const migrations_keys = "dir, backup_dir";
-static const char *const server_keys = "bind, port, pidfile";
+static const char *const server_keys = "bind, port, pidfile, log";
 static const char *const auth_keys =
     "ops_limit, mem_limit, session_hours, password_min_length, "
     "password_max_length, max_failures, failure_window";
@@ -327,6 +328,18 @@ static int handler(void *user, const char *section, const char *name,
                                         sizeof cfg->server_pidfile, value))
                 return fail(st, "bad [server] pidfile '%s'; accepted: a file "
                                 "path%s%s", value, "", "");
+            return 1;
+        }
+        if (strcmp(name, "log") == 0) {
+            if (strcmp(value, "off") == 0)
+                cfg->server_log = DB_SERVER_LOG_OFF;
+            else if (strcmp(value, "requests") == 0)
+                cfg->server_log = DB_SERVER_LOG_REQUESTS;
+            else if (strcmp(value, "debug") == 0)
+                cfg->server_log = DB_SERVER_LOG_DEBUG;
+            else
+                return fail(st, "bad [server] log '%s'; accepted: off, "
+                                "requests, debug%s%s", value, "", "");
             return 1;
         }
         return fail(st, "unknown key '%s' in [server]; accepted: %s%s", name,

@@ -31,6 +31,13 @@ enum db_create {
 
 #define DB_CONFIG_DEFAULT_URL "sqlite:///var/app.db"
 
+/* [server] log: what `serve` writes to stderr. */
+enum db_server_log {
+    DB_SERVER_LOG_OFF = 0,       /* failures and warnings only */
+    DB_SERVER_LOG_REQUESTS = 1,  /* + start-up steps, one line per request */
+    DB_SERVER_LOG_DEBUG = 2,     /* + every failed reconnection attempt */
+};
+
 struct db_config {
     char path[1024];            /* the INI file read */
 
@@ -50,6 +57,7 @@ struct db_config {
     char server_bind[256];      /* [server] bind, "127.0.0.1" */
     int server_port;            /* [server] port, 8000 */
     char server_pidfile[1024];  /* [server] pidfile, "var/app.pid" */
+    enum db_server_log server_log;  /* [server] log, requests */
 
     /* [auth]: accounts in the HTTP API (http/auth.h) */
     unsigned long long auth_ops_limit;  /* ops_limit; 0: libsodium's

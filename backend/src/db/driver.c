@@ -126,6 +126,11 @@ void db_disconnect(struct db_conn *c)
         c->driver->close(c);
 }
 
+int db_conn_alive(struct db_conn *c)
+{
+    return c->driver->alive ? c->driver->alive(c) : 1;
+}
+
 int db_exec(struct db_conn *c, const char *sql, struct db_error *err)
 {
     return c->driver->exec(c, sql, err);

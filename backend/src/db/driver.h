@@ -218,6 +218,11 @@ struct db_driver {
     int (*reflect)(struct db_conn *c, struct db_arena *arena,
                    const char *const *tables, size_t ntables,
                    struct db_schema *out, struct db_error *err);
+
+    /* Whether the connection is still usable, without a round trip: 0 when
+     * the server has closed it (restarted, pg_terminate_backend), 1 when
+     * nothing says otherwise. May be NULL (an embedded database). */
+    int (*alive)(struct db_conn *c);
 };
 
 /*
@@ -240,6 +245,10 @@ int db_connect(struct db_conn **out, const struct db_config *cfg,
 
 /* NULL-safe close. */
 void db_disconnect(struct db_conn *c);
+
+/* 1 while c is usable, 0 once its server has closed it (see the alive op;
+ * a driver without one is always alive). */
+int db_conn_alive(struct db_conn *c);
 
 /* Wrappers that check for NULL ops and keep in_tx. */
 int db_exec(struct db_conn *c, const char *sql, struct db_error *err);

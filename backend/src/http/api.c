@@ -90,6 +90,9 @@ static void db_failed(struct http_api *api, const struct http_request *req,
     log_db_error(api, req, err);
     if (err->code == DB_ELOCKED)
         http_response_error(resp, 503, "database busy; retry");
+    else if (err->code == DB_ECONNECT)
+        /* the connection was lost: the server re-establishes it */
+        http_response_error(resp, 503, "database unavailable");
     else
         http_response_error(resp, 500, "internal error");
 }
@@ -637,7 +640,9 @@ static void get_health(struct http_api *api, const struct http_request *req,
     if (no_args(req, resp))
         return;
     const char *phase = db_phase_name(api->cfg->phase);
-    const char *problem = api->ready ? NULL : "schema not ready";
+    const char *problem = !api->ready  ? "schema not ready"
+                          : !api->conn ? "database unavailable"
+                                       : NULL;
     char msg[200];
     struct db_error err;
     for (size_t i = 0; !problem && api->models && i < api->models->ntables;
@@ -1200,6 +1205,11 @@ void http_api_handle(struct http_api *api, const struct http_request *req,
         if (handlers[i].route == m.route &&
             strcmp(handlers[i].method, req->method) == 0) {
             struct caller me = {.id = "", .session = ""};
+            if (!api->conn && m.route != HTTP_ROUTE_HEALTH) {
+                /* no connection: the server is re-establishing it */
+                http_response_error(resp, 503, "database unavailable");
+                return;
+            }
             if (!api->auth) {
                 if (api->log)
                     api->log(api->log_ctx, "the API has no [auth] settings");

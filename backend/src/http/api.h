@@ -32,7 +32,9 @@
  *   PATCH  /tasks/{id}             200 task (body: {"status": ...})
  *   DELETE /tasks/{id}             204
  * Errors: 4xx/5xx with {"error": "...", and "field" or "parameter" when
- * one input is to blame}.
+ * one input is to blame}. A lost database connection (or none, conn NULL)
+ * is 503 {"error":"database unavailable"}; a lock not granted in time,
+ * 503 {"error":"database busy; retry"}.
  */
 #ifndef HTTP_API_H
 #define HTTP_API_H
@@ -79,7 +81,9 @@ struct http_response {
 typedef void (*http_log_fn)(void *ctx, const char *line);
 
 struct http_api {
-    struct db_conn *conn;            /* borrowed; used by one thread */
+    struct db_conn *conn;            /* borrowed; used by one thread;
+                                        NULL while the database is
+                                        unavailable: 503 */
     const struct db_config *cfg;     /* borrowed */
     const struct db_schema *models;  /* the tables /health checks */
     int ready;                       /* create_db_and_tables() succeeded */

@@ -39,10 +39,10 @@ static int make_parents(const char *path, struct db_error *err)
     return 0;
 }
 
-int http_pidfile_write(const char *path, struct db_error *err)
+static int write_pid(const char *path, int take_over, struct db_error *err)
 {
     long old = http_pidfile_read(path);
-    if (old > 0 && old != (long)getpid() &&
+    if (!take_over && old > 0 && old != (long)getpid() &&
         (kill((pid_t)old, 0) == 0 || errno == EPERM)) {
         db_error_set(err, DB_EEXISTS,
                      "pidfile %s names process %ld, which is running", path,
@@ -69,6 +69,16 @@ int http_pidfile_write(const char *path, struct db_error *err)
                             strerror(e));
     }
     return 0;
+}
+
+int http_pidfile_write(const char *path, struct db_error *err)
+{
+    return write_pid(path, 0, err);
+}
+
+int http_pidfile_take_over(const char *path, struct db_error *err)
+{
+    return write_pid(path, 1, err);
 }
 
 int http_pidfile_remove(const char *path)

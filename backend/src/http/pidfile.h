@@ -14,6 +14,14 @@
  */
 int http_pidfile_write(const char *path, struct db_error *err);
 
+/*
+ * Like http_pidfile_write, but a file naming another running process is
+ * replaced too: a process sharing the port (serve --reuse-port) takes over
+ * from the one it replaces, which then leaves the file alone when it
+ * stops (http_pidfile_remove removes only its own).
+ */
+int http_pidfile_take_over(const char *path, struct db_error *err);
+
 /* Removes path if it still names this process. Returns 0, or -1 when it
  * was left alone (another pid, or missing). */
 int http_pidfile_remove(const char *path);

@@ -16,6 +16,7 @@ struct http_serve_opts {
     int port;
     const char *pidfile;
     int threads;    /* 1 to HTTP_SERVE_MAX_THREADS */
+    int reuse_port; /* share the port with another process (SO_REUSEPORT) */
 };
 
 /* Serves until one of stop_signals (blocked by the caller) arrives.

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,7 +22,10 @@
 
 #include <microhttpd.h>
 
+#include "pool.h"
+
 #define MAX_ARGS 32
+#define REQUEST_ID_MAX 64
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -30,38 +34,15 @@ struct http_server {
     int drain_seconds;
     atomic_int in_flight;
     atomic_int stopping;
-    /* the connection pool, with more than one thread */
-    struct db_conn *const *conns;
-    unsigned nconns;
-    unsigned char *busy;
-    pthread_mutex_t lock;
-    pthread_cond_t freed;
+    struct http_pool *pool;    /* one connection per thread */
+    int log_requests;
+    int color;
+    char pid[24];              /* X-Instance */
+    unsigned long id_base;     /* request ids: id_base-counter */
+    atomic_ulong next_id;
+    atomic_int open;           /* connections started and not closed */
+    atomic_long started;       /* connections started, in all */
 };
-
-/* Borrows a free connection (one per thread: the wait is only for the
- * moment another thread takes longer to hand one back). */
-static unsigned pool_take(struct http_server *s)
-{
-    pthread_mutex_lock(&s->lock);
-    for (;;) {
-        for (unsigned i = 0; i < s->nconns; i++) {
-            if (!s->busy[i]) {
-                s->busy[i] = 1;
-                pthread_mutex_unlock(&s->lock);
-                return i;
-            }
-        }
-        pthread_cond_wait(&s->freed, &s->lock);
-    }
-}
-
-static void pool_give(struct http_server *s, unsigned i)
-{
-    pthread_mutex_lock(&s->lock);
-    s->busy[i] = 0;
-    pthread_cond_signal(&s->freed);
-    pthread_mutex_unlock(&s->lock);
-}
 
 /* Per request, from the first call of on_request to on_completed. */
 struct req_state {
@@ -70,7 +51,97 @@ struct req_state {
     size_t cap;
     int too_large;
     int answered;
+    struct timespec start;
+    const char *method;        /* libmicrohttpd's, valid for the request */
+    const char *url;
+    char id[REQUEST_ID_MAX + 1];
 };
+
+/* The client's X-Request-Id when it is sane, else a new one. */
+static void request_id(struct http_server *s, struct MHD_Connection *conn,
+                       struct req_state *st)
+{
+    const char *given =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    size_t n = given ? strlen(given) : 0;
+    int ok = n > 0 && n <= REQUEST_ID_MAX;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = given[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+             (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    }
+    if (ok)
+        memcpy(st->id, given, n + 1);
+    else
+        snprintf(st->id, sizeof st->id, "%08lx-%lu", s->id_base,
+                 atomic_fetch_add(&s->next_id, 1));
+}
+
+struct names {
+    char *p;
+    size_t left;
+    int n;
+};
+
+/* Appends "?name&name" (the query's names, never its values). */
+static enum MHD_Result add_name(void *cls, enum MHD_ValueKind kind,
+                                const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct names *nm = cls;
+    int w = snprintf(nm->p, nm->left, "%s%s", nm->n++ ? "&" : "?",
+                     key ? key : "");
+    if (w < 0 || (size_t)w >= nm->left)
+        return MHD_NO;
+    nm->p += w;
+    nm->left -= (size_t)w;
+    return MHD_YES;
+}
+
+/* Request paths are printable: anything else is shown as '?'. */
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
+/* One line per request: time, method, path (query names only), status,
+ * duration, request id. */
+static void log_request(struct http_server *s, struct MHD_Connection *conn,
+                        const struct req_state *st, int status)
+{
+    if (!s->log_requests || !s->api->log)
+        return;
+    struct timespec now, wall;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(CLOCK_REALTIME, &wall);
+    double ms = (double)(now.tv_sec - st->start.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - st->start.tv_nsec) / 1e6;
+    struct tm tm;
+    gmtime_r(&wall.tv_sec, &tm);
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    char path[512];
+    const char *url = st->url ? st->url : "";
+    snprintf(path, sizeof path, "%s", url);
+    size_t used = strlen(path);
+    struct names nm = {path + used, sizeof path - used, 0};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_name, &nm);
+    printable(path);
+    const char *on = "", *off = "";
+    if (s->color) {
+        on = status >= 500 ? "\033[31m" : status >= 400 ? "\033[33m"
+                                                         : "\033[32m";
+        off = "\033[0m";
+    }
+    char line[1024];
+    snprintf(line, sizeof line, "%s.%03ldZ %s %s %s%d%s %.2fms id=%s", when,
+             wall.tv_nsec / 1000000, st->method, path, on, status, off, ms,
+             st->id);
+    s->api->log(s->api->log_ctx, line);
+}
 
 struct args {
     struct http_arg a[MAX_ARGS];
@@ -95,6 +166,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 /* Queues resp (status, JSON body, headers). Takes the body. */
 static enum MHD_Result answer(struct http_server *s,
                               struct MHD_Connection *conn,
+                              const struct req_state *st,
                               struct http_response *resp)
 {
     struct MHD_Response *r;
@@ -123,30 +195,36 @@ static enum MHD_Result answer(struct http_server *s,
     if (resp->retry_after[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
                                 resp->retry_after);
+    MHD_add_response_header(r, "X-Request-Id", st->id);
+    if (st->url && strcmp(st->url, "/health") == 0)
+        MHD_add_response_header(r, "X-Instance", s->pid);
     if (atomic_load(&s->stopping))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
+    log_request(s, conn, st, resp->status);
     http_response_free(resp);
     return ok;
 }
 
 static enum MHD_Result answer_error(struct http_server *s,
-                                    struct MHD_Connection *conn, int status,
+                                    struct MHD_Connection *conn,
+                                    const struct req_state *st, int status,
                                     const char *message)
 {
     struct http_response resp = {0};
     http_response_error(&resp, status, message);
-    return answer(s, conn, &resp);
+    return answer(s, conn, st, &resp);
 }
 
 static enum MHD_Result too_large(struct http_server *s,
-                                 struct MHD_Connection *conn)
+                                 struct MHD_Connection *conn,
+                                 const struct req_state *st)
 {
     char msg[80];
     snprintf(msg, sizeof msg, "request body too large (limit %d bytes)",
              HTTP_BODY_MAX);
-    return answer_error(s, conn, 413, msg);
+    return answer_error(s, conn, st, 413, msg);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -165,13 +243,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return MHD_NO;
         *con_cls = st;
         atomic_fetch_add(&s->in_flight, 1);
+        clock_gettime(CLOCK_MONOTONIC, &st->start);
+        st->method = method;
+        st->url = url;
+        request_id(s, conn, st);
         const char *cl = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
             /* Refuse before reading (and before 100-continue). */
             st->too_large = 1;
             st->answered = 1;
-            return too_large(s, conn);
+            return too_large(s, conn, st);
         }
         return MHD_YES;
     }
@@ -207,13 +289,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     st->answered = 1;
     if (st->too_large)
-        return too_large(s, conn);
+        return too_large(s, conn, st);
 
     struct args args = {.n = 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg,
                               &args);
     if (args.total > MAX_ARGS)
-        return answer_error(s, conn, 400, "too many query parameters");
+        return answer_error(s, conn, st, 400, "too many query parameters");
 
     struct http_request req = {
         .method = method,
@@ -227,17 +309,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         .body = st->body,
         .body_len = st->len,
     };
+    /* This thread's connection, or none while the database is away: the
+     * API then answers 503 without touching it. */
     struct http_response resp;
-    if (s->nconns > 1) {
-        struct http_api api = *s->api;
-        unsigned slot = pool_take(s);
-        api.conn = s->conns[slot];
-        http_api_handle(&api, &req, &resp);
-        pool_give(s, slot);
-    } else {
-        http_api_handle(s->api, &req, &resp);
-    }
-    return answer(s, conn, &resp);
+    struct http_api api = *s->api;
+    unsigned slot = http_pool_take(s->pool, &api.conn);
+    http_api_handle(&api, &req, &resp);
+    http_pool_give(s->pool, slot);
+    return answer(s, conn, st, &resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,
@@ -255,6 +334,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)conn;
+    (void)socket_context;
+    struct http_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_fetch_add(&s->open, 1);
+        atomic_fetch_add(&s->started, 1);
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        atomic_fetch_sub(&s->open, 1);
+    }
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct http_server *s = cls;
@@ -270,7 +364,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* A listening socket on bind:port; the port chosen goes to *port. */
 static int listen_on(int *fd_out, int *port, int *ipv6, const char *addr,
-                     struct db_error *err)
+                     int reuse_port, struct db_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -298,6 +392,14 @@ static int listen_on(int *fd_out, int *port, int *ipv6, const char *addr,
                             strerror(errno));
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuse_port &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        int e = errno;
+        close(fd);
+        return db_error_set(err, DB_EIO, "cannot share port %d "
+                                         "(SO_REUSEPORT): %s", *port,
+                            strerror(e));
+    }
     if (*ipv6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
@@ -317,48 +419,53 @@ int http_server_start(struct http_server **out, struct http_api *api,
                       struct db_error *err)
 {
     *out = NULL;
+    unsigned threads = opt->threads > 1 ? opt->threads : 1;
+    if (threads > 1 && !opt->conns)
+        return db_error_set(err, DB_EUSAGE, "%u threads need %u database "
+                                            "connections", threads, threads);
     struct http_server *s = calloc(1, sizeof *s);
     if (!s)
         return db_error_set(err, DB_ENOMEM, "out of memory");
     s->api = api;
     s->port = opt->port;
     s->drain_seconds = opt->drain_seconds > 0 ? opt->drain_seconds : 10;
+    s->log_requests = opt->log_requests;
+    s->color = opt->color;
+    snprintf(s->pid, sizeof s->pid, "%ld", (long)getpid());
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    s->id_base = ((unsigned long)getpid() << 16 ^ (unsigned long)now.tv_sec ^
+                  (unsigned long)now.tv_nsec) & 0xffffffffUL;
     atomic_init(&s->in_flight, 0);
     atomic_init(&s->stopping, 0);
+    atomic_init(&s->next_id, 1);
+    atomic_init(&s->open, 0);
+    atomic_init(&s->started, 0);
 
-    unsigned threads = opt->threads > 1 ? opt->threads : 1;
-    if (threads > 1) {
-        if (!opt->conns) {
-            free(s);
-            return db_error_set(err, DB_EUSAGE, "%u threads need %u database "
-                                                "connections", threads,
-                                threads);
-        }
-        s->conns = opt->conns;
-        s->nconns = threads;
-        s->busy = calloc(threads, 1);
-        if (!s->busy) {
-            free(s);
-            return db_error_set(err, DB_ENOMEM, "out of memory");
-        }
+    int rc = http_pool_open(&s->pool, api->cfg,
+                            threads > 1 ? opt->conns : &api->conn, threads,
+                            api->log, api->log_ctx, opt->log_debug, err);
+    if (rc) {
+        free(s);
+        return rc;
     }
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->freed, NULL);
 
     int fd = -1, ipv6 = 0;
-    int rc = listen_on(&fd, &s->port, &ipv6, opt->bind, err);
+    rc = listen_on(&fd, &s->port, &ipv6, opt->bind, opt->reuse_port, err);
     if (rc) {
-        free(s->busy);
+        http_pool_close(s->pool);
         free(s);
         return rc;
     }
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG |
+                     (ipv6 ? MHD_USE_IPv6 : 0);
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_CONNECTION_LIMIT,
         opt->max_connections ? opt->max_connections : 512u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u,
@@ -367,7 +474,7 @@ int http_server_start(struct http_server **out, struct http_api *api,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
-        free(s->busy);
+        http_pool_close(s->pool);
         free(s);
         return db_error_set(err, DB_EIO, "cannot start the HTTP server on "
                                          "%s port %d", opt->bind, opt->port);
@@ -386,24 +493,77 @@ int http_server_in_flight(const struct http_server *s)
     return atomic_load(&((struct http_server *)s)->in_flight);
 }
 
+/* Hands every connection already waiting in the listening socket's queue
+ * to the daemon, so that closing the socket resets none of them. */
+static int take_waiting(struct http_server *s, int fd)
+{
+    int n = 0;
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int c = accept(fd, (struct sockaddr *)&ss, &len);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return n; /* EAGAIN: the queue is empty */
+        }
+        fcntl(c, F_SETFD, FD_CLOEXEC);
+        int fl = fcntl(c, F_GETFL);
+        if (fl >= 0)
+            fcntl(c, F_SETFL, fl | O_NONBLOCK);
+        if (MHD_add_connection(s->daemon, c, (struct sockaddr *)&ss, len) !=
+            MHD_YES)
+            close(c);
+        else
+            n++;
+    }
+}
+
 int http_server_stop(struct http_server *s)
 {
     if (!s)
         return 0;
     atomic_store(&s->stopping, 1);
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
+    long started0 = atomic_load(&s->started);
+    int taken = 0;
+    if (fd != MHD_INVALID_SOCKET) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+        taken = take_waiting(s, fd);
+        /* handshakes under way when quiescing land in a moment */
+        struct timespec settle = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+        nanosleep(&settle, NULL);
+        taken += take_waiting(s, fd);
         close(fd);
-    struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
-    for (long waited = 0; atomic_load(&s->in_flight) > 0 &&
-                          waited < s->drain_seconds * 100L;
-         waited++)
+        if (taken && s->api->log) {
+            char line[120];
+            snprintf(line, sizeof line, "stopping: took in %d connection%s "
+                     "waiting in the queue", taken, taken == 1 ? "" : "s");
+            s->api->log(s->api->log_ctx, line);
+        }
+    }
+    /* Wait for the requests in flight and for the connections still open,
+     * those just taken in included (the daemon's thread starts them a
+     * moment later; until then they may not have sent their request). A
+     * connection that stays idle (a client's keep-alive) is not waited for
+     * longer than IDLE_GRACE ticks without a request in flight. */
+    enum { TICK_MS = 10, IDLE_GRACE = 100 };
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000 * 1000};
+    long idle = 0;
+    for (long waited = 0; waited < s->drain_seconds * (1000L / TICK_MS);
+         waited++) {
+        int handed = atomic_load(&s->started) - started0 >= taken;
+        if (atomic_load(&s->in_flight) > 0 || !handed)
+            idle = 0;
+        else if (atomic_load(&s->open) == 0 || ++idle > IDLE_GRACE)
+            break;
         nanosleep(&tick, NULL);
+    }
     int cut = atomic_load(&s->in_flight);
     MHD_stop_daemon(s->daemon);
-    pthread_cond_destroy(&s->freed);
-    pthread_mutex_destroy(&s->lock);
-    free(s->busy);
+    http_pool_close(s->pool);
     free(s);
     return cut;
 }

@@ -237,6 +237,23 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
         return db_error_set(err, code, "%s",
                             line[0] ? line : "PostgreSQL request failed");
     }
+    if (PQstatus(c->pg) == CONNECTION_BAD ||
+        (state && (strncmp(state, "08", 2) == 0 ||
+                   strcmp(state, "57P01") == 0 ||
+                   strcmp(state, "57P02") == 0 ||
+                   strcmp(state, "57P03") == 0))) {
+        /* The server ended the session (pg_terminate_backend, a restart or
+         * a shutdown: "terminating connection due to administrator
+         * command"): the connection is lost, not the statement wrong. */
+        one_line(line, sizeof line, primary);
+        scrub(&c->secrets, line, sizeof line);
+        db_error_set(err, DB_ECONNECT, "connection to PostgreSQL lost: %s",
+                     line);
+        if (err)
+            snprintf(err->sqlstate, sizeof err->sqlstate, "%s",
+                     state ? state : "");
+        return DB_ECONNECT;
+    }
     const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
     const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
     const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
@@ -545,6 +562,25 @@ static void pg_close(struct db_conn *base)
     free(c);
 }
 
+/* Reads whatever the server sent while the connection was idle (without
+ * blocking: libpq's socket is non-blocking). A session the server ended
+ * has sent its FATAL message and closed: the first read takes the
+ * message, the second meets the end of the stream, and the status turns
+ * CONNECTION_BAD. On a live idle connection both reads find nothing. */
+static int pg_alive(struct db_conn *base)
+{
+    struct pg_conn *c = conn_of(base);
+    if (PQstatus(c->pg) != CONNECTION_OK)
+        return 0;
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+        for (int i = 0; i < 2; i++)
+            if (!PQconsumeInput(c->pg))
+                return 0;
+        PQisBusy(c->pg); /* parses what arrived (notices, parameter changes) */
+    }
+    return PQstatus(c->pg) == CONNECTION_OK;
+}
+
 static int pg_begin(struct db_conn *c, struct db_error *err)
 {
     return pg_exec(c, "BEGIN", err);
@@ -808,4 +844,5 @@ const struct db_driver db_driver_postgresql = {
     .table_exists = pg_table_exists,
     .backup = pg_backup,
     .reflect = db_postgres__reflect,
+    .alive = pg_alive,
 };

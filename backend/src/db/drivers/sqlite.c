@@ -211,8 +211,11 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
 {
     struct sqlite_conn *c = conn_of(base);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(c->db, DB_ESQL, err);
+    int prc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    if (prc != SQLITE_OK)
+        /* reading the schema can meet a lock too, after the busy timeout */
+        return fail(c->db, (prc & 0xff) == SQLITE_BUSY ? DB_ELOCKED : DB_ESQL,
+                    err);
     for (int i = 0; i < nparams; i++) {
         char name[16];
         snprintf(name, sizeof name, "$%d", i + 1);

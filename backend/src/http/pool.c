@@ -1,0 +1,175 @@
+/*
+ * pool.c - per-thread database connections that come back by themselves.
+ */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../db/connect_wait.h"
+#include "../db/driver.h"
+
+struct slot {
+    struct db_conn *conn;      /* NULL while lost */
+    int owned;                 /* made here: closed here */
+    int busy;
+    struct db_backoff backoff;
+    double next_try;           /* monotonic seconds of the next attempt */
+    double lost_at;
+    int attempts;
+};
+
+struct http_pool {
+    const struct db_config *cfg;
+    struct slot *slots;
+    unsigned n;
+    http_log_fn log;
+    void *log_ctx;
+    int debug;
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+};
+
+static void say(struct http_pool *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void say(struct http_pool *p, const char *fmt, ...)
+{
+    if (!p->log)
+        return;
+    char line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    p->log(p->log_ctx, line);
+}
+
+int http_pool_open(struct http_pool **out, const struct db_config *cfg,
+                   struct db_conn *const *conns, unsigned n, http_log_fn log,
+                   void *log_ctx, int debug, struct db_error *err)
+{
+    *out = NULL;
+    struct http_pool *p = calloc(1, sizeof *p);
+    struct slot *s = calloc(n ? n : 1, sizeof *s);
+    if (!p || !s) {
+        free(p);
+        free(s);
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    }
+    p->cfg = cfg;
+    p->slots = s;
+    p->n = n;
+    p->log = log;
+    p->log_ctx = log_ctx;
+    p->debug = debug;
+    for (unsigned i = 0; i < n; i++)
+        s[i].conn = conns[i];
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->freed, NULL);
+    *out = p;
+    return 0;
+}
+
+/* The slot's connection is gone: close it; the next use tries at once. */
+static void lose(struct http_pool *p, unsigned i, double now)
+{
+    struct slot *s = &p->slots[i];
+    if (s->owned)
+        db_disconnect(s->conn);
+    s->conn = NULL;
+    s->owned = 0;
+    db_backoff_init(&s->backoff, HTTP_POOL_BACKOFF_MAX);
+    s->next_try = now;
+    s->lost_at = now;
+    s->attempts = 0;
+    say(p, "database connection %u of %u lost; re-establishing it (503 "
+           "until then)", i + 1, p->n);
+}
+
+/* One attempt to re-establish slot i, when its backoff delay has passed. */
+static void revive(struct http_pool *p, unsigned i)
+{
+    struct slot *s = &p->slots[i];
+    double now = db_monotonic_seconds();
+    if (now < s->next_try)
+        return;
+    struct db_error err;
+    s->attempts++;
+    if (db_connect(&s->conn, p->cfg, &err) == 0) {
+        s->owned = 1;
+        say(p, "database connection %u of %u re-established after %.2f s "
+               "(%d attempt%s)", i + 1, p->n, db_monotonic_seconds() -
+               s->lost_at, s->attempts, s->attempts == 1 ? "" : "s");
+        return;
+    }
+    s->conn = NULL;
+    s->next_try = db_monotonic_seconds() + db_backoff_next(&s->backoff);
+    if (p->debug || s->attempts == 1) {
+        char msg[1024];
+        db_error_format(msg, sizeof msg, &err);
+        say(p, "database connection %u of %u: attempt %d failed: %s", i + 1,
+            p->n, s->attempts, msg);
+    }
+}
+
+unsigned http_pool_take(struct http_pool *p, struct db_conn **conn)
+{
+    pthread_mutex_lock(&p->lock);
+    unsigned pick;
+    for (;;) {
+        /* a free slot whose connection is up, else any free slot */
+        pick = p->n;
+        for (unsigned i = 0; i < p->n; i++) {
+            if (p->slots[i].busy)
+                continue;
+            if (p->slots[i].conn) {
+                pick = i;
+                break;
+            }
+            if (pick == p->n)
+                pick = i;
+        }
+        if (pick < p->n)
+            break;
+        pthread_cond_wait(&p->freed, &p->lock);
+    }
+    p->slots[pick].busy = 1;
+    pthread_mutex_unlock(&p->lock);
+
+    /* The slot is ours alone from here to http_pool_give. */
+    struct slot *s = &p->slots[pick];
+    if (s->conn && !db_conn_alive(s->conn))
+        lose(p, pick, db_monotonic_seconds());
+    if (!s->conn)
+        revive(p, pick);
+    *conn = s->conn;
+    return pick;
+}
+
+void http_pool_give(struct http_pool *p, unsigned slot)
+{
+    struct slot *s = &p->slots[slot];
+    if (s->conn && !db_conn_alive(s->conn))
+        lose(p, slot, db_monotonic_seconds());
+    pthread_mutex_lock(&p->lock);
+    s->busy = 0;
+    pthread_cond_signal(&p->freed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void http_pool_close(struct http_pool *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->slots[i].owned)
+            db_disconnect(p->slots[i].conn);
+    pthread_cond_destroy(&p->freed);
+    pthread_mutex_destroy(&p->lock);
+    free(p->slots);
+    free(p);
+}
