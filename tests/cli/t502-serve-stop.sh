@@ -22,6 +22,7 @@ PID=
 trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 
 start_server() {
+    rm -f "$T/serve.out" # else the previous server's "listening on" line
     "$APP" --config config/app.ini serve --port 0 "$@" \
         >"$T/serve.out" 2>"$T/serve.err" &
     PID=$!
