@@ -644,6 +644,48 @@ START_TEST(test_http__create_task_bad_input_400)
 }
 END_TEST
 
+/* Lengths and JSON types come from the models, not from copies in the
+ * API: a model whose tasks.title is VARCHAR(5) is held to 5 characters,
+ * and ids come out as numbers because the model says INTEGER. */
+START_TEST(test_http__lengths_and_types_come_from_the_models)
+{
+    open_api(0);
+    long long u = make_user("a@x.org");
+    const struct db_table *real = db_schema_table(models_schema(), "tasks");
+    static struct db_column cols[32];
+    ck_assert_uint_le(real->ncolumns, 32);
+    struct db_table tasks = *real;
+    for (size_t i = 0; i < real->ncolumns; i++) {
+        cols[i] = real->columns[i];
+        if (strcmp(cols[i].name, "title") == 0)
+            cols[i].length = 5;
+    }
+    tasks.columns = cols;
+    const struct db_table *tables[8];
+    const struct db_schema *m = models_schema();
+    ck_assert_uint_le(m->ntables, 8);
+    for (size_t i = 0; i < m->ntables; i++)
+        tables[i] = strcmp(m->tables[i]->name, "tasks") == 0
+                        ? &tasks : m->tables[i];
+    struct db_schema narrow = {.tables = tables, .ntables = m->ntables};
+    api.models = &narrow;
+    char path[64];
+    snprintf(path, sizeof path, "/users/%lld/tasks", u);
+    ck_assert_int_eq(call("POST", path, "{\"title\":\"abcdef\"}"), 400);
+    ck_assert_str_eq(str("field"), "title");
+    ck_assert_ptr_nonnull(strstr(resp.body, "at most 5 characters"));
+    ck_assert_int_eq(call("POST", path, "{\"title\":\"abcde\"}"), 201);
+    json_t *body = json_loads(resp.body, 0, NULL);
+    ck_assert_ptr_nonnull(body);
+    ck_assert(json_is_integer(json_object_get(body, "id")));
+    ck_assert(json_is_integer(json_object_get(body, "user_id")));
+    ck_assert(json_is_string(json_object_get(body, "created_at")));
+    json_decref(body);
+    api.models = models_schema();
+    free_resp();
+}
+END_TEST
+
 START_TEST(test_http__update_task_status)
 {
     open_api(_i);
@@ -1370,6 +1412,7 @@ Suite *http_suite(void)
     tcase_add_loop_test(tc, test_http__database_error_500_without_detail, 0,
                         nb);
     tcase_add_loop_test(tc, test_http__signup_login_me, 0, nb);
+    tcase_add_test(tc, test_http__lengths_and_types_come_from_the_models);
     tcase_add_loop_test(tc, test_http__every_private_route_needs_a_token, 0,
                         2 * (int)(sizeof private_routes /
                                   sizeof private_routes[0]));

@@ -7,7 +7,8 @@
  *
  *   ID         the enum constant DB_TYPE_<ID>
  *   name       the word messages print for it ("VARCHAR")
- *   flags      DB_TYPEF_*: what validation, reflection and the diff ask
+ *   flags      DB_TYPEF_*: what validation, reflection, the diff and the
+ *              JSON API ask
  *   widens_to  the types a column may change to keeping every value
  *              (DB_TYPE_BIT(...) | ...); a DB_TYPEF_LENGTH type also
  *              widens to itself with a length at least as large
@@ -28,6 +29,7 @@ enum {
     DB_TYPEF_INTEGER = 1 << 1,  /* whole numbers: may be autoincrement */
     DB_TYPEF_NUMBER = 1 << 2,   /* a quoted number default is a number */
     DB_TYPEF_BOOLEAN = 1 << 3,  /* defaults read as true/false */
+    DB_TYPEF_TIME = 1 << 4,     /* a point in time: RFC 3339 in JSON */
 };
 
 #define DB_ALIASES(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -44,7 +46,7 @@ enum {
                  "character"))                                              \
     X(BOOLEAN, "BOOLEAN", DB_TYPEF_BOOLEAN, 0,                              \
       DB_ALIASES("boolean", "bool"))                                        \
-    X(TIMESTAMP, "TIMESTAMP", 0, 0,                                         \
+    X(TIMESTAMP, "TIMESTAMP", DB_TYPEF_TIME, 0,                                         \
       DB_ALIASES("timestamp", "timestamptz", "timestamp with time zone",    \
                  "timestamp without time zone", "datetime"))               \
     X(REAL, "REAL", DB_TYPEF_NUMBER, 0,                                     \

@@ -23,9 +23,6 @@
     "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
     "\"created_at\""
 
-#define EMAIL_MAX 255      /* users.email varchar(255) */
-#define USER_NAME_MAX 120  /* users.name varchar(120) */
-#define TITLE_MAX 200      /* tasks.title varchar(200) */
 #define STATUS_LIST "todo, doing, done"
 
 static const char *const statuses[] = {"todo", "doing", "done", NULL};
@@ -100,14 +97,19 @@ static void db_failed(struct http_api *api, const struct http_request *req,
 /* ---- rows to JSON ------------------------------------------------------- */
 
 struct rows {
-    json_t *items;   /* array of objects */
+    json_t *items;               /* array of objects */
     int count;
     int oom;
+    const struct db_table *table; /* the model the rows come from */
 };
 
-static int is_int_column(const char *name)
+/* The declared length of a column of the models (VARCHAR(n)). */
+static int model_length(const struct http_api *api, const char *table,
+                        const char *column)
 {
-    return strcmp(name, "id") == 0 || strcmp(name, "user_id") == 0;
+    const struct db_table *t = db_schema_table(api->models, table);
+    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    return c ? c->length : 0;
 }
 
 /*
@@ -139,24 +141,26 @@ static void rfc3339(char *out, size_t n, const char *in)
         snprintf(out + i, n - i, "%s:00", zone);
 }
 
-static int is_time_column(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 3 && strcmp(name + n - 3, "_at") == 0;
-}
-
 static int row_to_json(void *ctx, int ncols, const char *const *vals,
                        const char *const *names)
 {
     struct rows *r = ctx;
     json_t *o = json_object();
     for (int i = 0; o && i < ncols; i++) {
+        /* typed by the model's column (types.h); text if not a column */
+        const struct db_column *c =
+            r->table ? db_table_column(r->table, names[i]) : NULL;
+        unsigned flags = c ? db_type_flags(c->type) : 0;
         json_t *v;
         if (!vals[i])
             v = json_null();
-        else if (is_int_column(names[i]))
+        else if (flags & DB_TYPEF_INTEGER)
             v = json_integer(strtoll(vals[i], NULL, 10));
-        else if (is_time_column(names[i])) {
+        else if (flags & DB_TYPEF_NUMBER)
+            v = json_real(strtod(vals[i], NULL));
+        else if (flags & DB_TYPEF_BOOLEAN)
+            v = json_boolean(vals[i][0] == 't' || vals[i][0] == '1');
+        else if (flags & DB_TYPEF_TIME) {
             char t[64];
             rfc3339(t, sizeof t, vals[i]);
             v = json_string(t);
@@ -175,10 +179,13 @@ static int row_to_json(void *ctx, int ncols, const char *const *vals,
     return 0;
 }
 
-/* Runs sql; rows land in r (r->items created here). */
-static int query_rows(struct rows *r, struct http_api *api, const char *sql,
-                      int n, const char *const *params, struct db_error *err)
+/* Runs sql; rows of the model table land in r (r->items created here),
+ * each value typed by its column. */
+static int query_rows(struct rows *r, struct http_api *api, const char *table,
+                      const char *sql, int n, const char *const *params,
+                      struct db_error *err)
 {
+    r->table = db_schema_table(api->models, table);
     r->items = json_array();
     r->count = 0;
     r->oom = !r->items;
@@ -685,7 +692,7 @@ static void list_users(struct http_api *api, const struct http_request *req,
     const char *params[] = {pg.after, pg.limit_plus1, me->id};
     struct rows r;
     struct db_error err;
-    if (query_rows(&r, api,
+    if (query_rows(&r, api, "users",
                    "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" > $1 "
                    "AND \"id\" = $3 ORDER BY \"id\" LIMIT $2",
                    3, params, &err))
@@ -714,8 +721,9 @@ static void signup(struct http_api *api, const struct http_request *req,
     const char *email = f[0].value, *name = f[1].value;
     const char *password = f[2].value;
     char why[80];
-    if (check_text(resp, "email", email, EMAIL_MAX) ||
-        check_text(resp, "name", name, USER_NAME_MAX)) {
+    if (check_text(resp, "email", email,
+                   model_length(api, "users", "email")) ||
+        check_text(resp, "name", name, model_length(api, "users", "name"))) {
         json_decref(root);
         return;
     }
@@ -739,7 +747,7 @@ static void signup(struct http_api *api, const struct http_request *req,
     }
     const char *params[] = {email, name, hash};
     struct rows r;
-    int rc = query_rows(&r, api,
+    int rc = query_rows(&r, api, "users",
                         "INSERT INTO \"users\" (\"email\", \"name\", "
                         "\"password_hash\") VALUES ($1, $2, $3) ON CONFLICT "
                         "(\"email\") DO NOTHING RETURNING " USER_COLS,
@@ -851,7 +859,8 @@ static void login(struct http_api *api, const struct http_request *req,
     if (!root)
         return;
     const char *email = f[0].value, *password = f[1].value;
-    if (check_text(resp, "email", email, EMAIL_MAX)) {
+    if (check_text(resp, "email", email,
+                   model_length(api, "users", "email"))) {
         json_decref(root);
         return;
     }
@@ -956,7 +965,8 @@ static void logout(struct http_api *api, const struct http_request *req,
 
 /* GET of one row by id: sql takes the id as $1. */
 static void get_one(struct http_api *api, const struct http_request *req,
-                    const char *id, const char *sql, const char *missing,
+                    const char *id, const char *table, const char *sql,
+                    const char *missing,
                     struct http_response *resp)
 {
     if (no_args(req, resp))
@@ -964,7 +974,7 @@ static void get_one(struct http_api *api, const struct http_request *req,
     const char *params[] = {id};
     struct rows r;
     struct db_error err;
-    if (query_rows(&r, api, sql, 1, params, &err))
+    if (query_rows(&r, api, table, sql, 1, params, &err))
         return db_failed(api, req, &err, resp);
     respond_one(resp, &r, 200, missing, NULL);
 }
@@ -984,7 +994,7 @@ static void get_me(struct http_api *api, const struct http_request *req,
                    struct http_response *resp)
 {
     (void)id;
-    get_one(api, req, me->id,
+    get_one(api, req, me->id, "users",
             "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
             "user not found", resp);
 }
@@ -995,7 +1005,7 @@ static void get_user(struct http_api *api, const struct http_request *req,
 {
     if (no_args(req, resp) || not_me(id, me, resp))
         return;
-    get_one(api, req, id,
+    get_one(api, req, id, "users",
             "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
             "user not found", resp);
 }
@@ -1050,12 +1060,12 @@ static void list_tasks(struct http_api *api, const struct http_request *req,
     struct rows r;
     struct db_error err;
     int rc = status
-        ? query_rows(&r, api,
+        ? query_rows(&r, api, "tasks",
                      "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
                      "$1 AND \"id\" > $2 AND \"status\" = $4 ORDER BY \"id\" "
                      "LIMIT $3",
                      4, params, &err)
-        : query_rows(&r, api,
+        : query_rows(&r, api, "tasks",
                      "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
                      "$1 AND \"id\" > $2 ORDER BY \"id\" LIMIT $3",
                      3, params, &err);
@@ -1079,7 +1089,8 @@ static void create_task(struct http_api *api, const struct http_request *req,
     if (!root)
         return;
     const char *title = f[0].value, *descr = f[1].value, *status = f[2].value;
-    if (check_text(resp, "title", title, TITLE_MAX) ||
+    if (check_text(resp, "title", title,
+                   model_length(api, "tasks", "title")) ||
         (status && check_status(resp, "status", status))) {
         json_decref(root);
         return;
@@ -1090,13 +1101,13 @@ static void create_task(struct http_api *api, const struct http_request *req,
     struct rows r;
     struct db_error err;
     int rc = status
-        ? query_rows(&r, api,
+        ? query_rows(&r, api, "tasks",
                      "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
                      "\"description\", \"status\") SELECT \"id\", "
                      "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT) "
                      "FROM \"users\" WHERE \"id\" = $1 RETURNING " TASK_COLS,
                      4, params, &err)
-        : query_rows(&r, api,
+        : query_rows(&r, api, "tasks",
                      "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
                      "\"description\") SELECT \"id\", CAST($2 AS TEXT), "
                      "CAST($3 AS TEXT) FROM \"users\" WHERE \"id\" = $1 "
@@ -1117,7 +1128,7 @@ static void get_task(struct http_api *api, const struct http_request *req,
     const char *params[] = {id, me->id};
     struct rows r;
     struct db_error err;
-    if (query_rows(&r, api,
+    if (query_rows(&r, api, "tasks",
                    "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"id\" = $1 "
                    "AND \"user_id\" = $2",
                    2, params, &err))
@@ -1144,7 +1155,7 @@ static void update_task(struct http_api *api, const struct http_request *req,
     const char *params[] = {id, f[0].value, me->id};
     struct rows r;
     struct db_error err;
-    int rc = query_rows(&r, api,
+    int rc = query_rows(&r, api, "tasks",
                         "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
                         "$1 AND \"user_id\" = $3 RETURNING " TASK_COLS,
                         3, params, &err);
