@@ -6,10 +6,9 @@
 #include "../db/backup.h"
 #include "cmd.h"
 
-static int exec_backup(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_backup(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    (void)argc; /* no options or arguments: checked by the dispatcher */
-    (void)argv;
+    (void)args; /* no options or arguments: checked by the dispatcher */
     char path[2048];
     struct db_error err;
     struct db_conn *c = NULL;
@@ -22,7 +21,7 @@ static int exec_backup(struct cmd_ctx *ctx, int argc, char **argv)
         rc = db_backup(path, sizeof path, c, ctx->cfg.backup_dir, &err);
     db_disconnect(c);
     if (rc)
-        return cmd_fail(ctx, "backup", &err);
+        return cmd_fail(ctx, &err);
     fprintf(ctx->out, "%s\n", path);
     return CMD_OK;
 }

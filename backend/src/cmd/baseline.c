@@ -13,23 +13,16 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int exec_baseline(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_baseline(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    const char *message = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
-        if (ch == 'm')
-            message = optarg;
-        else
-            return cmd_bad_option(ctx, "baseline", argv);
-    }
+    const char *message = cmd_value(args, 'm');
     if (!message)
-        return cmd_usage(ctx, "baseline", "missing -m MESSAGE");
+        return cmd_usage(ctx, "missing -m MESSAGE");
     struct db_error err;
     char path[2048];
     if (db_flip_baseline(path, sizeof path, &ctx->cfg, ctx->models, message,
                          &err))
-        return cmd_fail(ctx, "baseline", &err);
+        return cmd_fail(ctx, &err);
     fprintf(ctx->out, "%s\n", path);
     return CMD_OK;
 }

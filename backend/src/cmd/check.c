@@ -12,32 +12,22 @@
 #include "../db/reflect.h"
 #include "cmd.h"
 
-static int exec_check(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"all-tables", no_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
-    bool all = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'a')
-            all = true;
-        else
-            return cmd_bad_option(ctx, "check", argv);
-    }
-    if (optind < argc)
-        return cmd_usage(ctx, "check", "unexpected argument '%s'",
-                         argv[optind]);
+static const struct option opts[] = {
+    {"all-tables", no_argument, NULL, 'a'},
+    {NULL, 0, NULL, 0},
+};
 
+static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args)
+{
+    bool all = cmd_flag(args, 'a');
     struct db_error err;
     int rc = db_schema_validate(ctx->models, &err);
     if (rc)
-        return cmd_fail(ctx, "check", &err);
+        return cmd_fail(ctx, &err);
     struct db_reflection *r;
     struct db_diff diff;
     if (db_diff_live(&diff, &r, ctx->conn, ctx->models, all, &err))
-        return cmd_fail(ctx, "check", &err);
+        return cmd_fail(ctx, &err);
     enum db_dialect d = db_conn_dialect(ctx->conn);
     if (diff.n == 0) {
         fprintf(ctx->out, "the database matches the models (%zu tables)\n",
@@ -79,8 +69,8 @@ static int exec_check(struct cmd_ctx *ctx, int argc, char **argv)
     db_diff_free(&diff);
     db_reflection_free(r);
     if (rc)
-        return cmd_fail(ctx, "check", &err);
-    cmd_error(ctx, "check", "the database differs from the models; in the "
+        return cmd_fail(ctx, &err);
+    cmd_error(ctx, "the database differs from the models; in the "
                             "pre-user phase restart the app (or run 'app db "
                             "reset'), in production write a revision: 'app "
                             "db revision --autogenerate -m MSG'");
@@ -97,5 +87,9 @@ const struct cmd_entry cmd_check_entry = {
             "                      from the models show as drops (default: "
             "the models' tables)\n",
     .flags = CMD_NEEDS_DB,
+    .options = opts,
+    .shortopts = "",
+    .min_args = 0,
+    .max_args = 0,
     .exec = exec_check,
 };

@@ -9,6 +9,7 @@
 
 #include "../db/backup.h"
 #include "../db/connect_wait.h"
+#include "../db/migrate.h"
 
 extern const struct cmd_entry cmd_create_all_entry;
 extern const struct cmd_entry cmd_check_entry;
@@ -87,10 +88,10 @@ static void full_name(char *out, size_t n, const struct cmd_ctx *ctx,
         snprintf(out, n, "%s %s", ctx->prog, name);
 }
 
-void cmd_error(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
+void cmd_error(struct cmd_ctx *ctx, const char *fmt, ...)
 {
     char who[128];
-    full_name(who, sizeof who, ctx, name);
+    full_name(who, sizeof who, ctx, ctx->entry->name);
     fprintf(ctx->err, "%s: ", who);
     va_list ap;
     va_start(ap, fmt);
@@ -99,18 +100,18 @@ void cmd_error(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
     fputc('\n', ctx->err);
 }
 
-int cmd_fail(struct cmd_ctx *ctx, const char *name, const struct db_error *e)
+int cmd_fail(struct cmd_ctx *ctx, const struct db_error *e)
 {
     char line[3072];
     db_error_format(line, sizeof line, e);
-    cmd_error(ctx, name, "%s", line);
+    cmd_error(ctx, "%s", line);
     return CMD_FAILURE;
 }
 
-int cmd_usage(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
+int cmd_usage(struct cmd_ctx *ctx, const char *fmt, ...)
 {
     char who[128], msg[512];
-    full_name(who, sizeof who, ctx, name);
+    full_name(who, sizeof who, ctx, ctx->entry->name);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -119,10 +120,21 @@ int cmd_usage(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
     return CMD_USAGE;
 }
 
-int cmd_bad_option(struct cmd_ctx *ctx, const char *name, char **argv)
+bool cmd_flag(const struct cmd_args *a, int val)
 {
-    const char *bad = optind > 0 ? argv[optind - 1] : "?";
-    return cmd_usage(ctx, name, "unknown or incomplete option '%s'", bad);
+    for (int i = 0; i < a->nopts; i++)
+        if (a->opts[i].val == val)
+            return true;
+    return false;
+}
+
+const char *cmd_value(const struct cmd_args *a, int val)
+{
+    const char *v = NULL;
+    for (int i = 0; i < a->nopts; i++)
+        if (a->opts[i].val == val)
+            v = a->opts[i].value;
+    return v;
 }
 
 static void print_help(FILE *f, const struct cmd_ctx *ctx,
@@ -149,14 +161,13 @@ void cmd_list(FILE *f, const char *prog, const char *group,
             prog, group ? " " : "", group ? group : "");
 }
 
-bool cmd_confirm(struct cmd_ctx *ctx, const char *name, bool yes,
-                 const char *question)
+bool cmd_confirm(struct cmd_ctx *ctx, const char *question)
 {
-    if (yes)
+    if (ctx->yes)
         return true;
     if (!ctx->interactive) {
-        cmd_error(ctx, name, "refusing to %s without confirmation: stdin is "
-                             "not a terminal; pass --yes to confirm", question);
+        cmd_error(ctx, "refusing to %s without confirmation: stdin is "
+                       "not a terminal; pass --yes to confirm", question);
         return false;
     }
     fprintf(ctx->err, "This will %s. Type 'yes' to continue: ", question);
@@ -164,18 +175,31 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *name, bool yes,
     char answer[16];
     if (!fgets(answer, sizeof answer, ctx->in) ||
         strcmp(answer, "yes\n") != 0) {
-        cmd_error(ctx, name, "not confirmed; nothing was changed");
+        cmd_error(ctx, "not confirmed; nothing was changed");
         return false;
     }
     return true;
 }
 
-static bool has_arg(int argc, char **argv, const char *arg)
+static bool has_option(const struct option *o, int val)
 {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], arg) == 0)
+    for (; o && o->name; o++)
+        if (o->val == val)
             return true;
     return false;
+}
+
+const struct cmd_entry *cmd_table_check(const struct cmd_entry *const *table)
+{
+    for (size_t i = 0; table[i]; i++) {
+        const struct cmd_entry *e = table[i];
+        if ((e->flags & CMD_DESTRUCTIVE) && e->options &&
+            !has_option(e->options, 'y'))
+            return e;
+        if ((e->flags & CMD_OFFLINE_SQL) && !has_option(e->options, 's'))
+            return e;
+    }
+    return NULL;
 }
 
 int cmd_connect(struct cmd_ctx *ctx, struct db_conn **out,
@@ -185,8 +209,7 @@ int cmd_connect(struct cmd_ctx *ctx, struct db_conn **out,
                            NULL, err);
 }
 
-int cmd_backup(struct cmd_ctx *ctx, const char *name, struct db_conn *c,
-               struct db_error *err)
+int cmd_backup(struct cmd_ctx *ctx, struct db_conn *c, struct db_error *err)
 {
     if (ctx->cfg.phase != DB_PHASE_PRODUCTION)
         return 0;
@@ -202,70 +225,82 @@ int cmd_backup(struct cmd_ctx *ctx, const char *name, struct db_conn *c,
         return 0;
     }
     if (rc == DB_ENOTFOUND) {
-        cmd_error(ctx, name, "warning: no backup taken: %s", err->message);
+        cmd_error(ctx, "warning: no backup taken: %s", err->message);
         db_error_clear(err);
         return 0;
     }
-    db_error_prefix(err, "backup before %s failed; nothing was changed", name);
+    db_error_prefix(err, "backup before %s failed; nothing was changed",
+                    ctx->entry->name);
     return rc;
 }
 
 int cmd_backup_before_change(void *hook, struct db_conn *c,
                              struct db_error *err)
 {
-    struct cmd_backup_hook *h = hook;
-    return cmd_backup(h->ctx, h->name, c, err);
+    return cmd_backup(hook, c, err);
 }
 
 /* The dispatcher's backup for CMD_BACKUP commands. */
-static int take_backup(struct cmd_ctx *ctx, const struct cmd_entry *e)
+static int take_backup(struct cmd_ctx *ctx)
 {
     struct db_error err;
     struct db_conn *conn = ctx->conn;
     /* Commands that connect themselves get a connection of the backup's own. */
     if (!conn && cmd_connect(ctx, &conn, &err))
-        return cmd_fail(ctx, e->name, &err);
-    int rc = cmd_backup(ctx, e->name, conn, &err);
+        return cmd_fail(ctx, &err);
+    int rc = cmd_backup(ctx, conn, &err);
     if (conn != ctx->conn)
         db_disconnect(conn);
-    return rc ? cmd_fail(ctx, e->name, &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
-/* Checks options and the positional count against the entry's spec.
- * Options may come anywhere (getopt's permutation, as the commands parse
- * them); "--" ends them. *create: --create-database was given. */
-static int check_args(struct cmd_ctx *ctx, const struct cmd_entry *e,
-                      int argc, char **argv, bool *create)
+/*
+ * Parses the command line once, against the entry's option table, into
+ * args: options may come anywhere (getopt's permutation); "--" ends them.
+ * Then checks the positional count against the entry's spec.
+ */
+static int parse_args(struct cmd_args *args, struct cmd_ctx *ctx,
+                      const struct cmd_entry *e, int argc, char **argv)
 {
-    if (!e->options)
-        return 0; /* the command checks its own arguments */
+    memset(args, 0, sizeof *args);
+    if (!e->options) {
+        /* the command reads its arguments itself ("-1" is a target) */
+        args->argc = argc - 1;
+        args->argv = argv + 1;
+        return 0;
+    }
+    /* shortopts NULL: a missing value is an "unknown or incomplete option",
+     * as getopt reports it without a leading ':' */
     char shortopts[64];
-    snprintf(shortopts, sizeof shortopts, ":%s", e->shortopts ? e->shortopts : "");
+    snprintf(shortopts, sizeof shortopts, "%s%s", e->shortopts ? ":" : "",
+             e->shortopts ? e->shortopts : "");
     optind = 0;
     opterr = 0;
-    int ch, li;
-    while ((li = -1, ch = getopt_long(argc, argv, shortopts,
-                                      e->options, &li)) != -1) {
-        if (li >= 0 && strcmp(e->options[li].name, "create-database") == 0)
-            *create = true;
+    int ch;
+    while ((ch = getopt_long(argc, argv, shortopts, e->options, NULL)) != -1) {
         if (ch == '?' && (e->flags & CMD_NO_ECHO))
-            return cmd_usage(ctx, e->name, "unknown option");
+            return cmd_usage(ctx, "unknown option");
         if (ch == '?')
-            return cmd_bad_option(ctx, e->name, argv);
+            return cmd_usage(ctx, "unknown or incomplete option '%s'",
+                             optind > 0 ? argv[optind - 1] : "?");
         if (ch == ':')
-            return cmd_usage(ctx, e->name, "option '%s' needs a value",
+            return cmd_usage(ctx, "option '%s' needs a value",
                              argv[optind - 1]);
+        if (args->nopts == CMD_MAX_OPTS)
+            return cmd_usage(ctx, "more than %d options", CMD_MAX_OPTS);
+        args->opts[args->nopts++] = (struct cmd_opt){ch, optarg};
     }
-    int npos = argc - optind;
+    args->argc = argc - optind;
+    args->argv = argv + optind;
+    int npos = args->argc;
     if (npos < e->min_args)
-        return cmd_usage(ctx, e->name, "missing argument");
+        return cmd_usage(ctx, "missing argument");
     if (e->max_args >= 0 && npos > e->max_args && (e->flags & CMD_NO_ECHO))
-        return cmd_usage(ctx, e->name, "%d arguments given, at most %d "
-                                       "expected (%s)", npos, e->max_args,
-                         e->usage);
+        return cmd_usage(ctx, "%d arguments given, at most %d expected (%s)",
+                         npos, e->max_args, e->usage);
     if (e->max_args >= 0 && npos > e->max_args)
-        return cmd_usage(ctx, e->name, "unexpected argument '%s'",
-                         argv[optind + e->max_args]);
+        return cmd_usage(ctx, "unexpected argument '%s'",
+                         args->argv[e->max_args]);
     return 0;
 }
 
@@ -280,6 +315,7 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
                 ctx->group ? ctx->group : "");
         return CMD_USAGE;
     }
+    ctx->entry = e;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             break;
@@ -289,43 +325,42 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
         }
     }
 
-    bool create = false;
-    int rc = check_args(ctx, e, argc, argv, &create);
+    struct cmd_args args;
+    int rc = parse_args(&args, ctx, e, argc, argv);
     if (rc)
         return rc;
+    ctx->yes = (e->flags & CMD_DESTRUCTIVE) && cmd_flag(&args, 'y');
+    bool offline = (e->flags & CMD_OFFLINE_SQL) && cmd_flag(&args, 's');
 
     if (!(e->flags & CMD_NO_CONFIG)) {
         struct db_error err;
         if (db_config_load(&ctx->cfg, ctx->config_path, &err))
-            return cmd_fail(ctx, e->name, &err);
+            return cmd_fail(ctx, &err);
         if ((e->flags & CMD_PREUSER_ONLY) &&
             ctx->cfg.phase == DB_PHASE_PRODUCTION) {
-            cmd_error(ctx, e->name, "refused in the production phase (set by "
-                                    "%s); see MIGRATION_STRATEGY.md",
-                      ctx->cfg.phase_source);
+            cmd_error(ctx, "refused in the production phase (set by %s); see "
+                           "MIGRATION_STRATEGY.md", ctx->cfg.phase_source);
             return CMD_FAILURE;
         }
-        if (create)
-            ctx->cfg.create = DB_CREATE_YES;
+        if (cmd_flag(&args, 'c') && has_option(e->options, 'c'))
+            ctx->cfg.create = DB_CREATE_YES; /* --create-database */
     }
 
-    if (e->flags & CMD_NEEDS_DB) {
-        struct db_error err;
-        if (cmd_connect(ctx, &ctx->conn, &err))
-            return cmd_fail(ctx, e->name, &err);
-    }
-    if ((e->flags & CMD_BACKUP) && ctx->cfg.phase == DB_PHASE_PRODUCTION &&
-        !has_arg(argc, argv, "--sql")) {
-        int rc2 = take_backup(ctx, e);
-        if (rc2) {
-            db_disconnect(ctx->conn);
-            ctx->conn = NULL;
-            return rc2;
-        }
-    }
-    optind = 0; /* glibc: full reset for the command's own getopt_long */
-    opterr = 0; /* errors are reported by cmd_bad_option, once */
-    int status = e->exec(ctx, argc, argv);
+    int status = CMD_OK;
+    struct db_error err;
+    if ((e->flags & CMD_NEEDS_DB) && !offline &&
+        cmd_connect(ctx, &ctx->conn, &err))
+        status = cmd_fail(ctx, &err);
+    if (status == CMD_OK && (e->flags & CMD_NEEDS_GRAPH) &&
+        db_migrate_load(&ctx->graph, &ctx->cfg, &err))
+        status = cmd_fail(ctx, &err);
+    if (status == CMD_OK && (e->flags & CMD_BACKUP) && !offline &&
+        ctx->cfg.phase == DB_PHASE_PRODUCTION)
+        status = take_backup(ctx);
+    if (status == CMD_OK)
+        status = e->exec(ctx, &args);
+    db_graph_free(ctx->graph);
+    ctx->graph = NULL;
     db_disconnect(ctx->conn);
     ctx->conn = NULL;
     return status;

@@ -1,9 +1,11 @@
 /*
  * cmd.h - the command table: one entry per file, flags enforced centrally.
  *
- * Commands parse their own options (getopt_long, optind reset), report
- * through the context (cmd_error*), and return an exit status below. They
- * never exit() and never write to stderr directly.
+ * The dispatcher parses each command line once, against the entry's
+ * option table, into a struct cmd_args that exec reads; commands report
+ * through the context (cmd_error*, which name the command from ctx->entry)
+ * and return an exit status below. They never exit() and never write to
+ * stderr directly. Cross-cutting policy is in the entry's flags.
  */
 #ifndef APP_CMD_H
 #define APP_CMD_H
@@ -29,10 +31,44 @@ enum cmd_flags {
     CMD_PREUSER_ONLY = 1 << 2,   /* refused in the production phase */
     CMD_NO_CONFIG = 1 << 3,      /* runs without reading the config */
     CMD_BACKUP = 1 << 4,         /* production phase: back up before exec
-                                    (skipped for --sql, which changes nothing) */
+                                    (not with CMD_OFFLINE_SQL's --sql) */
     CMD_NO_ECHO = 1 << 5,        /* usage errors never repeat an argument
                                     (it may be a password typed by mistake) */
+    CMD_OFFLINE_SQL = 1 << 6,    /* --sql (option value 's') prints SQL and
+                                    changes nothing: no connection, no backup */
+    CMD_NEEDS_GRAPH = 1 << 7,    /* load the revision files (ctx->graph) */
 };
+
+/* The most options one command line may carry. */
+#define CMD_MAX_OPTS 32
+
+/* One option given: its getopt_long value and its argument (or NULL). */
+struct cmd_opt {
+    int val;
+    const char *value;
+};
+
+/*
+ * A command line as the dispatcher parsed it. With an option table, opts
+ * holds the options in the order given and argv the positional arguments
+ * (options may come anywhere; "--" ends them). An entry without a table
+ * (options NULL) gets every argument after its name, unparsed, in argv.
+ */
+struct cmd_args {
+    int nopts;
+    struct cmd_opt opts[CMD_MAX_OPTS];
+    int argc;
+    char **argv;
+};
+
+/* Whether the option with value val was given. */
+bool cmd_flag(const struct cmd_args *a, int val);
+
+/* The argument of the last option with value val, or NULL. */
+const char *cmd_value(const struct cmd_args *a, int val);
+
+struct cmd_entry;
+struct db_graph;
 
 struct cmd_ctx {
     const char *prog;                /* "app" */
@@ -45,6 +81,9 @@ struct cmd_ctx {
     FILE *err;                       /* errors, prompts, progress */
     FILE *in;                        /* answers to prompts */
     bool interactive;                /* in is a terminal */
+    const struct cmd_entry *entry;   /* the command running (dispatcher) */
+    bool yes;                        /* CMD_DESTRUCTIVE: --yes was given */
+    struct db_graph *graph;          /* with CMD_NEEDS_GRAPH */
 };
 
 struct cmd_entry {
@@ -53,14 +92,15 @@ struct cmd_entry {
     const char *summary;   /* one line for the listing */
     const char *help;      /* options, one per line; may be NULL */
     unsigned flags;
-    int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+    int (*exec)(struct cmd_ctx *ctx, const struct cmd_args *args);
 
     /* The argument spec, checked before the config is read, so a usage
      * error is reported as one (exit 2) whatever the config says.
      * options: getopt_long's table (cmd_no_options: none; NULL: the
-     * command checks its arguments itself); shortopts: its short
-     * options without the leading '+'; positional arguments: min_args to
-     * max_args (-1: no limit). */
+     * command reads its arguments itself, unparsed); shortopts: its short
+     * options (NULL: none, and an option missing its value is reported as
+     * unknown or incomplete); positional arguments: min_args to max_args
+     * (-1: no limit). */
     const struct option *options;
     const char *shortopts;
     int min_args;
@@ -90,12 +130,12 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
 void cmd_list(FILE *f, const char *prog, const char *group,
               const struct cmd_entry *const *table);
 
-/* "app db NAME: message" on ctx->err. */
-void cmd_error(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* "app db NAME: message" on ctx->err, NAME the running command's. */
+void cmd_error(struct cmd_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Prints a library error as one line; returns CMD_FAILURE. */
-int cmd_fail(struct cmd_ctx *ctx, const char *name, const struct db_error *e);
+int cmd_fail(struct cmd_ctx *ctx, const struct db_error *e);
 
 /* Connects with ctx->cfg, retrying for [database] wait_seconds as the
  * dispatcher does for CMD_NEEDS_DB. */
@@ -108,31 +148,26 @@ int cmd_connect(struct cmd_ctx *ctx, struct db_conn **out,
  * back up (no pg_dump) gets a warning line. Does nothing in the pre-user
  * phase. Returns 0, or an error (err says why; nothing was changed).
  */
-int cmd_backup(struct cmd_ctx *ctx, const char *name, struct db_conn *c,
-               struct db_error *err);
+int cmd_backup(struct cmd_ctx *ctx, struct db_conn *c, struct db_error *err);
 
-/* cmd_backup as a db_migrate_opts.before_change hook; ctx is a
- * struct cmd_backup_hook. */
-struct cmd_backup_hook {
-    struct cmd_ctx *ctx;
-    const char *name;
-};
+/* cmd_backup as a db_migrate_opts.before_change hook; hook is the ctx. */
 int cmd_backup_before_change(void *hook, struct db_conn *c,
                              struct db_error *err);
 
 /* Prints a usage error and the --help pointer; returns CMD_USAGE. */
-int cmd_usage(struct cmd_ctx *ctx, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Parses getopt's failure into a usage error; returns CMD_USAGE. */
-int cmd_bad_option(struct cmd_ctx *ctx, const char *name, char **argv);
+int cmd_usage(struct cmd_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
- * Asks for confirmation of a destructive action. With yes, returns true.
- * On a terminal, asks `question` and waits for "yes". Otherwise prints why
- * it refuses and returns false.
+ * Asks for confirmation of a destructive action (CMD_DESTRUCTIVE). With
+ * --yes (ctx->yes), returns true. On a terminal, asks `question` and waits
+ * for "yes". Otherwise prints why it refuses and returns false.
  */
-bool cmd_confirm(struct cmd_ctx *ctx, const char *name, bool yes,
-                 const char *question);
+bool cmd_confirm(struct cmd_ctx *ctx, const char *question);
+
+/* Whether every CMD_DESTRUCTIVE entry of table takes --yes (its option
+ * value 'y') and every CMD_OFFLINE_SQL entry --sql ('s'): the table's own
+ * consistency, checked by the tests. NULL, or the first entry that fails. */
+const struct cmd_entry *cmd_table_check(const struct cmd_entry *const *table);
 
 #endif /* APP_CMD_H */

@@ -14,26 +14,16 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int exec_create_all(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_create_all(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool sql = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 's')
-            sql = true;
-        else
-            return cmd_bad_option(ctx, "create-all", argv);
-    }
-    if (optind < argc)
-        return cmd_usage(ctx, "create-all", "unexpected argument '%s'",
-                         argv[optind]);
+    bool sql = cmd_flag(args, 's');
 
     struct db_error err;
     if (sql) {
         /* Rendered for the configured database's dialect, without connecting. */
         enum db_dialect d;
         if (db_config_dialect(&d, &ctx->cfg, &err))
-            return cmd_fail(ctx, "create-all", &err);
+            return cmd_fail(ctx, &err);
         struct db_buf out = DB_BUF_INIT;
         int rc = db_schema_validate(ctx->models, &err);
         if (rc == 0)
@@ -42,16 +32,16 @@ static int exec_create_all(struct cmd_ctx *ctx, int argc, char **argv)
         if (rc == 0)
             fputs(db_buf_str(&out), ctx->out);
         db_buf_free(&out);
-        return rc ? cmd_fail(ctx, "create-all", &err) : CMD_OK;
+        return rc ? cmd_fail(ctx, &err) : CMD_OK;
     }
 
     struct db_conn *conn;
     if (cmd_connect(ctx, &conn, &err))
-        return cmd_fail(ctx, "create-all", &err);
+        return cmd_fail(ctx, &err);
     int rc = create_db_and_tables(conn, ctx->models, &err);
     db_disconnect(conn);
     if (rc)
-        return cmd_fail(ctx, "create-all", &err);
+        return cmd_fail(ctx, &err);
     fprintf(ctx->out, "created any missing tables and indexes of %zu models\n",
             ctx->models->ntables);
     return CMD_OK;
@@ -62,7 +52,7 @@ const struct cmd_entry cmd_create_all_entry = {
     .usage = "[--sql]",
     .summary = "create every missing table and index from the models",
     .help = "  --sql               print the DDL instead of running it\n",
-    .flags = 0,
+    .flags = CMD_OFFLINE_SQL,
     .options = opts,
     .shortopts = "",
     .min_args = 0,

@@ -16,22 +16,13 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int exec_current(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_current(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool verbose = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
-        if (ch == 'v')
-            verbose = true;
-        else
-            return cmd_bad_option(ctx, "current", argv);
-    }
+    bool verbose = cmd_flag(args, 'v');
     struct db_error err;
-    struct db_graph *g = NULL;
+    struct db_graph *g = ctx->graph; /* CMD_NEEDS_GRAPH */
     struct db_migrate_state st = {0};
-    int rc = db_migrate_load(&g, &ctx->cfg, &err);
-    if (rc == 0)
-        rc = db_migrate_state_read(&st, ctx->conn, g, &err);
+    int rc = db_migrate_state_read(&st, ctx->conn, g, &err);
     if (rc == 0)
         rc = db_migrate_check(g, &st, &err);
     if (rc == 0) {
@@ -50,8 +41,7 @@ static int exec_current(struct cmd_ctx *ctx, int argc, char **argv)
             fprintf(ctx->out, "base (no revision applied)\n");
     }
     db_migrate_state_free(&st);
-    db_graph_free(g);
-    return rc ? cmd_fail(ctx, "current", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_current_entry = {
@@ -60,7 +50,7 @@ const struct cmd_entry cmd_current_entry = {
     .summary = "print the database's current revision ids, one per line",
     .help = "  -v, --verbose       add each one's message and when it was "
             "applied\n",
-    .flags = CMD_NEEDS_DB,
+    .flags = CMD_NEEDS_DB | CMD_NEEDS_GRAPH,
     .options = opts,
     .shortopts = "v",
     .min_args = 0,

@@ -26,34 +26,23 @@ static char sign(enum db_op_kind k)
     }
 }
 
-static int exec_diff(struct cmd_ctx *ctx, int argc, char **argv)
+static const struct option opts[] = {
+    {"sql", no_argument, NULL, 's'},
+    {"all-tables", no_argument, NULL, 'a'},
+    {NULL, 0, NULL, 0},
+};
+
+static int exec_diff(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    static const struct option opts[] = {
-        {"sql", no_argument, NULL, 's'},
-        {"all-tables", no_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
-    bool sql = false, all = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 's')
-            sql = true;
-        else if (ch == 'a')
-            all = true;
-        else
-            return cmd_bad_option(ctx, "diff", argv);
-    }
-    if (optind < argc)
-        return cmd_usage(ctx, "diff", "unexpected argument '%s'",
-                         argv[optind]);
+    bool sql = cmd_flag(args, 's'), all = cmd_flag(args, 'a');
 
     struct db_error err;
     if (db_schema_validate(ctx->models, &err))
-        return cmd_fail(ctx, "diff", &err);
+        return cmd_fail(ctx, &err);
     struct db_reflection *r;
     struct db_diff diff;
     if (db_diff_live(&diff, &r, ctx->conn, ctx->models, all, &err))
-        return cmd_fail(ctx, "diff", &err);
+        return cmd_fail(ctx, &err);
     enum db_dialect d = db_conn_dialect(ctx->conn);
     struct db_buf out = DB_BUF_INIT;
     int rc = 0;
@@ -84,7 +73,7 @@ static int exec_diff(struct cmd_ctx *ctx, int argc, char **argv)
     db_buf_free(&out);
     db_diff_free(&diff);
     db_reflection_free(r);
-    return rc ? cmd_fail(ctx, "diff", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_diff_entry = {
@@ -99,5 +88,9 @@ const struct cmd_entry cmd_diff_entry = {
             "tables missing\n"
             "                      from the models show as drops\n",
     .flags = CMD_NEEDS_DB,
+    .options = opts,
+    .shortopts = "",
+    .min_args = 0,
+    .max_args = 0,
     .exec = exec_diff,
 };

@@ -18,12 +18,13 @@ static void report(void *ctx, const struct db_revision *r,
     fprintf(ctx, "downgrade %s: %s (%ld ms)\n", r->id, r->message, ms);
 }
 
-/* Options by hand: getopt would take the target "-1" for an option. */
+/* The entry has no option table: getopt would take the target "-1" for an
+ * option, so the arguments come unparsed and are read here, once. */
 static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, bool *yes,
                       bool *sql, const char **target)
 {
     int rest = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!rest && strcmp(a, "--") == 0)
             rest = 1;
@@ -32,15 +33,14 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, bool *yes,
         else if (!rest && strcmp(a, "--sql") == 0)
             *sql = true;
         else if (!rest && a[0] == '-' && !isdigit((unsigned char)a[1]))
-            return cmd_usage(ctx, "downgrade", "unknown option '%s'", a);
+            return cmd_usage(ctx, "unknown option '%s'", a);
         else if (*target)
-            return cmd_usage(ctx, "downgrade", "unexpected argument '%s'", a);
+            return cmd_usage(ctx, "unexpected argument '%s'", a);
         else
             *target = a;
     }
     if (!*target)
-        return cmd_usage(ctx, "downgrade",
-                         "missing TARGET (-1, a revision id, or base)");
+        return cmd_usage(ctx, "missing TARGET (-1, a revision id, or base)");
     return 0;
 }
 
@@ -73,13 +73,14 @@ static int describe(char *out, size_t n, size_t *count, struct db_conn *c,
     return rc;
 }
 
-static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_downgrade(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
     bool yes = false, sql = false;
     const char *target = NULL;
-    int bad = parse_args(ctx, argc, argv, &yes, &sql, &target);
+    int bad = parse_args(ctx, args->argc, args->argv, &yes, &sql, &target);
     if (bad)
         return bad;
+    ctx->yes = yes;
 
     struct db_error err;
     struct db_graph *g = NULL;
@@ -111,21 +112,20 @@ static int exec_downgrade(struct cmd_ctx *ctx, int argc, char **argv)
     db_url_mask(masked, sizeof masked, ctx->cfg.url);
     snprintf(question, sizeof question,
              "undo %s of %s, with the data they hold", what, masked);
-    if (!cmd_confirm(ctx, "downgrade", yes, question)) {
+    if (!cmd_confirm(ctx, question)) {
         db_disconnect(c);
         db_graph_free(g);
         return CMD_FAILURE;
     }
-    struct cmd_backup_hook backup = {ctx, "downgrade"};
     struct db_migrate_opts o = {.progress = report, .ctx = ctx->out,
                                 .before_change = cmd_backup_before_change,
-                                .change_ctx = &backup};
+                                .change_ctx = ctx};
     rc = db_migrate_downgrade(c, g, target, &o, &n, &err);
 out:
     db_buf_free(&script);
     db_disconnect(c);
     db_graph_free(g);
-    return rc ? cmd_fail(ctx, "downgrade", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_downgrade_entry = {

@@ -16,25 +16,15 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int exec_heads(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_heads(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool verbose = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
-        if (ch == 'v')
-            verbose = true;
-        else
-            return cmd_bad_option(ctx, "heads", argv);
-    }
+    bool verbose = cmd_flag(args, 'v');
     struct db_error err;
-    struct db_graph *g;
-    if (db_migrate_load(&g, &ctx->cfg, &err))
-        return cmd_fail(ctx, "heads", &err);
+    struct db_graph *g = ctx->graph; /* CMD_NEEDS_GRAPH */
     size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
     if (!heads) {
-        db_graph_free(g);
         db_error_set(&err, DB_ENOMEM, "out of memory");
-        return cmd_fail(ctx, "heads", &err);
+        return cmd_fail(ctx, &err);
     }
     size_t n = db_graph_heads(heads, g);
     for (size_t k = 0; k < n; k++) {
@@ -45,7 +35,6 @@ static int exec_heads(struct cmd_ctx *ctx, int argc, char **argv)
             fprintf(ctx->out, "%s\n", r->id);
     }
     free(heads);
-    db_graph_free(g);
     return CMD_OK;
 }
 
@@ -55,7 +44,7 @@ const struct cmd_entry cmd_heads_entry = {
     .summary = "print the head revision ids (more than one: branches to "
                "merge)",
     .help = "  -v, --verbose       add each head's message and file\n",
-    .flags = 0,
+    .flags = CMD_NEEDS_GRAPH,
     .options = opts,
     .shortopts = "v",
     .min_args = 0,

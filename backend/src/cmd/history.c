@@ -83,27 +83,16 @@ static void print_rev(FILE *f, const struct db_graph *g, size_t i,
         fputs("    no downgrade section\n", f);
 }
 
-static int exec_history(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_history(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool verbose = false;
-    const char *range = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "r:v", opts, NULL)) != -1) {
-        if (ch == 'v')
-            verbose = true;
-        else if (ch == 'r')
-            range = optarg;
-        else
-            return cmd_bad_option(ctx, "history", argv);
-    }
+    bool verbose = cmd_flag(args, 'v');
+    const char *range = cmd_value(args, 'r');
     struct db_error err;
-    struct db_graph *g = NULL;
+    struct db_graph *g = ctx->graph; /* CMD_NEEDS_GRAPH */
     struct db_migrate_state st = {0};
     unsigned char *show = NULL, *is_head = NULL;
     size_t *heads = NULL;
-    int rc = db_migrate_load(&g, &ctx->cfg, &err);
-    if (rc)
-        goto out;
+    int rc = 0;
     if ((rc = db_migrate_state_read(&st, ctx->conn, g, &err)))
         goto out;
     show = calloc(g->n ? g->n : 1, 1);
@@ -133,8 +122,7 @@ out:
     free(is_head);
     free(heads);
     db_migrate_state_free(&st);
-    db_graph_free(g);
-    return rc ? cmd_fail(ctx, "history", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_history_entry = {
@@ -145,7 +133,7 @@ const struct cmd_entry cmd_history_entry = {
             "or :B for open ends)\n"
             "  -v, --verbose       add file, when applied and how long it "
             "took\n",
-    .flags = CMD_NEEDS_DB,
+    .flags = CMD_NEEDS_DB | CMD_NEEDS_GRAPH,
     .options = opts,
     .shortopts = "r:v",
     .min_args = 0,

@@ -8,16 +8,15 @@
 #include "../db/url.h"
 #include "cmd.h"
 
-static int exec_info(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_info(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    (void)argc; /* no options or arguments: checked by the dispatcher */
-    (void)argv;
+    (void)args; /* no options or arguments: checked by the dispatcher */
     struct db_conn *c = ctx->conn;
     struct db_error err;
     char masked[2048], version[256] = "";
     db_url_mask(masked, sizeof masked, ctx->cfg.url);
     if (db_version(c, version, sizeof version, &err))
-        return cmd_fail(ctx, "info", &err);
+        return cmd_fail(ctx, &err);
 
     fprintf(ctx->out, "dialect:  %s\n", db_dialect_name(db_conn_dialect(c)));
     fprintf(ctx->out, "url:      %s\n", masked[0] ? masked : "(libpq environment)");
@@ -32,7 +31,7 @@ static int exec_info(struct cmd_ctx *ctx, int argc, char **argv)
         if (rc == DB_ENOTFOUND)
             fprintf(ctx->out, "  %-20s missing\n", name);
         else if (rc)
-            return cmd_fail(ctx, "info", &err);
+            return cmd_fail(ctx, &err);
         else
             fprintf(ctx->out, "  %-20s %ld rows\n", name, rows);
     }

@@ -15,23 +15,16 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int exec_merge(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_merge(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    const char *message = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
-        if (ch == 'm')
-            message = optarg;
-        else
-            return cmd_bad_option(ctx, "merge", argv);
-    }
+    const char *message = cmd_value(args, 'm');
     if (!message)
-        return cmd_usage(ctx, "merge", "missing -m MESSAGE");
+        return cmd_usage(ctx, "missing -m MESSAGE");
 
     struct db_error err;
     struct db_graph *g;
     if (db_migrate_load(&g, &ctx->cfg, &err))
-        return cmd_fail(ctx, "merge", &err);
+        return cmd_fail(ctx, &err);
     int rc = 0;
     size_t n = 0;
     size_t *idx = calloc(g->n ? g->n : 1, sizeof *idx);
@@ -40,10 +33,10 @@ static int exec_merge(struct cmd_ctx *ctx, int argc, char **argv)
         rc = db_error_set(&err, DB_ENOMEM, "out of memory");
         goto out;
     }
-    if (!(argc - optind == 1 && strcmp(argv[optind], "heads") == 0)) {
-        for (int a = optind; a < argc; a++) {
+    if (!(args->argc == 1 && strcmp(args->argv[0], "heads") == 0)) {
+        for (int a = 0; a < args->argc; a++) {
             size_t i;
-            if ((rc = db_graph_find(&i, g, argv[a], &err)))
+            if ((rc = db_graph_find(&i, g, args->argv[a], &err)))
                 goto out;
             for (size_t k = 0; k < n; k++)
                 if (idx[k] == i) {
@@ -100,7 +93,7 @@ out:
     free(idx);
     free(ids);
     db_graph_free(g);
-    return rc ? cmd_fail(ctx, "merge", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_merge_entry = {

@@ -6,15 +6,14 @@
 #include "../db/database.h"
 #include "cmd.h"
 
-static int exec_prepare(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_prepare(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    (void)argc; /* no options or arguments: checked by the dispatcher */
-    (void)argv;
+    (void)args; /* no options or arguments: checked by the dispatcher */
     struct db_error err, fallback;
     if (db_prepare_schema(ctx->conn, ctx->models, &fallback, &err))
-        return cmd_fail(ctx, "prepare", &err);
+        return cmd_fail(ctx, &err);
     if (fallback.code)
-        cmd_error(ctx, "prepare", "warning: DEV_CREATE_TABLES=true: the "
+        cmd_error(ctx, "warning: DEV_CREATE_TABLES=true: the "
                                   "migrations failed, so the tables were "
                                   "created from the models instead: %s",
                   fallback.message);

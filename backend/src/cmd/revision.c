@@ -18,30 +18,18 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_revision(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    const char *message = NULL, *head = NULL, *id = NULL;
-    int autogen = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
-        if (ch == 'm')
-            message = optarg;
-        else if (ch == 'H')
-            head = optarg;
-        else if (ch == 'i')
-            id = optarg;
-        else if (ch == 'a')
-            autogen = 1;
-        else
-            return cmd_bad_option(ctx, "revision", argv);
-    }
+    const char *message = cmd_value(args, 'm'), *head = cmd_value(args, 'H'),
+               *id = cmd_value(args, 'i');
+    int autogen = cmd_flag(args, 'a');
     if (!message)
-        return cmd_usage(ctx, "revision", "missing -m MESSAGE");
+        return cmd_usage(ctx, "missing -m MESSAGE");
 
     struct db_error err;
     struct db_graph *g;
     if (db_migrate_load(&g, &ctx->cfg, &err))
-        return cmd_fail(ctx, "revision", &err);
+        return cmd_fail(ctx, &err);
     int rc = 0;
     const char *parent[1];
     size_t nparents = 0;
@@ -87,7 +75,7 @@ static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
 out:
     free(heads);
     db_graph_free(g);
-    return rc ? cmd_fail(ctx, "revision", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_revision_entry = {

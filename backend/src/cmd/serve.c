@@ -29,56 +29,55 @@ static int parse_port(int *out, const char *s)
     return parse_int(out, s, 0, 65535);
 }
 
-static int exec_serve(struct cmd_ctx *ctx, int argc, char **argv)
+static const struct option opts[] = {
+    {"port", required_argument, NULL, 'p'},
+    {"bind", required_argument, NULL, 'b'},
+    {"pidfile", required_argument, NULL, 'P'},
+    {"threads", required_argument, NULL, 't'},
+    {"reuse-port", no_argument, NULL, 'r'},
+    {NULL, 0, NULL, 0},
+};
+
+static int exec_serve(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"pidfile", required_argument, NULL, 'P'},
-        {"threads", required_argument, NULL, 't'},
-        {"reuse-port", no_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
     struct http_serve_opts o = {
         .bind = ctx->cfg.server_bind,
         .port = ctx->cfg.server_port,
         .pidfile = ctx->cfg.server_pidfile,
         .threads = 1,
     };
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
+    /* the values in the order given, then the positional arguments */
+    for (int i = 0; i < args->nopts; i++) {
+        const char *val = args->opts[i].value;
+        switch (args->opts[i].val) {
         case 'p':
-            if (parse_port(&o.port, optarg))
-                return cmd_usage(ctx, "serve", "bad --port '%s': expected 0 "
+            if (parse_port(&o.port, val))
+                return cmd_usage(ctx, "bad --port '%s': expected 0 "
                                                "(any free port) to 65535",
-                                 optarg);
+                                 val);
             break;
         case 'b':
-            if (!optarg[0])
-                return cmd_usage(ctx, "serve", "--bind needs an address");
-            o.bind = optarg;
+            if (!val[0])
+                return cmd_usage(ctx, "--bind needs an address");
+            o.bind = val;
             break;
         case 'P':
-            if (!optarg[0])
-                return cmd_usage(ctx, "serve", "--pidfile needs a file");
-            o.pidfile = optarg;
+            if (!val[0])
+                return cmd_usage(ctx, "--pidfile needs a file");
+            o.pidfile = val;
             break;
         case 't':
-            if (parse_int(&o.threads, optarg, 1, HTTP_SERVE_MAX_THREADS))
-                return cmd_usage(ctx, "serve", "bad --threads '%s': expected "
-                                               "1 to %d", optarg, HTTP_SERVE_MAX_THREADS);
+            if (parse_int(&o.threads, val, 1, HTTP_SERVE_MAX_THREADS))
+                return cmd_usage(ctx, "bad --threads '%s': expected "
+                                               "1 to %d", val, HTTP_SERVE_MAX_THREADS);
             break;
         case 'r':
             o.reuse_port = 1;
             break;
-        default:
-            return cmd_bad_option(ctx, "serve", argv);
         }
     }
-    if (optind < argc)
-        return cmd_usage(ctx, "serve", "unexpected argument '%s'",
-                         argv[optind]);
+    if (args->argc > 0)
+        return cmd_usage(ctx, "unexpected argument '%s'", args->argv[0]);
 
     /* Blocked before any thread starts, so every thread inherits the mask
      * and the signals reach only sigwait below. */
@@ -91,7 +90,7 @@ static int exec_serve(struct cmd_ctx *ctx, int argc, char **argv)
     struct db_error err;
     int status;
     if (db_module_symbol(&fn, "http", "http_serve_run", &err))
-        status = cmd_fail(ctx, "serve", &err);
+        status = cmd_fail(ctx, &err);
     else
         status = ((http_serve_run_fn)fn)(ctx, &o, &stop_signals);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -120,5 +119,9 @@ const struct cmd_entry cmd_serve_entry = {
             "\n  SIGTERM or SIGINT: stop accepting, finish requests in "
             "flight, remove the pidfile, exit 0.\n",
     .flags = CMD_NEEDS_DB,
+    .options = opts,
+    .shortopts = NULL, /* --port without a value: "unknown or incomplete" */
+    .min_args = 0,
+    .max_args = -1, /* after the values, in exec: a bad --port first */
     .exec = exec_serve,
 };

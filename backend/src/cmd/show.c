@@ -6,16 +6,14 @@
 #include "../db/migrate.h"
 #include "cmd.h"
 
-static int exec_show(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_show(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    const char *id = argv[argc - 1]; /* exactly one: checked centrally */
+    const char *id = args->argv[0]; /* exactly one: checked centrally */
     struct db_error err;
-    struct db_graph *g = NULL;
+    struct db_graph *g = ctx->graph; /* CMD_NEEDS_GRAPH */
     struct db_migrate_state st = {0};
     size_t i;
-    int rc = db_migrate_load(&g, &ctx->cfg, &err);
-    if (rc == 0)
-        rc = db_graph_find(&i, g, id, &err);
+    int rc = db_graph_find(&i, g, id, &err);
     if (rc == 0)
         rc = db_migrate_state_read(&st, ctx->conn, g, &err);
     if (rc == 0) {
@@ -52,8 +50,7 @@ static int exec_show(struct cmd_ctx *ctx, int argc, char **argv)
         rc = 0;
     }
     db_migrate_state_free(&st);
-    db_graph_free(g);
-    return rc ? cmd_fail(ctx, "show", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_show_entry = {
@@ -61,7 +58,7 @@ const struct cmd_entry cmd_show_entry = {
     .usage = "REV",
     .summary = "show one revision: parents, file, checksum, state, SQL",
     .help = "  REV                 a revision id or unique prefix\n",
-    .flags = CMD_NEEDS_DB,
+    .flags = CMD_NEEDS_DB | CMD_NEEDS_GRAPH,
     .options = cmd_no_options,
     .min_args = 1,
     .max_args = 1,

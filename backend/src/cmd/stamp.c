@@ -18,23 +18,16 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int exec_stamp(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_stamp(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool verify = true;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'n')
-            verify = false;
-        else if (ch != 'c')
-            return cmd_bad_option(ctx, "stamp", argv);
-    }
-    const char *target = argv[optind]; /* exactly one: checked centrally */
+    bool verify = !cmd_flag(args, 'n');
+    const char *target = args->argv[0]; /* exactly one: checked centrally */
     struct db_error err;
     struct db_graph *g;
     if (db_migrate_load(&g, &ctx->cfg, &err))
-        return cmd_fail(ctx, "stamp", &err);
+        return cmd_fail(ctx, &err);
     if (!verify)
-        cmd_error(ctx, "stamp", "warning: --no-verify: stamping %s without "
+        cmd_error(ctx, "warning: --no-verify: stamping %s without "
                                 "checking that the schema matches it",
                   target);
     struct db_buf report = DB_BUF_INIT;
@@ -46,7 +39,7 @@ static int exec_stamp(struct cmd_ctx *ctx, int argc, char **argv)
                 db_buf_str(&report));
     db_buf_free(&report);
     if (rc)
-        return cmd_fail(ctx, "stamp", &err);
+        return cmd_fail(ctx, &err);
     fprintf(ctx->out, "stamped %s\n", target);
     return CMD_OK;
 }

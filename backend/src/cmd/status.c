@@ -8,17 +8,14 @@
 #include "../db/migrate.h"
 #include "cmd.h"
 
-static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_status(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    (void)argc;
-    (void)argv;
+    (void)args; /* no options or arguments: checked by the dispatcher */
     struct db_error err, problem;
-    struct db_graph *g = NULL;
+    struct db_graph *g = ctx->graph; /* CMD_NEEDS_GRAPH */
     struct db_migrate_state st = {0};
     size_t *heads = NULL;
-    int rc = db_migrate_load(&g, &ctx->cfg, &err);
-    if (rc == 0)
-        rc = db_migrate_state_read(&st, ctx->conn, g, &err);
+    int rc = db_migrate_state_read(&st, ctx->conn, g, &err);
     if (rc == 0 && !(heads = calloc(g->n ? g->n : 1, sizeof *heads)))
         rc = db_error_set(&err, DB_ENOMEM, "out of memory");
     if (rc)
@@ -52,15 +49,14 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 out:
     free(heads);
     db_migrate_state_free(&st);
-    db_graph_free(g);
-    return rc ? cmd_fail(ctx, "status", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_status_entry = {
     .name = "status",
     .usage = "",
     .summary = "show the current revision, pending count, heads and phase",
-    .flags = CMD_NEEDS_DB,
+    .flags = CMD_NEEDS_DB | CMD_NEEDS_GRAPH,
     .options = cmd_no_options,
     .min_args = 0,
     .max_args = 0,

@@ -63,26 +63,19 @@ static void print_text(struct cmd_ctx *ctx, const struct db_flip_item *items,
             all ? ": ready for the production phase" : "");
 }
 
-static int exec_transition(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_transition(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool json = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'j')
-            json = true;
-        else
-            return cmd_bad_option(ctx, "transition", argv);
-    }
+    bool json = cmd_flag(args, 'j');
     struct db_flip_item items[DB_FLIP_NITEMS];
     struct db_error err;
     if (db_flip_checklist(items, ctx->conn, ctx->models, DEPLOY_SCRIPT, &err))
-        return cmd_fail(ctx, "transition", &err);
+        return cmd_fail(ctx, &err);
     bool all = true;
     for (int i = 0; i < DB_FLIP_NITEMS; i++)
         all = all && items[i].ok;
     if (json) {
         if (print_json(ctx, items, all)) {
-            cmd_error(ctx, "transition", "out of memory");
+            cmd_error(ctx, "out of memory");
             return CMD_FAILURE;
         }
     } else {

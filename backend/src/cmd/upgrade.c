@@ -54,24 +54,15 @@ static int rehearse(struct cmd_ctx *ctx)
                 n, n == 1 ? "" : "s");
     db_disconnect(c);
     db_graph_free(g);
-    return rc ? cmd_fail(ctx, "upgrade", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
-static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_upgrade(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool sql = false, rehearsal = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 's')
-            sql = true;
-        else if (ch == 'r')
-            rehearsal = true;
-        else if (ch != 'c')
-            return cmd_bad_option(ctx, "upgrade", argv);
-    }
-    const char *target = optind < argc ? argv[optind] : "head";
-    if (rehearsal && (sql || optind < argc))
-        return cmd_usage(ctx, "upgrade", "--rehearse runs every pending "
+    bool sql = cmd_flag(args, 's'), rehearsal = cmd_flag(args, 'r');
+    const char *target = args->argc > 0 ? args->argv[0] : "head";
+    if (rehearsal && (sql || args->argc > 0))
+        return cmd_usage(ctx, "--rehearse runs every pending "
                                          "revision: it takes no TARGET and "
                                          "no --sql");
     if (rehearsal)
@@ -94,10 +85,9 @@ static int exec_upgrade(struct cmd_ctx *ctx, int argc, char **argv)
     }
     if ((rc = cmd_connect(ctx, &c, &err)))
         goto out;
-    struct cmd_backup_hook backup = {ctx, "upgrade"};
     struct db_migrate_opts o = {.progress = report, .ctx = ctx->out,
                                 .before_change = cmd_backup_before_change,
-                                .change_ctx = &backup};
+                                .change_ctx = ctx};
     size_t n = 0;
     rc = db_migrate_upgrade(c, g, target, &o, &n, &err);
     if (rc == 0 && n == 0)
@@ -106,7 +96,7 @@ out:
     db_buf_free(&script);
     db_disconnect(c);
     db_graph_free(g);
-    return rc ? cmd_fail(ctx, "upgrade", &err) : CMD_OK;
+    return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
 const struct cmd_entry cmd_upgrade_entry = {
@@ -131,7 +121,8 @@ const struct cmd_entry cmd_upgrade_entry = {
             "when it does not\n"
             "                      exist (its directory must); never done "
             "otherwise\n",
-    .flags = 0, /* backup: only when there is something to apply (o above) */
+    .flags = CMD_OFFLINE_SQL, /* backup: only when there is something to
+                                 apply (o above) */
     .options = opts,
     .shortopts = "",
     .min_args = 0,

@@ -57,14 +57,14 @@ static int read_hidden(struct cmd_ctx *ctx, const char *prompt, char *buf,
     return rc;
 }
 
-static int exec_set_password(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_set_password(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    const char *email = argv[argc - 1];
+    const char *email = args->argv[0];
     void *set_fn, *equal_fn;
     struct db_error err;
     if (db_module_symbol(&set_fn, "http", "http_auth_set_password", &err) ||
         db_module_symbol(&equal_fn, "http", "http_auth_equal", &err))
-        return cmd_fail(ctx, "set-password", &err);
+        return cmd_fail(ctx, &err);
 
     char password[PASSWORD_LINE_MAX], again[PASSWORD_LINE_MAX];
     int status = CMD_FAILURE;
@@ -74,25 +74,24 @@ static int exec_set_password(struct cmd_ctx *ctx, int argc, char **argv)
         snprintf(prompt, sizeof prompt, "New password for %s: ", email);
         if (read_hidden(ctx, prompt, password, sizeof password) ||
             read_hidden(ctx, "Repeat it: ", again, sizeof again)) {
-            cmd_error(ctx, "set-password", "no password read; nothing was "
+            cmd_error(ctx, "no password read; nothing was "
                                            "changed");
             goto out;
         }
         if (!((http_auth_equal_fn)equal_fn)(password, again)) {
-            cmd_error(ctx, "set-password", "the two passwords differ; "
+            cmd_error(ctx, "the two passwords differ; "
                                            "nothing was changed");
             goto out;
         }
     } else if (read_line(password, sizeof password, ctx->in)) {
-        cmd_error(ctx, "set-password",
-                  "no password on stdin (expected one line of at most %d "
+        cmd_error(ctx, "no password on stdin (expected one line of at most %d "
                   "bytes); nothing was changed", PASSWORD_LINE_MAX - 2);
         goto out;
     }
     long revoked = 0;
     if (((http_auth_set_password_fn)set_fn)(&revoked, ctx->conn, &ctx->cfg,
                                             email, password, &err)) {
-        status = cmd_fail(ctx, "set-password", &err);
+        status = cmd_fail(ctx, &err);
         goto out;
     }
     fprintf(ctx->out, "password set for %s; %ld session%s revoked\n", email,

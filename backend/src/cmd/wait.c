@@ -23,19 +23,16 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int exec_wait(struct cmd_ctx *ctx, int argc, char **argv)
+static int exec_wait(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
     int seconds = db_config_wait_seconds(&ctx->cfg);
-    int ch;
-    while ((ch = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
-        if (ch != 's')
-            return cmd_bad_option(ctx, "wait", argv);
+    for (int i = 0; i < args->nopts; i++) { /* each --seconds, in order */
+        const char *val = args->opts[i].value;
         char *end;
-        long v = strtol(optarg, &end, 10);
-        if (end == optarg || *end || v < 0 || v > 86400)
-            return cmd_usage(ctx, "wait", "bad --seconds '%s'; accepted: a "
-                                          "whole number from 0 to 86400",
-                             optarg);
+        long v = strtol(val, &end, 10);
+        if (end == val || *end || v < 0 || v > 86400)
+            return cmd_usage(ctx, "bad --seconds '%s'; accepted: a "
+                                  "whole number from 0 to 86400", val);
         seconds = (int)v;
     }
 
@@ -44,11 +41,11 @@ static int exec_wait(struct cmd_ctx *ctx, int argc, char **argv)
     int attempts = 0;
     double start = now_seconds();
     if (db_connect_wait(&conn, &ctx->cfg, seconds, &attempts, &err))
-        return cmd_fail(ctx, "wait", &err);
+        return cmd_fail(ctx, &err);
     char version[256] = "", masked[2048];
     if (db_version(conn, version, sizeof version, &err)) {
         db_disconnect(conn);
-        return cmd_fail(ctx, "wait", &err);
+        return cmd_fail(ctx, &err);
     }
     db_disconnect(conn);
     db_url_mask(masked, sizeof masked, ctx->cfg.url);

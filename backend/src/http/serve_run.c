@@ -94,11 +94,11 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (db_prepare_schema(ctx->conn, ctx->models, &fallback, &err))
-        return cmd_fail(ctx, "serve", &err);
+        return cmd_fail(ctx, &err);
     step(&steps, "schema ready (%s phase) in %.0f ms",
          db_phase_name(ctx->cfg.phase), ms_since(&t0));
     if (fallback.code)
-        cmd_error(ctx, "serve", "warning: DEV_CREATE_TABLES=true: the "
+        cmd_error(ctx, "warning: DEV_CREATE_TABLES=true: the "
                                 "migrations failed, so the tables were "
                                 "created from the models instead: %s",
                   fallback.message);
@@ -107,7 +107,7 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
      * when a log-in names an unknown email. */
     struct http_auth auth;
     if (http_auth_init(&auth, &ctx->cfg, 1, &err))
-        return cmd_fail(ctx, "serve", &err);
+        return cmd_fail(ctx, &err);
     struct http_api api = {
         .conn = ctx->conn,
         .cfg = &ctx->cfg,
@@ -124,7 +124,7 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
     for (; nconns < o->threads; nconns++)
         if (db_connect(&conns[nconns], &ctx->cfg, &err)) {
             close_extra(conns, nconns);
-            return cmd_fail(ctx, "serve", &err);
+            return cmd_fail(ctx, &err);
         }
     if (nconns > 1)
         step(&steps, "%d more database connections in %.0f ms", nconns - 1,
@@ -142,13 +142,13 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
     struct http_server *srv;
     if (http_server_start(&srv, &api, &so, &err)) {
         close_extra(conns, nconns);
-        return cmd_fail(ctx, "serve", &err);
+        return cmd_fail(ctx, &err);
     }
     if ((o->reuse_port ? http_pidfile_take_over(o->pidfile, &err)
                        : http_pidfile_write(o->pidfile, &err))) {
         http_server_stop(srv);
         close_extra(conns, nconns);
-        return cmd_fail(ctx, "serve", &err);
+        return cmd_fail(ctx, &err);
     }
     step(&steps, "listening on port %d", http_server_port(srv));
     steps_write(ctx, &steps);
@@ -176,7 +176,7 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
     close_extra(conns, nconns);
     http_pidfile_remove(o->pidfile);
     if (cut)
-        cmd_error(ctx, "serve", "%d request(s) cut off at the drain deadline",
+        cmd_error(ctx, "%d request(s) cut off at the drain deadline",
                   cut);
     fprintf(ctx->out, "app serve: stopped\n");
     return CMD_OK;
