@@ -151,11 +151,13 @@ expect_no 'internal error'
 wrk -t2 -c8 -d1s -H "$AUTH" "$BASE/users/1" >/dev/null 2>&1
 fd1=$(settled_fds "$PID")
 rss1=$(rss_kb "$PID")
-# (one either way: a client's connection closing as the count is taken;
-# a leak per lost connection would show 4 or more)
+# No growth (one more at most: a client's connection closing as the count
+# is taken; a leak per lost connection would show 4 or more). Fewer is no
+# leak: a thread's connection is re-established by the next request that
+# needs it, so a slot no request used since the outage still has none.
 checks=$((checks + 1))
-[ "$fd1" -le $((fd0 + 1)) ] && [ "$fd1" -ge $((fd0 - 1)) ] ||
-    { out="$fd0 -> $fd1"; err=""; fail "the same file descriptors before and after"; }
+[ "$fd1" -le $((fd0 + 1)) ] ||
+    { out="$fd0 -> $fd1"; err=""; fail "no file descriptor growth"; }
 # Under AddressSanitizer its allocator and shadow memory grow on their own
 # (leaks are LeakSanitizer's to find, at exit below): a wider margin.
 limit=8192

@@ -125,7 +125,7 @@ START_TEST(test_graph__branches_and_merge)
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "head", &err),
                      DB_EGRAPH);
     ck_assert_ptr_nonnull(strstr(err.message, "2 heads: 0002 0003"));
-    ck_assert_ptr_nonnull(strstr(err.hint, "app db merge"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "app db merge"));
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "heads", &err), 0);
     ck_assert_str_eq(ids(g, want), "0001 0002 0003");
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "0001+1", &err),
@@ -223,8 +223,8 @@ START_TEST(test_graph__plus_n_follows_the_current_branch)
                      DB_EUSAGE);
     ck_assert_str_eq(err.message,
                      "'+2' goes past the head: revision 0127 has no child");
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db upgrade 0127'"));
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db history'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db upgrade 0127'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db history'"));
     /* a branch point on the way */
     at(applied, g, "0121");
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "+1", &err), 0);
@@ -233,7 +233,7 @@ START_TEST(test_graph__plus_n_follows_the_current_branch)
                      DB_EUSAGE);
     ck_assert_str_eq(err.message, "'+2' is ambiguous: revision 0122 is a "
                                   "branch point with 2 children (0123, 0124)");
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db upgrade 0123'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db upgrade 0123'"));
     /* from base: from the first revision */
     at(applied, g, NULL);
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "+3", &err), 0);
@@ -251,7 +251,7 @@ START_TEST(test_graph__plus_n_follows_the_current_branch)
                      DB_EUSAGE);
     ck_assert_str_eq(err.message, "'+1' is ambiguous: the database has 2 "
                                   "current revisions (0123, 0125)");
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db upgrade 0123+1'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db upgrade 0123+1'"));
     /* REV+N walks from REV, whatever is applied; REV+0 is REV */
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "0124+2", &err), 0);
     ck_assert_str_eq(ids(g, want), "0120 0121 0122 0124 0125 0126");
@@ -281,7 +281,7 @@ START_TEST(test_graph__plus_n_follows_the_current_branch)
     /* the wrong direction, and numbers that go nowhere */
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "-1", &err),
                      DB_EUSAGE);
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db downgrade -1'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db downgrade -1'"));
     ck_assert_int_eq(db_graph_upgrade_target(want, g, applied, "+0", &err),
                      DB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "bad relative target '+0'"));
@@ -338,8 +338,8 @@ START_TEST(test_graph__minus_n_follows_the_parents)
                      DB_EUSAGE);
     ck_assert_str_eq(err.message,
                      "'-7' goes past base: base is 6 steps below 0126");
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db downgrade base'"));
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db history'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db downgrade base'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db history'"));
     at(applied, g, NULL);
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, applied, "-1", &err),
                      DB_EUSAGE);
@@ -355,7 +355,7 @@ START_TEST(test_graph__minus_n_follows_the_parents)
                      DB_EUSAGE);
     ck_assert_str_eq(err.message, "'-1' is ambiguous: the database has 2 "
                                   "current revisions (0123, 0127)");
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db downgrade 0123-1'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db downgrade 0123-1'"));
     /* REV-N: undo what follows REV-N, on every branch */
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, applied, "0127-1", &err), 0);
     ck_assert_str_eq(ids(g, undo), "0127");
@@ -375,10 +375,10 @@ START_TEST(test_graph__minus_n_follows_the_parents)
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, applied, "0121+2", &err),
                      DB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "0122 is a branch point"));
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db downgrade 0123'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db downgrade 0123'"));
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, applied, "+1", &err),
                      DB_EUSAGE);
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db upgrade +1'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db upgrade +1'"));
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, applied, "-0", &err),
                      DB_EUSAGE);
     db_graph_free(g);
@@ -399,7 +399,7 @@ START_TEST(test_graph__minus_n_follows_the_parents)
                      DB_EUSAGE);
     ck_assert_str_eq(err.message, "'-2' is ambiguous: revision 0128 is a "
                                   "merge of 0123, 0127");
-    ck_assert_ptr_nonnull(strstr(err.hint, "'app db downgrade 0123'"));
+    ck_assert_ptr_nonnull(strstr(tu_spell(err.hint), "'app db downgrade 0123'"));
     at(all, g, "0128");
     ck_assert_int_eq(db_graph_downgrade_target(undo, g, all, "-1", &err),
                      DB_EUSAGE);

@@ -3,6 +3,8 @@
  */
 #include "testutil.h"
 
+#include "cmd/cmd.h"
+
 #include <check.h>
 #include <errno.h>
 #include <ftw.h>
@@ -159,4 +161,11 @@ char *tu_str(struct db_conn *c, const char *sql)
     char *copy = strdup(v);
     ck_assert_ptr_nonnull(copy);
     return copy;
+}
+
+const char *tu_spell(const char *text)
+{
+    static char out[4096];
+    cmd_spell(out, sizeof out, text);
+    return out;
 }

@@ -88,16 +88,44 @@ static void full_name(char *out, size_t n, const struct cmd_ctx *ctx,
         snprintf(out, n, "%s %s", ctx->prog, name);
 }
 
+void cmd_spell(char *out, size_t n, const char *in)
+{
+    static const char *const words[][2] = {
+        {"{db}", "app db"},
+        {"{reset}", "make db-reset"},
+        {"{deploy}", "make deploy"},
+        {"{deploy-script}", "scripts/deploy.sh"},
+    };
+    size_t len = 0;
+    if (n == 0)
+        return;
+    while (*in && len + 1 < n) {
+        size_t k = 0, nw = sizeof words / sizeof words[0];
+        for (; k < nw; k++)
+            if (strncmp(in, words[k][0], strlen(words[k][0])) == 0)
+                break;
+        if (k < nw) {
+            len += (size_t)snprintf(out + len, n - len, "%s", words[k][1]);
+            in += strlen(words[k][0]);
+            if (len >= n)
+                len = n - 1;
+        } else {
+            out[len++] = *in++;
+        }
+    }
+    out[len] = '\0';
+}
+
 void cmd_error(struct cmd_ctx *ctx, const char *fmt, ...)
 {
-    char who[128];
+    char who[128], text[4096], spelled[4096];
     full_name(who, sizeof who, ctx, ctx->entry->name);
-    fprintf(ctx->err, "%s: ", who);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(ctx->err, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    fputc('\n', ctx->err);
+    cmd_spell(spelled, sizeof spelled, text);
+    fprintf(ctx->err, "%s: %s\n", who, spelled);
 }
 
 int cmd_fail(struct cmd_ctx *ctx, const struct db_error *e)

@@ -28,11 +28,15 @@ static int print_json(struct cmd_ctx *ctx, const struct db_flip_item *items,
     json_t *root = json_pack("{s:b, s:o}", "ok", all, "items", list);
     if (!root)
         return -1;
-    for (int i = 0; i < DB_FLIP_NITEMS; i++)
+    for (int i = 0; i < DB_FLIP_NITEMS; i++) {
+        char detail[sizeof items[i].detail * 2], fix[sizeof items[i].fix * 2];
+        cmd_spell(detail, sizeof detail, items[i].detail);
+        cmd_spell(fix, sizeof fix, items[i].fix);
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:b, s:s, s:s}", "name", items[i].name,
                             "title", items[i].title, "ok", items[i].ok,
-                            "detail", items[i].detail, "fix", items[i].fix));
+                            "detail", detail, "fix", fix));
+    }
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!text)
@@ -52,12 +56,15 @@ static void print_text(struct cmd_ctx *ctx, const struct db_flip_item *items,
     fprintf(ctx->out, "transition checklist (%s):\n", ctx->cfg.path);
     for (int i = 0; i < DB_FLIP_NITEMS; i++) {
         const struct db_flip_item *it = &items[i];
+        char detail[sizeof it->detail * 2], fix[sizeof it->fix * 2];
+        cmd_spell(detail, sizeof detail, it->detail);
+        cmd_spell(fix, sizeof fix, it->fix);
         passed += it->ok;
         fprintf(ctx->out, "%s%s%s %s: %s\n", it->ok ? green : red,
                 it->ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97", reset, it->title,
-                it->detail);
+                detail);
         if (!it->ok)
-            fprintf(ctx->out, "    fix: %s\n", it->fix);
+            fprintf(ctx->out, "    fix: %s\n", fix);
     }
     fprintf(ctx->out, "%d of %d pass%s\n", passed, DB_FLIP_NITEMS,
             all ? ": ready for the production phase" : "");

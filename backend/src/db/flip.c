@@ -52,7 +52,7 @@ int db_flip_baseline(char *out_path, size_t n, const struct db_config *cfg,
         db_error_set(err, DB_EEXISTS,
                      "%s already has revisions (%s); the baseline is the "
                      "first revision", g->dir, db_buf_str(&names));
-        db_error_hint(err, "write later changes with 'app db revision "
+        db_error_hint(err, "write later changes with '{db} revision "
                            "--autogenerate -m MSG'; to start over, delete "
                            "the files before anything is stamped");
         db_buf_free(&names);
@@ -96,7 +96,7 @@ int db_flip_scratch(struct db_reflection **out, struct db_conn *c,
             db_error_prefix(err, "the revisions up to %s do not build in a "
                                  "scratch database", target);
             db_error_hint(err, "fix the revision; when the live schema is "
-                               "known to be right, 'app db stamp "
+                               "known to be right, '{db} stamp "
                                "--no-verify' skips the check");
         }
     }
@@ -387,7 +387,7 @@ static int rehearse_tx(struct db_conn *c, const struct db_graph *g,
             db_error_at(err, r->path, 0);
             db_error_hint(err, "rehearse on a scratch database: restore a "
                                "backup (pg_restore) into a new database and "
-                               "run 'app db upgrade --rehearse' with "
+                               "run '{db} upgrade --rehearse' with "
                                "DATABASE_URL pointing there");
             goto out;
         }
@@ -429,7 +429,7 @@ int db_flip_rehearse(struct db_conn *c, const struct db_graph *g,
     if (g->n == 0) {
         db_error_set(err, DB_ENOTFOUND, "%s has no revisions to rehearse",
                      g->dir);
-        db_error_hint(err, "write the baseline first: 'app db baseline -m "
+        db_error_hint(err, "write the baseline first: '{db} baseline -m "
                            "baseline'");
         return DB_ENOTFOUND;
     }
@@ -502,7 +502,7 @@ static void check_data(struct db_flip_item *it, struct db_conn *c,
     }
     item(it, total > 0,
          "nothing to flip yet: keep using the pre-user phase until real data "
-         "arrives ('app db prepare' creates the tables)",
+         "arrives ('{db} prepare' creates the tables)",
          "%s", db_buf_ok(&d) ? db_buf_str(&d) : "out of memory");
     db_buf_free(&d);
 }
@@ -545,7 +545,7 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
         item(&items[DB_FLIP_BASELINE], true, "", "%s", g->revs[base].path);
     else
         item(&items[DB_FLIP_BASELINE], false,
-             "app db baseline -m \"baseline\"", "%s has no revisions",
+             "{db} baseline -m \"baseline\"", "%s has no revisions",
              g->dir);
 
     /* stamped */
@@ -557,13 +557,13 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
         item(&items[DB_FLIP_STAMPED], true, "", "at %s%s", cur,
              st.nheads > 1 ? " (and other heads)" : "");
     } else if (st.unknown[0]) {
-        item(&items[DB_FLIP_STAMPED], false, "app db stamp head",
+        item(&items[DB_FLIP_STAMPED], false, "{db} stamp head",
              "the version table names %s, which has no revision file",
              st.unknown);
     } else {
         item(&items[DB_FLIP_STAMPED], false,
-             base >= 0 ? "app db stamp head" : "app db baseline -m "
-                                               "\"baseline\", then app db "
+             base >= 0 ? "{db} stamp head" : "{db} baseline -m "
+                                               "\"baseline\", then {db} "
                                                "stamp head",
              st.tables ? "the version table has no head" : "no version "
                                                            "table");
@@ -575,7 +575,7 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
                                         : NULL;
     if (!target) {
         item(&items[DB_FLIP_BASELINE_LIVE], false,
-             "app db baseline -m \"baseline\"", "no baseline to compare");
+             "{db} baseline -m \"baseline\"", "no baseline to compare");
     } else {
         size_t nd = 0;
         rc = db_flip_verify(NULL, &nd, c, g, target, &e);
@@ -584,9 +584,9 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
                  "the revisions up to %s build the live schema", target);
         else if (rc == DB_EDRIFT)
             item(&items[DB_FLIP_BASELINE_LIVE], false,
-                 st.nheads ? "app db stamp --no-verify base, then bring the "
+                 st.nheads ? "{db} stamp --no-verify base, then bring the "
                              "schema to a revision and stamp it"
-                           : "see the differences: app db stamp head",
+                           : "see the differences: {db} stamp head",
                  "%zu difference%s between the live schema and the "
                  "revisions up to %s", nd, nd == 1 ? "" : "s", target);
         else
@@ -603,7 +603,7 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
         struct db_diff diff = DB_DIFF_INIT;
         int drc = db_diff_live(&diff, &r, c, models, false, &e);
         if (drc)
-            item(&items[DB_FLIP_NO_DRIFT], false, "app db check",
+            item(&items[DB_FLIP_NO_DRIFT], false, "{db} check",
                  "cannot compare: %s", e.message);
         else if (diff.n == 0)
             item(&items[DB_FLIP_NO_DRIFT], true, "",
@@ -612,11 +612,11 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
         else
             item(&items[DB_FLIP_NO_DRIFT], false,
                  cfg->phase == DB_PHASE_PRODUCTION
-                     ? "app db revision --autogenerate -m MSG, then app db "
+                     ? "{db} revision --autogenerate -m MSG, then {db} "
                        "upgrade"
-                     : "app db prepare (create-all), then app db check",
+                     : "{db} prepare (create-all), then {db} check",
                  "%zu difference%s between the models and the database "
-                 "(app db check lists them)", diff.n,
+                 "({db} check lists them)", diff.n,
                  diff.n == 1 ? "" : "s");
         db_diff_free(&diff);
         db_reflection_free(r);
@@ -643,19 +643,19 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
     int prep = script_prepares(deploy_script);
     if (prep < 0)
         item(&items[DB_FLIP_DEPLOY], false,
-             "deploy with scripts/deploy.sh (make deploy), which runs 'app db "
+             "deploy with {deploy-script} ({deploy}), which runs '{db} "
              "prepare'", "%s not found", deploy_script);
     else if (prep == 0)
         item(&items[DB_FLIP_DEPLOY], false,
-             "restore the 'app db prepare' step in the deploy script",
-             "%s does not run 'app db prepare'", deploy_script);
+             "restore the '{db} prepare' step in the deploy script",
+             "%s does not run '{db} prepare'", deploy_script);
     else if (!prod)
         item(&items[DB_FLIP_DEPLOY], false, items[DB_FLIP_PHASE].fix,
-             "%s runs 'app db prepare', which is create-all in the %s phase",
+             "%s runs '{db} prepare', which is create-all in the %s phase",
              deploy_script, db_phase_name(cfg->phase));
     else
         item(&items[DB_FLIP_DEPLOY], true, "",
-             "%s runs 'app db prepare': upgrade to head under the lock",
+             "%s runs '{db} prepare': upgrade to head under the lock",
              deploy_script);
 
     /* rehearsal */
@@ -665,14 +665,14 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
         int mrc = db_meta_get(c, DB_FLIP_REHEARSAL_KEY, done, sizeof done, &e);
         if (mrc == DB_ENOTFOUND)
             item(&items[DB_FLIP_REHEARSAL], false,
-                 "app db upgrade --rehearse", "no rehearsal recorded");
+                 "{db} upgrade --rehearse", "no rehearsal recorded");
         else if (mrc)
             item(&items[DB_FLIP_REHEARSAL], false,
-                 "app db upgrade --rehearse", "cannot read it: %s",
+                 "{db} upgrade --rehearse", "cannot read it: %s",
                  e.message);
         else if (!heads[0] || strcmp(done, heads) != 0)
             item(&items[DB_FLIP_REHEARSAL], false,
-                 "app db upgrade --rehearse",
+                 "{db} upgrade --rehearse",
                  "the last rehearsal ran %s; the head is now %s", done,
                  heads[0] ? heads : "(none)");
         else

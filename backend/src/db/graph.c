@@ -326,7 +326,7 @@ int db_graph_find(size_t *out, const struct db_graph *g, const char *id,
         return DB_EUSAGE;
     }
     db_error_set(err, DB_ENOTFOUND, "no revision '%s' in %s", id, g->dir);
-    db_error_hint(err, "'app db history' lists the revisions");
+    db_error_hint(err, "'{db} history' lists the revisions");
     return DB_ENOTFOUND;
 }
 
@@ -434,8 +434,8 @@ static int many_heads(const struct db_graph *g, const size_t *heads,
                                 i ? " " : "", g->revs[heads[i]].id);
     db_error_set(err, DB_EGRAPH, "the revisions have %zu heads: %s", nheads,
                  list);
-    db_error_hint(err, "join them with 'app db merge -m \"merge\" heads', or "
-                       "upgrade every branch with 'app db upgrade heads'");
+    db_error_hint(err, "join them with '{db} merge -m \"merge\" heads', or "
+                       "upgrade every branch with '{db} upgrade heads'");
     return DB_EGRAPH;
 }
 
@@ -530,15 +530,15 @@ static int walk(size_t *out, const struct db_graph *g, size_t start,
             if (k == 0 && i == g->n) {
                 rc = db_error_set(err, DB_EUSAGE, "'%s' goes past the head: "
                                   "there are no revisions", target);
-                db_error_hint(err, "write the first one with 'app db "
+                db_error_hint(err, "write the first one with '{db} "
                                    "revision -m MESSAGE'");
             } else if (k == 0) {
                 rc = db_error_set(err, DB_EUSAGE,
                                   "'%s' goes past the head: revision %s has "
                                   "no child",
                                   target, g->revs[i].id);
-                db_error_hint(err, "name the revision itself, e.g. 'app db "
-                                   "%s %s'; 'app db history' lists the "
+                db_error_hint(err, "name the revision itself, e.g. '{db} "
+                                   "%s %s'; '{db} history' lists the "
                                    "revisions",
                               verb, g->revs[i].id);
             } else {
@@ -553,8 +553,8 @@ static int walk(size_t *out, const struct db_graph *g, size_t start,
                                       "'%s' is ambiguous: revision %s is a "
                                       "branch point with %zu children (%s)",
                                       target, g->revs[i].id, k, list);
-                db_error_hint(err, "name the revision to go to, e.g. 'app db "
-                                   "%s %s'; 'app db history' shows the "
+                db_error_hint(err, "name the revision to go to, e.g. '{db} "
+                                   "%s %s'; '{db} history' shows the "
                                    "branches",
                               verb, g->revs[buf[0]].id);
             }
@@ -571,8 +571,8 @@ static int walk(size_t *out, const struct db_graph *g, size_t start,
                                       "step%s below %s",
                                       target, done, done == 1 ? "" : "s",
                                       g->revs[start].id);
-                db_error_hint(err, "'app db downgrade base' undoes every "
-                                   "revision; 'app db history' lists them");
+                db_error_hint(err, "'{db} downgrade base' undoes every "
+                                   "revision; '{db} history' lists them");
                 break;
             }
             const struct db_revision *r = &g->revs[i];
@@ -585,8 +585,8 @@ static int walk(size_t *out, const struct db_graph *g, size_t start,
                               "'%s' is ambiguous: revision %s is a merge of "
                               "%s",
                               target, r->id, list);
-            db_error_hint(err, "name the revision to go back to, e.g. 'app "
-                               "db %s %s'; 'app db history' shows the "
+            db_error_hint(err, "name the revision to go back to, e.g. '{db}"
+                               " %s %s'; '{db} history' shows the "
                                "branches",
                           verb, g->revs[r->parents[0]].id);
         }
@@ -639,8 +639,8 @@ static int relative(size_t *out, const struct db_graph *g,
                               "'%s' is ambiguous: the database has %zu "
                               "current revisions (%s)",
                               target, ncur, list);
-            db_error_hint(err, "name the revision to start from, e.g. 'app "
-                               "db %s %s%c%ld'; 'app db history' shows the "
+            db_error_hint(err, "name the revision to start from, e.g. '{db}"
+                               " %s %s%c%ld'; '{db} history' shows the "
                                "branches",
                           verb, g->revs[cur[0]].id, sign, count);
         }
@@ -678,7 +678,7 @@ int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,
         if (!rev[0] && sign == '-') {
             rc = db_error_set(err, DB_EUSAGE,
                               "upgrade goes forward, '%s' goes back", target);
-            db_error_hint(err, "'app db downgrade %s' undoes revisions",
+            db_error_hint(err, "'{db} downgrade %s' undoes revisions",
                           target);
         } else if ((rc = relative(&to, g, applied, rev, sign, count, target,
                                   "upgrade", err)) == 0 &&
@@ -686,7 +686,7 @@ int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,
             rc = db_error_set(err, DB_EUSAGE,
                               "'%s' is base: there is nothing to upgrade to",
                               target);
-            db_error_hint(err, "'app db downgrade %s' goes back to base",
+            db_error_hint(err, "'{db} downgrade %s' goes back to base",
                           target);
         } else if (rc == 0) {
             db_graph_ancestors(want, g, to);
@@ -719,7 +719,7 @@ int db_graph_downgrade_target(unsigned char *undo, const struct db_graph *g,
         if (!rev[0] && sign == '+') {
             db_error_set(err, DB_EUSAGE,
                          "downgrade goes back, '%s' goes forward", target);
-            db_error_hint(err, "'app db upgrade %s' applies revisions",
+            db_error_hint(err, "'{db} upgrade %s' applies revisions",
                           target);
             return DB_EUSAGE;
         }
@@ -736,8 +736,8 @@ int db_graph_downgrade_target(unsigned char *undo, const struct db_graph *g,
     if (!applied[t]) {
         db_error_set(err, DB_EUSAGE, "revision '%s' is not applied",
                      g->revs[t].id);
-        db_error_hint(err, "downgrade goes back to an applied revision; 'app "
-                           "db current' shows where the database is");
+        db_error_hint(err, "downgrade goes back to an applied revision; '{db}"
+                           " current' shows where the database is");
         return DB_EUSAGE;
     }
     db_graph_descendants(undo, g, t);

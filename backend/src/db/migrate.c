@@ -335,13 +335,13 @@ static int dirty_error(const struct db_migrate_state *st,
         before = g->revs[i].down[0];
     if (strcmp(st->dirty_operation, "down") == 0)
         db_error_hint(err, "finish or undo its statements by hand, then "
-                           "record the result: 'app db stamp %s' if it is "
-                           "fully undone, 'app db stamp %s' if not undone",
+                           "record the result: '{db} stamp %s' if it is "
+                           "fully undone, '{db} stamp %s' if not undone",
                       before, st->dirty_revision);
     else
         db_error_hint(err, "finish or undo its statements by hand, then "
-                           "record the result: 'app db stamp %s' if it is "
-                           "fully applied, 'app db stamp %s' if undone",
+                           "record the result: '{db} stamp %s' if it is "
+                           "fully applied, '{db} stamp %s' if undone",
                       st->dirty_revision, before);
     return DB_EDIRTY;
 }
@@ -370,7 +370,7 @@ int db_migrate_check(const struct db_graph *g,
                          g->revs[i].id, g->revs[i].checksum, r->checksum);
             db_error_at(err, g->revs[i].path, 0);
             db_error_hint(err, "restore the file as it was applied and put "
-                               "the change in a new revision ('app db "
+                               "the change in a new revision ('{db} "
                                "revision -m ...')");
             return DB_EREFUSED;
         }
@@ -1341,7 +1341,7 @@ int db_migrate_run(struct db_conn *c, struct db_error *err)
                      "it was not created by these revisions", others,
                      others == 1 ? "" : "s");
         db_error_hint(err, "if its schema is the baseline revision's, record "
-                           "that with 'app db stamp <baseline id>' (see "
+                           "that with '{db} stamp <baseline id>' (see "
                            "MIGRATION_STRATEGY.md), then start again");
         rc = DB_EREFUSED;
     } else if (has < 0) {

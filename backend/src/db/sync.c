@@ -57,7 +57,7 @@ static int refuse_destructive(struct db_conn *c, const struct db_diff *d,
                  "the models changed in a way that would lose data, so "
                  "nothing was changed: %s", db_buf_str(&list));
     db_error_hint(err, "undo the model edit, or start over with empty "
-                       "tables: make db-reset (app db reset --yes)");
+                       "tables: {reset} ({db} reset --yes)");
     db_buf_free(&list);
     return DB_EDRIFT;
 }
@@ -141,7 +141,7 @@ int db_sync_check(struct db_conn *c, const struct db_schema *models,
                      "the database at the head revision differs from the "
                      "models (%zu difference%s): %s", d.n,
                      d.n == 1 ? "" : "s", db_buf_str(&list));
-        db_error_hint(err, "write the missing revision with 'app db "
+        db_error_hint(err, "write the missing revision with '{db} "
                            "revision --autogenerate -m MESSAGE', review it, "
                            "and deploy it");
         db_buf_free(&list);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../db/driver.h"
+#include "../cmd/cmd.h"
 #include "../db/migrate.h"
 #include "router.h"
 
@@ -74,9 +75,10 @@ static void log_db_error(struct http_api *api, const struct http_request *req,
 {
     if (!api->log)
         return;
-    char line[2048], msg[1600];
+    char line[2048], msg[1600], spelled[1600];
     db_error_format(msg, sizeof msg, err);
-    snprintf(line, sizeof line, "%s %s: %s", req->method, req->path, msg);
+    cmd_spell(spelled, sizeof spelled, msg); /* the fix in the CLI's words */
+    snprintf(line, sizeof line, "%s %s: %s", req->method, req->path, spelled);
     api->log(api->log_ctx, line);
 }
 

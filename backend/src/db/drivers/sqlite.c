@@ -126,7 +126,7 @@ static int check_path(int *created, const char *path,
                                        "and the production phase never "
                                        "creates one by accident", path);
         db_error_hint(err, "fix [database] url (set by %s); to start a new "
-                           "production database on purpose: 'app db upgrade "
+                           "production database on purpose: '{db} upgrade "
                            "--create-database'", cfg->url_source);
         return DB_EREFUSED;
     }
