@@ -6,7 +6,8 @@ set -eu
 
 PACKAGES="gcc make pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql \
 libinih-dev check liburiparser-dev nettle-dev libjansson-dev \
-libmicrohttpd-dev curl postgresql-client hyperfine"
+libmicrohttpd-dev curl postgresql-client hyperfine \
+clang libclang-rt-dev llvm"
 
 missing=""
 for p in $PACKAGES; do
