@@ -73,8 +73,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC     = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES   = $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 FUZZ_BIN     = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
-FUZZ_LIB_SRC = $(filter-out backend/src/cmd/%,$(LIB_SRC))
-FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SAN     = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all
 FUZZ_CFLAGS  = -std=c11 -Wall -Wextra -Werror $(FEATURES) -fPIC $(FUZZ_SAN) \

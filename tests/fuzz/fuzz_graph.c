@@ -30,10 +30,10 @@ static void remove_base(void)
         rmdir(base);
 }
 
-/* A fresh empty directory under one per-process temporary directory. */
+/* A fresh empty directory: <one per-process temporary directory>/versions,
+ * the same path for every input (removed after each). */
 static void fresh_dir(char *out, size_t n)
 {
-    static unsigned long seq;
     if (!base[0]) {
         const char *tmp = getenv("TMPDIR");
         snprintf(base, sizeof base, "%s/fuzz-graph-XXXXXX",
@@ -41,7 +41,7 @@ static void fresh_dir(char *out, size_t n)
         FUZZ_ASSERT(mkdtemp(base) != NULL);
         atexit(remove_base);
     }
-    snprintf(out, n, "%s/%lu", base, seq++);
+    snprintf(out, n, "%s/versions", base);
     FUZZ_ASSERT(mkdir(out, 0700) == 0);
 }
 
