@@ -38,6 +38,23 @@ static const char *temp_ini(void)
 static const char *const env_names[] = {"DATABASE_URL", "APP_PHASE",
                                         "DEV_CREATE_TABLES"};
 
+/* "NAME=value" for each variable, handed to putenv: the environment then
+ * points into these buffers, so changing a value allocates nothing
+ * (setenv would keep every value ever set, growing by each input). */
+static char env_bufs[3][8192];
+
+static void set_env(size_t i, const uint8_t *value, size_t len)
+{
+    size_t n = strlen(env_names[i]) + 1;
+    if (len > sizeof env_bufs[i] - n - 1)
+        len = sizeof env_bufs[i] - n - 1;
+    unsetenv(env_names[i]);
+    snprintf(env_bufs[i], sizeof env_bufs[i], "%s=", env_names[i]);
+    memcpy(env_bufs[i] + n, value, len);
+    env_bufs[i][n + len] = '\0';
+    FUZZ_ASSERT(putenv(env_bufs[i]) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *parts[4];
@@ -52,9 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (size_t i = 0; i < 3; i++) {
         if (i + 1 < n) {
-            char *v = fuzz_strndup(parts[i + 1], lens[i + 1]);
-            setenv(env_names[i], v, 1);
-            free(v);
+            set_env(i, parts[i + 1], lens[i + 1]);
         } else {
             unsetenv(env_names[i]);
         }

@@ -15,7 +15,6 @@
 struct split_check {
     const char *sql;
     size_t len;
-    int first_line;
     int last_line;      /* first_line + newlines in sql */
     int prev_line;
     int count;
@@ -38,7 +37,6 @@ static int check_statement(void *ctx, const char *stmt, size_t len, int line)
 static void split(const char *sql, int first_line, int must_succeed)
 {
     struct split_check c = {.sql = sql, .len = strlen(sql),
-                            .first_line = first_line,
                             .last_line = first_line,
                             .prev_line = first_line};
     for (const char *p = sql; *p; p++)
