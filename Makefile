@@ -1,7 +1,9 @@
 # The two-phase backend scaffold.
 #   make            build build/app (installs missing Debian packages first)
 #   make run        start the app on config/app.ini
-#   make check      every test: unit (plain and sanitized), CLI, SQLite and PostgreSQL
+#   make check      every test: unit (plain and sanitized), CLI, SQLite and PostgreSQL,
+#                   and a replay of every fuzz corpus under the sanitizers
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)
 # BUILD=dir puts every output under dir (default build).
 
 BUILD    ?= build
@@ -67,12 +69,29 @@ SAN_LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 MODULES      = $(BUILD)/modules/postgresql.so $(BUILD)/modules/http.so
 SAN_MODULES  = $(BUILD)/san/modules/postgresql.so $(BUILD)/san/modules/http.so
 SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
+
+# Fuzzing: one libFuzzer target per parser of outside input
+# (tests/fuzz/fuzz_<name>.c), built with clang on the library's objects
+# compiled with clang under build/fuzz/; the same targets linked with
+# tests/fuzz/replay.c and the sanitized objects replay the corpora in
+# make check.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   = $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_BIN     = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_SAN     = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=all
+FUZZ_CFLAGS  = -std=c11 -Wall -Wextra -Werror $(FEATURES) -fPIC $(FUZZ_SAN) \
+               -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Ibackend/src -MMD -MP
+REPLAY_BIN   = $(FUZZ_NAMES:%=$(BUILD)/san/fuzz/replay_%)
 DEPS_STAMP = $(BUILD)/.deps-installed
 SUITES_H   = $(BUILD)/gen/suites.h
 
 .PHONY: all check test run db-reset deploy deploy-clean db-upgrade db-stamp \
         db-status migration clean install headers seams unit san deps bench \
-        graph-diff
+        graph-diff fuzz fuzz-build replay
 
 all: $(BUILD)/app $(MODULES)
 
@@ -130,6 +149,31 @@ $(BUILD)/san/modules/http.so: $(SAN_HTTP_OBJ)
 $(BUILD)/san/unit: $(SAN_UNIT_OBJ) $(SAN_LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -rdynamic -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)
 
+$(BUILD)/san/fuzz/replay_%: $(BUILD)/san/tests/fuzz/fuzz_%.o \
+                            $(BUILD)/san/tests/fuzz/replay.o $(SAN_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -rdynamic -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -rdynamic -o $@ $^ $(PKG_LIBS)
+
+# (kept: make would otherwise delete them as intermediate files)
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_SRC:%.c=$(BUILD)/fuzz/obj/%.o) \
+            $(FUZZ_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/tests/fuzz/replay.o
+
+fuzz-build: $(FUZZ_BIN)
+replay: $(REPLAY_BIN)
+
+# New inputs found go to $(BUILD)/fuzz/new/<name>, crashes to
+# $(BUILD)/fuzz/artifacts/<name>; the corpora in the repository only grow
+# by hand (see README, "Fuzzing").
+fuzz: $(FUZZ_BIN)
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_NAMES)
+
 # Every header compiles on its own, pedantic.
 headers: $(DEPS_STAMP)
 	@for h in $(HEADERS); do \
@@ -145,7 +189,7 @@ san: $(BUILD)/san/app $(SAN_MODULES) $(BUILD)/san/unit
 seams:
 	@tests/seams.sh
 
-check: all headers seams $(BUILD)/unit san
+check: all headers seams $(BUILD)/unit san replay fuzz-build
 	@BUILD=$(BUILD) tests/check.sh
 
 test: check
@@ -222,4 +266,6 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(SAN_UNIT_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(SAN_UNIT_OBJ:.o=.d) \
+         $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_SRC:%.c=$(BUILD)/fuzz/obj/%.d) \
+         $(FUZZ_SRC:%.c=$(BUILD)/san/%.d) $(BUILD)/san/tests/fuzz/replay.d

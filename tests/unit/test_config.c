@@ -218,6 +218,25 @@ START_TEST(test_config__sqlite_urls)
 }
 END_TEST
 
+/* An encoded NUL byte would cut the path short ("var/app" instead of
+ * "var/app%00.db"), or leave nothing (SQLite then opens a temporary
+ * database): refused. Found by the url fuzz target. */
+START_TEST(test_config__sqlite_url_encoded_nul)
+{
+    struct db_url u;
+    struct db_error err;
+    ck_assert_int_eq(db_url_parse(&u, "sqlite:///var/app%00.db", &err),
+                     DB_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "%00"));
+    ck_assert_int_eq(db_url_parse(&u, "sqlite:%00", &err), DB_ECONFIG);
+    char *text = tu_read_file("tests/fuzz/corpus/url/"
+                              "regression-sqlite-encoded-nul");
+    ck_assert_ptr_nonnull(text);
+    ck_assert_int_eq(db_url_parse(&u, text, &err), DB_ECONFIG);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_config__mask_passwords)
 {
     char out[512];
@@ -250,6 +269,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, test_config__missing_file);
     tcase_add_test(tc, test_config__bad_app_phase_env);
     tcase_add_test(tc, test_config__sqlite_urls);
+    tcase_add_test(tc, test_config__sqlite_url_encoded_nul);
     tcase_add_test(tc, test_config__mask_passwords);
     suite_add_tcase(s, tc);
     return s;

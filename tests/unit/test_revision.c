@@ -216,6 +216,44 @@ START_TEST(test_revision__checksum_covers_the_file)
 }
 END_TEST
 
+/* A merge's parents separated by tabs (or any white space) instead of
+ * ", ": the separators that size the parent list must be the ones that
+ * split it (a tab once overflowed the list). */
+START_TEST(test_revision__down_revision_any_whitespace)
+{
+    static const char *const seps[] = {"\t", " \t ", ",\t", "\v", "\f",
+                                       "\r", " ,\t,  "};
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "-- revision: 0004\n"
+                 "-- down_revision: 0001%s0002%s0003\n"
+                 "-- +upgrade\nSELECT 1;\n", seps[i], seps[i]);
+        struct db_revision r;
+        struct db_error err;
+        int rc = db_revision_parse(&r, "v/0004_m.sql", text, strlen(text),
+                                   &err);
+        ck_assert_msg(rc == 0, "separator %zu: %s", i, err.message);
+        ck_assert_int_eq(r.ndown, 3);
+        ck_assert_str_eq(r.down[0], "0001");
+        ck_assert_str_eq(r.down[1], "0002");
+        ck_assert_str_eq(r.down[2], "0003");
+        db_revision_clear(&r);
+    }
+    /* the corpus's regression input, byte for byte */
+    char *text = tu_read_file("tests/fuzz/corpus/revision/"
+                              "regression-down-revision-tabs");
+    ck_assert_ptr_nonnull(text);
+    struct db_revision r;
+    struct db_error err;
+    ck_assert_int_eq(db_revision_parse(&r, "v/0004_merge.sql", text,
+                                       strlen(text), &err), 0);
+    ck_assert_int_eq(r.ndown, 3);
+    db_revision_clear(&r);
+    free(text);
+}
+END_TEST
+
 /* ---- fixtures ----------------------------------------------------------- */
 
 static int dump_statement(void *ctx, const char *stmt, size_t len, int line)
@@ -328,6 +366,7 @@ Suite *revision_suite(void)
     tcase_add_test(tc, test_revision__psql_meta_commands);
     tcase_add_test(tc, test_revision__check_by_dialect);
     tcase_add_test(tc, test_revision__checksum_covers_the_file);
+    tcase_add_test(tc, test_revision__down_revision_any_whitespace);
     tcase_add_test(tc, test_revision__fixtures);
     suite_add_tcase(s, tc);
     return s;

@@ -424,34 +424,54 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* Parses "a, b" into r->down. */
+/* Between down_revision ids: commas and any white space. The list is
+ * sized and split with this one predicate, so the two cannot disagree. */
+static int is_down_sep(char c)
+{
+    return c == ',' || isspace((unsigned char)c);
+}
+
+/* The next id of s from *pos: its start and length (0 at the end). */
+static size_t next_down_id(const char *s, size_t *pos, const char **tok)
+{
+    size_t i = *pos;
+    while (s[i] && is_down_sep(s[i]))
+        i++;
+    size_t start = i;
+    while (s[i] && !is_down_sep(s[i]))
+        i++;
+    *tok = s + start;
+    *pos = i;
+    return i - start;
+}
+
+/* Parses "a, b" (or "a b", "a<TAB>b") into r->down. */
 static int parse_down(struct db_revision *r, const char *value,
                       const char *path, int line, struct db_error *err)
 {
-    char copy[1024];
-    snprintf(copy, sizeof copy, "%s", value);
-    size_t cap = 1;
-    for (const char *p = copy; *p; p++)
-        if (*p == ',' || *p == ' ')
-            cap++;
+    size_t cap = 0, pos = 0, n;
+    const char *tok;
+    while (next_down_id(value, &pos, &tok) > 0)
+        cap++;
     free(r->down);
-    r->down = calloc(cap, sizeof *r->down);
+    r->down = calloc(cap ? cap : 1, sizeof *r->down);
     r->ndown = 0;
     if (!r->down)
         return db_error_set(err, DB_ENOMEM, "out of memory");
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ", \t", &save); tok;
-         tok = strtok_r(NULL, ", \t", &save)) {
-        if (!valid_id(tok))
+    pos = 0;
+    while ((n = next_down_id(value, &pos, &tok)) > 0) {
+        char id[1024];
+        snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : 0), tok);
+        if (n >= sizeof id || !valid_id(id))
             return parse_fail(err, path, line,
                               "ids are letters, digits and '_'; leave "
                               "the line out for the first revision",
-                              "bad down_revision '%s'", tok);
+                              "bad down_revision '%s'", id);
         for (size_t i = 0; i < r->ndown; i++)
-            if (strcmp(r->down[i], tok) == 0)
+            if (strcmp(r->down[i], id) == 0)
                 return parse_fail(err, path, line, "name each parent once",
-                                  "down_revision names '%s' twice", tok);
-        snprintf(r->down[r->ndown++], DB_REVISION_ID_MAX, "%s", tok);
+                                  "down_revision names '%s' twice", id);
+        snprintf(r->down[r->ndown++], DB_REVISION_ID_MAX, "%s", id);
     }
     if (r->ndown == 0)
         return parse_fail(err, path, line,

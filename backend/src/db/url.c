@@ -73,9 +73,16 @@ int db_url_parse(struct db_url *out, const char *url, struct db_error *err)
     out->path[len] = '\0';
     if (len == 0 || strcmp(out->path, ":memory:") == 0) {
         snprintf(out->path, sizeof out->path, ":memory:");
-    } else if (uriUnescapeInPlaceA(out->path) == NULL) {
-        rc = db_error_set(err, DB_ECONFIG, "bad sqlite path in url; %s",
-                          accepted);
+    } else {
+        const char *stop = uriUnescapeInPlaceA(out->path);
+        if (stop == NULL)
+            rc = db_error_set(err, DB_ECONFIG, "bad sqlite path in url; %s",
+                              accepted);
+        else if (stop != out->path + strlen(out->path))
+            /* "%00" would end the file name there, or leave none */
+            rc = db_error_set(err, DB_ECONFIG,
+                              "bad sqlite path in url: an encoded NUL byte "
+                              "(%%00); %s", accepted);
     }
     goto done;
 toolong:
@@ -103,6 +110,8 @@ void db_mask_secret(char *text, const char *secret)
         }
     }
 }
+
+static const char stars[] = "***";
 
 /* Appends [from, to) to out. */
 static void put(char *out, size_t n, size_t *len, const char *from,
@@ -138,7 +147,7 @@ void db_url_mask(char *out, size_t n, const char *url)
                                    range_len(&uri.userInfo));
         if (colon) {
             put(out, n, &len, cur, colon + 1);
-            put(out, n, &len, "***", "***" + 3);
+            put(out, n, &len, stars, stars + 3);
             cur = uri.userInfo.afterLast;
         }
     }
@@ -150,7 +159,7 @@ void db_url_mask(char *out, size_t n, const char *url)
             const char *stop = amp ? amp : uri.query.afterLast;
             if ((size_t)(stop - q) >= 9 && strncmp(q, "password=", 9) == 0) {
                 put(out, n, &len, cur, q + 9);
-                put(out, n, &len, "***", "***" + 3);
+                put(out, n, &len, stars, stars + 3);
                 cur = stop;
             }
             q = amp ? amp + 1 : uri.query.afterLast;
