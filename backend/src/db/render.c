@@ -36,6 +36,19 @@ void db_render_default(struct db_buf *out, const struct db_column *col,
     }
 }
 
+void db_render_pk_columns(struct db_buf *out, const struct db_table *t)
+{
+    int first = 1;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        if (!t->columns[i].primary_key)
+            continue;
+        if (!first)
+            db_buf_puts(out, ", ");
+        db_buf_ident(out, t->columns[i].name);
+        first = 0;
+    }
+}
+
 void db_render_alter_table(struct db_buf *out, const char *table)
 {
     db_buf_puts(out, "ALTER TABLE ");
@@ -100,15 +113,7 @@ void db_render_create_table(struct db_buf *out, const struct db_table *t,
     }
     if (db_table_pk_count(t) > 1) {
         db_buf_puts(out, ",\n    PRIMARY KEY (");
-        int first = 1;
-        for (size_t i = 0; i < t->ncolumns; i++) {
-            if (!t->columns[i].primary_key)
-                continue;
-            if (!first)
-                db_buf_puts(out, ", ");
-            db_buf_ident(out, t->columns[i].name);
-            first = 0;
-        }
+        db_render_pk_columns(out, t);
         db_buf_puts(out, ")");
     }
     for (size_t i = 0; i < t->nforeign_keys; i++) {

@@ -21,6 +21,10 @@ enum {
 void db_render_type(struct db_buf *out, const struct db_column *col,
                     enum db_dialect d);
 
+/* The quoted names of t's primary-key columns, comma-separated (for
+ * PRIMARY KEY (...)). */
+void db_render_pk_columns(struct db_buf *out, const struct db_table *t);
+
 /* "ALTER TABLE "t" ", the start of every ALTER statement. */
 void db_render_alter_table(struct db_buf *out, const char *table);
 

@@ -53,15 +53,7 @@ static void render_alter_column(struct db_buf *out, const struct db_op *op)
                 db_buf_puts(out, "ADD CONSTRAINT ");
                 db_buf_ident(out, pk);
                 db_buf_puts(out, " PRIMARY KEY (");
-                int first = 1;
-                for (size_t i = 0; i < t->ncolumns; i++) {
-                    if (!t->columns[i].primary_key)
-                        continue;
-                    if (!first)
-                        db_buf_puts(out, ", ");
-                    db_buf_ident(out, t->columns[i].name);
-                    first = 0;
-                }
+                db_render_pk_columns(out, t);
                 db_buf_puts(out, ");\n");
             }
         }

@@ -60,6 +60,21 @@ static bool alterable(const struct db_op *op)
     }
 }
 
+/* The columns of t that from has too: what a rebuild copies. */
+static void kept_columns(struct db_buf *out, const struct db_table *t,
+                         const struct db_table *from)
+{
+    int first = 1;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        if (!db_table_column(from, t->columns[i].name))
+            continue;
+        if (!first)
+            db_buf_puts(out, ", ");
+        db_buf_ident(out, t->columns[i].name);
+        first = 0;
+    }
+}
+
 static int rebuild_table(struct db_buf *out, const struct db_table *t,
                          const struct db_table *from)
 {
@@ -96,25 +111,9 @@ static int rebuild_table(struct db_buf *out, const struct db_table *t,
     db_buf_puts(out, "INSERT INTO ");
     db_buf_ident(out, tmp);
     db_buf_puts(out, " (");
-    int first = 1;
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        if (!db_table_column(from, t->columns[i].name))
-            continue;
-        if (!first)
-            db_buf_puts(out, ", ");
-        db_buf_ident(out, t->columns[i].name);
-        first = 0;
-    }
+    kept_columns(out, t, from);
     db_buf_puts(out, ")\n    SELECT ");
-    first = 1;
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        if (!db_table_column(from, t->columns[i].name))
-            continue;
-        if (!first)
-            db_buf_puts(out, ", ");
-        db_buf_ident(out, t->columns[i].name);
-        first = 0;
-    }
+    kept_columns(out, t, from);
     db_buf_puts(out, " FROM ");
     db_buf_ident(out, t->name);
     db_buf_puts(out, ";\n");
