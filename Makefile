@@ -195,7 +195,7 @@ check: all headers seams $(BUILD)/unit san replay fuzz-build
 test: check
 
 # The revision graph against Alembic on a range of seeds (make check runs
-# 1-100): make graph-diff SEEDS=1-5000
+# 1-300): make graph-diff SEEDS=1-5000
 SEEDS ?= 1-1000
 graph-diff: all
 	@APP=$(BUILD)/app SEEDS=$(SEEDS) tests/graph/run.sh --summary

@@ -41,5 +41,5 @@ echo "== CLI tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1 APP="$BUILD/san/app" tests/cli/run.sh
 
 echo "== the revision graph against Alembic"
-APP="$BUILD/app" SEEDS=1-100 tests/graph/run.sh
+APP="$BUILD/app" SEEDS=1-300 tests/graph/run.sh
 ASAN_OPTIONS=detect_leaks=1 APP="$BUILD/san/app" SEEDS=101-110 tests/graph/run.sh
