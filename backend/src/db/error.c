@@ -102,3 +102,8 @@ size_t db_error_format(char *out, size_t n, const struct db_error *err)
         len += snprintf(out + len, n - (size_t)len, "; %s", err->hint);
     return (size_t)len >= n ? n - 1 : (size_t)len;
 }
+
+int db_error_nomem(struct db_error *err)
+{
+    return db_error_set(err, DB_ENOMEM, "out of memory");
+}

@@ -82,4 +82,7 @@ void db_error_prefix(struct db_error *err, const char *fmt, ...)
  */
 size_t db_error_format(char *out, size_t n, const struct db_error *err);
 
+/* db_error_set(err, DB_ENOMEM, "out of memory"); returns DB_ENOMEM. */
+int db_error_nomem(struct db_error *err);
+
 #endif /* DB_ERROR_H */

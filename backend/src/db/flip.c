@@ -17,11 +17,6 @@
 #include "migrate.h"
 #include "render.h"
 
-static int nomem(struct db_error *err)
-{
-    return db_error_set(err, DB_ENOMEM, "out of memory");
-}
-
 static long since_ms(const struct timespec *t0)
 {
     struct timespec t1;
@@ -84,7 +79,7 @@ int db_flip_scratch(struct db_reflection **out, struct db_conn *c,
     *out = NULL;
     struct db_config *scfg = malloc(sizeof *scfg);
     if (!scfg)
-        return nomem(err);
+        return db_error_nomem(err);
     *scfg = *c->cfg;
     const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
     x->scratch_config(scfg);
@@ -273,7 +268,7 @@ static int rehearse_copy(struct db_conn *c, const struct db_graph *g,
     unsigned char *want = calloc(g->n ? g->n : 1, 1);
     int rc = 0;
     if (!ccfg || !want) {
-        rc = nomem(err);
+        rc = db_error_nomem(err);
         goto out;
     }
     *ccfg = *c->cfg;
@@ -341,7 +336,7 @@ static int rehearse_tx(struct db_conn *c, const struct db_graph *g,
     size_t *cur = calloc(g->n ? g->n : 1, sizeof *cur);
     int rc = 0, locked = 0;
     if (!want || !cur) {
-        rc = nomem(err);
+        rc = db_error_nomem(err);
         goto out;
     }
     if ((rc = db_lock(c, err)))

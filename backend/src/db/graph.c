@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int nomem(struct db_error *err)
-{
-    return db_error_set(err, DB_ENOMEM, "out of memory");
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -54,13 +49,13 @@ static int list_sql_files(char ***out, size_t *n, const char *dir,
             cap = cap ? cap * 2 : 64;
             char **p = realloc(names, cap * sizeof *names);
             if (!p) {
-                rc = nomem(err);
+                rc = db_error_nomem(err);
                 break;
             }
             names = p;
         }
         if (!(names[*n] = strdup(e->d_name))) {
-            rc = nomem(err);
+            rc = db_error_nomem(err);
             break;
         }
         (*n)++;
@@ -165,7 +160,7 @@ static int link(struct db_graph *g, struct db_error *err)
         revs[i].parents = calloc(revs[i].ndown ? revs[i].ndown : 1,
                                  sizeof *revs[i].parents);
         if (!revs[i].parents)
-            return nomem(err);
+            return db_error_nomem(err);
         for (size_t k = 0; k < revs[i].ndown; k++) {
             long p = by_id(revs, n, revs[i].down[k]);
             if (p < 0)
@@ -191,7 +186,7 @@ static int link(struct db_graph *g, struct db_error *err)
     int rc = 0;
     if (!start || !kids || !fill || !indeg || !heap || !order || !pos ||
         !sorted) {
-        rc = nomem(err);
+        rc = db_error_nomem(err);
         goto out;
     }
     for (size_t i = 0; i < n; i++)
@@ -255,7 +250,7 @@ int db_graph_load(struct db_graph **out, const char *dir,
     *out = NULL;
     struct db_graph *g = calloc(1, sizeof *g);
     if (!g)
-        return nomem(err);
+        return db_error_nomem(err);
     snprintf(g->dir, sizeof g->dir, "%s", dir);
     char **names = NULL;
     size_t nnames = 0;
@@ -264,7 +259,7 @@ int db_graph_load(struct db_graph **out, const char *dir,
         goto fail;
     g->revs = calloc(nnames ? nnames : 1, sizeof *g->revs);
     if (!g->revs) {
-        rc = nomem(err);
+        rc = db_error_nomem(err);
         goto fail;
     }
     for (size_t i = 0; i < nnames; i++) {
@@ -514,7 +509,7 @@ static int walk(size_t *out, const struct db_graph *g, size_t start,
 {
     size_t *buf = calloc(g->n ? g->n : 1, sizeof *buf);
     if (!buf)
-        return nomem(err);
+        return db_error_nomem(err);
     char list[256];
     size_t i = start;
     long todo = steps < 0 ? -steps : steps, done = 0;
@@ -616,7 +611,7 @@ static int relative(size_t *out, const struct db_graph *g,
     } else if (strcmp(rev, "head") == 0 || strcmp(rev, "heads") == 0) {
         size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
         if (!heads)
-            return nomem(err);
+            return db_error_nomem(err);
         size_t nheads = db_graph_heads(heads, g);
         if (nheads == 1)
             start = heads[0];
@@ -628,7 +623,7 @@ static int relative(size_t *out, const struct db_graph *g,
     } else {
         size_t *cur = calloc(g->n ? g->n : 1, sizeof *cur);
         if (!cur)
-            return nomem(err);
+            return db_error_nomem(err);
         size_t ncur = db_graph_current(cur, g, applied);
         if (ncur == 1) {
             start = cur[0];
@@ -659,7 +654,7 @@ int db_graph_upgrade_target(unsigned char *want, const struct db_graph *g,
     memset(want, 0, g->n);
     size_t *heads = calloc(g->n ? g->n : 1, sizeof *heads);
     if (!heads)
-        return nomem(err);
+        return db_error_nomem(err);
     size_t nheads = db_graph_heads(heads, g);
     int rc = 0;
     char rev[256], sign = '+';

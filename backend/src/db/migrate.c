@@ -3,6 +3,7 @@
  */
 #include "migrate.h"
 #include "fsutil.h"
+#include "migrate_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,19 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The version tables in the SQL below: @V, @H and @D become their names
- * qualified with the schema they live in ("main" on SQLite, [database]
- * schema on PostgreSQL), so nothing a revision does to its session
- * (search_path, a TEMP table of the same name) can redirect them. */
-#define VT "@V"
-#define HT "@H"
-#define DT "@D"
-
-struct vt_names {
-    char v[200], h[200], d[200];
-};
-
-static void vt_names(struct vt_names *t, const char *schema)
+void db_migrate__vt_names(struct db_migrate_vt_names *t,
+                                 const char *schema)
 {
     char s[160], name[64];
     if (db_quote_ident(s, sizeof s, schema))
@@ -41,8 +31,9 @@ static void vt_names(struct vt_names *t, const char *schema)
 }
 
 /* tmpl with @V, @H and @D replaced; no other '@' is touched. */
-static void vt_expand(struct db_buf *out, const struct vt_names *t,
-                      const char *tmpl)
+void db_migrate__vt_expand(struct db_buf *out,
+                                  const struct db_migrate_vt_names *t,
+                                  const char *tmpl)
 {
     for (const char *p = tmpl; *p; p++) {
         if (p[0] == '@' && (p[1] == 'V' || p[1] == 'H' || p[1] == 'D')) {
@@ -55,14 +46,14 @@ static void vt_expand(struct db_buf *out, const struct vt_names *t,
 }
 
 /* db_query, db_exec and db_query_value on a template of the tool's own. */
-static int vquery(struct db_conn *c, const char *tmpl, int nparams,
-                  const char *const *params, db_row_fn fn, void *ctx,
-                  long *changes, struct db_error *err)
+int db_migrate__vquery(struct db_conn *c, const char *tmpl, int nparams,
+                              const char *const *params, db_row_fn fn,
+                              void *ctx, long *changes, struct db_error *err)
 {
-    struct vt_names t;
-    vt_names(&t, db_conn_schema(c));
+    struct db_migrate_vt_names t;
+    db_migrate__vt_names(&t, db_conn_schema(c));
     struct db_buf sql = DB_BUF_INIT;
-    vt_expand(&sql, &t, tmpl);
+    db_migrate__vt_expand(&sql, &t, tmpl);
     int rc = db_buf_ok(&sql)
                  ? db_query(c, db_buf_str(&sql), nparams, params, fn, ctx,
                             changes, err)
@@ -73,10 +64,10 @@ static int vquery(struct db_conn *c, const char *tmpl, int nparams,
 
 static int vexec(struct db_conn *c, const char *tmpl, struct db_error *err)
 {
-    struct vt_names t;
-    vt_names(&t, db_conn_schema(c));
+    struct db_migrate_vt_names t;
+    db_migrate__vt_names(&t, db_conn_schema(c));
     struct db_buf sql = DB_BUF_INIT;
-    vt_expand(&sql, &t, tmpl);
+    db_migrate__vt_expand(&sql, &t, tmpl);
     int rc = db_buf_ok(&sql) ? db_exec(c, db_buf_str(&sql), err)
                              : db_error_set(err, DB_ENOMEM, "out of memory");
     db_buf_free(&sql);
@@ -87,10 +78,10 @@ static int vquery_value(struct db_conn *c, const char *tmpl, int nparams,
                         const char *const *params, char *out, size_t n,
                         struct db_error *err)
 {
-    struct vt_names t;
-    vt_names(&t, db_conn_schema(c));
+    struct db_migrate_vt_names t;
+    db_migrate__vt_names(&t, db_conn_schema(c));
     struct db_buf sql = DB_BUF_INIT;
-    vt_expand(&sql, &t, tmpl);
+    db_migrate__vt_expand(&sql, &t, tmpl);
     int rc = db_buf_ok(&sql)
                  ? db_query_value(c, db_buf_str(&sql), nparams, params, out,
                                   n, err)
@@ -100,7 +91,7 @@ static int vquery_value(struct db_conn *c, const char *tmpl, int nparams,
 }
 
 /* Portable DDL: TEXT and INTEGER mean the same on both databases. */
-static const char *const create_tables[] = {
+const char *const db_migrate__create_tables[] = {
     "CREATE TABLE IF NOT EXISTS " VT " (\n"
     "    \"revision\" TEXT NOT NULL PRIMARY KEY\n"
     ")",
@@ -126,12 +117,7 @@ static const char insert_history[] =
     "\"applied_at\", \"duration_ms\", \"checksum\") VALUES ((SELECT "
     "COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT "), $1, $2, $3, $4, $5)";
 
-static int nomem(struct db_error *err)
-{
-    return db_error_set(err, DB_ENOMEM, "out of memory");
-}
-
-static void now_utc(char *out, size_t n)
+void db_migrate__now_utc(char *out, size_t n)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -150,7 +136,7 @@ static long elapsed_ms(const struct timespec *t0)
            (t1.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
-static long find_id(const struct db_graph *g, const char *id)
+long db_migrate__find_id(const struct db_graph *g, const char *id)
 {
     for (size_t i = 0; i < g->n; i++)
         if (strcmp(g->revs[i].id, id) == 0)
@@ -168,212 +154,10 @@ static int ensure_tables(struct db_conn *c, struct db_error *err)
         return have;
     if (have)
         return 0;
-    for (size_t i = 0; create_tables[i]; i++) {
-        int rc = vexec(c, create_tables[i], err);
+    for (size_t i = 0; db_migrate__create_tables[i]; i++) {
+        int rc = vexec(c, db_migrate__create_tables[i], err);
         if (rc)
             return rc;
-    }
-    return 0;
-}
-
-/* ---- reading the state -------------------------------------------------- */
-
-struct heads_ctx {
-    const struct db_graph *g;
-    struct db_migrate_state *st;
-};
-
-static int take_head(void *ctx, int ncols, const char *const *vals,
-                     const char *const *names)
-{
-    (void)names;
-    struct heads_ctx *h = ctx;
-    if (ncols < 1 || !vals[0])
-        return 0;
-    long i = find_id(h->g, vals[0]);
-    if (i < 0) {
-        snprintf(h->st->unknown, sizeof h->st->unknown, "%s", vals[0]);
-        return 0;
-    }
-    h->st->heads[h->st->nheads++] = (size_t)i;
-    return 0;
-}
-
-/* Reads app_version into st->heads and st->applied. */
-static int read_heads(struct db_migrate_state *st, struct db_conn *c,
-                      const struct db_graph *g, struct db_error *err)
-{
-    st->nheads = 0;
-    st->unknown[0] = '\0';
-    struct heads_ctx h = {g, st};
-    /* at most g->n distinct known heads: the primary key keeps rows unique */
-    int rc = vquery(c, "SELECT \"revision\" FROM " VT, 0, NULL, take_head,
-                    &h, NULL, err);
-    if (rc)
-        return rc;
-    db_graph_applied(st->applied, g, st->heads, st->nheads);
-    return 0;
-}
-
-static int take_history(void *ctx, int ncols, const char *const *vals,
-                        const char *const *names)
-{
-    (void)names;
-    struct db_migrate_state *st = ctx;
-    if (ncols < 6)
-        return 0;
-    struct db_history_row *p =
-        realloc(st->history, (st->nhistory + 1) * sizeof *p);
-    if (!p)
-        return DB_ENOMEM;
-    st->history = p;
-    struct db_history_row *r = &p[st->nhistory++];
-    r->seq = vals[0] ? strtol(vals[0], NULL, 10) : 0;
-    snprintf(r->revision, sizeof r->revision, "%s", vals[1] ? vals[1] : "");
-    snprintf(r->operation, sizeof r->operation, "%s", vals[2] ? vals[2] : "");
-    snprintf(r->applied_at, sizeof r->applied_at, "%s",
-             vals[3] ? vals[3] : "");
-    r->duration_ms = vals[4] ? strtol(vals[4], NULL, 10) : 0;
-    snprintf(r->checksum, sizeof r->checksum, "%s", vals[5] ? vals[5] : "");
-    return 0;
-}
-
-static int take_dirty(void *ctx, int ncols, const char *const *vals,
-                      const char *const *names)
-{
-    (void)names;
-    struct db_migrate_state *st = ctx;
-    if (ncols < 3)
-        return 0;
-    st->dirty = true;
-    snprintf(st->dirty_revision, sizeof st->dirty_revision, "%s",
-             vals[0] ? vals[0] : "");
-    snprintf(st->dirty_operation, sizeof st->dirty_operation, "%s",
-             vals[1] ? vals[1] : "");
-    snprintf(st->dirty_detail, sizeof st->dirty_detail, "%s",
-             vals[2] ? vals[2] : "");
-    return 1;
-}
-
-int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
-                          const struct db_graph *g, struct db_error *err)
-{
-    memset(out, 0, sizeof *out);
-    out->heads = calloc(g->n ? g->n : 1, sizeof *out->heads);
-    out->applied = calloc(g->n ? g->n : 1, 1);
-    if (!out->heads || !out->applied) {
-        db_migrate_state_free(out);
-        return nomem(err);
-    }
-    int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
-    if (rc < 0)
-        goto fail;
-    out->tables = rc == 1;
-    rc = 0;
-    if (!out->tables)
-        return 0;
-    if ((rc = read_heads(out, c, g, err)))
-        goto fail;
-    rc = vquery(c,
-                "SELECT \"seq\", \"revision\", \"operation\", "
-                "\"applied_at\", \"duration_ms\", \"checksum\" FROM " HT
-                " ORDER BY \"seq\"",
-                0, NULL, take_history, out, NULL, err);
-    if (rc == DB_ENOMEM)
-        rc = nomem(err);
-    if (rc)
-        goto fail;
-    rc = vquery(c,
-                "SELECT \"revision\", \"operation\", \"detail\" FROM " DT,
-                0, NULL, take_dirty, out, NULL, err);
-    if (rc < 0)
-        goto fail;
-    return 0;
-fail:
-    db_migrate_state_free(out);
-    return rc;
-}
-
-void db_migrate_state_free(struct db_migrate_state *st)
-{
-    if (!st)
-        return;
-    free(st->heads);
-    free(st->applied);
-    free(st->history);
-    memset(st, 0, sizeof *st);
-}
-
-const struct db_history_row *db_migrate_applied_row(
-    const struct db_migrate_state *st, const struct db_graph *g, size_t i)
-{
-    for (size_t k = st->nhistory; k-- > 0;) {
-        const struct db_history_row *r = &st->history[k];
-        if (strcmp(r->revision, g->revs[i].id) != 0)
-            continue;
-        if (strcmp(r->operation, "down") == 0)
-            return NULL;
-        return r;
-    }
-    return NULL;
-}
-
-static int dirty_error(const struct db_migrate_state *st,
-                       const struct db_graph *g, struct db_error *err)
-{
-    db_error_set(err, DB_EDIRTY,
-                 "the database needs attention: the %s of revision %s ran "
-                 "outside a transaction and did not finish: %s",
-                 strcmp(st->dirty_operation, "down") == 0 ? "downgrade"
-                                                          : "upgrade",
-                 st->dirty_revision, st->dirty_detail);
-    long i = find_id(g, st->dirty_revision);
-    if (i >= 0)
-        db_error_at(err, g->revs[i].path, 0);
-    const char *before = "base";
-    if (i >= 0 && g->revs[i].ndown == 1)
-        before = g->revs[i].down[0];
-    if (strcmp(st->dirty_operation, "down") == 0)
-        db_error_hint(err, "finish or undo its statements by hand, then "
-                           "record the result: '{db} stamp %s' if it is "
-                           "fully undone, '{db} stamp %s' if not undone",
-                      before, st->dirty_revision);
-    else
-        db_error_hint(err, "finish or undo its statements by hand, then "
-                           "record the result: '{db} stamp %s' if it is "
-                           "fully applied, '{db} stamp %s' if undone",
-                      st->dirty_revision, before);
-    return DB_EDIRTY;
-}
-
-int db_migrate_check(const struct db_graph *g,
-                     const struct db_migrate_state *st, struct db_error *err)
-{
-    if (st->dirty)
-        return dirty_error(st, g, err);
-    if (st->unknown[0]) {
-        db_error_set(err, DB_EGRAPH,
-                     "the database is at revision '%s', which has no file in "
-                     "%s", st->unknown, g->dir);
-        db_error_hint(err, "run the code that has that revision, or restore "
-                           "its file");
-        return DB_EGRAPH;
-    }
-    for (size_t i = 0; i < g->n; i++) {
-        if (!st->applied[i])
-            continue;
-        const struct db_history_row *r = db_migrate_applied_row(st, g, i);
-        if (r && strcmp(r->checksum, g->revs[i].checksum) != 0) {
-            db_error_set(err, DB_EREFUSED,
-                         "revision %s was edited after it was applied: the "
-                         "file's checksum is %s, the applied one was %s",
-                         g->revs[i].id, g->revs[i].checksum, r->checksum);
-            db_error_at(err, g->revs[i].path, 0);
-            db_error_hint(err, "restore the file as it was applied and put "
-                               "the change in a new revision ('{db} "
-                               "revision -m ...')");
-            return DB_EREFUSED;
-        }
     }
     return 0;
 }
@@ -392,7 +176,7 @@ static int run_statement(void *ctx, const char *stmt, size_t len, int line)
     struct run_ctx *x = ctx;
     char *sql = malloc(len + 1);
     if (!sql)
-        return nomem(x->err);
+        return db_error_nomem(x->err);
     memcpy(sql, stmt, len);
     sql[len] = '\0';
     int rc = db_exec(x->c, sql, x->err);
@@ -454,7 +238,7 @@ static int record(struct db_conn *c, const struct db_graph *g,
     size_t *now = calloc(g->n ? g->n : 1, sizeof *now);
     int rc = 0;
     if (!old || !now) {
-        rc = nomem(err);
+        rc = db_error_nomem(err);
         goto out;
     }
     size_t nold = 0, nnow = 0;
@@ -469,8 +253,9 @@ static int record(struct db_conn *c, const struct db_graph *g,
             keep |= now[b] == old[a];
         const char *p[] = {g->revs[old[a]].id};
         if (!keep)
-            rc = vquery(c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1,
-                        p, NULL, NULL, NULL, err);
+            rc = db_migrate__vquery(
+                c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1, p, NULL,
+                NULL, NULL, err);
     }
     for (size_t b = 0; b < nnow && rc == 0; b++) {
         int had = 0;
@@ -478,16 +263,17 @@ static int record(struct db_conn *c, const struct db_graph *g,
             had |= now[b] == old[a];
         const char *p[] = {g->revs[now[b]].id};
         if (!had)
-            rc = vquery(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)",
-                        1, p, NULL, NULL, NULL, err);
+            rc = db_migrate__vquery(
+                c, "INSERT INTO " VT " (\"revision\") VALUES ($1)", 1, p, NULL,
+                NULL, NULL, err);
     }
     if (rc == 0) {
         char at[40], dur[32];
-        now_utc(at, sizeof at);
+        db_migrate__now_utc(at, sizeof at);
         snprintf(dur, sizeof dur, "%ld", ms);
         const char *p[] = {r->id, dir == DB_UPGRADE ? "up" : "down", at, dur,
                            r->checksum};
-        rc = vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
+        rc = db_migrate__vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
     }
 out:
     free(old);
@@ -505,12 +291,12 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     struct db_error ignored;
     const char *op = dir == DB_UPGRADE ? "up" : "down";
     char at[40];
-    now_utc(at, sizeof at);
+    db_migrate__now_utc(at, sizeof at);
     int rc = db_begin(c, err);
     if (rc)
         return rc;
     char v[8];
-    if ((rc = read_heads(st, c, g, err)))
+    if ((rc = db_migrate__read_heads(st, c, g, err)))
         goto rollback;
     if ((st->applied[i] != 0) == (dir == DB_UPGRADE)) {
         db_rollback(c, &ignored);
@@ -522,7 +308,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         struct db_migrate_state fresh;
         if ((rc = db_migrate_state_read(&fresh, c, g, err)))
             return rc;
-        rc = dirty_error(&fresh, g, err);
+        rc = db_migrate__dirty_error(&fresh, g, err);
         db_migrate_state_free(&fresh);
         return rc;
     }
@@ -530,10 +316,11 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         goto rollback;
     {
         const char *p[] = {r->id, op, at, "it was interrupted"};
-        rc = vquery(c,
-                    "INSERT INTO " DT " (\"revision\", \"operation\", "
-                    "\"since\", \"detail\") VALUES ($1, $2, $3, $4)",
-                    4, p, NULL, NULL, NULL, err);
+        rc = db_migrate__vquery(
+            c,
+            "INSERT INTO " DT " (\"revision\", \"operation\", "
+            "\"since\", \"detail\") VALUES ($1, $2, $3, $4)",
+            4, p, NULL, NULL, NULL, err);
     }
     if (rc || (rc = db_commit(c, err)))
         goto rollback;
@@ -551,11 +338,11 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
                  "succeeded)", where, err->message, nrun,
                  nrun == 1 ? "" : "s");
         const char *p[] = {detail};
-        vquery(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL, NULL,
-               NULL, &ignored);
+        db_migrate__vquery(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL,
+                           NULL, NULL, &ignored);
         struct db_migrate_state fresh;
         if (db_migrate_state_read(&fresh, c, g, &ignored) == 0) {
-            dirty_error(&fresh, g, err);
+            db_migrate__dirty_error(&fresh, g, err);
             db_error_at(err, r->path, 0);
             db_migrate_state_free(&fresh);
         }
@@ -563,7 +350,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     }
     *ms = elapsed_ms(&t0);
     if ((rc = db_begin(c, err)) == 0 &&
-        (rc = read_heads(st, c, g, err)) == 0 &&
+        (rc = db_migrate__read_heads(st, c, g, err)) == 0 &&
         (rc = record(c, g, st, i, dir, *ms, false, err)) == 0 &&
         (rc = vexec(c, "DELETE FROM " DT, err)) == 0 &&
         (rc = db_commit(c, err)) == 0)
@@ -576,12 +363,12 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         snprintf(detail, sizeof detail, "every statement ran, but recording "
                  "it failed: %s", err->message);
         const char *p[] = {detail};
-        vquery(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL, NULL,
-               NULL, &ignored);
+        db_migrate__vquery(c, "UPDATE " DT " SET \"detail\" = $1", 1, p, NULL,
+                           NULL, NULL, &ignored);
         struct db_migrate_state fresh;
         if (db_migrate_state_read(&fresh, c, g, &ignored) == 0) {
             if (fresh.dirty)
-                rc = dirty_error(&fresh, g, err);
+                rc = db_migrate__dirty_error(&fresh, g, err);
             db_migrate_state_free(&fresh);
         }
         db_error_at(err, r->path, 0);
@@ -674,10 +461,10 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
             head_swap(g, st->applied, i, dir, &from, &to)) {
             const char *p[] = {to, from};
             long changed = 0;
-            rc = vquery(c,
-                        "UPDATE " VT " SET \"revision\" = $1 WHERE "
-                        "\"revision\" = $2",
-                        2, p, NULL, NULL, &changed, err);
+            rc = db_migrate__vquery(c,
+                                    "UPDATE " VT " SET \"revision\" = $1 WHERE "
+                                    "\"revision\" = $2",
+                                    2, p, NULL, NULL, &changed, err);
             if (rc) {
                 db_rollback(c, &ignored);
                 return rc;
@@ -686,7 +473,7 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
         }
         if (!heads_done) {
             *known = false;
-            if ((rc = read_heads(st, c, g, err))) {
+            if ((rc = db_migrate__read_heads(st, c, g, err))) {
                 db_rollback(c, &ignored);
                 return rc;
             }
@@ -775,7 +562,7 @@ int db_migrate_plan_downgrade(size_t *plan, size_t *n, const struct db_graph *g,
     *n = 0;
     unsigned char *undo = calloc(g->n ? g->n : 1, 1);
     if (!undo)
-        return nomem(err);
+        return db_error_nomem(err);
     int rc = db_graph_downgrade_target(undo, g, st->applied, target, err);
     for (size_t i = g->n; rc == 0 && i-- > 0;) {
         if (!undo[i])
@@ -809,7 +596,7 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
     if (ndone)
         *ndone = 0;
     if (!set || !plan) {
-        rc = nomem(err);
+        rc = db_error_nomem(err);
         goto out;
     }
     if ((rc = db_lock(c, err)))
@@ -902,7 +689,7 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
     unsigned char *none = calloc(g->n ? g->n : 1, 1);
     int rc = 0, locked = 0;
     if (!want || !none) {
-        rc = nomem(err);
+        rc = db_error_nomem(err);
         goto out;
     }
     if (strcmp(target, "base") != 0 &&
@@ -921,11 +708,12 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
     size_t nheads = db_graph_current(st.heads, g, want);
     for (size_t h = 0; h < nheads && rc == 0; h++) {
         const char *p[] = {g->revs[st.heads[h]].id};
-        rc = vquery(c, "INSERT INTO " VT " (\"revision\") VALUES ($1)", 1,
-                    p, NULL, NULL, NULL, err);
+        rc = db_migrate__vquery(c,
+                                "INSERT INTO " VT " (\"revision\") VALUES ($1)",
+                                1, p, NULL, NULL, NULL, err);
     }
     char at[40];
-    now_utc(at, sizeof at);
+    db_migrate__now_utc(at, sizeof at);
     for (size_t i = 0; i < g->n && rc == 0; i++) {
         if (!want[i])
             continue;
@@ -935,7 +723,7 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
             continue; /* already recorded as it is */
         const char *p[] = {g->revs[i].id, "stamp", at, "0",
                            g->revs[i].checksum};
-        rc = vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
+        rc = db_migrate__vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
     }
     if (rc == 0)
         rc = db_commit(c, err);
@@ -947,353 +735,6 @@ out:
     db_migrate_state_free(&st);
     free(want);
     free(none);
-    return rc;
-}
-
-/* ---- offline SQL -------------------------------------------------------- */
-
-struct emit_ctx {
-    struct db_buf *out;
-};
-
-static int emit_statement(void *ctx, const char *stmt, size_t len, int line)
-{
-    (void)line;
-    struct emit_ctx *e = ctx;
-    db_buf_putn(e->out, stmt, len);
-    db_buf_puts(e->out, ";\n");
-    return 0;
-}
-
-static void emit_revision(struct db_buf *out, const struct db_graph *g,
-                          unsigned char *applied, size_t i,
-                          enum db_direction dir, enum db_dialect d,
-                          const struct vt_names *t)
-{
-    const struct db_revision *r = &g->revs[i];
-    bool tx = !db_revision_needs_no_tx(r, dir, d);
-    size_t *old = calloc(g->n ? g->n : 1, sizeof *old);
-    size_t *now = calloc(g->n ? g->n : 1, sizeof *now);
-    if (!old || !now) {
-        out->oom = true;
-        free(old);
-        free(now);
-        return;
-    }
-    db_buf_printf(out, "-- %s %s: %s\n",
-                  dir == DB_UPGRADE ? "upgrade" : "downgrade", r->id,
-                  r->message);
-    const struct db_dialect_ops *x = db_dialect_get(d);
-    bool fk_off = x->fk_off_sql && db_revision_needs_fk_off(r, dir, d);
-    if (fk_off)
-        db_buf_printf(out, "%s;\n", x->fk_off_sql);
-    if (tx)
-        db_buf_puts(out, "BEGIN;\n");
-    struct emit_ctx e = {out};
-    for (size_t b = 0; b < r->nblocks; b++) {
-        const struct db_revision_block *blk = &r->blocks[b];
-        if (blk->direction == dir && (!blk->dialect || blk->dialect == (int)d))
-            db_sql_split(blk->sql, d, blk->line, emit_statement, &e, NULL);
-    }
-    if (!tx)
-        db_buf_puts(out, "BEGIN;\n");
-    size_t nold = db_graph_current(old, g, applied);
-    applied[i] = dir == DB_UPGRADE;
-    size_t nnow = db_graph_current(now, g, applied);
-    for (size_t a = 0; a < nold; a++) {
-        int keep = 0;
-        for (size_t b = 0; b < nnow; b++)
-            keep |= now[b] == old[a];
-        if (!keep) {
-            vt_expand(out, t, "DELETE FROM " VT " WHERE \"revision\" = ");
-            db_buf_literal(out, g->revs[old[a]].id);
-            db_buf_puts(out, ";\n");
-        }
-    }
-    for (size_t b = 0; b < nnow; b++) {
-        int had = 0;
-        for (size_t a = 0; a < nold; a++)
-            had |= now[b] == old[a];
-        if (!had) {
-            vt_expand(out, t, "INSERT INTO " VT " (\"revision\") VALUES (");
-            db_buf_literal(out, g->revs[now[b]].id);
-            db_buf_puts(out, ");\n");
-        }
-    }
-    vt_expand(out, t, "INSERT INTO " HT " (\"seq\", \"revision\", "
-                     "\"operation\", \"applied_at\", \"duration_ms\", "
-                     "\"checksum\") VALUES ((SELECT COALESCE(MAX(\"seq\"), 0) "
-                     "+ 1 FROM " HT "), ");
-    db_buf_literal(out, r->id);
-    db_buf_printf(out, ", '%s', CURRENT_TIMESTAMP, 0, ",
-                  dir == DB_UPGRADE ? "up" : "down");
-    db_buf_literal(out, r->checksum);
-    db_buf_puts(out, ");\n");
-    if (fk_off) /* lists any row whose foreign key points nowhere */
-        db_buf_printf(out, "%s;\n", x->fk_check_sql);
-    db_buf_puts(out, "COMMIT;\n");
-    if (fk_off)
-        db_buf_printf(out, "%s;\n", x->fk_on_sql);
-    db_buf_puts(out, "\n");
-    free(old);
-    free(now);
-}
-
-int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
-                   enum db_dialect d, const char *schema,
-                   enum db_direction dir, const char *range,
-                   struct db_error *err)
-{
-    /* the version tables as a connection of that dialect names them */
-    struct vt_names t;
-    const struct db_dialect_ops *x = db_dialect_get(d);
-    vt_names(&t, x && x->schema ? x->schema : schema);
-    char from[256] = "";
-    const char *target = range;
-    const char *colon = strchr(range, ':');
-    if (colon) {
-        snprintf(from, sizeof from, "%.*s", (int)(colon - range), range);
-        target = colon + 1;
-    }
-    if (dir == DB_DOWNGRADE && !from[0]) {
-        db_error_set(err, DB_EUSAGE, "downgrade --sql needs FROM:TARGET");
-        db_error_hint(err, "offline there is no database to ask where it "
-                           "is: write e.g. 0003:0001 or head:base");
-        return DB_EUSAGE;
-    }
-    unsigned char *applied = calloc(g->n ? g->n : 1, 1);
-    unsigned char *set = calloc(g->n ? g->n : 1, 1);
-    size_t *plan = calloc(g->n ? g->n : 1, sizeof *plan);
-    int rc = 0;
-    if (!applied || !set || !plan) {
-        rc = nomem(err);
-        goto out;
-    }
-    if (from[0] && strcmp(from, "base") != 0 &&
-        (rc = db_graph_upgrade_target(applied, g, set, from, err)))
-        goto out;
-    if (dir == DB_UPGRADE) {
-        if ((rc = db_graph_upgrade_target(set, g, applied, target, err)))
-            goto out;
-        for (size_t i = 0; i < g->n; i++)
-            if (set[i] && !applied[i] &&
-                (rc = db_revision_check(&g->revs[i], dir, d, err)))
-                goto out;
-        for (size_t i = 0; create_tables[i]; i++) {
-            vt_expand(out, &t, create_tables[i]);
-            db_buf_puts(out, ";\n\n");
-        }
-        for (size_t i = 0; i < g->n; i++)
-            if (set[i] && !applied[i])
-                emit_revision(out, g, applied, i, dir, d, &t);
-    } else {
-        struct db_migrate_state st = {.applied = applied};
-        size_t n;
-        if ((rc = db_migrate_plan_downgrade(plan, &n, g, &st, target, err)))
-            goto out;
-        for (size_t k = 0; k < n; k++)
-            if ((rc = db_revision_check(&g->revs[plan[k]], dir, d, err)))
-                goto out;
-        for (size_t k = 0; k < n; k++)
-            emit_revision(out, g, applied, plan[k], dir, d, &t);
-    }
-    if (!db_buf_ok(out))
-        rc = nomem(err);
-out:
-    free(applied);
-    free(set);
-    free(plan);
-    return rc;
-}
-
-/* ---- files -------------------------------------------------------------- */
-
-void db_migrate_versions_dir(char *out, size_t n, const struct db_config *cfg)
-{
-    snprintf(out, n, "%s/versions",
-             cfg->migrations_dir[0] ? cfg->migrations_dir : "migrations");
-}
-
-int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
-                    struct db_error *err)
-{
-    char dir[1100];
-    db_migrate_versions_dir(dir, sizeof dir, cfg);
-    return db_graph_load(out, dir, err);
-}
-
-static const char default_template[] =
-    "-- revision: ${revision}\n"
-    "-- down_revision: ${down_revision}\n"
-    "-- message: ${message}\n"
-    "-- created: ${created}\n"
-    "\n"
-    "-- +upgrade\n"
-    "${upgrade}\n"
-    "\n"
-    "-- +downgrade\n"
-    "${downgrade}\n";
-
-
-static void slug(char *out, size_t n, const char *message)
-{
-    size_t len = 0;
-    int gap = 0;
-    for (const char *p = message; *p && len + 2 < n && len < 40; p++) {
-        if (isalnum((unsigned char)*p)) {
-            if (gap && len > 0)
-                out[len++] = '_';
-            out[len++] = (char)tolower((unsigned char)*p);
-            gap = 0;
-        } else {
-            gap = 1;
-        }
-    }
-    out[len] = '\0';
-    if (len == 0)
-        snprintf(out, n, "revision");
-}
-
-static int line_has(const char *line, size_t len, const char *what)
-{
-    size_t w = strlen(what);
-    for (size_t i = 0; i + w <= len; i++)
-        if (memcmp(line + i, what, w) == 0)
-            return 1;
-    return 0;
-}
-
-static int read_template(struct db_buf *out, const struct db_config *cfg,
-                         struct db_error *err)
-{
-    char path[1100];
-    snprintf(path, sizeof path, "%s/%s",
-             cfg->migrations_dir[0] ? cfg->migrations_dir : "migrations",
-             DB_MIGRATE_TEMPLATE);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        db_buf_puts(out, default_template);
-        return 0;
-    }
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        db_buf_putn(out, chunk, got);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return db_error_set(err, DB_EIO, "cannot read %s", path);
-    return 0;
-}
-
-int db_migrate_new_revision(char *out_path, size_t n,
-                            const struct db_config *cfg,
-                            const struct db_graph *g, const char *id,
-                            const char *message, const char *const *parents,
-                            size_t nparents, const char *up, const char *down,
-                            struct db_error *err)
-{
-    char msg[256], rid[DB_REVISION_ID_MAX], created[40];
-    snprintf(msg, sizeof msg, "%s", message ? message : "");
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
-    if (!msg[strspn(msg, " ")]) {
-        db_error_set(err, DB_EUSAGE, "a revision needs a message");
-        db_error_hint(err, "pass -m \"what the revision does\"");
-        return DB_EUSAGE;
-    }
-    if (id) {
-        size_t len = strlen(id);
-        if (len == 0 || len >= sizeof rid ||
-            strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                       "0123456789_") != len) {
-            db_error_set(err, DB_EUSAGE, "bad revision id '%s'", id);
-            db_error_hint(err, "ids are 1-63 letters, digits or '_'");
-            return DB_EUSAGE;
-        }
-        if (find_id(g, id) >= 0) {
-            db_error_set(err, DB_EUSAGE, "revision id '%s' is taken", id);
-            db_error_hint(err, "leave --rev-id out for the next free id");
-            return DB_EUSAGE;
-        }
-        snprintf(rid, sizeof rid, "%s", id);
-    } else {
-        db_graph_next_id(rid, sizeof rid, g);
-    }
-    now_utc(created, sizeof created);
-    created[19] = '\0';
-    int rc = db_mkdirs(g->dir, err);
-    if (rc)
-        return rc;
-
-    struct db_buf tmpl = DB_BUF_INIT, text = DB_BUF_INIT, ps = DB_BUF_INIT;
-    if ((rc = read_template(&tmpl, cfg, err)))
-        goto out;
-    for (size_t k = 0; k < nparents; k++)
-        db_buf_printf(&ps, "%s%s", k ? ", " : "", parents[k]);
-    const char *t = db_buf_str(&tmpl);
-    while (*t) {
-        const char *eol = strchr(t, '\n');
-        size_t len = eol ? (size_t)(eol - t) + 1 : strlen(t);
-        /* the first revision has no down_revision line at all */
-        if (nparents == 0 && line_has(t, len, "${down_revision}")) {
-            t += len;
-            continue;
-        }
-        const char *end = t + len;
-        while (t < end) {
-            const char *close;
-            if (t[0] == '$' && t[1] == '{' &&
-                (close = memchr(t + 2, '}', (size_t)(end - t - 2)))) {
-                size_t nlen = (size_t)(close - t - 2);
-                const char *name = t + 2;
-#define IS(s) (nlen == sizeof(s) - 1 && strncmp(name, s, nlen) == 0)
-                if (IS("revision"))
-                    db_buf_puts(&text, rid);
-                else if (IS("down_revision"))
-                    db_buf_puts(&text, db_buf_str(&ps));
-                else if (IS("message"))
-                    db_buf_puts(&text, msg);
-                else if (IS("created"))
-                    db_buf_printf(&text, "%s UTC", created);
-                else if (IS("upgrade"))
-                    db_buf_puts(&text, up ? up : "");
-                else if (IS("downgrade"))
-                    db_buf_puts(&text, down ? down : "");
-                else
-                    db_buf_putn(&text, t, nlen + 3);
-#undef IS
-                t = close + 1;
-            } else {
-                db_buf_putn(&text, t, 1);
-                t++;
-            }
-        }
-    }
-    char name[64];
-    slug(name, sizeof name, msg);
-    snprintf(out_path, n, "%s/%s_%s.sql", g->dir, rid, name);
-    if (!db_buf_ok(&text) || !db_buf_ok(&ps) || !db_buf_ok(&tmpl)) {
-        rc = nomem(err);
-        goto out;
-    }
-    int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) {
-        rc = db_error_set(err, DB_EIO, "cannot create %s: %s", out_path,
-                          strerror(errno));
-        goto out;
-    }
-    size_t len = text.len;
-    ssize_t w = write(fd, db_buf_str(&text), len);
-    if (close(fd) != 0 || w < 0 || (size_t)w != len) {
-        unlink(out_path);
-        rc = db_error_set(err, DB_EIO, "cannot write %s", out_path);
-    }
-out:
-    db_buf_free(&tmpl);
-    db_buf_free(&text);
-    db_buf_free(&ps);
     return rc;
 }
 

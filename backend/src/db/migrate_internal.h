@@ -1,0 +1,58 @@
+/*
+ * migrate_internal.h - what the files of the migration engine share: the
+ * version tables' names, their SQL templates, and the helpers that run
+ * them. Private to backend/src/db/migrate*.c.
+ *   migrate.c        version tables, running one revision, stamp, run_migrations
+ *   migrate_state.c  reading the state (heads, history, needs-attention)
+ *   migrate_sql.c    offline SQL (--sql)
+ *   migrate_files.c  loading and writing revision files
+ */
+#ifndef DB_MIGRATE_INTERNAL_H
+#define DB_MIGRATE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "driver.h"
+#include "error.h"
+#include "migrate.h"
+
+/* The version tables in the SQL below: @V, @H and @D become their names
+ * qualified with the schema they live in ("main" on SQLite, [database]
+ * schema on PostgreSQL), so nothing a revision does to its session
+ * (search_path, a TEMP table of the same name) can redirect them. */
+#define VT "@V"
+#define HT "@H"
+#define DT "@D"
+
+struct db_migrate_vt_names {
+    char v[200], h[200], d[200];
+};
+
+/* CREATE TABLE IF NOT EXISTS for the three version tables, NULL-ended. */
+extern const char *const db_migrate__create_tables[];
+
+void db_migrate__vt_names(struct db_migrate_vt_names *t,
+                                 const char *schema);
+
+void db_migrate__vt_expand(struct db_buf *out,
+                                  const struct db_migrate_vt_names *t,
+                                  const char *tmpl);
+
+int db_migrate__vquery(struct db_conn *c, const char *tmpl, int nparams,
+                              const char *const *params, db_row_fn fn,
+                              void *ctx, long *changes, struct db_error *err);
+
+void db_migrate__now_utc(char *out, size_t n);
+
+long db_migrate__find_id(const struct db_graph *g, const char *id);
+
+int db_migrate__read_heads(struct db_migrate_state *st,
+                                  struct db_conn *c, const struct db_graph *g,
+                                  struct db_error *err);
+
+int db_migrate__dirty_error(const struct db_migrate_state *st,
+                                   const struct db_graph *g,
+                                   struct db_error *err);
+
+#endif /* DB_MIGRATE_INTERNAL_H */

@@ -1,0 +1,224 @@
+/*
+ * migrate_state.c - what the version tables say: the heads, the history,
+ * a revision that needs attention.
+ */
+#include "migrate.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "migrate_internal.h"
+
+/* ---- reading the state -------------------------------------------------- */
+
+struct heads_ctx {
+    const struct db_graph *g;
+    struct db_migrate_state *st;
+};
+
+static int take_head(void *ctx, int ncols, const char *const *vals,
+                     const char *const *names)
+{
+    (void)names;
+    struct heads_ctx *h = ctx;
+    if (ncols < 1 || !vals[0])
+        return 0;
+    long i = db_migrate__find_id(h->g, vals[0]);
+    if (i < 0) {
+        snprintf(h->st->unknown, sizeof h->st->unknown, "%s", vals[0]);
+        return 0;
+    }
+    h->st->heads[h->st->nheads++] = (size_t)i;
+    return 0;
+}
+
+/* Reads app_version into st->heads and st->applied. */
+int db_migrate__read_heads(struct db_migrate_state *st,
+                                  struct db_conn *c, const struct db_graph *g,
+                                  struct db_error *err)
+{
+    st->nheads = 0;
+    st->unknown[0] = '\0';
+    struct heads_ctx h = {g, st};
+    /* at most g->n distinct known heads: the primary key keeps rows unique */
+    int rc = db_migrate__vquery(c, "SELECT \"revision\" FROM " VT, 0, NULL,
+                                take_head, &h, NULL, err);
+    if (rc)
+        return rc;
+    db_graph_applied(st->applied, g, st->heads, st->nheads);
+    return 0;
+}
+
+static int take_history(void *ctx, int ncols, const char *const *vals,
+                        const char *const *names)
+{
+    (void)names;
+    struct db_migrate_state *st = ctx;
+    if (ncols < 6)
+        return 0;
+    struct db_history_row *p =
+        realloc(st->history, (st->nhistory + 1) * sizeof *p);
+    if (!p)
+        return DB_ENOMEM;
+    st->history = p;
+    struct db_history_row *r = &p[st->nhistory++];
+    r->seq = vals[0] ? strtol(vals[0], NULL, 10) : 0;
+    snprintf(r->revision, sizeof r->revision, "%s", vals[1] ? vals[1] : "");
+    snprintf(r->operation, sizeof r->operation, "%s", vals[2] ? vals[2] : "");
+    snprintf(r->applied_at, sizeof r->applied_at, "%s",
+             vals[3] ? vals[3] : "");
+    r->duration_ms = vals[4] ? strtol(vals[4], NULL, 10) : 0;
+    snprintf(r->checksum, sizeof r->checksum, "%s", vals[5] ? vals[5] : "");
+    return 0;
+}
+
+static int take_dirty(void *ctx, int ncols, const char *const *vals,
+                      const char *const *names)
+{
+    (void)names;
+    struct db_migrate_state *st = ctx;
+    if (ncols < 3)
+        return 0;
+    st->dirty = true;
+    snprintf(st->dirty_revision, sizeof st->dirty_revision, "%s",
+             vals[0] ? vals[0] : "");
+    snprintf(st->dirty_operation, sizeof st->dirty_operation, "%s",
+             vals[1] ? vals[1] : "");
+    snprintf(st->dirty_detail, sizeof st->dirty_detail, "%s",
+             vals[2] ? vals[2] : "");
+    return 1;
+}
+
+int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
+                          const struct db_graph *g, struct db_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->heads = calloc(g->n ? g->n : 1, sizeof *out->heads);
+    out->applied = calloc(g->n ? g->n : 1, 1);
+    if (!out->heads || !out->applied) {
+        db_migrate_state_free(out);
+        return db_error_nomem(err);
+    }
+    int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    if (rc < 0)
+        goto fail;
+    out->tables = rc == 1;
+    rc = 0;
+    if (!out->tables)
+        return 0;
+    if ((rc = db_migrate__read_heads(out, c, g, err)))
+        goto fail;
+    rc = db_migrate__vquery(
+        c,
+        "SELECT \"seq\", \"revision\", \"operation\", "
+        "\"applied_at\", \"duration_ms\", \"checksum\" FROM " HT
+        " ORDER BY \"seq\"",
+        0, NULL, take_history, out, NULL, err);
+    if (rc == DB_ENOMEM)
+        rc = db_error_nomem(err);
+    if (rc)
+        goto fail;
+    rc = db_migrate__vquery(
+        c, "SELECT \"revision\", \"operation\", \"detail\" FROM " DT, 0, NULL,
+        take_dirty, out, NULL, err);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    db_migrate_state_free(out);
+    return rc;
+}
+
+void db_migrate_state_free(struct db_migrate_state *st)
+{
+    if (!st)
+        return;
+    free(st->heads);
+    free(st->applied);
+    free(st->history);
+    memset(st, 0, sizeof *st);
+}
+
+const struct db_history_row *db_migrate_applied_row(
+    const struct db_migrate_state *st, const struct db_graph *g, size_t i)
+{
+    for (size_t k = st->nhistory; k-- > 0;) {
+        const struct db_history_row *r = &st->history[k];
+        if (strcmp(r->revision, g->revs[i].id) != 0)
+            continue;
+        if (strcmp(r->operation, "down") == 0)
+            return NULL;
+        return r;
+    }
+    return NULL;
+}
+
+int db_migrate__dirty_error(const struct db_migrate_state *st,
+                                   const struct db_graph *g,
+                                   struct db_error *err)
+{
+    db_error_set(err, DB_EDIRTY,
+                 "the database needs attention: the %s of revision %s ran "
+                 "outside a transaction and did not finish: %s",
+                 strcmp(st->dirty_operation, "down") == 0 ? "downgrade"
+                                                          : "upgrade",
+                 st->dirty_revision, st->dirty_detail);
+    long i = db_migrate__find_id(g, st->dirty_revision);
+    if (i >= 0)
+        db_error_at(err, g->revs[i].path, 0);
+    const char *before = "base";
+    if (i >= 0 && g->revs[i].ndown == 1)
+        before = g->revs[i].down[0];
+    if (strcmp(st->dirty_operation, "down") == 0)
+        db_error_hint(err, "finish or undo its statements by hand, then "
+                           "record the result: '{db} stamp %s' if it is "
+                           "fully undone, '{db} stamp %s' if not undone",
+                      before, st->dirty_revision);
+    else
+        db_error_hint(err, "finish or undo its statements by hand, then "
+                           "record the result: '{db} stamp %s' if it is "
+                           "fully applied, '{db} stamp %s' if undone",
+                      st->dirty_revision, before);
+    return DB_EDIRTY;
+}
+
+int db_migrate_check(const struct db_graph *g,
+                     const struct db_migrate_state *st, struct db_error *err)
+{
+    if (st->dirty)
+        return db_migrate__dirty_error(st, g, err);
+    if (st->unknown[0]) {
+        db_error_set(err, DB_EGRAPH,
+                     "the database is at revision '%s', which has no file in "
+                     "%s", st->unknown, g->dir);
+        db_error_hint(err, "run the code that has that revision, or restore "
+                           "its file");
+        return DB_EGRAPH;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        if (!st->applied[i])
+            continue;
+        const struct db_history_row *r = db_migrate_applied_row(st, g, i);
+        if (r && strcmp(r->checksum, g->revs[i].checksum) != 0) {
+            db_error_set(err, DB_EREFUSED,
+                         "revision %s was edited after it was applied: the "
+                         "file's checksum is %s, the applied one was %s",
+                         g->revs[i].id, g->revs[i].checksum, r->checksum);
+            db_error_at(err, g->revs[i].path, 0);
+            db_error_hint(err, "restore the file as it was applied and put "
+                               "the change in a new revision ('{db} "
+                               "revision -m ...')");
+            return DB_EREFUSED;
+        }
+    }
+    return 0;
+}
