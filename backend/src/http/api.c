@@ -17,6 +17,7 @@
 #include "../db/driver.h"
 #include "../cmd/cmd.h"
 #include "../db/migrate.h"
+#include "api_internal.h"
 #include "router.h"
 
 #define USER_COLS "\"id\", \"email\", \"name\", \"created_at\""
@@ -24,16 +25,13 @@
     "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
     "\"created_at\""
 
-#define STATUS_LIST "todo, doing, done"
-
-static const char *const statuses[] = {"todo", "doing", "done", NULL};
-
 static const char oom_body[] = "{\"error\":\"out of memory\"}";
 
 /* ---- responses ---------------------------------------------------------- */
 
 /* Takes ownership of obj (may be NULL for no body). */
-static void respond(struct http_response *resp, int status, json_t *obj)
+void http_api__respond(struct http_response *resp, int status,
+                              json_t *obj)
 {
     free(resp->body);
     resp->body = NULL;
@@ -51,15 +49,16 @@ static void respond(struct http_response *resp, int status, json_t *obj)
 void http_response_error(struct http_response *resp, int status,
                          const char *message)
 {
-    respond(resp, status, json_pack("{s:s}", "error", message));
+    http_api__respond(resp, status, json_pack("{s:s}", "error", message));
 }
 
 /* {"error": message, key: value} for the input to blame. */
-static void error_on(struct http_response *resp, int status,
-                     const char *message, const char *key, const char *value)
+void http_api__error_on(struct http_response *resp, int status,
+                               const char *message, const char *key,
+                               const char *value)
 {
-    respond(resp, status,
-            json_pack("{s:s, s:s}", "error", message, key, value));
+    http_api__respond(resp, status,
+                      json_pack("{s:s, s:s}", "error", message, key, value));
 }
 
 void http_response_free(struct http_response *resp)
@@ -70,8 +69,9 @@ void http_response_free(struct http_response *resp)
     resp->body = NULL;
 }
 
-static void log_db_error(struct http_api *api, const struct http_request *req,
-                  const struct db_error *err)
+void http_api__log_db_error(struct http_api *api,
+                                   const struct http_request *req,
+                                   const struct db_error *err)
 {
     if (!api->log)
         return;
@@ -83,10 +83,12 @@ static void log_db_error(struct http_api *api, const struct http_request *req,
 }
 
 /* A database failure: logged in full, answered without detail. */
-static void db_failed(struct http_api *api, const struct http_request *req,
-                      const struct db_error *err, struct http_response *resp)
+void http_api__db_failed(struct http_api *api,
+                                const struct http_request *req,
+                                const struct db_error *err,
+                                struct http_response *resp)
 {
-    log_db_error(api, req, err);
+    http_api__log_db_error(api, req, err);
     if (err->code == DB_ELOCKED)
         http_response_error(resp, 503, "database busy; retry");
     else if (err->code == DB_ECONNECT)
@@ -94,484 +96,6 @@ static void db_failed(struct http_api *api, const struct http_request *req,
         http_response_error(resp, 503, "database unavailable");
     else
         http_response_error(resp, 500, "internal error");
-}
-
-/* ---- rows to JSON ------------------------------------------------------- */
-
-struct rows {
-    json_t *items;               /* array of objects */
-    int count;
-    int oom;
-    const struct db_table *table; /* the model the rows come from */
-};
-
-/* The declared length of a column of the models (VARCHAR(n)). */
-static int model_length(const struct http_api *api, const char *table,
-                        const char *column)
-{
-    const struct db_table *t = db_schema_table(api->models, table);
-    const struct db_column *c = t ? db_table_column(t, column) : NULL;
-    return c ? c->length : 0;
-}
-
-/*
- * A timestamp as RFC 3339 in UTC, the same from both databases: SQLite's
- * CURRENT_TIMESTAMP "2026-11-21 20:25:04" and PostgreSQL's
- * "2026-11-21 20:25:04.641185+00" become "2026-11-21T20:25:04Z" and
- * "2026-11-21T20:25:04.641185Z". Another offset is kept as "+hh:mm".
- * Text of another shape is returned as it is.
- */
-static void rfc3339(char *out, size_t n, const char *in)
-{
-    size_t len = strlen(in);
-    if (len < 19 || len + 8 > n || in[10] != ' ' || in[4] != '-' ||
-        in[13] != ':') {
-        snprintf(out, n, "%s", in);
-        return;
-    }
-    memcpy(out, in, len + 1);
-    out[10] = 'T';
-    size_t i = 19;
-    if (out[i] == '.')
-        for (i++; out[i] >= '0' && out[i] <= '9'; i++)
-            ;
-    const char *zone = in + i;
-    if (!*zone || strcmp(zone, "+00") == 0 || strcmp(zone, "+00:00") == 0 ||
-        strcmp(zone, "Z") == 0)
-        snprintf(out + i, n - i, "Z");
-    else if ((zone[0] == '+' || zone[0] == '-') && strlen(zone) == 3)
-        snprintf(out + i, n - i, "%s:00", zone);
-}
-
-static int row_to_json(void *ctx, int ncols, const char *const *vals,
-                       const char *const *names)
-{
-    struct rows *r = ctx;
-    json_t *o = json_object();
-    for (int i = 0; o && i < ncols; i++) {
-        /* typed by the model's column (types.h); text if not a column */
-        const struct db_column *c =
-            r->table ? db_table_column(r->table, names[i]) : NULL;
-        unsigned flags = c ? db_type_flags(c->type) : 0;
-        json_t *v;
-        if (!vals[i])
-            v = json_null();
-        else if (flags & DB_TYPEF_INTEGER)
-            v = json_integer(strtoll(vals[i], NULL, 10));
-        else if (flags & DB_TYPEF_NUMBER)
-            v = json_real(strtod(vals[i], NULL));
-        else if (flags & DB_TYPEF_BOOLEAN)
-            v = json_boolean(vals[i][0] == 't' || vals[i][0] == '1');
-        else if (flags & DB_TYPEF_TIME) {
-            char t[64];
-            rfc3339(t, sizeof t, vals[i]);
-            v = json_string(t);
-        } else
-            v = json_string(vals[i]);
-        if (!v || json_object_set_new(o, names[i], v)) {
-            json_decref(o);
-            o = NULL;
-        }
-    }
-    if (!o || json_array_append_new(r->items, o)) {
-        r->oom = 1;
-        return 1;
-    }
-    r->count++;
-    return 0;
-}
-
-/* Runs sql; rows of the model table land in r (r->items created here),
- * each value typed by its column. */
-static int query_rows(struct rows *r, struct http_api *api, const char *table,
-                      const char *sql, int n, const char *const *params,
-                      struct db_error *err)
-{
-    r->table = db_schema_table(api->models, table);
-    r->items = json_array();
-    r->count = 0;
-    r->oom = !r->items;
-    if (r->oom)
-        return db_error_set(err, DB_ENOMEM, "out of memory");
-    int rc = db_query(api->conn, sql, n, params, row_to_json, r, NULL, err);
-    if (r->oom)
-        rc = db_error_set(err, DB_ENOMEM, "out of memory");
-    if (rc) {
-        json_decref(r->items);
-        r->items = NULL;
-    }
-    return rc;
-}
-
-/* Answers the single row of r with status, or 404 with not_found. */
-static void respond_one(struct http_response *resp, struct rows *r,
-                        int status, const char *not_found, const char *loc)
-{
-    if (r->count == 0) {
-        json_decref(r->items);
-        http_response_error(resp, 404, not_found);
-        return;
-    }
-    json_t *item = json_incref(json_array_get(r->items, 0));
-    json_decref(r->items);
-    if (loc && status == 201)
-        snprintf(resp->location, sizeof resp->location, "%s/%lld", loc,
-                 json_integer_value(json_object_get(item, "id")));
-    respond(resp, status, item);
-}
-
-/* A page: the first limit rows of r (which fetched limit + 1), and the
- * cursor for the next page, or null on the last. */
-static void respond_page(struct http_response *resp, struct rows *r,
-                         long limit)
-{
-    json_t *next = json_null();
-    if (r->count > limit) {
-        json_array_remove(r->items, (size_t)limit);
-        json_t *last = json_array_get(r->items, (size_t)limit - 1);
-        json_decref(next);
-        next = json_integer(json_integer_value(json_object_get(last, "id")));
-    }
-    respond(resp, 200,
-            json_pack("{s:o, s:o}", "items", r->items, "next_after", next));
-}
-
-/* ---- input -------------------------------------------------------------- */
-
-static int utf8_chars(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
-static int has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return 1;
-    return 0;
-}
-
-enum field_kind { F_STRING, F_STRING_OR_NULL };
-
-struct field {
-    const char *name;
-    enum field_kind kind;
-    int required;
-    const char *value;    /* out: the string, NULL when absent or null */
-};
-
-/*
- * Parses the body as one JSON object with exactly these fields (no others,
- * the required ones present, each of its kind). Returns the parsed root,
- * which owns the field values, or NULL after filling resp with the 4xx.
- */
-static json_t *parse_body(const struct http_request *req, struct field *f,
-                          size_t nf, struct http_response *resp)
-{
-    if (req->content_type) {
-        size_t n = strlen("application/json");
-        if (strncasecmp(req->content_type, "application/json", n) != 0 ||
-            (req->content_type[n] && req->content_type[n] != ';' &&
-             req->content_type[n] != ' ')) {
-            http_response_error(resp, 415, "Content-Type must be "
-                                           "application/json");
-            return NULL;
-        }
-    }
-    if (!req->body || req->body_len == 0) {
-        http_response_error(resp, 400, "a JSON object body is required");
-        return NULL;
-    }
-    json_error_t jerr;
-    json_t *root = json_loadb(req->body, req->body_len,
-                              JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        respond(resp, 400, json_pack("{s:s, s:s, s:i, s:i}", "error",
-                                     "invalid JSON", "detail", jerr.text,
-                                     "line", jerr.line, "column",
-                                     jerr.column));
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        http_response_error(resp, 400, "the body must be a JSON object");
-        return NULL;
-    }
-    const char *key;
-    json_t *value;
-    json_object_foreach(root, key, value) {
-        size_t i = 0;
-        while (i < nf && strcmp(f[i].name, key) != 0)
-            i++;
-        if (i == nf) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "unknown field '%.100s'", key);
-            error_on(resp, 400, msg, "field", key);
-            json_decref(root);
-            return NULL;
-        }
-    }
-    for (size_t i = 0; i < nf; i++) {
-        json_t *v = json_object_get(root, f[i].name);
-        char msg[160];
-        f[i].value = NULL;
-        if (!v) {
-            if (!f[i].required)
-                continue;
-            snprintf(msg, sizeof msg, "missing field '%s'", f[i].name);
-            error_on(resp, 400, msg, "field", f[i].name);
-            json_decref(root);
-            return NULL;
-        }
-        if (json_is_null(v) && f[i].kind == F_STRING_OR_NULL)
-            continue;
-        if (!json_is_string(v)) {
-            snprintf(msg, sizeof msg, "field '%s' must be a string%s",
-                     f[i].name, f[i].kind == F_STRING_OR_NULL ? " or null"
-                                                              : "");
-            error_on(resp, 400, msg, "field", f[i].name);
-            json_decref(root);
-            return NULL;
-        }
-        f[i].value = json_string_value(v);
-    }
-    return root;
-}
-
-/* A value check failed: 400 naming the field. Returns -1. */
-static int bad_value(struct http_response *resp, const char *field,
-                     const char *what)
-{
-    char msg[200];
-    snprintf(msg, sizeof msg, "field '%s' %s", field, what);
-    error_on(resp, 400, msg, "field", field);
-    return -1;
-}
-
-/* Text of 1..max characters, no control characters. */
-static int check_text(struct http_response *resp, const char *field,
-                      const char *v, int max)
-{
-    char what[80];
-    if (!v[0])
-        return bad_value(resp, field, "must not be empty");
-    if (utf8_chars(v) > max) {
-        snprintf(what, sizeof what, "must be at most %d characters", max);
-        return bad_value(resp, field, what);
-    }
-    if (has_control(v))
-        return bad_value(resp, field, "must not contain control characters");
-    return 0;
-}
-
-static int status_valid(const char *v)
-{
-    for (size_t i = 0; statuses[i]; i++)
-        if (strcmp(v, statuses[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static int check_status(struct http_response *resp, const char *field,
-                        const char *v)
-{
-    if (status_valid(v))
-        return 0;
-    return bad_value(resp, field, "must be one of: " STATUS_LIST);
-}
-
-/* Rejects query parameters not in allowed (NULL-terminated). */
-static int check_args(const struct http_request *req,
-                      const char *const *allowed, struct http_response *resp)
-{
-    for (size_t i = 0; i < req->nargs; i++) {
-        size_t j = 0;
-        while (allowed[j] && strcmp(allowed[j], req->args[i].name) != 0)
-            j++;
-        if (!allowed[j]) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "unknown query parameter '%.100s'",
-                     req->args[i].name);
-            error_on(resp, 400, msg, "parameter", req->args[i].name);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static const char *arg(const struct http_request *req, const char *name)
-{
-    for (size_t i = 0; i < req->nargs; i++)
-        if (strcmp(req->args[i].name, name) == 0)
-            return req->args[i].value;
-    return NULL;
-}
-
-/* Decimal digits only, in [min, max]. */
-static int parse_num(long long *out, const char *s, long long min,
-                     long long max)
-{
-    if (!s || !s[0] || strlen(s) > 18)
-        return -1;
-    long long v = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        v = v * 10 + (*p - '0');
-    }
-    if (v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-struct page {
-    long limit;
-    char limit_plus1[24];   /* fetched: one more tells if a next page exists */
-    char after[24];
-};
-
-static int parse_page(struct page *pg, const struct http_request *req,
-                      struct http_response *resp)
-{
-    long long limit = HTTP_PAGE_DEFAULT, after = 0;
-    const char *l = arg(req, "limit"), *a = arg(req, "after");
-    if (l && parse_num(&limit, l, 1, HTTP_PAGE_MAX)) {
-        char msg[100];
-        snprintf(msg, sizeof msg, "limit must be an integer from 1 to %d",
-                 HTTP_PAGE_MAX);
-        error_on(resp, 400, msg, "parameter", "limit");
-        return -1;
-    }
-    if (a && parse_num(&after, a, 0, 999999999999999999LL)) {
-        error_on(resp, 400, "after must be a non-negative integer (the "
-                            "next_after of the previous page)",
-                 "parameter", "after");
-        return -1;
-    }
-    pg->limit = (long)limit;
-    snprintf(pg->limit_plus1, sizeof pg->limit_plus1, "%lld", limit + 1);
-    snprintf(pg->after, sizeof pg->after, "%lld", after);
-    return 0;
-}
-
-static int no_args(const struct http_request *req, struct http_response *resp)
-{
-    static const char *const none[] = {NULL};
-    return check_args(req, none, resp);
-}
-
-/* ---- authentication ----------------------------------------------------- */
-
-/* Who is calling: filled from the token for every route but the public
- * ones. */
-struct caller {
-    char id[24];       /* users.id */
-    char session[24];  /* sessions.id */
-};
-
-/* last_used_at is written at most once a minute per session. */
-#define LAST_USED_EVERY 60
-
-struct session_row {
-    char id[24];
-    char user_id[24];
-    char token_hash[HTTP_AUTH_TOKEN_HASH_LEN + 1];
-    int stale;     /* last_used_at is older than LAST_USED_EVERY */
-    int found;
-};
-
-static int take_session(void *ctx, int ncols, const char *const *vals,
-                        const char *const *names)
-{
-    (void)names;
-    struct session_row *r = ctx;
-    if (ncols < 4 || !vals[0] || !vals[1] || !vals[2])
-        return 0;
-    snprintf(r->id, sizeof r->id, "%s", vals[0]);
-    snprintf(r->user_id, sizeof r->user_id, "%s", vals[1]);
-    snprintf(r->token_hash, sizeof r->token_hash, "%s", vals[2]);
-    r->stale = vals[3] && strcmp(vals[3], "1") == 0;
-    r->found = 1;
-    return 0;
-}
-
-static void unauthorized(struct http_response *resp, int bad_token)
-{
-    if (bad_token) {
-        snprintf(resp->www_authenticate, sizeof resp->www_authenticate,
-                 "Bearer error=\"invalid_token\"");
-        http_response_error(resp, 401, "invalid or expired token; log in "
-                                       "again with POST /auth/login");
-    } else {
-        snprintf(resp->www_authenticate, sizeof resp->www_authenticate,
-                 "Bearer");
-        http_response_error(resp, 401, "authentication required: send "
-                                       "Authorization: Bearer <token> "
-                                       "(POST /auth/login gives one)");
-    }
-}
-
-/*
- * The caller from "Authorization: Bearer <token>": the token's SHA-256
- * names a session that is neither revoked nor expired. Returns 0, or -1
- * with resp filled (401, or 500/503 when the database fails).
- */
-static int authenticate(struct http_api *api, const struct http_request *req,
-                        struct caller *me, struct http_response *resp)
-{
-    const char *h = req->authorization;
-    if (!h || !*h) {
-        unauthorized(resp, 0);
-        return -1;
-    }
-    char hash[HTTP_AUTH_TOKEN_HASH_LEN + 1];
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
-        unauthorized(resp, 1);
-        return -1;
-    }
-    const char *token = h + 7;
-    while (*token == ' ')
-        token++;
-    if (http_auth_token_hash(hash, token)) {
-        unauthorized(resp, 1);
-        return -1;
-    }
-    time_t now = time(NULL);
-    char now_s[HTTP_AUTH_TIME_LEN + 1], stale_s[HTTP_AUTH_TIME_LEN + 1];
-    http_auth_time(now_s, now, 0);
-    http_auth_time(stale_s, now - LAST_USED_EVERY, 0);
-    const char *params[] = {hash, now_s, stale_s};
-    struct session_row row = {.found = 0};
-    struct db_error err;
-    if (db_query(api->conn,
-                 "SELECT \"id\", \"user_id\", \"token_hash\", CASE WHEN "
-                 "\"last_used_at\" < $3 THEN 1 ELSE 0 END FROM \"sessions\" "
-                 "WHERE \"token_hash\" = $1 AND \"revoked_at\" IS NULL AND "
-                 "\"expires_at\" > $2",
-                 3, params, take_session, &row, NULL, &err)) {
-        db_failed(api, req, &err, resp);
-        return -1;
-    }
-    if (!row.found || !http_auth_equal(row.token_hash, hash)) {
-        unauthorized(resp, 1);
-        return -1;
-    }
-    if (row.stale) {
-        const char *touch[] = {row.id, now_s};
-        if (db_query(api->conn,
-                     "UPDATE \"sessions\" SET \"last_used_at\" = $2 WHERE "
-                     "\"id\" = $1",
-                     2, touch, NULL, NULL, NULL, &err))
-            log_db_error(api, req, &err); /* the request goes on */
-    }
-    snprintf(me->id, sizeof me->id, "%s", row.user_id);
-    snprintf(me->session, sizeof me->session, "%s", row.id);
-    return 0;
 }
 
 /* ---- handlers ----------------------------------------------------------- */
@@ -646,7 +170,7 @@ static void get_health(struct http_api *api, const struct http_request *req,
 {
     (void)id;
     (void)me;
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
     const char *phase = db_phase_name(api->cfg->phase);
     const char *problem = !api->ready  ? "schema not ready"
@@ -659,7 +183,7 @@ static void get_health(struct http_api *api, const struct http_request *req,
         const char *t = api->models->tables[i]->name;
         int rc = db_table_exists(api->conn, t, &err);
         if (rc < 0) {
-            log_db_error(api, req, &err);
+            http_api__log_db_error(api, req, &err);
             problem = "database unavailable";
         } else if (rc == 0) {
             snprintf(msg, sizeof msg, "schema not ready: table '%.100s' is "
@@ -669,7 +193,7 @@ static void get_health(struct http_api *api, const struct http_request *req,
     }
     json_t *revision = json_null();
     if (!problem && read_revision(&revision, &problem, api, &err)) {
-        log_db_error(api, req, &err);
+        http_api__log_db_error(api, req, &err);
         problem = "database unavailable";
     }
     json_t *o = json_pack("{s:s, s:s, s:o}", "status",
@@ -677,7 +201,7 @@ static void get_health(struct http_api *api, const struct http_request *req,
                           "revision", revision);
     if (o && problem)
         json_object_set_new(o, "error", json_string(problem));
-    respond(resp, problem ? 503 : 200, o);
+    http_api__respond(resp, problem ? 503 : 200, o);
 }
 
 /* Lists nothing but the caller's own record: the listing of every account
@@ -689,17 +213,19 @@ static void list_users(struct http_api *api, const struct http_request *req,
     (void)id;
     static const char *const allowed[] = {"limit", "after", NULL};
     struct page pg;
-    if (check_args(req, allowed, resp) || parse_page(&pg, req, resp))
+    if (http_api__check_args(req, allowed, resp) ||
+        http_api__parse_page(&pg, req, resp))
         return;
     const char *params[] = {pg.after, pg.limit_plus1, me->id};
     struct rows r;
     struct db_error err;
-    if (query_rows(&r, api, "users",
-                   "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" > $1 "
-                   "AND \"id\" = $3 ORDER BY \"id\" LIMIT $2",
-                   3, params, &err))
-        return db_failed(api, req, &err, resp);
-    respond_page(resp, &r, pg.limit);
+    if (http_api__query_rows(&r, api, "users",
+                             "SELECT " USER_COLS
+                             " FROM \"users\" WHERE \"id\" > $1 "
+                             "AND \"id\" = $3 ORDER BY \"id\" LIMIT $2",
+                             3, params, &err))
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond_page(resp, &r, pg.limit);
 }
 
 /* A new account: the email and name checked as before, the password's
@@ -715,29 +241,31 @@ static void signup(struct http_api *api, const struct http_request *req,
         {.name = "name", .kind = F_STRING, .required = 1},
         {.name = "password", .kind = F_STRING, .required = 1},
     };
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
-    json_t *root = parse_body(req, f, 3, resp);
+    json_t *root = http_api__parse_body(req, f, 3, resp);
     if (!root)
         return;
     const char *email = f[0].value, *name = f[1].value;
     const char *password = f[2].value;
     char why[80];
-    if (check_text(resp, "email", email,
-                   model_length(api, "users", "email")) ||
-        check_text(resp, "name", name, model_length(api, "users", "name"))) {
+    if (http_api__check_text(resp, "email", email,
+                             http_api__model_length(api, "users", "email")) ||
+        http_api__check_text(resp, "name", name,
+                             http_api__model_length(api, "users", "name"))) {
         json_decref(root);
         return;
     }
     const char *at = strchr(email, '@');
     if (!at || at == email || !at[1] || strchr(at + 1, '@') ||
         strchr(email, ' ')) {
-        bad_value(resp, "email", "must be an address like name@example.org");
+        http_api__bad_value(resp, "email",
+                            "must be an address like name@example.org");
         json_decref(root);
         return;
     }
     if (http_auth_password_check(api->auth, password, why, sizeof why)) {
-        bad_value(resp, "password", why);
+        http_api__bad_value(resp, "password", why);
         json_decref(root);
         return;
     }
@@ -745,25 +273,26 @@ static void signup(struct http_api *api, const struct http_request *req,
     struct db_error err;
     if (http_auth_hash_password(hash, api->auth, password, &err)) {
         json_decref(root);
-        return db_failed(api, req, &err, resp);
+        return http_api__db_failed(api, req, &err, resp);
     }
     const char *params[] = {email, name, hash};
     struct rows r;
-    int rc = query_rows(&r, api, "users",
-                        "INSERT INTO \"users\" (\"email\", \"name\", "
-                        "\"password_hash\") VALUES ($1, $2, $3) ON CONFLICT "
-                        "(\"email\") DO NOTHING RETURNING " USER_COLS,
-                        3, params, &err);
+    int rc = http_api__query_rows(
+        &r, api, "users",
+        "INSERT INTO \"users\" (\"email\", \"name\", "
+        "\"password_hash\") VALUES ($1, $2, $3) ON CONFLICT "
+        "(\"email\") DO NOTHING RETURNING " USER_COLS,
+        3, params, &err);
     json_decref(root);
     if (rc)
-        return db_failed(api, req, &err, resp);
+        return http_api__db_failed(api, req, &err, resp);
     if (r.count == 0) {
         json_decref(r.items);
-        error_on(resp, 409, "a user with this email already exists", "field",
-                 "email");
+        http_api__error_on(resp, 409, "a user with this email already exists",
+                           "field", "email");
         return;
     }
-    respond_one(resp, &r, 201, "", "/users");
+    http_api__respond_one(resp, &r, 201, "", "/users");
 }
 
 struct login_row {
@@ -810,7 +339,7 @@ static long locked_for(struct http_api *api, const struct http_request *req,
     if (rc == DB_ENOTFOUND)
         return 0;
     if (rc) {
-        db_failed(api, req, &err, resp);
+        http_api__db_failed(api, req, &err, resp);
         return -1;
     }
     long long wait = strtoll(v, NULL, 10) + a->failure_window - (long long)now;
@@ -855,14 +384,14 @@ static void login(struct http_api *api, const struct http_request *req,
         {.name = "email", .kind = F_STRING, .required = 1},
         {.name = "password", .kind = F_STRING, .required = 1},
     };
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
-    json_t *root = parse_body(req, f, 2, resp);
+    json_t *root = http_api__parse_body(req, f, 2, resp);
     if (!root)
         return;
     const char *email = f[0].value, *password = f[1].value;
-    if (check_text(resp, "email", email,
-                   model_length(api, "users", "email"))) {
+    if (http_api__check_text(resp, "email", email,
+                             http_api__model_length(api, "users", "email"))) {
         json_decref(root);
         return;
     }
@@ -873,11 +402,12 @@ static void login(struct http_api *api, const struct http_request *req,
         if (wait < 0)
             return;
         snprintf(resp->retry_after, sizeof resp->retry_after, "%ld", wait);
-        respond(resp, 429,
-                json_pack("{s:s, s:I}", "error",
-                          "too many failed log-ins for this email; try "
-                          "again later",
-                          "retry_after", (json_int_t)wait));
+        http_api__respond(
+            resp, 429,
+            json_pack("{s:s, s:I}", "error",
+                      "too many failed log-ins for this email; try "
+                      "again later",
+                      "retry_after", (json_int_t)wait));
         return;
     }
     struct login_row u = {.found = 0};
@@ -888,7 +418,7 @@ static void login(struct http_api *api, const struct http_request *req,
                  "\"email\" = $1",
                  1, params, take_login, &u, NULL, &err)) {
         json_decref(root);
-        return db_failed(api, req, &err, resp);
+        return http_api__db_failed(api, req, &err, resp);
     }
     /* Over the length limit: no hashing of unbounded input, same work. */
     int too_long = strnlen(password, (size_t)a->password_max * 4 + 1) >
@@ -897,7 +427,7 @@ static void login(struct http_api *api, const struct http_request *req,
                               too_long ? "" : password);
     if (!ok) {
         if (record_failure(api, email, now, &err))
-            db_failed(api, req, &err, resp);
+            http_api__db_failed(api, req, &err, resp);
         else
             http_response_error(resp, 401, "wrong email or password");
         json_decref(root);
@@ -912,9 +442,9 @@ static void login(struct http_api *api, const struct http_request *req,
                          "UPDATE \"users\" SET \"password_hash\" = $2 "
                          "WHERE \"id\" = $1",
                          2, up, NULL, NULL, NULL, &err))
-                log_db_error(api, req, &err);
+                http_api__log_db_error(api, req, &err);
         } else {
-            log_db_error(api, req, &err);
+            http_api__log_db_error(api, req, &err);
         }
     }
     char token[HTTP_AUTH_TOKEN_LEN + 1], hash[HTTP_AUTH_TOKEN_HASH_LEN + 1];
@@ -938,10 +468,11 @@ static void login(struct http_api *api, const struct http_request *req,
                       4, add, NULL, NULL, NULL, &err);
     json_decref(root);
     if (rc)
-        db_failed(api, req, &err, resp);
+        http_api__db_failed(api, req, &err, resp);
     else
-        respond(resp, 200, json_pack("{s:s, s:s}", "token", token,
-                                     "expires_at", exp_json));
+        http_api__respond(
+            resp, 200,
+            json_pack("{s:s, s:s}", "token", token, "expires_at", exp_json));
     explicit_bzero(token, sizeof token);
 }
 
@@ -951,7 +482,7 @@ static void logout(struct http_api *api, const struct http_request *req,
                    struct http_response *resp)
 {
     (void)id;
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
     char now_s[HTTP_AUTH_TIME_LEN + 1];
     http_auth_time(now_s, time(NULL), 0);
@@ -961,8 +492,8 @@ static void logout(struct http_api *api, const struct http_request *req,
                  "UPDATE \"sessions\" SET \"revoked_at\" = $2 WHERE "
                  "\"id\" = $1",
                  2, params, NULL, NULL, NULL, &err))
-        return db_failed(api, req, &err, resp);
-    respond(resp, 204, NULL);
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond(resp, 204, NULL);
 }
 
 /* GET of one row by id: sql takes the id as $1. */
@@ -971,14 +502,14 @@ static void get_one(struct http_api *api, const struct http_request *req,
                     const char *missing,
                     struct http_response *resp)
 {
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
     const char *params[] = {id};
     struct rows r;
     struct db_error err;
-    if (query_rows(&r, api, table, sql, 1, params, &err))
-        return db_failed(api, req, &err, resp);
-    respond_one(resp, &r, 200, missing, NULL);
+    if (http_api__query_rows(&r, api, table, sql, 1, params, &err))
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond_one(resp, &r, 200, missing, NULL);
 }
 
 /* Another user's id answers as an unknown one: 404, so ids are not probed. */
@@ -1005,7 +536,7 @@ static void get_user(struct http_api *api, const struct http_request *req,
                      const char *id, const struct caller *me,
                      struct http_response *resp)
 {
-    if (no_args(req, resp) || not_me(id, me, resp))
+    if (http_api__no_args(req, resp) || not_me(id, me, resp))
         return;
     get_one(api, req, id, "users",
             "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
@@ -1019,17 +550,17 @@ static void delete_by_id(struct http_api *api, const struct http_request *req,
                          const struct caller *me, const char *not_found,
                          struct http_response *resp)
 {
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
     const char *params[] = {id, me->id};
     long changes = 0;
     struct db_error err;
     if (db_query(api->conn, sql, 2, params, NULL, NULL, &changes, &err))
-        return db_failed(api, req, &err, resp);
+        return http_api__db_failed(api, req, &err, resp);
     if (changes == 0)
         http_response_error(resp, 404, not_found);
     else
-        respond(resp, 204, NULL);
+        http_api__respond(resp, 204, NULL);
 }
 
 static void delete_user(struct http_api *api, const struct http_request *req,
@@ -1048,12 +579,13 @@ static void list_tasks(struct http_api *api, const struct http_request *req,
 {
     static const char *const allowed[] = {"limit", "after", "status", NULL};
     struct page pg;
-    if (check_args(req, allowed, resp) || parse_page(&pg, req, resp))
+    if (http_api__check_args(req, allowed, resp) ||
+        http_api__parse_page(&pg, req, resp))
         return;
-    const char *status = arg(req, "status");
-    if (status && !status_valid(status)) {
-        error_on(resp, 400, "status must be one of: " STATUS_LIST,
-                 "parameter", "status");
+    const char *status = http_api__arg(req, "status");
+    if (status && !http_api__status_valid(status)) {
+        http_api__error_on(resp, 400, "status must be one of: " STATUS_LIST,
+                           "parameter", "status");
         return;
     }
     if (not_me(id, me, resp))
@@ -1061,19 +593,21 @@ static void list_tasks(struct http_api *api, const struct http_request *req,
     const char *params[] = {id, pg.after, pg.limit_plus1, status};
     struct rows r;
     struct db_error err;
-    int rc = status
-        ? query_rows(&r, api, "tasks",
+    int rc =
+        status ? http_api__query_rows(
+                     &r, api, "tasks",
                      "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
                      "$1 AND \"id\" > $2 AND \"status\" = $4 ORDER BY \"id\" "
                      "LIMIT $3",
                      4, params, &err)
-        : query_rows(&r, api, "tasks",
+               : http_api__query_rows(
+                     &r, api, "tasks",
                      "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
                      "$1 AND \"id\" > $2 ORDER BY \"id\" LIMIT $3",
                      3, params, &err);
     if (rc)
-        return db_failed(api, req, &err, resp);
-    respond_page(resp, &r, pg.limit);
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond_page(resp, &r, pg.limit);
 }
 
 static void create_task(struct http_api *api, const struct http_request *req,
@@ -1085,15 +619,15 @@ static void create_task(struct http_api *api, const struct http_request *req,
         {.name = "description", .kind = F_STRING_OR_NULL},
         {.name = "status", .kind = F_STRING},
     };
-    if (no_args(req, resp) || not_me(id, me, resp))
+    if (http_api__no_args(req, resp) || not_me(id, me, resp))
         return;
-    json_t *root = parse_body(req, f, 3, resp);
+    json_t *root = http_api__parse_body(req, f, 3, resp);
     if (!root)
         return;
     const char *title = f[0].value, *descr = f[1].value, *status = f[2].value;
-    if (check_text(resp, "title", title,
-                   model_length(api, "tasks", "title")) ||
-        (status && check_status(resp, "status", status))) {
+    if (http_api__check_text(resp, "title", title,
+                             http_api__model_length(api, "tasks", "title")) ||
+        (status && http_api__check_status(resp, "status", status))) {
         json_decref(root);
         return;
     }
@@ -1103,39 +637,42 @@ static void create_task(struct http_api *api, const struct http_request *req,
     struct rows r;
     struct db_error err;
     int rc = status
-        ? query_rows(&r, api, "tasks",
-                     "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                     "\"description\", \"status\") SELECT \"id\", "
-                     "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT) "
-                     "FROM \"users\" WHERE \"id\" = $1 RETURNING " TASK_COLS,
-                     4, params, &err)
-        : query_rows(&r, api, "tasks",
-                     "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                     "\"description\") SELECT \"id\", CAST($2 AS TEXT), "
-                     "CAST($3 AS TEXT) FROM \"users\" WHERE \"id\" = $1 "
-                     "RETURNING " TASK_COLS,
-                     3, params, &err);
+                 ? http_api__query_rows(
+                       &r, api, "tasks",
+                       "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
+                       "\"description\", \"status\") SELECT \"id\", "
+                       "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT) "
+                       "FROM \"users\" WHERE \"id\" = $1 RETURNING " TASK_COLS,
+                       4, params, &err)
+                 : http_api__query_rows(
+                       &r, api, "tasks",
+                       "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
+                       "\"description\") SELECT \"id\", CAST($2 AS TEXT), "
+                       "CAST($3 AS TEXT) FROM \"users\" WHERE \"id\" = $1 "
+                       "RETURNING " TASK_COLS,
+                       3, params, &err);
     json_decref(root);
     if (rc)
-        return db_failed(api, req, &err, resp);
-    respond_one(resp, &r, 201, "user not found", "/tasks");
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond_one(resp, &r, 201, "user not found", "/tasks");
 }
 
 static void get_task(struct http_api *api, const struct http_request *req,
                      const char *id, const struct caller *me,
                      struct http_response *resp)
 {
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
     const char *params[] = {id, me->id};
     struct rows r;
     struct db_error err;
-    if (query_rows(&r, api, "tasks",
-                   "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"id\" = $1 "
-                   "AND \"user_id\" = $2",
-                   2, params, &err))
-        return db_failed(api, req, &err, resp);
-    respond_one(resp, &r, 200, "task not found", NULL);
+    if (http_api__query_rows(&r, api, "tasks",
+                             "SELECT " TASK_COLS
+                             " FROM \"tasks\" WHERE \"id\" = $1 "
+                             "AND \"user_id\" = $2",
+                             2, params, &err))
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond_one(resp, &r, 200, "task not found", NULL);
 }
 
 static void update_task(struct http_api *api, const struct http_request *req,
@@ -1145,26 +682,27 @@ static void update_task(struct http_api *api, const struct http_request *req,
     struct field f[] = {
         {.name = "status", .kind = F_STRING, .required = 1},
     };
-    if (no_args(req, resp))
+    if (http_api__no_args(req, resp))
         return;
-    json_t *root = parse_body(req, f, 1, resp);
+    json_t *root = http_api__parse_body(req, f, 1, resp);
     if (!root)
         return;
-    if (check_status(resp, "status", f[0].value)) {
+    if (http_api__check_status(resp, "status", f[0].value)) {
         json_decref(root);
         return;
     }
     const char *params[] = {id, f[0].value, me->id};
     struct rows r;
     struct db_error err;
-    int rc = query_rows(&r, api, "tasks",
-                        "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
-                        "$1 AND \"user_id\" = $3 RETURNING " TASK_COLS,
-                        3, params, &err);
+    int rc = http_api__query_rows(
+        &r, api, "tasks",
+        "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
+        "$1 AND \"user_id\" = $3 RETURNING " TASK_COLS,
+        3, params, &err);
     json_decref(root);
     if (rc)
-        return db_failed(api, req, &err, resp);
-    respond_one(resp, &r, 200, "task not found", NULL);
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond_one(resp, &r, 200, "task not found", NULL);
 }
 
 static void delete_task(struct http_api *api, const struct http_request *req,
@@ -1230,7 +768,7 @@ void http_api_handle(struct http_api *api, const struct http_request *req,
                 return;
             }
             if (!http_route_public(m.route) &&
-                authenticate(api, req, &me, resp))
+                http_api__authenticate(api, req, &me, resp))
                 return;
             handlers[i].fn(api, req, id, &me, resp);
             if (!resp->body && resp->status != 204) {

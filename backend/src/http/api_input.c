@@ -1,0 +1,241 @@
+/*
+ * api_input.c - request bodies, query strings and their checks: one 400
+ * with the field and the reason for each bad input.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../cmd/cmd.h"
+#include "../db/driver.h"
+#include "../db/migrate.h"
+#include "api_internal.h"
+
+static const char *const statuses[] = {"todo", "doing", "done", NULL};
+
+/* ---- input -------------------------------------------------------------- */
+
+static int utf8_chars(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+
+
+/*
+ * Parses the body as one JSON object with exactly these fields (no others,
+ * the required ones present, each of its kind). Returns the parsed root,
+ * which owns the field values, or NULL after filling resp with the 4xx.
+ */
+json_t *http_api__parse_body(const struct http_request *req,
+                                    struct field *f, size_t nf,
+                                    struct http_response *resp)
+{
+    if (req->content_type) {
+        size_t n = strlen("application/json");
+        if (strncasecmp(req->content_type, "application/json", n) != 0 ||
+            (req->content_type[n] && req->content_type[n] != ';' &&
+             req->content_type[n] != ' ')) {
+            http_response_error(resp, 415, "Content-Type must be "
+                                           "application/json");
+            return NULL;
+        }
+    }
+    if (!req->body || req->body_len == 0) {
+        http_response_error(resp, 400, "a JSON object body is required");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(req->body, req->body_len,
+                              JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        http_api__respond(resp, 400,
+                          json_pack("{s:s, s:s, s:i, s:i}", "error",
+                                    "invalid JSON", "detail", jerr.text, "line",
+                                    jerr.line, "column", jerr.column));
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        http_response_error(resp, 400, "the body must be a JSON object");
+        return NULL;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value) {
+        size_t i = 0;
+        while (i < nf && strcmp(f[i].name, key) != 0)
+            i++;
+        if (i == nf) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown field '%.100s'", key);
+            http_api__error_on(resp, 400, msg, "field", key);
+            json_decref(root);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < nf; i++) {
+        json_t *v = json_object_get(root, f[i].name);
+        char msg[160];
+        f[i].value = NULL;
+        if (!v) {
+            if (!f[i].required)
+                continue;
+            snprintf(msg, sizeof msg, "missing field '%s'", f[i].name);
+            http_api__error_on(resp, 400, msg, "field", f[i].name);
+            json_decref(root);
+            return NULL;
+        }
+        if (json_is_null(v) && f[i].kind == F_STRING_OR_NULL)
+            continue;
+        if (!json_is_string(v)) {
+            snprintf(msg, sizeof msg, "field '%s' must be a string%s",
+                     f[i].name, f[i].kind == F_STRING_OR_NULL ? " or null"
+                                                              : "");
+            http_api__error_on(resp, 400, msg, "field", f[i].name);
+            json_decref(root);
+            return NULL;
+        }
+        f[i].value = json_string_value(v);
+    }
+    return root;
+}
+
+/* A value check failed: 400 naming the field. Returns -1. */
+int http_api__bad_value(struct http_response *resp, const char *field,
+                               const char *what)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "field '%s' %s", field, what);
+    http_api__error_on(resp, 400, msg, "field", field);
+    return -1;
+}
+
+/* Text of 1..max characters, no control characters. */
+int http_api__check_text(struct http_response *resp, const char *field,
+                                const char *v, int max)
+{
+    char what[80];
+    if (!v[0])
+        return http_api__bad_value(resp, field, "must not be empty");
+    if (utf8_chars(v) > max) {
+        snprintf(what, sizeof what, "must be at most %d characters", max);
+        return http_api__bad_value(resp, field, what);
+    }
+    if (has_control(v))
+        return http_api__bad_value(resp, field,
+                                   "must not contain control characters");
+    return 0;
+}
+
+int http_api__status_valid(const char *v)
+{
+    for (size_t i = 0; statuses[i]; i++)
+        if (strcmp(v, statuses[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int http_api__check_status(struct http_response *resp, const char *field,
+                                  const char *v)
+{
+    if (http_api__status_valid(v))
+        return 0;
+    return http_api__bad_value(resp, field, "must be one of: " STATUS_LIST);
+}
+
+/* Rejects query parameters not in allowed (NULL-terminated). */
+int http_api__check_args(const struct http_request *req,
+                                const char *const *allowed,
+                                struct http_response *resp)
+{
+    for (size_t i = 0; i < req->nargs; i++) {
+        size_t j = 0;
+        while (allowed[j] && strcmp(allowed[j], req->args[i].name) != 0)
+            j++;
+        if (!allowed[j]) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown query parameter '%.100s'",
+                     req->args[i].name);
+            http_api__error_on(resp, 400, msg, "parameter", req->args[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+const char *http_api__arg(const struct http_request *req,
+                                 const char *name)
+{
+    for (size_t i = 0; i < req->nargs; i++)
+        if (strcmp(req->args[i].name, name) == 0)
+            return req->args[i].value;
+    return NULL;
+}
+
+/* Decimal digits only, in [min, max]. */
+static int parse_num(long long *out, const char *s, long long min,
+                     long long max)
+{
+    if (!s || !s[0] || strlen(s) > 18)
+        return -1;
+    long long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+
+int http_api__parse_page(struct page *pg, const struct http_request *req,
+                                struct http_response *resp)
+{
+    long long limit = HTTP_PAGE_DEFAULT, after = 0;
+    const char *l = http_api__arg(req, "limit"),
+               *a = http_api__arg(req, "after");
+    if (l && parse_num(&limit, l, 1, HTTP_PAGE_MAX)) {
+        char msg[100];
+        snprintf(msg, sizeof msg, "limit must be an integer from 1 to %d",
+                 HTTP_PAGE_MAX);
+        http_api__error_on(resp, 400, msg, "parameter", "limit");
+        return -1;
+    }
+    if (a && parse_num(&after, a, 0, 999999999999999999LL)) {
+        http_api__error_on(resp, 400,
+                           "after must be a non-negative integer (the "
+                           "next_after of the previous page)",
+                           "parameter", "after");
+        return -1;
+    }
+    pg->limit = (long)limit;
+    snprintf(pg->limit_plus1, sizeof pg->limit_plus1, "%lld", limit + 1);
+    snprintf(pg->after, sizeof pg->after, "%lld", after);
+    return 0;
+}
+
+int http_api__no_args(const struct http_request *req,
+                             struct http_response *resp)
+{
+    static const char *const none[] = {NULL};
+    return http_api__check_args(req, none, resp);
+}
