@@ -7,7 +7,7 @@ set -eu
 PACKAGES="gcc make pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql \
 libinih-dev check liburiparser-dev nettle-dev libjansson-dev \
 libmicrohttpd-dev libsodium-dev curl postgresql-client hyperfine bsdutils \
-python3-alembic"
+python3-alembic libpg-query-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -12,6 +12,7 @@
 
 extern const struct cmd_entry cmd_create_all_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_lint_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_info_entry;
@@ -54,6 +55,7 @@ const struct cmd_entry *const cmd_db_table[] = {
     &cmd_stamp_entry,
     &cmd_transition_entry,
     &cmd_merge_entry,
+    &cmd_lint_entry,
     NULL,
 };
 
