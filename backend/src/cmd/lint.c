@@ -159,7 +159,7 @@ const struct cmd_entry cmd_lint_entry = {
             "                      warning\n"
             "  --rules             list every rule: what happens and the safe "
             "recipe\n"
-            "Only PostgreSQL sections (dialect=postgresql, and sections for "
+            "\nOnly PostgreSQL sections (dialect=postgresql, and sections for "
             "every database)\n"
             "are linted. '-- lint: ignore RULE reason' on the line above a "
             "statement\n"

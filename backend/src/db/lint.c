@@ -1145,7 +1145,7 @@ static int lint_statement(void *vctx, const char *sql, size_t len, int line)
     if (rc > 0) {
         char excerpt[64];
         db_sql_excerpt(excerpt, sizeof excerpt, sql, len);
-        flag(c, "parse-error", line, "%s: %s", excerpt, msg);
+        flag(c, "parse-error", line, "'%s': %s", excerpt, msg);
         return c->oom ? DB_ENOMEM : 0;
     }
     json_t *root = json_loads(json, 0, NULL);
