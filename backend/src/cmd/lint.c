@@ -117,20 +117,12 @@ out:
         return cmd_fail(ctx, "lint", &err);
     }
     struct db_buf line = DB_BUF_INIT;
-    for (size_t i = 0; i < rep.n; i++) {
-        db_buf_reset(&line);
+    for (size_t i = 0; i < rep.n; i++)
         db_lint_format(&line, &rep.v[i]);
-        fputs(db_buf_str(&line), ctx->out);
-    }
+    db_lint_summary(&line, &rep);
+    fputs(db_buf_str(&line), ctx->out);
     db_buf_free(&line);
-    size_t nerr = db_lint_count(&rep, DB_LINT_ERROR);
-    size_t nwarn = db_lint_count(&rep, DB_LINT_WARNING) - nerr;
     size_t failing = db_lint_count(&rep, fail_on);
-    fprintf(ctx->out, "lint: %zu revision%s, %zu statement%s: %zu error%s, "
-                      "%zu warning%s, %zu ignored\n",
-            rep.nfiles, rep.nfiles == 1 ? "" : "s", rep.nstmts,
-            rep.nstmts == 1 ? "" : "s", nerr, nerr == 1 ? "" : "s", nwarn,
-            nwarn == 1 ? "" : "s", db_lint_ignored(&rep));
     db_lint_report_free(&rep);
     if (failing == 0)
         return CMD_OK;

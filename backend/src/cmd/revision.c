@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "../db/autogen.h"
+#include "../db/lint.h"
 #include "../db/migrate.h"
 #include "cmd.h"
 
@@ -17,6 +18,36 @@ static const struct option opts[] = {
     {"autogenerate", no_argument, NULL, 'a'},
     {NULL, 0, NULL, 0},
 };
+
+/* Prints the findings of the revision autogenerate wrote at path. A
+ * revision that cannot be linted is still written: a warning line. */
+static void lint_written(struct cmd_ctx *ctx, const char *path)
+{
+    struct db_revision r;
+    struct db_lint_report rep = {0};
+    struct db_lint_opts o = {.lock_timeout_ms = ctx->cfg.lock_timeout_ms};
+    struct db_error err;
+    int rc = db_revision_load(&r, path, &err);
+    if (rc == 0) {
+        rc = db_lint_revision(&rep, &r, &o, &err);
+        db_revision_clear(&r);
+    }
+    if (rc) {
+        char line[3072];
+        db_error_format(line, sizeof line, &err);
+        cmd_error(ctx, "revision", "warning: written but not linted: %s",
+                  line);
+        db_lint_report_free(&rep);
+        return;
+    }
+    struct db_buf out = DB_BUF_INIT;
+    for (size_t i = 0; i < rep.n; i++)
+        db_lint_format(&out, &rep.v[i]);
+    db_lint_summary(&out, &rep);
+    fputs(db_buf_str(&out), ctx->out);
+    db_buf_free(&out);
+    db_lint_report_free(&rep);
+}
 
 static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -84,6 +115,8 @@ static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
     db_autogen_free(&ag);
     if (rc == 0)
         fprintf(ctx->out, "%s\n", path);
+    if (rc == 0 && autogen)
+        lint_written(ctx, path);
 out:
     free(heads);
     db_graph_free(g);
@@ -100,7 +133,9 @@ const struct cmd_entry cmd_revision_entry = {
             "0002, ...)\n"
             "  --autogenerate      fill it from the differences between the "
             "models and the\n"
-            "                      database (which must be at the head)\n"
+            "                      database (which must be at the head), and "
+            "print what\n"
+            "                      'app db lint' finds in it\n"
             "  --head REV          its parent (default: the single head; "
             "none for the first)\n",
     .flags = 0,

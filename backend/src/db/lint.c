@@ -1289,6 +1289,17 @@ void db_lint_format(struct db_buf *out, const struct db_lint_finding *f)
                       f->rule->recipe);
 }
 
+void db_lint_summary(struct db_buf *out, const struct db_lint_report *rep)
+{
+    size_t nerr = db_lint_count(rep, DB_LINT_ERROR);
+    size_t nwarn = db_lint_count(rep, DB_LINT_WARNING) - nerr;
+    db_buf_printf(out, "lint: %zu revision%s, %zu statement%s: %zu error%s, "
+                  "%zu warning%s, %zu ignored\n",
+                  rep->nfiles, rep->nfiles == 1 ? "" : "s", rep->nstmts,
+                  rep->nstmts == 1 ? "" : "s", nerr, nerr == 1 ? "" : "s",
+                  nwarn, nwarn == 1 ? "" : "s", db_lint_ignored(rep));
+}
+
 void db_lint_report_free(struct db_lint_report *rep)
 {
     for (size_t i = 0; i < rep->n; i++) {

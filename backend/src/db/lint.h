@@ -98,6 +98,10 @@ size_t db_lint_ignored(const struct db_lint_report *rep);
  */
 void db_lint_format(struct db_buf *out, const struct db_lint_finding *f);
 
+/* Appends the summary line with its newline: "lint: 2 revisions, 9
+ * statements: 1 error, 0 warnings, 1 ignored". */
+void db_lint_summary(struct db_buf *out, const struct db_lint_report *rep);
+
 /* Frees what rep owns; leaves it empty. */
 void db_lint_report_free(struct db_lint_report *rep);
 
