@@ -13,6 +13,7 @@
 extern const struct cmd_entry cmd_create_all_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_lint_entry;
+extern const struct cmd_entry cmd_snapshot_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_info_entry;
@@ -56,6 +57,7 @@ const struct cmd_entry *const cmd_db_table[] = {
     &cmd_transition_entry,
     &cmd_merge_entry,
     &cmd_lint_entry,
+    &cmd_snapshot_entry,
     NULL,
 };
 

@@ -5,10 +5,12 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../db/autogen.h"
 #include "../db/lint.h"
 #include "../db/migrate.h"
+#include "../db/snapshot.h"
 #include "cmd.h"
 
 static const struct option opts[] = {
@@ -47,6 +49,36 @@ static void lint_written(struct cmd_ctx *ctx, const char *path)
     fputs(db_buf_str(&out), ctx->out);
     db_buf_free(&out);
     db_lint_report_free(&rep);
+}
+
+/* Rewrites migrations/schema.sql when the project keeps one. A snapshot
+ * that cannot be rebuilt leaves the revision written: a warning line
+ * ('app db check --snapshot' then fails until it is fixed). */
+static void rewrite_snapshot(struct cmd_ctx *ctx)
+{
+    char path[1100];
+    db_snapshot_path(path, sizeof path, &ctx->cfg);
+    if (access(path, F_OK) != 0)
+        return;
+    struct db_error err;
+    struct db_graph *g = NULL;
+    struct db_conn *c = NULL;
+    size_t ntables = 0;
+    int rc = db_migrate_load(&g, &ctx->cfg, &err);
+    if (rc == 0)
+        rc = cmd_connect(ctx, &c, &err);
+    if (rc == 0)
+        rc = db_snapshot_write(path, sizeof path, &ntables, c, g, &err);
+    db_disconnect(c);
+    db_graph_free(g);
+    if (rc == 0) {
+        fprintf(ctx->out, "%s: %zu table%s\n", path, ntables,
+                ntables == 1 ? "" : "s");
+        return;
+    }
+    char line[3072];
+    db_error_format(line, sizeof line, &err);
+    cmd_error(ctx, "revision", "warning: %s not rewritten: %s", path, line);
 }
 
 static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
@@ -117,6 +149,8 @@ static int exec_revision(struct cmd_ctx *ctx, int argc, char **argv)
         fprintf(ctx->out, "%s\n", path);
     if (rc == 0 && autogen)
         lint_written(ctx, path);
+    if (rc == 0)
+        rewrite_snapshot(ctx);
 out:
     free(heads);
     db_graph_free(g);
@@ -137,7 +171,9 @@ const struct cmd_entry cmd_revision_entry = {
             "print what\n"
             "                      'app db lint' finds in it\n"
             "  --head REV          its parent (default: the single head; "
-            "none for the first)\n",
+            "none for the first)\n"
+            "migrations/schema.sql, when it exists, is rewritten ('app db "
+            "snapshot').\n",
     .flags = 0,
     .options = opts,
     .shortopts = "m:",
