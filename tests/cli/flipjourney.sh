@@ -138,6 +138,7 @@ expect_status 0
 # 10. Deploy: back up, upgrade under the lock, restart, wait for /health.
 run env BUILD=build PORT="$port" WAIT=20 scripts/deploy.sh
 expect_status 0; expect_out "stopping pid"; expect_out "serving on"
+expect_out "^deploy: lint: 1 revision, 2 statements: 0 errors, 1 warning, 0 ignored ('app db lint --pending' lists the findings)$"
 run "$APP" db current
 expect_eq "$out" "0002"
 expect_eq "$(sql 'SELECT count(*) FROM audit')" 1
