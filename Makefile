@@ -23,6 +23,8 @@ APP_ARGS ?=
 # (dozens of shared libraries, milliseconds of start-up) live in modules
 # loaded on first use: modules/postgresql.so and modules/http.so. libsodium
 # (passwords and tokens) goes with the HTTP server, which `app users` loads.
+# libpg_query (PostgreSQL's parser, for `app db lint`) is modules/pgparse.so;
+# Debian's libpg-query-dev has no pkg-config file.
 CORE_PKGS = sqlite3 inih liburiparser nettle jansson
 PG_PKGS   = libpq
 HTTP_PKGS = libmicrohttpd libsodium libsystemd
@@ -34,7 +36,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS)) -ldl
 PG_LIBS    = $(shell pkg-config --libs $(PG_PKGS))
 HTTP_LIBS  = $(shell pkg-config --libs $(HTTP_PKGS))
-PKG_LIBS   = $(CORE_LIBS) $(PG_LIBS) $(HTTP_LIBS)
+PARSE_LIBS = -lpg_query
+PKG_LIBS   = $(CORE_LIBS) $(PG_LIBS) $(HTTP_LIBS) $(PARSE_LIBS)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS))
 
@@ -49,8 +52,9 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 SRC      = $(shell find backend/src -name '*.c' | sort)
 PG_SRC   = $(filter-out %_dialect.c,$(filter backend/src/db/drivers/postgres%.c,$(SRC)))
+PARSE_SRC = backend/src/db/drivers/pgparse.c
 HTTP_SRC = $(filter backend/src/http/%.c,$(SRC))
-CORE_SRC = $(filter-out $(PG_SRC) $(HTTP_SRC),$(SRC))
+CORE_SRC = $(filter-out $(PG_SRC) $(PARSE_SRC) $(HTTP_SRC),$(SRC))
 LIB_SRC  = $(filter-out backend/src/main.c,$(SRC))
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 HEADERS  = $(shell find backend/src -name '*.h' | sort)
@@ -58,16 +62,20 @@ HEADERS  = $(shell find backend/src -name '*.h' | sort)
 OBJ      = $(SRC:%.c=$(BUILD)/obj/%.o)
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 PG_OBJ   = $(PG_SRC:%.c=$(BUILD)/obj/%.o)
+PARSE_OBJ = $(PARSE_SRC:%.c=$(BUILD)/obj/%.o)
 HTTP_OBJ = $(HTTP_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 SAN_OBJ      = $(SRC:%.c=$(BUILD)/san/%.o)
 SAN_CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/san/%.o)
 SAN_PG_OBJ   = $(PG_SRC:%.c=$(BUILD)/san/%.o)
+SAN_PARSE_OBJ = $(PARSE_SRC:%.c=$(BUILD)/san/%.o)
 SAN_HTTP_OBJ = $(HTTP_SRC:%.c=$(BUILD)/san/%.o)
 SAN_LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/san/%.o)
-MODULES      = $(BUILD)/modules/postgresql.so $(BUILD)/modules/http.so
-SAN_MODULES  = $(BUILD)/san/modules/postgresql.so $(BUILD)/san/modules/http.so
+MODULES      = $(BUILD)/modules/postgresql.so $(BUILD)/modules/http.so \
+               $(BUILD)/modules/pgparse.so
+SAN_MODULES  = $(BUILD)/san/modules/postgresql.so $(BUILD)/san/modules/http.so \
+               $(BUILD)/san/modules/pgparse.so
 SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
 
 # Fuzzing: one libFuzzer target per parser of outside input
@@ -113,6 +121,10 @@ $(BUILD)/modules/http.so: $(HTTP_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $^ $(HTTP_LIBS)
 
+$(BUILD)/modules/pgparse.so: $(PARSE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $^ $(PARSE_LIBS)
+
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -145,6 +157,10 @@ $(BUILD)/san/modules/postgresql.so: $(SAN_PG_OBJ)
 $(BUILD)/san/modules/http.so: $(SAN_HTTP_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -shared -o $@ $^ $(HTTP_LIBS)
+
+$(BUILD)/san/modules/pgparse.so: $(SAN_PARSE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -shared -o $@ $^ $(PARSE_LIBS)
 
 $(BUILD)/san/unit: $(SAN_UNIT_OBJ) $(SAN_LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -rdynamic -o $@ $^ $(TEST_LIBS) $(PKG_LIBS)

@@ -7,7 +7,8 @@
 #   scripts/deploy.sh --clean   pre-user only: build, reset the database, restart
 #
 # The schema step is `app db prepare` (production: upgrade to head under the
-# migration lock; pre-user: create-all). When it fails, the running service is
+# migration lock; pre-user: create-all), after the summary line of `app db
+# lint --pending` (shown, not enforced: `app db upgrade` enforces it). When it fails, the running service is
 # left untouched and the script exits non-zero. In the production phase a
 # SQLite database that does not exist is refused, never created (a typo in
 # the path must not become an empty site): create a new one once, on
@@ -63,6 +64,9 @@ else
     else
         echo "deploy: warning: no backup taken: $out" >&2
     fi
+    # what the revisions about to run would do to a live database
+    lint=$("$app" --config "$CONFIG" db lint --pending 2>/dev/null | tail -n 1) || true
+    [ -z "$lint" ] || say "$lint ('app db lint --pending' lists the findings)"
     "$app" --config "$CONFIG" db prepare || die "schema step failed; the running service was left untouched"
 fi
 

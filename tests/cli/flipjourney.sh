@@ -28,9 +28,9 @@ ini pre-user
 run "$APP" db transition --json
 expect_status 1
 expect_eq "$(count_ok true)" 0 "all false at the start"
-expect_eq "$(count_ok false)" 9 "8 items and the whole"
+expect_eq "$(count_ok false)" 10 "9 items and the whole"
 run "$APP" db transition
-expect_status 1; expect_out "✗ real data present"; expect_out "0 of 8 pass"
+expect_status 1; expect_out "✗ real data present"; expect_out "0 of 9 pass"
 expect_out "fix: app db baseline -m"; expect_no "✓"
 
 # 2. The pre-user phase: tables from the models, real rows.
@@ -101,9 +101,9 @@ expect_eq "$(rows)" 7 "the rehearsal changes no row"
 run "$APP" db transition --json
 expect_status 0 "every item passes"
 expect_eq "$(count_ok false)" 0 "all true after the flip"
-expect_eq "$(count_ok true)" 9
+expect_eq "$(count_ok true)" 10
 run "$APP" db transition
-expect_status 0; expect_out "8 of 8 pass"; expect_no "✗"
+expect_status 0; expect_out "9 of 9 pass"; expect_no "✗"
 
 # 8. The first production deploy records the phase in the database.
 run env BUILD=build PORT="$port" WAIT=20 scripts/deploy.sh
@@ -138,6 +138,7 @@ expect_status 0
 # 10. Deploy: back up, upgrade under the lock, restart, wait for /health.
 run env BUILD=build PORT="$port" WAIT=20 scripts/deploy.sh
 expect_status 0; expect_out "stopping pid"; expect_out "serving on"
+expect_out "^deploy: lint: 1 revision, 2 statements: 0 errors, 1 warning, 0 ignored ('app db lint --pending' lists the findings)$"
 run "$APP" db current
 expect_eq "$out" "0002"
 expect_eq "$(sql 'SELECT count(*) FROM audit')" 1

@@ -25,7 +25,8 @@ INSERT INTO applied (rev) VALUES ('0002');"
 rev 0003 0002 "CREATE INDEX CONCURRENTLY ix_applied_rev ON applied (rev);" "transaction=false"
 rev 0004 0003 "CREATE TABLE t4 (x int);
 INSERT INTO applied (rev) VALUES ('0004');"
-rev 0005 0004 "ALTER TABLE t4 ADD COLUMN y text;
+rev 0005 0004 "SET lock_timeout = '5s';
+ALTER TABLE t4 ADD COLUMN y text;
 INSERT INTO applied (rev) VALUES ('0005');"
 
 round=1

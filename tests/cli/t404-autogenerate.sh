@@ -3,7 +3,7 @@
 # block per dialect where the SQL differs); nothing to change, no file;
 # drift becomes a revision whose upgrade makes check clean and whose
 # downgrade brings the difference back; a database behind the head is
-# refused.
+# refused. What it writes is linted and the findings printed.
 . "$(dirname "$0")/lib.sh"
 unset DATABASE_URL APP_PHASE APP_CONFIG
 cat >config/app.ini <<'INI'
@@ -21,6 +21,7 @@ db=var/app.db
 run "$APP" db revision --autogenerate -m "baseline"
 expect_status 0
 expect_out 'migrations/versions/0001_baseline.sql'
+expect_out '^lint: 1 revision, [0-9]* statements: 0 errors, '
 f=migrations/versions/0001_baseline.sql
 text=$(cat "$f" 2>/dev/null)
 expect_eq "$(printf '%s\n' "$text" | grep -c '^-- +upgrade dialect=\(sqlite\|postgresql\)$')" 2 "a block per dialect"
@@ -47,6 +48,9 @@ expect_err 'differs from the models'
 expect_err 'revision --autogenerate'
 run "$APP" db revision --autogenerate -m "drift"
 expect_status 0
+# what it wrote, linted for PostgreSQL: an index built on a live table
+expect_out '^migrations/versions/0002_drift.sql:10: error create-index-not-concurrent: index "ix_tasks_title" on "tasks": '
+expect_out '^lint: 1 revision, 2 statements: 2 errors, 0 warnings, 0 ignored$'
 f=$(ls migrations/versions/0002_*.sql 2>/dev/null)
 text=$(cat "$f" 2>/dev/null)
 expect_eq "$(printf '%s\n' "$text" | grep -c 'dialect=')" 0 "same SQL on both: one block"

@@ -9,17 +9,42 @@
 #include <string.h>
 
 #include "../db/diff.h"
+#include "../db/migrate.h"
 #include "../db/reflect.h"
+#include "../db/snapshot.h"
 #include "cmd.h"
 
 static const struct option opts[] = {
     {"all-tables", no_argument, NULL, 'a'},
+    {"snapshot", no_argument, NULL, 's'},
     {NULL, 0, NULL, 0},
 };
 
+/* --snapshot: migrations/schema.sql against what the revisions produce. */
+static int check_snapshot(struct cmd_ctx *ctx)
+{
+    struct db_error err;
+    struct db_graph *g = NULL;
+    int rc = db_migrate_load(&g, &ctx->cfg, &err);
+    if (rc == 0)
+        rc = db_snapshot_check(ctx->conn, g, &err);
+    db_graph_free(g);
+    if (rc)
+        return cmd_fail(ctx, &err);
+    char path[1100];
+    db_snapshot_path(path, sizeof path, &ctx->cfg);
+    fprintf(ctx->out, "%s matches the revisions\n", path);
+    return CMD_OK;
+}
+
 static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool all = cmd_flag(args, 'a');
+    bool all = cmd_flag(args, 'a'), snapshot = cmd_flag(args, 's');
+    if (snapshot && all)
+        return cmd_usage(ctx, "--snapshot compares the schema file, not the "
+                              "tables: no --all-tables");
+    if (snapshot)
+        return check_snapshot(ctx);
     struct db_error err;
     int rc = db_schema_validate(ctx->models, &err);
     if (rc)
@@ -79,13 +104,17 @@ static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args)
 
 const struct cmd_entry cmd_check_entry = {
     .name = "check",
-    .usage = "[--all-tables]",
+    .usage = "[--all-tables] | --snapshot",
     .summary = "exit 0 if the database matches the models, 1 listing the "
                "differences as SQL",
     .help = "  --all-tables        compare every table of the database, so "
             "tables missing\n"
             "                      from the models show as drops (default: "
-            "the models' tables)\n",
+            "the models' tables)\n"
+            "  --snapshot          instead: exit 0 if migrations/schema.sql "
+            "is what the\n"
+            "                      revisions produce ('app db snapshot' "
+            "writes it), 1 if not\n",
     .flags = CMD_NEEDS_DB,
     .options = opts,
     .shortopts = "",

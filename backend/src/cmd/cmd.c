@@ -13,6 +13,8 @@
 
 extern const struct cmd_entry cmd_create_all_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_lint_entry;
+extern const struct cmd_entry cmd_snapshot_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_info_entry;
@@ -55,6 +57,8 @@ const struct cmd_entry *const cmd_db_table[] = {
     &cmd_stamp_entry,
     &cmd_transition_entry,
     &cmd_merge_entry,
+    &cmd_lint_entry,
+    &cmd_snapshot_entry,
     NULL,
 };
 
@@ -88,25 +92,34 @@ static void full_name(char *out, size_t n, const struct cmd_ctx *ctx,
         snprintf(out, n, "%s %s", ctx->prog, name);
 }
 
+static const char *const words[][2] = {
+    {"{db}", "app db"},
+    {"{reset}", "make db-reset"},
+    {"{deploy}", "make deploy"},
+    {"{deploy-script}", "scripts/deploy.sh"},
+};
+
+/* The spelling of the library's word at in, and its length; NULL if none. */
+static const char *word_at(const char *in, size_t *len)
+{
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (strncmp(in, words[k][0], strlen(words[k][0])) == 0) {
+            *len = strlen(words[k][0]);
+            return words[k][1];
+        }
+    return NULL;
+}
+
 void cmd_spell(char *out, size_t n, const char *in)
 {
-    static const char *const words[][2] = {
-        {"{db}", "app db"},
-        {"{reset}", "make db-reset"},
-        {"{deploy}", "make deploy"},
-        {"{deploy-script}", "scripts/deploy.sh"},
-    };
-    size_t len = 0;
+    size_t len = 0, wlen;
     if (n == 0)
         return;
     while (*in && len + 1 < n) {
-        size_t k = 0, nw = sizeof words / sizeof words[0];
-        for (; k < nw; k++)
-            if (strncmp(in, words[k][0], strlen(words[k][0])) == 0)
-                break;
-        if (k < nw) {
-            len += (size_t)snprintf(out + len, n - len, "%s", words[k][1]);
-            in += strlen(words[k][0]);
+        const char *w = *in == '{' ? word_at(in, &wlen) : NULL;
+        if (w) {
+            len += (size_t)snprintf(out + len, n - len, "%s", w);
+            in += wlen;
             if (len >= n)
                 len = n - 1;
         } else {
@@ -114,6 +127,25 @@ void cmd_spell(char *out, size_t n, const char *in)
         }
     }
     out[len] = '\0';
+}
+
+void cmd_fputs_spelled(const char *text, FILE *f)
+{
+    size_t wlen;
+    while (*text) {
+        size_t plain = strcspn(text, "{");
+        fwrite(text, 1, plain, f);
+        text += plain;
+        if (!*text)
+            break;
+        const char *w = word_at(text, &wlen);
+        if (w) {
+            fputs(w, f);
+            text += wlen;
+        } else {
+            fputc(*text++, f);
+        }
+    }
 }
 
 void cmd_error(struct cmd_ctx *ctx, const char *fmt, ...)

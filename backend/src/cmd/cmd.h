@@ -140,6 +140,9 @@ void cmd_list(FILE *f, const char *prog, const char *group,
  */
 void cmd_spell(char *out, size_t n, const char *in);
 
+/* fputs of text with the library's words spelled (cmd_spell), any length. */
+void cmd_fputs_spelled(const char *text, FILE *f);
+
 /* "app db NAME: message" on ctx->err, NAME the running command's. */
 void cmd_error(struct cmd_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

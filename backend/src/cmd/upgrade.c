@@ -4,16 +4,25 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "../db/flip.h"
+#include "../db/lint.h"
+#include "../db/meta.h"
 #include "../db/migrate.h"
 #include "../db/url.h"
 #include "cmd.h"
+
+/* app_version_meta key: the last upgrade that went ahead with lint errors. */
+#define LINT_ACCEPTED_KEY "lint_accepted"
 
 static const struct option opts[] = {
     {"sql", no_argument, NULL, 's'},
     {"rehearse", no_argument, NULL, 'r'},
     {"create-database", no_argument, NULL, 'c'}, /* seen by the dispatcher */
+    {"accept-lint", no_argument, NULL, 'a'},
     {NULL, 0, NULL, 0},
 };
 
@@ -57,14 +66,104 @@ static int rehearse(struct cmd_ctx *ctx)
     return rc ? cmd_fail(ctx, &err) : CMD_OK;
 }
 
+/* What runs under the migration lock before an upgrade changes anything:
+ * the lint gate, then the backup. */
+struct upgrade_hook {
+    struct cmd_ctx *ctx;
+    const struct db_graph *g;
+    const char *target;
+    bool accept;
+    char accepted[768];   /* what --accept-lint let through, for the record */
+};
+
+/*
+ * The production phase, on a database whose dialect has a linter: lints
+ * the revisions this upgrade applies and prints their error findings.
+ * Returns DB_EREFUSED (nothing changed) when there are some and not
+ * --accept-lint; then h->accepted describes them for the record.
+ */
+static int lint_gate(struct upgrade_hook *h, struct db_conn *c,
+                     struct db_error *err)
+{
+    struct cmd_ctx *ctx = h->ctx;
+    const struct db_graph *g = h->g;
+    const struct db_dialect_ops *d = db_dialect_get(db_conn_dialect(c));
+    if (ctx->cfg.phase != DB_PHASE_PRODUCTION || !d || !d->parser_module)
+        return 0;
+    struct db_migrate_state st = {0};
+    unsigned char *want = calloc(g->n ? g->n : 1, 1);
+    struct db_lint_report rep = {0};
+    struct db_lint_opts o = {.lock_timeout_ms = ctx->cfg.lock_timeout_ms};
+    char ids[512] = "";
+    int rc = want ? db_migrate_state_read(&st, c, g, err)
+                  : db_error_set(err, DB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = db_graph_upgrade_target(want, g, st.applied, h->target, err);
+    for (size_t i = 0; rc == 0 && i < g->n; i++) {
+        if (!want[i] || st.applied[i])
+            continue;
+        size_t before = db_lint_count(&rep, DB_LINT_ERROR);
+        rc = db_lint_revision(&rep, &g->revs[i], &o, err);
+        if (rc == 0 && db_lint_count(&rep, DB_LINT_ERROR) > before) {
+            size_t len = strlen(ids);
+            snprintf(ids + len, sizeof ids - len, "%s%s", len ? " " : "",
+                     g->revs[i].id);
+        }
+    }
+    size_t nerr = rc == 0 ? db_lint_count(&rep, DB_LINT_ERROR) : 0;
+    if (nerr) {
+        struct db_buf line = DB_BUF_INIT;
+        for (size_t i = 0; i < rep.n; i++)
+            if (!rep.v[i].reason && rep.v[i].rule->severity >= DB_LINT_ERROR)
+                db_lint_format(&line, &rep.v[i]);
+        cmd_fputs_spelled(db_buf_str(&line), ctx->err);
+        db_buf_free(&line);
+        if (h->accept) {
+            char at[32];
+            time_t now = time(NULL);
+            struct tm tm;
+            gmtime_r(&now, &tm);
+            strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            snprintf(h->accepted, sizeof h->accepted, "%zu lint error%s in "
+                     "%s, accepted with --accept-lint at %s", nerr,
+                     nerr == 1 ? "" : "s", ids, at);
+        } else {
+            rc = db_error_set(err, DB_EREFUSED, "%zu lint error%s in the "
+                              "revisions to apply (%s), each above with its "
+                              "safe form; nothing was changed", nerr,
+                              nerr == 1 ? "" : "s", ids);
+            db_error_hint(err, "rewrite them, silence a reviewed finding "
+                               "with '-- lint: ignore RULE reason', or pass "
+                               "--accept-lint (recorded in %s)",
+                          DB_META_TABLE);
+        }
+    }
+    db_lint_report_free(&rep);
+    db_migrate_state_free(&st);
+    free(want);
+    return rc;
+}
+
+static int lint_then_backup(void *hook, struct db_conn *c,
+                            struct db_error *err)
+{
+    struct upgrade_hook *h = hook;
+    int rc = lint_gate(h, c, err);
+    return rc ? rc : cmd_backup_before_change(h->ctx, c, err);
+}
+
 static int exec_upgrade(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool sql = cmd_flag(args, 's'), rehearsal = cmd_flag(args, 'r');
+    bool sql = cmd_flag(args, 's'), rehearsal = cmd_flag(args, 'r'),
+         accept = cmd_flag(args, 'a');
     const char *target = args->argc > 0 ? args->argv[0] : "head";
-    if (rehearsal && (sql || args->argc > 0))
-        return cmd_usage(ctx, "--rehearse runs every pending "
-                                         "revision: it takes no TARGET and "
-                                         "no --sql");
+    if (rehearsal && (sql || args->argc > 0 || accept))
+        return cmd_usage(ctx, "--rehearse runs every pending revision: it "
+                              "takes no TARGET, no --sql and no "
+                              "--accept-lint");
+    if (sql && accept)
+        return cmd_usage(ctx, "--accept-lint is for an upgrade that runs, "
+                              "not --sql");
     if (rehearsal)
         return rehearse(ctx);
 
@@ -85,13 +184,22 @@ static int exec_upgrade(struct cmd_ctx *ctx, const struct cmd_args *args)
     }
     if ((rc = cmd_connect(ctx, &c, &err)))
         goto out;
+    struct upgrade_hook hook = {ctx, g, target, accept, ""};
     struct db_migrate_opts o = {.progress = report, .ctx = ctx->out,
-                                .before_change = cmd_backup_before_change,
-                                .change_ctx = ctx};
+                                .before_change = lint_then_backup,
+                                .change_ctx = &hook};
     size_t n = 0;
     rc = db_migrate_upgrade(c, g, target, &o, &n, &err);
     if (rc == 0 && n == 0)
         fprintf(ctx->out, "nothing to upgrade: already at %s\n", target);
+    if (n > 0 && hook.accepted[0]) {
+        struct db_error merr;
+        if (db_meta_set(c, LINT_ACCEPTED_KEY, hook.accepted, &merr) == 0)
+            fprintf(ctx->out, "lint: %s; recorded in %s (%s)\n",
+                    hook.accepted, DB_META_TABLE, LINT_ACCEPTED_KEY);
+        else
+            cmd_fail(ctx, &merr);
+    }
 out:
     db_buf_free(&script);
     db_disconnect(c);
@@ -101,7 +209,8 @@ out:
 
 const struct cmd_entry cmd_upgrade_entry = {
     .name = "upgrade",
-    .usage = "[--sql] [--create-database] [TARGET] | --rehearse",
+    .usage = "[--sql] [--create-database] [--accept-lint] [TARGET] | "
+             "--rehearse",
     .summary = "apply pending revisions up to TARGET (default: head)",
     .help = "  TARGET              head (the single head; the default), heads "
             "(every branch),\n"
@@ -120,7 +229,12 @@ const struct cmd_entry cmd_upgrade_entry = {
             "  --create-database   production phase: create the SQLite file "
             "when it does not\n"
             "                      exist (its directory must); never done "
-            "otherwise\n",
+            "otherwise\n"
+            "  --accept-lint       production phase on PostgreSQL: apply "
+            "revisions that 'app db\n"
+            "                      lint' finds errors in (refused otherwise); "
+            "recorded in\n"
+            "                      app_version_meta (lint_accepted)\n",
     .flags = CMD_OFFLINE_SQL, /* backup: only when there is something to
                                  apply (o above) */
     .options = opts,

@@ -130,7 +130,24 @@ struct db_dialect_ops {
     void (*copy_url)(char *out, size_t n, const char *path);
     const char *const *copy_suffixes;
     const char *rehearsal_where;   /* where it runs, for people to read */
+
+    /*
+     * The linter (lint.h): the module and symbol of a parser of this
+     * dialect's SQL, a db_sql_parse_fn giving the database's own parse tree
+     * as JSON. NULL: its sections are not linted.
+     */
+    const char *parser_module;
+    const char *parser_symbol;
 };
+
+/*
+ * A dialect's parser: sql (NUL-terminated) to its parse tree as JSON.
+ * Returns 0 with *json (malloc'd), 1 for SQL the database does not accept
+ * (msg says why, *position is the 1-based byte offset or 0), -1 when out of
+ * memory.
+ */
+typedef int (*db_sql_parse_fn)(const char *sql, char **json, char *msg,
+                               size_t n, int *position);
 
 extern const struct db_dialect_ops db_sqlite_dialect;
 extern const struct db_dialect_ops db_postgres_dialect;

@@ -13,6 +13,7 @@
 #include "autogen.h"
 #include "database.h"
 #include "diff.h"
+#include "lint.h"
 #include "meta.h"
 #include "migrate.h"
 #include "render.h"
@@ -515,6 +516,7 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
         {"phase", "phase = production in the config deploy uses"},
         {"deploy", "deploy runs migrations"},
         {"rehearsal", "the rehearsal passed"},
+        {"lint", "the revisions lint clean for a live database"},
     };
     const struct db_config *cfg = c->cfg;
     memset(items, 0, sizeof(struct db_flip_item) * DB_FLIP_NITEMS);
@@ -673,6 +675,33 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
         else
             item(&items[DB_FLIP_REHEARSAL], true, "", "rehearsed up to %s",
                  done);
+    }
+
+    /* lint: every revision, as 'app db lint' */
+    {
+        struct db_lint_report rep = {0};
+        struct db_lint_opts o = {.lock_timeout_ms = cfg->lock_timeout_ms};
+        int lrc = 0;
+        for (size_t i = 0; i < g->n && lrc == 0; i++)
+            lrc = db_lint_revision(&rep, &g->revs[i], &o, &e);
+        size_t nerr = db_lint_count(&rep, DB_LINT_ERROR);
+        size_t nwarn = db_lint_count(&rep, DB_LINT_WARNING) - nerr;
+        if (g->n == 0)
+            item(&items[DB_FLIP_LINT], false,
+                 "{db} baseline -m \"baseline\"", "no revisions to lint");
+        else if (lrc)
+            item(&items[DB_FLIP_LINT], false, "{db} lint",
+                 "cannot lint: %s", e.message);
+        else
+            item(&items[DB_FLIP_LINT], nerr == 0,
+                 nerr ? "{db} lint: rewrite each finding in its safe form, "
+                        "or silence a reviewed one with '-- lint: ignore "
+                        "RULE reason'" : "",
+                 "%zu revision%s: %zu error%s, %zu warning%s, %zu ignored",
+                 rep.nfiles, rep.nfiles == 1 ? "" : "s", nerr,
+                 nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s",
+                 db_lint_ignored(&rep));
+        db_lint_report_free(&rep);
     }
 out:
     db_migrate_state_free(&st);

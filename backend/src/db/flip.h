@@ -98,6 +98,7 @@ enum db_flip_item_id {
     DB_FLIP_PHASE,           /* the config says production */
     DB_FLIP_DEPLOY,          /* deploy runs 'app db prepare', production */
     DB_FLIP_REHEARSAL,       /* rehearsal_ok = the heads */
+    DB_FLIP_LINT,            /* no lint error in the revisions (lint.h) */
     DB_FLIP_NITEMS,
 };
 

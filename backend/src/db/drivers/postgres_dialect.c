@@ -144,6 +144,8 @@ const struct db_dialect_ops db_postgres_dialect = {
     .scratch_drop = scratch_drop,
     .copy_url = NULL,
     .rehearsal_where = "a transaction that is rolled back",
+    .parser_module = "pgparse",
+    .parser_symbol = "db_pg_parse_json",
     .schema = NULL,
     .other_tables_sql =
         "SELECT count(*) FROM pg_catalog.pg_class c JOIN "
