@@ -14,6 +14,7 @@
 #include "db/flip.h"
 #include "db/meta.h"
 #include "db/migrate.h"
+#include "cmd/cmd.h"
 #include "testutil.h"
 
 /* v0: people(id, name); v1 adds a nullable email (a model edit in the
@@ -95,7 +96,8 @@ static void checklist(char out[DB_FLIP_NITEMS + 1], struct db_conn *c,
 {
     struct db_flip_item items[DB_FLIP_NITEMS];
     struct db_error err;
-    int rc = db_flip_checklist(items, c, models, deploy, &err);
+    struct db_flip_deploy d = {deploy, cmd_deploy_runs_prepare(deploy)};
+    int rc = db_flip_checklist(items, c, models, &d, &err);
     ck_assert_msg(rc == 0, "checklist: %s", err.message);
     for (int i = 0; i < DB_FLIP_NITEMS; i++) {
         out[i] = items[i].ok ? '1' : '0';

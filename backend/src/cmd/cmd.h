@@ -178,6 +178,10 @@ int cmd_usage(struct cmd_ctx *ctx, const char *fmt, ...)
  */
 bool cmd_confirm(struct cmd_ctx *ctx, const char *question);
 
+/* Whether the deploy script at path runs the schema step at start: a line,
+ * not a comment, with "db prepare". 1 yes, 0 no, -1 no such file. */
+int cmd_deploy_runs_prepare(const char *path);
+
 /* Whether every CMD_DESTRUCTIVE entry of table takes --yes (its option
  * value 'y') and every CMD_OFFLINE_SQL entry --sql ('s'): the table's own
  * consistency, checked by the tests. NULL, or the first entry that fails. */

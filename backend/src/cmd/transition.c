@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -70,12 +71,30 @@ static void print_text(struct cmd_ctx *ctx, const struct db_flip_item *items,
             all ? ": ready for the production phase" : "");
 }
 
+int cmd_deploy_runs_prepare(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " \t");
+        if (*p != '#' && strstr(p, "db prepare"))
+            found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
 static int exec_transition(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
     bool json = cmd_flag(args, 'j');
     struct db_flip_item items[DB_FLIP_NITEMS];
     struct db_error err;
-    if (db_flip_checklist(items, ctx->conn, ctx->models, DEPLOY_SCRIPT, &err))
+    struct db_flip_deploy deploy = {
+        DEPLOY_SCRIPT, cmd_deploy_runs_prepare(DEPLOY_SCRIPT)};
+    if (db_flip_checklist(items, ctx->conn, ctx->models, &deploy, &err))
         return cmd_fail(ctx, &err);
     bool all = true;
     for (int i = 0; i < DB_FLIP_NITEMS; i++)

@@ -461,23 +461,6 @@ static void item(struct db_flip_item *it, bool ok, const char *fix,
     snprintf(it->fix, sizeof it->fix, "%s", ok ? "" : fix);
 }
 
-/* Whether path has a line, not a comment, that runs "db prepare". */
-static int script_prepares(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[1024];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f)) {
-        const char *p = line + strspn(line, " \t");
-        if (*p != '#' && strstr(p, "db prepare"))
-            found = 1;
-    }
-    fclose(f);
-    return found;
-}
-
 static void check_data(struct db_flip_item *it, struct db_conn *c,
                        const struct db_schema *models)
 {
@@ -505,7 +488,8 @@ static void check_data(struct db_flip_item *it, struct db_conn *c,
 
 int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
                       struct db_conn *c, const struct db_schema *models,
-                      const char *deploy_script, struct db_error *err)
+                      const struct db_flip_deploy *deploy,
+                      struct db_error *err)
 {
     static const char *const names[DB_FLIP_NITEMS][2] = {
         {"data", "real data present"},
@@ -637,7 +621,8 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
     }
 
     /* deploy */
-    int prep = script_prepares(deploy_script);
+    const char *deploy_script = deploy->script;
+    int prep = deploy->runs_schema_step;
     if (prep < 0)
         item(&items[DB_FLIP_DEPLOY], false,
              "deploy with {deploy-script} ({deploy}), which runs '{db} "

@@ -110,14 +110,22 @@ struct db_flip_item {
     char fix[512];           /* the command that fixes it; "" when ok */
 };
 
+/* How the application deploys, as its front end found out: the script (its
+ * path as given, for the words) and whether it runs the schema step at
+ * start: -1 the script is not there, 0 it does not, 1 it does. */
+struct db_flip_deploy {
+    const char *script;
+    int runs_schema_step;
+};
+
 /*
  * Runs every item against c's database, cfg's repository (c->cfg) and the
- * deploy script at deploy_script (its path as given, e.g.
- * "scripts/deploy.sh"). A failing item is not an error: items[i].ok says.
+ * deploy as described. A failing item is not an error: items[i].ok says.
  * Returns 0, or an error that stopped the checklist (e.g. no connection).
  */
 int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
                       struct db_conn *c, const struct db_schema *models,
-                      const char *deploy_script, struct db_error *err);
+                      const struct db_flip_deploy *deploy,
+                      struct db_error *err);
 
 #endif /* DB_FLIP_H */
