@@ -166,6 +166,6 @@ char *tu_str(struct db_conn *c, const char *sql)
 const char *tu_spell(const char *text)
 {
     static char out[4096];
-    cmd_spell(out, sizeof out, text);
+    app_spell(out, sizeof out, text);
     return out;
 }

@@ -54,7 +54,7 @@ long tu_long(struct db_conn *c, const char *sql);
 char *tu_str(struct db_conn *c, const char *sql);
 
 /* text as the user reads it: the library's fix words ({db}, {reset}, ...)
- * spelled as the CLI spells them (cmd_spell); a static buffer, valid until
+ * spelled as the CLI spells them (app_spell); a static buffer, valid until
  * the next call. */
 const char *tu_spell(const char *text);
 

@@ -18,6 +18,7 @@
 #include "../db/driver.h"
 #include "../db/error.h"
 #include "../db/schema.h"
+#include "../words.h"
 
 enum cmd_status {
     CMD_OK = 0,       /* success */
@@ -130,19 +131,8 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
 void cmd_list(FILE *f, const char *prog, const char *group,
               const struct cmd_entry *const *table);
 
-/*
- * The library names a fix by what to run, in words of its own that the
- * front end spells (db/error.h): {db} is the migration tool ("app db"),
- * {reset} the target that resets the database ("make db-reset"), {deploy}
- * the deploy target ("make deploy") and {deploy-script} its script
- * ("scripts/deploy.sh"). cmd_spell writes in with them spelled out; every
- * cmd_error line goes through it.
- */
-void cmd_spell(char *out, size_t n, const char *in);
-
-/* fputs of text with the library's words spelled (cmd_spell), any length. */
-void cmd_fputs_spelled(const char *text, FILE *f);
-
+/* The library's words for a fix (db/error.h's hints: {db}, {reset}, ...)
+ * are spelled by app_spell (words.h); every cmd_error line goes through it. */
 /* "app db NAME: message" on ctx->err, NAME the running command's. */
 void cmd_error(struct cmd_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -26,7 +26,7 @@ static void print_rules(struct cmd_ctx *ctx)
     for (size_t i = 0; i < n; i++) {
         fprintf(ctx->out, "%s (%s)\n  happens: %s\n  fix: ", rules[i].id,
                 db_lint_severity_name(rules[i].severity), rules[i].effect);
-        cmd_fputs_spelled(rules[i].recipe, ctx->out);
+        app_fputs_spelled(rules[i].recipe, ctx->out);
         fputc('\n', ctx->out);
     }
 }
@@ -122,7 +122,7 @@ out:
     for (size_t i = 0; i < rep.n; i++)
         db_lint_format(&line, &rep.v[i]);
     db_lint_summary(&line, &rep);
-    cmd_fputs_spelled(db_buf_str(&line), ctx->out);
+    app_fputs_spelled(db_buf_str(&line), ctx->out);
     db_buf_free(&line);
     size_t failing = db_lint_count(&rep, fail_on);
     db_lint_report_free(&rep);

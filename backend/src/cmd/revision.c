@@ -46,7 +46,7 @@ static void lint_written(struct cmd_ctx *ctx, const char *path)
     for (size_t i = 0; i < rep.n; i++)
         db_lint_format(&out, &rep.v[i]);
     db_lint_summary(&out, &rep);
-    cmd_fputs_spelled(db_buf_str(&out), ctx->out);
+    app_fputs_spelled(db_buf_str(&out), ctx->out);
     db_buf_free(&out);
     db_lint_report_free(&rep);
 }

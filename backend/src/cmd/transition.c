@@ -31,8 +31,8 @@ static int print_json(struct cmd_ctx *ctx, const struct db_flip_item *items,
         return -1;
     for (int i = 0; i < DB_FLIP_NITEMS; i++) {
         char detail[sizeof items[i].detail * 2], fix[sizeof items[i].fix * 2];
-        cmd_spell(detail, sizeof detail, items[i].detail);
-        cmd_spell(fix, sizeof fix, items[i].fix);
+        app_spell(detail, sizeof detail, items[i].detail);
+        app_spell(fix, sizeof fix, items[i].fix);
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:b, s:s, s:s}", "name", items[i].name,
                             "title", items[i].title, "ok", items[i].ok,
@@ -58,8 +58,8 @@ static void print_text(struct cmd_ctx *ctx, const struct db_flip_item *items,
     for (int i = 0; i < DB_FLIP_NITEMS; i++) {
         const struct db_flip_item *it = &items[i];
         char detail[sizeof it->detail * 2], fix[sizeof it->fix * 2];
-        cmd_spell(detail, sizeof detail, it->detail);
-        cmd_spell(fix, sizeof fix, it->fix);
+        app_spell(detail, sizeof detail, it->detail);
+        app_spell(fix, sizeof fix, it->fix);
         passed += it->ok;
         fprintf(ctx->out, "%s%s%s %s: %s\n", it->ok ? green : red,
                 it->ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97", reset, it->title,

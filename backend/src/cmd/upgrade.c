@@ -116,7 +116,7 @@ static int lint_gate(struct upgrade_hook *h, struct db_conn *c,
         for (size_t i = 0; i < rep.n; i++)
             if (!rep.v[i].reason && rep.v[i].rule->severity >= DB_LINT_ERROR)
                 db_lint_format(&line, &rep.v[i]);
-        cmd_fputs_spelled(db_buf_str(&line), ctx->err);
+        app_fputs_spelled(db_buf_str(&line), ctx->err);
         db_buf_free(&line);
         if (h->accept) {
             char at[32];

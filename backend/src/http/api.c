@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "../db/driver.h"
-#include "../cmd/cmd.h"
+#include "../words.h"
 #include "../db/migrate.h"
 #include "api_internal.h"
 #include "router.h"
@@ -77,7 +77,7 @@ void http_api__log_db_error(struct http_api *api,
         return;
     char line[2048], msg[1600], spelled[1600];
     db_error_format(msg, sizeof msg, err);
-    cmd_spell(spelled, sizeof spelled, msg); /* the fix in the CLI's words */
+    app_spell(spelled, sizeof spelled, msg); /* the fix in the CLI's words */
     snprintf(line, sizeof line, "%s %s: %s", req->method, req->path, spelled);
     api->log(api->log_ctx, line);
 }

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../cmd/cmd.h"
+#include "../words.h"
 #include "../db/driver.h"
 #include "../db/migrate.h"
 #include "api_internal.h"
