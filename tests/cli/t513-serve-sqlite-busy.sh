@@ -45,6 +45,8 @@ mkfifo "$T/ctl"
 sqlite3 var/app.db <"$T/ctl" >/dev/null 2>&1 &
 HOLDER=$!
 exec 3>"$T/ctl"
+# (a busy timeout of its own: the server may be committing at this moment)
+echo ".timeout 5000" >&3
 echo "BEGIN IMMEDIATE;" >&3
 # Held once a probe cannot take the write lock three times in a row: the
 # server's own commits (the log-in's, a WAL checkpoint) hold it only for a
