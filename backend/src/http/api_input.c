@@ -13,19 +13,11 @@
 #include "../db/driver.h"
 #include "../db/migrate.h"
 #include "api_internal.h"
+#include "auth.h"
 
 static const char *const statuses[] = {"todo", "doing", "done", NULL};
 
 /* ---- input -------------------------------------------------------------- */
-
-static int utf8_chars(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 static int has_control(const char *s)
 {
@@ -133,7 +125,7 @@ int http_api__check_text(struct http_response *resp, const char *field,
     char what[80];
     if (!v[0])
         return http_api__bad_value(resp, field, "must not be empty");
-    if (utf8_chars(v) > max) {
+    if (http_utf8_chars(v) > max) {
         snprintf(what, sizeof what, "must be at most %d characters", max);
         return http_api__bad_value(resp, field, what);
     }

@@ -63,7 +63,7 @@ int http_auth_init(struct http_auth *a, const struct db_config *cfg,
     return 0;
 }
 
-static int utf8_chars(const char *s)
+int http_utf8_chars(const char *s)
 {
     int n = 0;
     for (; *s; s++)
@@ -78,7 +78,7 @@ int http_auth_password_check(const struct http_auth *a, const char *password,
     /* The byte bound first, so a huge input is not walked to be counted. */
     size_t bytes = strnlen(password, (size_t)a->password_max * 4 + 1);
     int chars = bytes > (size_t)a->password_max * 4 ? a->password_max + 1
-                                                    : utf8_chars(password);
+                                                    : http_utf8_chars(password);
     if (chars < a->password_min) {
         snprintf(why, n, "must be at least %d characters", a->password_min);
         return -1;

@@ -105,4 +105,8 @@ typedef int (*http_auth_set_password_fn)(long *revoked, struct db_conn *c,
                                          struct db_error *err);
 typedef int (*http_auth_equal_fn)(const char *a, const char *b);
 
+/* The number of characters (UTF-8 code points) of s: what the API and the
+ * password limits count. */
+int http_utf8_chars(const char *s);
+
 #endif /* HTTP_AUTH_H */
