@@ -35,6 +35,30 @@ expect_no() { checks=$((checks + 1)); printf '%s\n%s' "$out" "$err" | grep -q --
 expect_one_line_err() { checks=$((checks + 1)); [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] || fail "stderr should be one line"; }
 expect_eq() { checks=$((checks + 1)); [ "$1" = "$2" ] || { out="$1"; err="expected: $2"; fail "${3:-values differ}"; }; }
 
+# serve_wait OUT: waits (20 s at most) for the "listening on" line that the
+# server started as $PID writes to OUT; sets port and BASE. Returns 1 when
+# the process ended or never listened.
+serve_wait() {
+    i=0
+    until grep -q 'listening on' "$1" 2>/dev/null; do
+        kill -0 "$PID" 2>/dev/null || return 1
+        i=$((i + 1)); [ "$i" -lt 400 ] || return 1
+        sleep 0.05
+    done
+    port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$1")
+    BASE="http://127.0.0.1:$port"
+}
+
+# serve_start [ARGS...]: `app serve --port 0 ARGS` in the background, its
+# output in $T/serve.out and $T/serve.err (the previous run's removed
+# first, so its "listening on" line is not read); sets PID, port, BASE.
+serve_start() {
+    rm -f "$T/serve.out"
+    "$APP" serve --port 0 "$@" >"$T/serve.out" 2>"$T/serve.err" &
+    PID=$!
+    serve_wait "$T/serve.out"
+}
+
 # api_token BASE EMAIL: signs EMAIL up on the server at BASE (password
 # "pass word 1"; a second sign-up of the same email answers 409) and logs
 # in; prints the bearer token. The config should set [auth] ops_limit = 1

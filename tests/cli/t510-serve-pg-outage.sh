@@ -46,14 +46,7 @@ ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=4" \
     "$APP" serve --port 0 --threads 4 --pidfile var/app.pid \
     >"$T/serve.out" 2>"$T/serve.err" &
 PID=$!
-i=0
-until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
-    i=$((i + 1))
-    [ "$i" -lt 400 ] && kill -0 "$PID" 2>/dev/null || break
-    sleep 0.05
-done
-port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
-BASE="http://127.0.0.1:$port"
+serve_wait "$T/serve.out"
 TOKEN=$(api_token "$BASE" o@example.org)
 AUTH="Authorization: Bearer $TOKEN"
 status=$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$BASE/users/1")

@@ -19,17 +19,7 @@ url = sqlite:///var/app.db
 lock_timeout = 1s
 EOF2
 printf '%s\n' "$FAST_AUTH" >>config/app.ini
-"$APP" serve --port 0 --threads 4 --pidfile var/app.pid \
-    >"$T/serve.out" 2>"$T/serve.err" &
-PID=$!
-i=0
-until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
-    i=$((i + 1))
-    [ "$i" -lt 400 ] && kill -0 "$PID" 2>/dev/null || break
-    sleep 0.05
-done
-port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
-BASE="http://127.0.0.1:$port"
+serve_start --threads 4 --pidfile var/app.pid
 TOKEN=$(api_token "$BASE" u0@example.org)
 AUTH="Authorization: Bearer $TOKEN"
 post() { # N: a new task, the status and time into $T/code.N

@@ -16,17 +16,7 @@ ini() { # LOG: config/app.ini with [server] log = LOG (none: the default)
     return 0
 }
 start() { # serve in the background: $PID, $BASE
-    rm -f "$T/serve.out"
-    "$APP" serve --port 0 --pidfile var/app.pid >"$T/serve.out" 2>"$T/serve.err" &
-    PID=$!
-    i=0
-    until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
-        i=$((i + 1))
-        [ "$i" -lt 400 ] && kill -0 "$PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
-    BASE="http://127.0.0.1:$port"
+    serve_start --pidfile var/app.pid
 }
 stop() {
     kill -TERM "$PID"
@@ -87,12 +77,8 @@ rm -f "$T/serve.out"
 script -qec "\"$APP\" serve --port 0 --pidfile var/app.pid >\"$T/serve.out\"" \
     /dev/null >"$T/tty" 2>&1 &
 PID=$!
-i=0
-until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
-    i=$((i + 1)); [ "$i" -lt 400 ] || break; sleep 0.05
-done
-port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
-curl -s -o /dev/null "http://127.0.0.1:$port/nowhere"
+serve_wait "$T/serve.out"
+curl -s -o /dev/null "$BASE/nowhere"
 sleep 0.2
 kill -TERM "$(cat var/app.pid)"
 wait "$PID"
@@ -107,12 +93,8 @@ rm -f "$T/serve.out"
 script -qec "NO_COLOR=1 \"$APP\" serve --port 0 --pidfile var/app.pid >\"$T/serve.out\"" \
     /dev/null >"$T/tty" 2>&1 &
 PID=$!
-i=0
-until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
-    i=$((i + 1)); [ "$i" -lt 400 ] || break; sleep 0.05
-done
-port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
-curl -s -o /dev/null "http://127.0.0.1:$port/nowhere"
+serve_wait "$T/serve.out"
+curl -s -o /dev/null "$BASE/nowhere"
 sleep 0.2
 kill -TERM "$(cat var/app.pid)"
 wait "$PID"
