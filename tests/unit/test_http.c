@@ -18,6 +18,7 @@
 #include "db/buf.h"
 #include "db/render.h"
 #include "http/api.h"
+#include "http/api_internal.h"
 #include "http/pidfile.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -683,6 +684,31 @@ START_TEST(test_http__lengths_and_types_come_from_the_models)
     json_decref(body);
     api.models = models_schema();
     free_resp();
+}
+END_TEST
+
+/* A database failure is logged without the server's detail: PostgreSQL's
+ * "Failing row contains (...)" would quote a token's or a password's hash. */
+START_TEST(test_http__database_errors_log_no_row_values)
+{
+    open_api(_i);
+    struct db_error err;
+    const char *params[] = {"hash-SECRET-0123"};
+    int rc = db_query(conn, "INSERT INTO \"sessions\" (\"user_id\", "
+                            "\"token_hash\", \"expires_at\", "
+                            "\"last_used_at\") VALUES (NULL, $1, "
+                            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                      1, params, NULL, NULL, NULL, &err);
+    ck_assert_int_ne(rc, 0);
+    if (strstr(err.message, "SECRET"))           /* the driver keeps it... */
+        ck_assert_int_gt(err.detail_at, 0);      /* ...and says where */
+    struct http_request req = {.method = "POST", .path = "/auth/login"};
+    logged[0] = '\0';
+    http_api__log_db_error(&api, &req, &err);
+    ck_assert_ptr_nonnull(strstr(logged, "POST /auth/login: "));
+    ck_assert_msg(strstr(logged, "SECRET") == NULL, "%s", logged);
+    if (strcmp(tu_backend_name(_i), "postgresql") == 0)
+        ck_assert_ptr_nonnull(strstr(err.message, "SECRET"));
 }
 END_TEST
 
@@ -1412,6 +1438,8 @@ Suite *http_suite(void)
     tcase_add_loop_test(tc, test_http__database_error_500_without_detail, 0,
                         nb);
     tcase_add_loop_test(tc, test_http__signup_login_me, 0, nb);
+    tcase_add_loop_test(tc, test_http__database_errors_log_no_row_values, 0,
+                        nb);
     tcase_add_test(tc, test_http__lengths_and_types_come_from_the_models);
     tcase_add_loop_test(tc, test_http__every_private_route_needs_a_token, 0,
                         2 * (int)(sizeof private_routes /

@@ -80,6 +80,10 @@ void db_error_prefix(struct db_error *err, const char *fmt, ...)
     char old[sizeof err->message];
     memcpy(old, err->message, sizeof old);
     snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    if (err->detail_at)
+        err->detail_at += (int)strlen(prefix) + 2;
+    if ((size_t)err->detail_at >= strlen(err->message))
+        err->detail_at = 0;
 }
 
 size_t db_error_format(char *out, size_t n, const struct db_error *err)

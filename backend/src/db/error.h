@@ -46,6 +46,9 @@ struct db_error {
     char hint[512];      /* how to fix it, "" if none */
     char sqlstate[8];    /* SQLSTATE from PostgreSQL, "" otherwise */
     int position;        /* 1-based byte offset in the statement, 0 if none */
+    int detail_at;       /* offset in message where the server's detail
+                            begins (it may quote row values: a hash, a
+                            token's hash), 0 if none */
 };
 
 /* Static text for a code ("not found"). */

@@ -76,7 +76,14 @@ void http_api__log_db_error(struct http_api *api,
     if (!api->log)
         return;
     char line[2048], msg[1600], spelled[1600];
-    db_error_format(msg, sizeof msg, err);
+    /* The server's detail may quote the failing row, and so a password
+     * hash or a token's hash: the log keeps what failed, not the values. */
+    struct db_error e = *err;
+    if (e.detail_at > 0)
+        snprintf(e.message + e.detail_at, sizeof e.message - (size_t)e.detail_at,
+                 " (the server's detail is not logged: it may quote row "
+                 "values)");
+    db_error_format(msg, sizeof msg, &e);
     app_spell(spelled, sizeof spelled, msg); /* the fix in the CLI's words */
     snprintf(line, sizeof line, "%s %s: %s", req->method, req->path, spelled);
     api->log(api->log_ctx, line);

@@ -282,15 +282,19 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
         if (state && (strcmp(state, "55P03") == 0 ||
                       strcmp(state, "40P01") == 0))
             code = DB_ELOCKED;
-        if (detail)
+        if (detail) {
             db_error_set(err, code, "%s (%s)", primary, detail);
-        else
+            if (err)
+                err->detail_at = (int)strlen(primary);
+        } else
             db_error_set(err, code, "%s", primary);
         if (hint && err)
             one_line(err->hint, sizeof err->hint, hint);
     }
     if (err) {
         scrub(&c->secrets, err->message, sizeof err->message);
+        if ((size_t)err->detail_at >= strlen(err->message))
+            err->detail_at = 0;
         scrub(&c->secrets, err->hint, sizeof err->hint);
         snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state ? state : "");
         err->position = pos ? atoi(pos) : 0;
