@@ -49,9 +49,16 @@ run "$APP" db current
 expect_eq "$out" "0001" "nothing applied"
 expect_eq "$(pg "SELECT count(*) FROM pg_indexes WHERE schemaname = '$SCHEMA' AND indexname = 'ix_people_name'")" 0 "no index"
 
-# the pre-user phase is not gated
-APP_PHASE=pre-user run "$APP" db upgrade --sql 0001:0002
+# the pre-user phase is not gated: the same revision applies (then it is
+# undone, for the production case below)
+APP_PHASE=pre-user run "$APP" db upgrade
+expect_status 0 "pre-user: not gated"
+expect_out "upgrade 0002"
+expect_no 'lint error'
+APP_PHASE=pre-user run "$APP" db downgrade --yes 0001
 expect_status 0
+run "$APP" db current
+expect_eq "$out" "0001" "back at 0001"
 
 run "$APP" db upgrade --accept-lint
 expect_status 0 "--accept-lint lets it through"
