@@ -71,10 +71,15 @@ static int exec_lint(struct cmd_ctx *ctx, const struct cmd_args *args)
     struct db_conn *c = NULL;
     struct db_migrate_state st = {0};
     int rc = 0;
-    bool files = argc > 0;
+    int nfiles = 0;
     for (int i = 0; i < argc; i++)
-        files &= is_file_arg(argv[i]);
-    if (files) {
+        nfiles += is_file_arg(argv[i]);
+    if (nfiles > 0 && nfiles < argc)
+        for (int i = 0; i < argc; i++)
+            if (is_file_arg(argv[i]))
+                return cmd_usage(ctx, "give revision ids or files, not "
+                                      "both ('%s')", argv[i]);
+    if (nfiles > 0) {
         for (int i = 0; i < argc && rc == 0; i++) {
             struct db_revision r;
             if ((rc = db_revision_load(&r, argv[i], &err)) == 0) {
@@ -96,13 +101,6 @@ static int exec_lint(struct cmd_ctx *ctx, const struct cmd_args *args)
     } else if (argc > 0) {
         for (int a = 0; a < argc && rc == 0; a++) {
             size_t i;
-            if (is_file_arg(argv[a])) {
-                rc = cmd_usage(ctx, "give revision ids or files, not "
-                                            "both ('%s')", argv[a]);
-                db_graph_free(g);
-                db_lint_report_free(&rep);
-                return rc;
-            }
             if ((rc = db_graph_find(&i, g, argv[a], &err)) == 0)
                 rc = db_lint_revision(&rep, &g->revs[i], &o, &err);
         }

@@ -1150,6 +1150,8 @@ static int lint_statement(void *vctx, const char *sql, size_t len, int line)
     }
     json_t *root = json_loads(json, 0, NULL);
     free(json);
+    if (!root) /* the parser's own JSON: unreadable only without memory */
+        return DB_ENOMEM;
     json_t *stmts = field(root, "stmts");
     for (size_t i = 0; i < json_array_size(stmts); i++) {
         json_t *wrap = field(json_array_get(stmts, i), "stmt");
