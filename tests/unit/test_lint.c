@@ -136,6 +136,57 @@ static const struct rule_case {
 
 #define NCASES (sizeof cases / sizeof cases[0])
 
+/* The other shapes a rule catches: DELETE and TRUNCATE, DROP INDEX
+ * CONCURRENTLY, a constraint written in ADD COLUMN, a table-level key,
+ * a type change with USING. Same checks as cases[]. */
+static const struct rule_case more_cases[] = {
+    {"data-change-without-where", "", LT "DELETE FROM t;",
+     "", LT "DELETE FROM t WHERE a IS NULL;"},
+    {"data-change-without-where", "", LT "TRUNCATE t;",
+     "", LT "DELETE FROM t WHERE a < 0;"},
+    {"concurrently-in-transaction", "", LT "DROP INDEX CONCURRENTLY i;",
+     NOTX, LT "DROP INDEX CONCURRENTLY i;"},
+    {"constraint-not-valid", "",
+     LT "ALTER TABLE t ADD COLUMN r bigint REFERENCES u (id);",
+     NOTX,
+     LT "ALTER TABLE t ADD COLUMN r bigint;\n"
+        "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (r) REFERENCES u (id) "
+        "NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT f;"},
+    {"add-unique-not-using-index", "",
+     LT "ALTER TABLE t ADD COLUMN k text UNIQUE;",
+     NOTX,
+     LT "ALTER TABLE t ADD COLUMN k text;\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY t_k_idx ON t (k);\n"
+        "ALTER TABLE t ADD CONSTRAINT t_k_key UNIQUE USING INDEX t_k_idx;"},
+    {"integer-key", "", LT "CREATE TABLE n (id integer, PRIMARY KEY (id));",
+     "", LT "CREATE TABLE n (id bigint, PRIMARY KEY (id));"},
+    {"alter-column-type", "",
+     LT "ALTER TABLE t ALTER COLUMN a TYPE text USING a::text;",
+     "", LT "ALTER TABLE t ALTER COLUMN a TYPE text;"},
+};
+
+#define NMORE (sizeof more_cases / sizeof more_cases[0])
+
+static void check_case(const struct rule_case *k)
+{
+    struct db_lint_report rep = {0};
+    lint_sql(&rep, k->bad_opts, k->bad, 0);
+    ck_assert_msg(count(&rep, k->id) == 1, "%s: want one finding, got:\n%s",
+                  k->id, dump(&rep));
+    db_lint_report_free(&rep);
+    memset(&rep, 0, sizeof rep);
+    lint_sql(&rep, k->good_opts, k->good, 0);
+    ck_assert_msg(db_lint_count(&rep, DB_LINT_WARNING) == 0,
+                  "%s: the safe form is not clean:\n%s", k->id, dump(&rep));
+    db_lint_report_free(&rep);
+}
+
+START_TEST(test_lint__rule_other_shapes)
+{
+    check_case(&more_cases[_i]);
+}
+END_TEST
+
 START_TEST(test_lint__rule_positive)
 {
     const struct rule_case *k = &cases[_i];
@@ -309,6 +360,7 @@ Suite *lint_suite(void)
     TCase *tc = tcase_create("lint");
     tcase_add_checked_fixture(tc, NULL, tu_cleanup);
     tcase_add_loop_test(tc, test_lint__rule_positive, 0, (int)NCASES);
+    tcase_add_loop_test(tc, test_lint__rule_other_shapes, 0, (int)NMORE);
     tcase_add_loop_test(tc, test_lint__rule_negative, 0, (int)NCASES);
     tcase_add_test(tc, test_lint__every_rule_has_cases);
     tcase_add_test(tc, test_lint__tables_the_file_creates_are_not_live);
