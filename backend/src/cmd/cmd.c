@@ -338,7 +338,8 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
 
     if (!(e->flags & CMD_NO_CONFIG)) {
         struct db_error err;
-        if (db_config_load(&ctx->cfg, ctx->config_path, &err))
+        if (app_config_load(&ctx->cfg, &ctx->settings, ctx->config_path,
+                            &err))
             return cmd_fail(ctx, &err);
         if ((e->flags & CMD_PREUSER_ONLY) &&
             ctx->cfg.phase == DB_PHASE_PRODUCTION) {

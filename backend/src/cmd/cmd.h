@@ -18,6 +18,7 @@
 #include "../db/driver.h"
 #include "../db/error.h"
 #include "../db/schema.h"
+#include "../settings.h"
 #include "../words.h"
 
 enum cmd_status {
@@ -76,6 +77,7 @@ struct cmd_ctx {
     const char *group;               /* "db" or NULL for top-level */
     const char *config_path;         /* --config, NULL for the default */
     struct db_config cfg;            /* loaded before exec */
+    struct app_settings settings;    /* [server], [auth]: with cfg */
     struct db_conn *conn;            /* with CMD_NEEDS_DB */
     const struct db_schema *models;  /* the app's models */
     FILE *out;                       /* results */
