@@ -284,6 +284,9 @@ int db_version(struct db_conn *c, char *out, size_t n, struct db_error *err);
 /* Whether a table exists in the app's schema: 1 yes, 0 no, <0 error. */
 int db_table_exists(struct db_conn *c, const char *table,
                     struct db_error *err);
+/* Rows in a table: *out = count. DB_ENOTFOUND when the table is missing. */
+int db_table_rows(long *out, struct db_conn *c, const char *table,
+                  struct db_error *err);
 /* Releases the lock after work that returned rc: returns rc, or the unlock's
  * own failure when rc was 0 (err keeps the first error). */
 int db_unlock_after(struct db_conn *c, int rc, struct db_error *err);
