@@ -132,6 +132,20 @@ struct db_dialect_ops {
     const char *rehearsal_where;   /* where it runs, for people to read */
 
     /*
+     * What a rehearsal in the live database's rolled-back transaction
+     * observes (NULL: nothing). rehearsal_locks_sql lists the relations of
+     * schema $1 other than the version tables, one row each: oid, name,
+     * kind ("table", "index", ...), the file that holds its data (a new one
+     * means the statement rewrote it), and the lock modes this session
+     * holds on it, joined with ',' ("" for none). in_transaction_symbol,
+     * in parser_module, is a db_sql_in_transaction_fn: the form of a
+     * statement of a transaction=false section that runs inside the
+     * rehearsal's transaction (NULL: such sections are refused).
+     */
+    const char *rehearsal_locks_sql;
+    const char *in_transaction_symbol;
+
+    /*
      * The linter (lint.h): the module and symbol of a parser of this
      * dialect's SQL, a db_sql_parse_fn giving the database's own parse tree
      * as JSON. NULL: its sections are not linted.
@@ -148,6 +162,15 @@ struct db_dialect_ops {
  */
 typedef int (*db_sql_parse_fn)(const char *sql, char **json, char *msg,
                                size_t n, int *position);
+
+/*
+ * A statement's form that runs inside a transaction (a rehearsal that rolls
+ * back): sql (NUL-terminated) without what only runs outside one. Returns 0
+ * when it runs as it is (*out NULL), 1 with *out (malloc'd) and live saying
+ * what the live form does differently, -1 when out of memory.
+ */
+typedef int (*db_sql_in_transaction_fn)(const char *sql, char **out,
+                                        char *live, size_t n);
 
 extern const struct db_dialect_ops db_sqlite_dialect;
 extern const struct db_dialect_ops db_postgres_dialect;

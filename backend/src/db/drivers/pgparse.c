@@ -41,3 +41,106 @@ int db_pg_parse_json(const char *sql, char **json, char *msg, size_t n,
     pg_query_free_parse_result(r);
     return rc;
 }
+
+/* ---- the rehearsal: a statement's transactional form ---- */
+
+#include <pg_query/pg_query.pb-c.h>
+
+/* Defined here, declared where it is looked up (rehearse.c) by its type. */
+int db_pg_in_transaction(const char *sql, char **out, char *live, size_t n);
+
+/* Turns off the CONCURRENTLY of one parsed statement; 1 when it had one.
+ * REINDEX's option is a DefElem of its params: moved past the end (and
+ * *hidden set) so that the deparser skips it and the free still sees it. */
+static int drop_concurrently(PgQuery__Node *node, size_t *hidden)
+{
+    if (!node)
+        return 0;
+    switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+        if (!node->index_stmt->concurrent)
+            return 0;
+        node->index_stmt->concurrent = 0;
+        return 1;
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+        if (!node->drop_stmt->concurrent)
+            return 0;
+        node->drop_stmt->concurrent = 0;
+        return 1;
+    case PG_QUERY__NODE__NODE_REINDEX_STMT: {
+        PgQuery__ReindexStmt *r = node->reindex_stmt;
+        for (size_t i = 0; i < r->n_params; i++) {
+            PgQuery__Node *p = r->params[i];
+            if (p && p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+                p->def_elem->defname &&
+                strcmp(p->def_elem->defname, "concurrently") == 0) {
+                r->params[i] = r->params[r->n_params - 1];
+                r->params[r->n_params - 1] = p;
+                r->n_params--;
+                *hidden = 1;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+/*
+ * The form of sql that runs inside a transaction, for a rehearsal that
+ * rolls back: CREATE INDEX, DROP INDEX and REINDEX without CONCURRENTLY,
+ * from PostgreSQL's parse tree deparsed (never by editing the text).
+ * Returns 0 when sql runs as it is (*out NULL; SQL the parser rejects
+ * too, so that the server says why), 1 with *out (malloc'd) and live
+ * saying what the live form does instead, or -1 when out of memory.
+ */
+int db_pg_in_transaction(const char *sql, char **out, char *live, size_t n)
+{
+    *out = NULL;
+    live[0] = '\0';
+    PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+    if (r.error) {
+        pg_query_free_protobuf_parse_result(r);
+        return 0;
+    }
+    PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
+        NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+    pg_query_free_protobuf_parse_result(r);
+    if (!tree)
+        return -1;
+    int changed = 0, rc = 0;
+    size_t hidden = 0;
+    for (size_t i = 0; i < tree->n_stmts; i++)
+        if (tree->stmts[i])
+            changed |= drop_concurrently(tree->stmts[i]->stmt, &hidden);
+    if (changed) {
+        size_t len = pg_query__parse_result__get_packed_size(tree);
+        uint8_t *buf = malloc(len ? len : 1);
+        if (!buf) {
+            rc = -1;
+        } else {
+            pg_query__parse_result__pack(tree, buf);
+            PgQueryProtobuf pb = {len, (char *)buf};
+            PgQueryDeparseResult d = pg_query_deparse_protobuf(pb);
+            if (!d.error && d.query && (*out = strdup(d.query))) {
+                snprintf(live, n, "the live form, CONCURRENTLY, takes "
+                                  "ShareUpdateExclusiveLock: writes go on");
+                rc = 1;
+            } else {
+                rc = d.error ? 0 : -1;
+            }
+            pg_query_free_deparse_result(d);
+            free(buf);
+        }
+    }
+    /* the REINDEX option hidden above is freed with the rest */
+    for (size_t i = 0; hidden && i < tree->n_stmts; i++) {
+        PgQuery__Node *s = tree->stmts[i] ? tree->stmts[i]->stmt : NULL;
+        if (s && s->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT)
+            s->reindex_stmt->n_params++;
+    }
+    pg_query__parse_result__free_unpacked(tree, NULL);
+    return rc;
+}
