@@ -169,11 +169,34 @@ struct run_ctx {
     const struct db_revision *r;
     struct db_error *err;
     int nrun;
+    bool mark;   /* outside a transaction: the dirty marker says, before
+                    each statement, which one runs (a kill -9 leaves it) */
 };
+
+/* The dirty marker's detail before a statement outside a transaction. */
+static int mark_progress(struct run_ctx *x, const char *stmt, size_t len,
+                         int line)
+{
+    char excerpt[128], detail[1400];
+    db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
+    snprintf(detail, sizeof detail, "it was interrupted at %s:%d (%s), "
+             "after %d statement%s had finished; that statement may have "
+             "left part of its work (an index built CONCURRENTLY stays, "
+             "INVALID)", x->r->path, line, excerpt, x->nrun,
+             x->nrun == 1 ? "" : "s");
+    const char *p[] = {detail};
+    return db_migrate__vquery(x->c, "UPDATE " DT " SET \"detail\" = $1", 1,
+                              p, NULL, NULL, NULL, x->err);
+}
 
 static int run_statement(void *ctx, const char *stmt, size_t len, int line)
 {
     struct run_ctx *x = ctx;
+    if (x->mark) {
+        int rc = mark_progress(x, stmt, len, line);
+        if (rc)
+            return rc;
+    }
     char *sql = malloc(len + 1);
     if (!sql)
         return db_error_nomem(x->err);
@@ -199,7 +222,7 @@ static int run_statement(void *ctx, const char *stmt, size_t len, int line)
 static int run_blocks(struct db_conn *c, const struct db_revision *r,
                       enum db_direction dir, int *nrun, struct db_error *err)
 {
-    struct run_ctx x = {c, r, err, 0};
+    struct run_ctx x = {c, r, err, 0, nrun != NULL};
     int rc = 0;
     if (nrun)
         *nrun = 0;

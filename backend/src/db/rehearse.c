@@ -289,7 +289,7 @@ static int observe(struct observer *ob, struct db_rehearsal_rel **rels,
         if (!x.modes[0] && !x.rewritten)
             continue;
         if (strcmp(r->kind, "table") == 0 &&
-            (x.rewritten || has_mode(r->modes, "AccessExclusiveLock", 19))) {
+            (x.rewritten || has_mode(x.modes, "AccessExclusiveLock", 19))) {
             rc = table_rows(ob, r->oid, r->name, &x.rows, err);
             counted = true;
         }

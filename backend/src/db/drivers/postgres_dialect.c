@@ -128,6 +128,8 @@ static int scratch_drop(struct db_conn *live, const struct db_config *cfg,
     return rc;
 }
 
+bool db_pg_render_online(struct db_buf *out, const struct db_op *op);
+
 static const char *const race_sqlstates[] = {"23505", "42P07", NULL};
 
 const struct db_dialect_ops db_postgres_dialect = {
@@ -140,6 +142,8 @@ const struct db_dialect_ops db_postgres_dialect = {
     .keeps_fk_names = true,
     .type_sql = type_sql,
     .render_alter_column = render_alter_column,
+    .render_online = db_pg_render_online,   /* postgres_online_dialect.c */
+    .online_option = "transaction=false",
     .scratch_config = scratch_config,
     .scratch_drop = scratch_drop,
     .copy_url = NULL,
