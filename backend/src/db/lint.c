@@ -41,6 +41,11 @@ struct ignore {
     char *reason;
 };
 
+/* each_coldef's function: one column a statement defines or retypes. */
+typedef void (*coldef_fn)(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                          const char *table, const char *column,
+                          json_t *coldef, json_t *elts);
+
 struct db_lint_ctx {
     struct db_lint_report *rep;
     const struct db_revision *r;
@@ -56,6 +61,7 @@ struct db_lint_ctx {
     struct ignore *ign;
     size_t nign, capign;
     size_t first;             /* the file's first finding in rep */
+    coldef_fn coldef;         /* each_coldef's function, for its walk */
     bool oom;
 };
 
@@ -179,6 +185,30 @@ static json_t *alter_cmd(const struct db_lint_stmt *st, size_t i,
                         "AlterTableCmd");
     *subtype = sfield(cmd, "subtype");
     return cmd;
+}
+
+/* Called on each command of an ALTER TABLE: table, subtype
+ * ("AT_AddColumn") and the AlterTableCmd node. Non-zero stops the walk. */
+typedef int (*alter_cmd_fn)(struct db_lint_ctx *c,
+                            const struct db_lint_stmt *st, const char *table,
+                            const char *subtype, json_t *cmd);
+
+/* Calls fn on each command of st when it is an ALTER TABLE (existing_only:
+ * of a table the file did not create). Returns what stopped it, or 0. */
+static int each_alter_cmd(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                          bool existing_only, alter_cmd_fn fn)
+{
+    const char *t = relname(st->node);
+    if (!alter_table(st) || (existing_only && !existing(c, t)))
+        return 0;
+    const char *sub;
+    json_t *cmd;
+    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
+        int stop = fn(c, st, t, sub, cmd);
+        if (stop)
+            return stop;
+    }
+    return 0;
 }
 
 static const char *contype(json_t *constraint)
@@ -340,103 +370,104 @@ static void check_drop_index(struct db_lint_ctx *c,
     }
 }
 
+static int add_column_default(struct db_lint_ctx *c,
+                              const struct db_lint_stmt *st, const char *t,
+                              const char *sub, json_t *cmd)
+{
+    json_t *def = field(field(cmd, "def"), "ColumnDef");
+    if (!is(sub, "AT_AddColumn") || !def)
+        return 0;
+    json_t *dflt = col_constraint(def, "CONSTR_DEFAULT");
+    if (serial_type(type_name(def)) ||
+        col_constraint(def, "CONSTR_IDENTITY") ||
+        col_constraint(def, "CONSTR_GENERATED") ||
+        (dflt && calls_volatile(field(dflt, "raw_expr"))))
+        flag(c, "add-column-volatile-default", st->line,
+             "column \"%s\" of \"%s\"", sfield(def, "colname"), t);
+    return 0;
+}
+
 static void check_add_column_default(struct db_lint_ctx *c,
                                      const struct db_lint_stmt *st)
 {
-    if (!alter_table(st) || !existing(c, relname(st->node)))
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        json_t *def = field(field(cmd, "def"), "ColumnDef");
-        if (!is(sub, "AT_AddColumn") || !def)
-            continue;
-        json_t *dflt = col_constraint(def, "CONSTR_DEFAULT");
-        if (serial_type(type_name(def)) ||
-            col_constraint(def, "CONSTR_IDENTITY") ||
-            col_constraint(def, "CONSTR_GENERATED") ||
-            (dflt && calls_volatile(field(dflt, "raw_expr"))))
-            flag(c, "add-column-volatile-default", st->line,
-                 "column \"%s\" of \"%s\"", sfield(def, "colname"),
-                 relname(st->node));
-    }
+    each_alter_cmd(c, st, true, add_column_default);
+}
+
+static int add_column_not_null(struct db_lint_ctx *c,
+                               const struct db_lint_stmt *st, const char *t,
+                               const char *sub, json_t *cmd)
+{
+    json_t *def = field(field(cmd, "def"), "ColumnDef");
+    if (is(sub, "AT_AddColumn") && def &&
+        col_constraint(def, "CONSTR_NOTNULL") &&
+        !col_constraint(def, "CONSTR_DEFAULT") &&
+        !col_constraint(def, "CONSTR_IDENTITY") &&
+        !col_constraint(def, "CONSTR_GENERATED") &&
+        !serial_type(type_name(def)))
+        flag(c, "add-column-not-null-no-default", st->line,
+             "column \"%s\" of \"%s\"", sfield(def, "colname"), t);
+    return 0;
 }
 
 static void check_add_column_not_null(struct db_lint_ctx *c,
                                       const struct db_lint_stmt *st)
 {
-    if (!alter_table(st) || !existing(c, relname(st->node)))
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        json_t *def = field(field(cmd, "def"), "ColumnDef");
-        if (!is(sub, "AT_AddColumn") || !def)
-            continue;
-        if (col_constraint(def, "CONSTR_NOTNULL") &&
-            !col_constraint(def, "CONSTR_DEFAULT") &&
-            !col_constraint(def, "CONSTR_IDENTITY") &&
-            !col_constraint(def, "CONSTR_GENERATED") &&
-            !serial_type(type_name(def)))
-            flag(c, "add-column-not-null-no-default", st->line,
-                 "column \"%s\" of \"%s\"", sfield(def, "colname"),
-                 relname(st->node));
-    }
+    each_alter_cmd(c, st, true, add_column_not_null);
+}
+
+static int alter_type(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                      const char *table, const char *sub, json_t *cmd)
+{
+    json_t *def = field(field(cmd, "def"), "ColumnDef");
+    if (!is(sub, "AT_AlterColumnType") || !def)
+        return 0;
+    const char *t = type_name(def);
+    bool no_rewrite = !field(def, "raw_default") &&
+                      (is(t, "text") || (is(t, "varchar") && !has_typmods(def)));
+    if (!no_rewrite)
+        flag(c, "alter-column-type", st->line,
+             "column \"%s\" of \"%s\" to %s", sfield(cmd, "name"), table,
+             t ? t : "?");
+    return 0;
 }
 
 static void check_alter_type(struct db_lint_ctx *c,
                              const struct db_lint_stmt *st)
 {
-    if (!alter_table(st) || !existing(c, relname(st->node)))
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        json_t *def = field(field(cmd, "def"), "ColumnDef");
-        if (!is(sub, "AT_AlterColumnType") || !def)
-            continue;
-        const char *t = type_name(def);
-        bool no_rewrite = !field(def, "raw_default") &&
-                          (is(t, "text") ||
-                           (is(t, "varchar") && !has_typmods(def)));
-        if (!no_rewrite)
-            flag(c, "alter-column-type", st->line,
-                 "column \"%s\" of \"%s\" to %s", sfield(cmd, "name"),
-                 relname(st->node), t ? t : "?");
+    each_alter_cmd(c, st, true, alter_type);
+}
+
+static int not_valid(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                     const char *t, const char *sub, json_t *cmd)
+{
+    json_t *def = field(cmd, "def");
+    if (is(sub, "AT_AddConstraint")) {
+        json_t *con = field(def, "Constraint");
+        const char *ct = sfield(con, "contype");
+        if ((is(ct, "CONSTR_FOREIGN") || is(ct, "CONSTR_CHECK")) &&
+            !bfield(con, "skip_validation"))
+            flag(c, "constraint-not-valid", st->line,
+                 "%s \"%s\" on \"%s\"",
+                 is(ct, "CONSTR_CHECK") ? "check" : "foreign key",
+                 sfield(con, "conname") ? sfield(con, "conname")
+                                        : "(unnamed)", t);
+    } else if (is(sub, "AT_AddColumn")) {
+        json_t *coldef = field(def, "ColumnDef");
+        if (col_constraint(coldef, "CONSTR_FOREIGN") ||
+            col_constraint(coldef, "CONSTR_CHECK"))
+            flag(c, "constraint-not-valid", st->line,
+                 "column \"%s\" of \"%s\" with %s",
+                 sfield(coldef, "colname"), t,
+                 col_constraint(coldef, "CONSTR_FOREIGN")
+                     ? "REFERENCES" : "CHECK");
     }
+    return 0;
 }
 
 static void check_not_valid(struct db_lint_ctx *c,
                             const struct db_lint_stmt *st)
 {
-    if (!alter_table(st) || !existing(c, relname(st->node)))
-        return;
-    const char *t = relname(st->node);
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        json_t *def = field(cmd, "def");
-        if (is(sub, "AT_AddConstraint")) {
-            json_t *con = field(def, "Constraint");
-            const char *ct = sfield(con, "contype");
-            if ((is(ct, "CONSTR_FOREIGN") || is(ct, "CONSTR_CHECK")) &&
-                !bfield(con, "skip_validation"))
-                flag(c, "constraint-not-valid", st->line,
-                     "%s \"%s\" on \"%s\"",
-                     is(ct, "CONSTR_CHECK") ? "check" : "foreign key",
-                     sfield(con, "conname") ? sfield(con, "conname")
-                                            : "(unnamed)", t);
-        } else if (is(sub, "AT_AddColumn")) {
-            json_t *coldef = field(def, "ColumnDef");
-            if (col_constraint(coldef, "CONSTR_FOREIGN") ||
-                col_constraint(coldef, "CONSTR_CHECK"))
-                flag(c, "constraint-not-valid", st->line,
-                     "column \"%s\" of \"%s\" with %s",
-                     sfield(coldef, "colname"), t,
-                     col_constraint(coldef, "CONSTR_FOREIGN")
-                         ? "REFERENCES" : "CHECK");
-        }
-    }
+    each_alter_cmd(c, st, true, not_valid);
 }
 
 static struct constraint *find_constraint(struct db_lint_ctx *c,
@@ -449,75 +480,75 @@ static struct constraint *find_constraint(struct db_lint_ctx *c,
     return NULL;
 }
 
+static int validate_tx(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                       const char *t, const char *sub, json_t *cmd)
+{
+    struct constraint *k = is(sub, "AT_ValidateConstraint")
+                               ? find_constraint(c, t, sfield(cmd, "name"))
+                               : NULL;
+    if (k && k->not_valid)
+        flag(c, "validate-in-same-transaction", st->line,
+             "constraint \"%s\" on \"%s\", added NOT VALID on line %d",
+             k->name, k->table, k->line);
+    return 0;
+}
+
 static void check_validate_tx(struct db_lint_ctx *c,
                               const struct db_lint_stmt *st)
 {
-    if (!alter_table(st) || !c->one_tx)
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        if (!is(sub, "AT_ValidateConstraint"))
-            continue;
-        struct constraint *k = find_constraint(c, relname(st->node),
-                                               sfield(cmd, "name"));
-        if (k && k->not_valid)
-            flag(c, "validate-in-same-transaction", st->line,
-                 "constraint \"%s\" on \"%s\", added NOT VALID on line %d",
-                 k->name, k->table, k->line);
-    }
+    if (c->one_tx)
+        each_alter_cmd(c, st, false, validate_tx);
+}
+
+static int set_not_null(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                        const char *t, const char *sub, json_t *cmd)
+{
+    if (!is(sub, "AT_SetNotNull"))
+        return 0;
+    const char *col = sfield(cmd, "name");
+    bool proven = false;
+    for (size_t k = 0; k < c->ncons && !proven; k++)
+        proven = c->cons[k].validated && is(c->cons[k].table, t) &&
+                 is(c->cons[k].column, col);
+    if (!proven)
+        flag(c, "set-not-null", st->line, "column \"%s\" of \"%s\"", col, t);
+    return 0;
 }
 
 static void check_set_not_null(struct db_lint_ctx *c,
                                const struct db_lint_stmt *st)
 {
-    const char *t = relname(st->node);
-    if (!alter_table(st) || !existing(c, t))
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        if (!is(sub, "AT_SetNotNull"))
-            continue;
-        const char *col = sfield(cmd, "name");
-        bool proven = false;
-        for (size_t k = 0; k < c->ncons && !proven; k++)
-            proven = c->cons[k].validated && is(c->cons[k].table, t) &&
-                     is(c->cons[k].column, col);
-        if (!proven)
-            flag(c, "set-not-null", st->line, "column \"%s\" of \"%s\"",
-                 col, t);
+    each_alter_cmd(c, st, true, set_not_null);
+}
+
+static int unique(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                  const char *t, const char *sub, json_t *cmd)
+{
+    json_t *def = field(cmd, "def");
+    if (is(sub, "AT_AddConstraint")) {
+        json_t *con = field(def, "Constraint");
+        const char *ct = sfield(con, "contype");
+        if ((is(ct, "CONSTR_UNIQUE") || is(ct, "CONSTR_PRIMARY")) &&
+            !sfield(con, "indexname"))
+            flag(c, "add-unique-not-using-index", st->line,
+                 "%s on \"%s\"",
+                 is(ct, "CONSTR_UNIQUE") ? "UNIQUE" : "PRIMARY KEY", t);
+    } else if (is(sub, "AT_AddColumn")) {
+        json_t *coldef = field(def, "ColumnDef");
+        if (col_constraint(coldef, "CONSTR_UNIQUE") ||
+            col_constraint(coldef, "CONSTR_PRIMARY"))
+            flag(c, "add-unique-not-using-index", st->line,
+                 "column \"%s\" of \"%s\" with %s",
+                 sfield(coldef, "colname"), t,
+                 col_constraint(coldef, "CONSTR_UNIQUE") ? "UNIQUE"
+                                                         : "PRIMARY KEY");
     }
+    return 0;
 }
 
 static void check_unique(struct db_lint_ctx *c, const struct db_lint_stmt *st)
 {
-    const char *t = relname(st->node);
-    if (!alter_table(st) || !existing(c, t))
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        json_t *def = field(cmd, "def");
-        if (is(sub, "AT_AddConstraint")) {
-            json_t *con = field(def, "Constraint");
-            const char *ct = sfield(con, "contype");
-            if ((is(ct, "CONSTR_UNIQUE") || is(ct, "CONSTR_PRIMARY")) &&
-                !sfield(con, "indexname"))
-                flag(c, "add-unique-not-using-index", st->line,
-                     "%s on \"%s\"",
-                     is(ct, "CONSTR_UNIQUE") ? "UNIQUE" : "PRIMARY KEY", t);
-        } else if (is(sub, "AT_AddColumn")) {
-            json_t *coldef = field(def, "ColumnDef");
-            if (col_constraint(coldef, "CONSTR_UNIQUE") ||
-                col_constraint(coldef, "CONSTR_PRIMARY"))
-                flag(c, "add-unique-not-using-index", st->line,
-                     "column \"%s\" of \"%s\" with %s",
-                     sfield(coldef, "colname"), t,
-                     col_constraint(coldef, "CONSTR_UNIQUE") ? "UNIQUE"
-                                                             : "PRIMARY KEY");
-        }
-    }
+    each_alter_cmd(c, st, true, unique);
 }
 
 static void check_rename_column(struct db_lint_ctx *c,
@@ -541,17 +572,19 @@ static void check_rename_table(struct db_lint_ctx *c,
              relname(st->node), sfield(st->node, "newname"));
 }
 
+static int drop_column(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                       const char *t, const char *sub, json_t *cmd)
+{
+    if (is(sub, "AT_DropColumn"))
+        flag(c, "drop-column", st->line, "column \"%s\" of \"%s\"",
+             sfield(cmd, "name"), t);
+    return 0;
+}
+
 static void check_drop_column(struct db_lint_ctx *c,
                               const struct db_lint_stmt *st)
 {
-    if (!alter_table(st) || !existing(c, relname(st->node)))
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++)
-        if (is(sub, "AT_DropColumn"))
-            flag(c, "drop-column", st->line, "column \"%s\" of \"%s\"",
-                 sfield(cmd, "name"), relname(st->node));
+    each_alter_cmd(c, st, true, drop_column);
 }
 
 static void check_drop_table(struct db_lint_ctx *c,
@@ -590,27 +623,29 @@ static void check_concurrently_tx(struct db_lint_ctx *c,
              : is_type(st, "DropStmt") ? "DROP" : "REINDEX");
 }
 
-/* The existing table a statement takes ACCESS EXCLUSIVE on, or NULL. */
-static const char *access_exclusive(const struct db_lint_ctx *c,
-                                    const struct db_lint_stmt *st)
+/* 1 for an ALTER TABLE command that takes ACCESS EXCLUSIVE. */
+static int strong_cmd(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                      const char *t, const char *sub, json_t *cmd)
 {
+    (void)c, (void)st, (void)t;
     static const char *const weaker[] = {
         "AT_ValidateConstraint", "AT_SetStatistics", "AT_ClusterOn",
         "AT_DropCluster", "AT_SetRelOptions", "AT_ResetRelOptions",
         "AT_AttachPartition", NULL};
-    if (alter_table(st) && existing(c, relname(st->node))) {
-        const char *sub;
-        json_t *cmd;
-        for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-            bool weak = is(sub, "AT_AddConstraint") &&
-                        is(contype(field(cmd, "def")), "CONSTR_FOREIGN");
-            for (size_t k = 0; weaker[k] && !weak; k++)
-                weak = is(sub, weaker[k]);
-            if (!weak)
-                return relname(st->node);
-        }
-        return NULL;
-    }
+    bool weak = is(sub, "AT_AddConstraint") &&
+                is(contype(field(cmd, "def")), "CONSTR_FOREIGN");
+    for (size_t k = 0; weaker[k] && !weak; k++)
+        weak = is(sub, weaker[k]);
+    return !weak;
+}
+
+/* The existing table a statement takes ACCESS EXCLUSIVE on, or NULL. */
+static const char *access_exclusive(struct db_lint_ctx *c,
+                                    const struct db_lint_stmt *st)
+{
+    if (alter_table(st))
+        return each_alter_cmd(c, st, true, strong_cmd) ? relname(st->node)
+                                                        : NULL;
     if (is_type(st, "RenameStmt") &&
         (is(sfield(st->node, "renameType"), "OBJECT_TABLE") ||
          is(sfield(st->node, "renameType"), "OBJECT_COLUMN")) &&
@@ -670,9 +705,17 @@ static void check_data_change(struct db_lint_ctx *c,
 /* Calls fn on each column a statement defines or retypes: CREATE TABLE's
  * columns (elts: its elements, for table constraints), ADD COLUMN, and
  * ALTER COLUMN TYPE. */
-typedef void (*coldef_fn)(struct db_lint_ctx *c, const struct db_lint_stmt *st,
-                          const char *table, const char *column,
-                          json_t *coldef, json_t *elts);
+
+static int alter_coldef(struct db_lint_ctx *c, const struct db_lint_stmt *st,
+                        const char *t, const char *sub, json_t *cmd)
+{
+    json_t *def = field(field(cmd, "def"), "ColumnDef");
+    if (is(sub, "AT_AddColumn") && def)
+        c->coldef(c, st, t, sfield(def, "colname"), def, NULL);
+    else if (is(sub, "AT_AlterColumnType") && def)
+        c->coldef(c, st, t, sfield(cmd, "name"), def, NULL);
+    return 0;
+}
 
 static void each_coldef(struct db_lint_ctx *c, const struct db_lint_stmt *st,
                         coldef_fn fn)
@@ -687,17 +730,8 @@ static void each_coldef(struct db_lint_ctx *c, const struct db_lint_stmt *st,
         }
         return;
     }
-    if (!alter_table(st))
-        return;
-    const char *sub;
-    json_t *cmd;
-    for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-        json_t *def = field(field(cmd, "def"), "ColumnDef");
-        if (is(sub, "AT_AddColumn") && def)
-            fn(c, st, t, sfield(def, "colname"), def, NULL);
-        else if (is(sub, "AT_AlterColumnType") && def)
-            fn(c, st, t, sfield(cmd, "name"), def, NULL);
-    }
+    c->coldef = fn;
+    each_alter_cmd(c, st, false, alter_coldef);
 }
 
 static void timestamp_col(struct db_lint_ctx *c, const struct db_lint_stmt *st,
@@ -1002,6 +1036,31 @@ static bool nonzero_setting(json_t *args)
     return json_integer_value(field(field(a, "ival"), "ival")) != 0;
 }
 
+/* Constraints added (NOT VALID on an existing table, or validated there)
+ * and validated later. */
+static int track_constraint(struct db_lint_ctx *c,
+                            const struct db_lint_stmt *st, const char *t,
+                            const char *sub, json_t *cmd)
+{
+    if (is(sub, "AT_AddConstraint")) {
+        json_t *con = field(field(cmd, "def"), "Constraint");
+        const char *ct = sfield(con, "contype");
+        if (!is(ct, "CONSTR_FOREIGN") && !is(ct, "CONSTR_CHECK"))
+            return 0;
+        bool not_valid = existing(c, t) && bfield(con, "skip_validation");
+        add_constraint(c, t, sfield(con, "conname"),
+                       is(ct, "CONSTR_CHECK") ? not_null_check_column(con)
+                                              : NULL,
+                       st->line, not_valid, !not_valid);
+    } else if (is(sub, "AT_ValidateConstraint")) {
+        for (size_t k = 0; k < c->ncons; k++)
+            if (is(c->cons[k].table, t) &&
+                is(c->cons[k].name, sfield(cmd, "name")))
+                c->cons[k].validated = true;
+    }
+    return 0;
+}
+
 static void track(struct db_lint_ctx *c, const struct db_lint_stmt *st)
 {
     if (is_type(st, "CreateStmt"))
@@ -1023,29 +1082,8 @@ static void track(struct db_lint_ctx *c, const struct db_lint_stmt *st)
             else
                 c->lock_timeout = c->default_timeout;
         }
-    } else if (alter_table(st)) {
-        const char *t = relname(st->node);
-        bool exists = existing(c, t);
-        const char *sub;
-        json_t *cmd;
-        for (size_t i = 0; (cmd = alter_cmd(st, i, &sub)); i++) {
-            if (is(sub, "AT_AddConstraint")) {
-                json_t *con = field(field(cmd, "def"), "Constraint");
-                const char *ct = sfield(con, "contype");
-                if (!is(ct, "CONSTR_FOREIGN") && !is(ct, "CONSTR_CHECK"))
-                    continue;
-                bool not_valid = exists && bfield(con, "skip_validation");
-                add_constraint(c, t, sfield(con, "conname"),
-                               is(ct, "CONSTR_CHECK")
-                                   ? not_null_check_column(con) : NULL,
-                               st->line, not_valid, !not_valid);
-            } else if (is(sub, "AT_ValidateConstraint")) {
-                for (size_t k = 0; k < c->ncons; k++)
-                    if (is(c->cons[k].table, t) &&
-                        is(c->cons[k].name, sfield(cmd, "name")))
-                        c->cons[k].validated = true;
-            }
-        }
+    } else {
+        each_alter_cmd(c, st, false, track_constraint);
     }
 }
 
