@@ -49,10 +49,18 @@ int db_pg_parse_json(const char *sql, char **json, char *msg, size_t n,
 /* Defined here, declared where it is looked up (rehearse.c) by its type. */
 int db_pg_in_transaction(const char *sql, char **out, char *live, size_t n);
 
-/* Turns off the CONCURRENTLY of one parsed statement; 1 when it had one.
- * REINDEX's option is a DefElem of its params: moved past the end (and
- * *hidden set) so that the deparser skips it and the free still sees it. */
-static int drop_concurrently(PgQuery__Node *node, size_t *hidden)
+/* A REINDEX's params as parsed, put back before the tree is freed. */
+struct saved_params {
+    PgQuery__ReindexStmt *stmt;
+    PgQuery__Node **params;
+    size_t n;
+};
+
+/* Turns off the CONCURRENTLY of one parsed statement: 1 when it had one,
+ * -1 when out of memory. REINDEX's is a DefElem of its params (given any
+ * number of times): the statement gets a list without them for the
+ * deparser, its own list kept in *saved. */
+static int drop_concurrently(PgQuery__Node *node, struct saved_params *saved)
 {
     if (!node)
         return 0;
@@ -69,19 +77,26 @@ static int drop_concurrently(PgQuery__Node *node, size_t *hidden)
         return 1;
     case PG_QUERY__NODE__NODE_REINDEX_STMT: {
         PgQuery__ReindexStmt *r = node->reindex_stmt;
+        PgQuery__Node **keep = malloc((r->n_params ? r->n_params : 1) *
+                                      sizeof *keep);
+        if (!keep)
+            return -1;
+        size_t n = 0;
         for (size_t i = 0; i < r->n_params; i++) {
             PgQuery__Node *p = r->params[i];
-            if (p && p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-                p->def_elem->defname &&
-                strcmp(p->def_elem->defname, "concurrently") == 0) {
-                r->params[i] = r->params[r->n_params - 1];
-                r->params[r->n_params - 1] = p;
-                r->n_params--;
-                *hidden = 1;
-                return 1;
-            }
+            if (!(p && p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+                  p->def_elem->defname &&
+                  strcmp(p->def_elem->defname, "concurrently") == 0))
+                keep[n++] = p;
         }
-        return 0;
+        if (n == r->n_params) {
+            free(keep);
+            return 0;
+        }
+        *saved = (struct saved_params){r, r->params, r->n_params};
+        r->params = keep;
+        r->n_params = n;
+        return 1;
     }
     default:
         return 0;
@@ -110,12 +125,18 @@ int db_pg_in_transaction(const char *sql, char **out, char *live, size_t n)
     pg_query_free_protobuf_parse_result(r);
     if (!tree)
         return -1;
-    int changed = 0, rc = 0;
-    size_t hidden = 0;
-    for (size_t i = 0; i < tree->n_stmts; i++)
-        if (tree->stmts[i])
-            changed |= drop_concurrently(tree->stmts[i]->stmt, &hidden);
-    if (changed) {
+    struct saved_params *saved = calloc(tree->n_stmts ? tree->n_stmts : 1,
+                                        sizeof *saved);
+    int changed = 0, rc = saved ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < tree->n_stmts; i++) {
+        int d = tree->stmts[i] ? drop_concurrently(tree->stmts[i]->stmt,
+                                                   &saved[i])
+                               : 0;
+        if (d < 0)
+            rc = -1;
+        changed |= d > 0;
+    }
+    if (rc == 0 && changed) {
         size_t len = pg_query__parse_result__get_packed_size(tree);
         uint8_t *buf = malloc(len ? len : 1);
         if (!buf) {
@@ -135,12 +156,14 @@ int db_pg_in_transaction(const char *sql, char **out, char *live, size_t n)
             free(buf);
         }
     }
-    /* the REINDEX option hidden above is freed with the rest */
-    for (size_t i = 0; hidden && i < tree->n_stmts; i++) {
-        PgQuery__Node *s = tree->stmts[i] ? tree->stmts[i]->stmt : NULL;
-        if (s && s->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT)
-            s->reindex_stmt->n_params++;
-    }
+    /* the REINDEX params as parsed go back, to be freed with the rest */
+    for (size_t i = 0; saved && i < tree->n_stmts; i++)
+        if (saved[i].stmt) {
+            free(saved[i].stmt->params);
+            saved[i].stmt->params = saved[i].params;
+            saved[i].stmt->n_params = saved[i].n;
+        }
+    free(saved);
     pg_query__parse_result__free_unpacked(tree, NULL);
     return rc;
 }
