@@ -44,16 +44,24 @@ static bool alterable(const struct db_op *op)
     }
     case DB_OP_DROP_COLUMN: {
         const struct db_column *c = op->from_column;
-        if (c->primary_key)
+        /* DROP COLUMN refuses a column a constraint names */
+        if (c->primary_key || c->values || op->from->nchecks ||
+            op->from->nunmanaged)
             return false;
         for (size_t i = 0; i < op->from->nforeign_keys; i++)
-            if (strcmp(op->from->foreign_keys[i].column, c->name) == 0)
-                return false;
+            for (size_t k = 0; k < db_fk_ncols(&op->from->foreign_keys[i]);
+                 k++)
+                if (strcmp(db_fk_col(&op->from->foreign_keys[i], k),
+                           c->name) == 0)
+                    return false;
         return true;
     }
     case DB_OP_ALTER_COLUMN:
     case DB_OP_ADD_FK:
     case DB_OP_DROP_FK:
+    case DB_OP_ADD_CHECK:
+    case DB_OP_DROP_CHECK:
+    case DB_OP_ALTER_VALUES:
         return false;
     default:
         return true;
@@ -80,33 +88,12 @@ static int rebuild_table(struct db_buf *out, const struct db_table *t,
 {
     char tmp[DB_NAME_MAX + 8];
     snprintf(tmp, sizeof tmp, "_new_%s", t->name);
-    /* the new table under the temporary name, its keys named as t's */
-    struct db_foreign_key *fks = NULL;
-    if (t->nforeign_keys) {
-        fks = malloc(t->nforeign_keys * sizeof *fks);
-        if (!fks)
-            return DB_ENOMEM;
-    }
-    char (*names)[DB_NAME_MAX] =
-        t->nforeign_keys ? malloc(t->nforeign_keys * DB_NAME_MAX) : NULL;
-    if (t->nforeign_keys && !names) {
-        free(fks);
-        return DB_ENOMEM;
-    }
-    for (size_t i = 0; i < t->nforeign_keys; i++) {
-        fks[i] = t->foreign_keys[i];
-        db_fk_name(names[i], t, &t->foreign_keys[i]);
-        fks[i].name = names[i];
-    }
-    struct db_table nt = *t;
-    nt.name = tmp;
-    nt.foreign_keys = fks;
+    /* the new table under the temporary name, its constraints named as
+     * t's */
     db_buf_puts(out, "-- rebuild ");
     db_buf_ident(out, t->name);
     db_buf_puts(out, ": SQLite's ALTER TABLE cannot make this change\n");
-    db_render_create_table(out, &nt, DB_DIALECT_SQLITE, 0);
-    free(fks);
-    free(names);
+    db_render_create_table_as(out, t, tmp, DB_DIALECT_SQLITE, 0);
 
     db_buf_puts(out, "INSERT INTO ");
     db_buf_ident(out, tmp);
