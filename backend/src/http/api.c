@@ -23,7 +23,7 @@
 #define USER_COLS "\"id\", \"email\", \"name\", \"created_at\""
 #define TASK_COLS \
     "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
-    "\"created_at\""
+    "\"created_at\", \"project_id\""
 
 static const char oom_body[] = "{\"error\":\"out of memory\"}";
 
@@ -106,11 +106,6 @@ void http_api__db_failed(struct http_api *api,
 }
 
 /* ---- handlers ----------------------------------------------------------- */
-
-typedef void (*handler_fn)(struct http_api *api,
-                           const struct http_request *req, const char *id,
-                           const struct caller *me,
-                           struct http_response *resp);
 
 /* Collects the first column of each row as JSON strings. */
 static int take_string(void *ctx, int ncols, const char *const *vals,
@@ -519,9 +514,8 @@ static void get_one(struct http_api *api, const struct http_request *req,
     http_api__respond_one(resp, &r, 200, missing, NULL);
 }
 
-/* Another user's id answers as an unknown one: 404, so ids are not probed. */
-static int not_me(const char *id, const struct caller *me,
-                  struct http_response *resp)
+int http_api__not_me(const char *id, const struct caller *me,
+                     struct http_response *resp)
 {
     if (strcmp(id, me->id) == 0)
         return 0;
@@ -543,19 +537,18 @@ static void get_user(struct http_api *api, const struct http_request *req,
                      const char *id, const struct caller *me,
                      struct http_response *resp)
 {
-    if (http_api__no_args(req, resp) || not_me(id, me, resp))
+    if (http_api__no_args(req, resp) || http_api__not_me(id, me, resp))
         return;
     get_one(api, req, id, "users",
             "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
             "user not found", resp);
 }
 
-/* DELETE ... WHERE id = $1 AND the caller ($2) owns it: 204, or 404 with
- * not_found. */
-static void delete_by_id(struct http_api *api, const struct http_request *req,
-                         const char *sql, const char *id,
-                         const struct caller *me, const char *not_found,
-                         struct http_response *resp)
+void http_api__delete_by_id(struct http_api *api,
+                            const struct http_request *req, const char *sql,
+                            const char *id, const struct caller *me,
+                            const char *not_found,
+                            struct http_response *resp)
 {
     if (http_api__no_args(req, resp))
         return;
@@ -575,7 +568,7 @@ static void delete_user(struct http_api *api, const struct http_request *req,
                         struct http_response *resp)
 {
     /* The tasks and sessions go with it: both are ON DELETE CASCADE. */
-    delete_by_id(api, req,
+    http_api__delete_by_id(api, req,
                  "DELETE FROM \"users\" WHERE \"id\" = $1 AND \"id\" = $2",
                  id, me, "user not found", resp);
 }
@@ -590,12 +583,14 @@ static void list_tasks(struct http_api *api, const struct http_request *req,
         http_api__parse_page(&pg, req, resp))
         return;
     const char *status = http_api__arg(req, "status");
-    if (status && !http_api__status_valid(status)) {
-        http_api__error_on(resp, 400, "status must be one of: " STATUS_LIST,
-                           "parameter", "status");
+    if (status && !http_api__value_allowed(api, "tasks", "status", status)) {
+        char list[160], msg[200];
+        http_api__values_list(list, sizeof list, api, "tasks", "status");
+        snprintf(msg, sizeof msg, "status must be one of: %s", list);
+        http_api__error_on(resp, 400, msg, "parameter", "status");
         return;
     }
-    if (not_me(id, me, resp))
+    if (http_api__not_me(id, me, resp))
         return;
     const char *params[] = {id, pg.after, pg.limit_plus1, status};
     struct rows r;
@@ -617,6 +612,25 @@ static void list_tasks(struct http_api *api, const struct http_request *req,
     http_api__respond_page(resp, &r, pg.limit);
 }
 
+/* A body's project_id: none, or one of the caller's projects. Returns 0,
+ * or -1 after the response (400, or the database's failure). */
+static int check_project(struct http_api *api, const struct http_request *req,
+                         const char *project, const struct caller *me,
+                         struct http_response *resp)
+{
+    if (!project)
+        return 0;
+    struct db_error err;
+    int rc = http_api__project_owned(api, project, me->id, &err);
+    if (rc == 1)
+        return 0;
+    if (rc == 0)
+        return http_api__bad_value(resp, "project_id",
+                                   "must be one of your projects");
+    http_api__db_failed(api, req, &err, resp);
+    return -1;
+}
+
 static void create_task(struct http_api *api, const struct http_request *req,
                         const char *id, const struct caller *me,
                         struct http_response *resp)
@@ -625,39 +639,45 @@ static void create_task(struct http_api *api, const struct http_request *req,
         {.name = "title", .kind = F_STRING, .required = 1},
         {.name = "description", .kind = F_STRING_OR_NULL},
         {.name = "status", .kind = F_STRING},
+        {.name = "project_id", .kind = F_ID_OR_NULL},
     };
-    if (http_api__no_args(req, resp) || not_me(id, me, resp))
+    if (http_api__no_args(req, resp) || http_api__not_me(id, me, resp))
         return;
-    json_t *root = http_api__parse_body(req, f, 3, resp);
+    json_t *root = http_api__parse_body(req, f, 4, resp);
     if (!root)
         return;
     const char *title = f[0].value, *descr = f[1].value, *status = f[2].value;
+    const char *project = f[3].value;
     if (http_api__check_text(resp, "title", title,
                              http_api__model_length(api, "tasks", "title")) ||
-        (status && http_api__check_status(resp, "status", status))) {
+        (status && http_api__check_value(api, resp, "tasks", "status",
+                                         "status", status)) ||
+        check_project(api, req, project, me, resp)) {
         json_decref(root);
         return;
     }
     /* INSERT ... SELECT FROM users: no row inserted means no such user,
      * decided in the same statement. Without status, the model's default. */
-    const char *params[] = {id, title, descr, status};
+    const char *params[] = {id, title, descr, project, status};
     struct rows r;
     struct db_error err;
     int rc = status
                  ? http_api__query_rows(
                        &r, api, "tasks",
                        "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                       "\"description\", \"status\") SELECT \"id\", "
-                       "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT) "
-                       "FROM \"users\" WHERE \"id\" = $1 RETURNING " TASK_COLS,
-                       4, params, &err)
+                       "\"description\", \"project_id\", \"status\") SELECT "
+                       "\"id\", CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 "
+                       "AS INTEGER), CAST($5 AS TEXT) FROM \"users\" WHERE "
+                       "\"id\" = $1 RETURNING " TASK_COLS,
+                       5, params, &err)
                  : http_api__query_rows(
                        &r, api, "tasks",
                        "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                       "\"description\") SELECT \"id\", CAST($2 AS TEXT), "
-                       "CAST($3 AS TEXT) FROM \"users\" WHERE \"id\" = $1 "
+                       "\"description\", \"project_id\") SELECT \"id\", "
+                       "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS "
+                       "INTEGER) FROM \"users\" WHERE \"id\" = $1 "
                        "RETURNING " TASK_COLS,
-                       3, params, &err);
+                       4, params, &err);
     json_decref(root);
     if (rc)
         return http_api__db_failed(api, req, &err, resp);
@@ -682,30 +702,43 @@ static void get_task(struct http_api *api, const struct http_request *req,
     http_api__respond_one(resp, &r, 200, "task not found", NULL);
 }
 
+/* PATCH: status, project_id (null: out of its project), or both. */
 static void update_task(struct http_api *api, const struct http_request *req,
                         const char *id, const struct caller *me,
                         struct http_response *resp)
 {
     struct field f[] = {
-        {.name = "status", .kind = F_STRING, .required = 1},
+        {.name = "status", .kind = F_STRING},
+        {.name = "project_id", .kind = F_ID_OR_NULL},
     };
     if (http_api__no_args(req, resp))
         return;
-    json_t *root = http_api__parse_body(req, f, 1, resp);
+    json_t *root = http_api__parse_body(req, f, 2, resp);
     if (!root)
         return;
-    if (http_api__check_status(resp, "status", f[0].value)) {
+    if (!f[0].present && !f[1].present) {
+        http_response_error(resp, 400, "the body must set 'status', "
+                                       "'project_id' or both");
         json_decref(root);
         return;
     }
-    const char *params[] = {id, f[0].value, me->id};
+    if ((f[0].value && http_api__check_value(api, resp, "tasks", "status",
+                                             "status", f[0].value)) ||
+        check_project(api, req, f[1].value, me, resp)) {
+        json_decref(root);
+        return;
+    }
+    const char *params[] = {id, f[0].value, me->id,
+                            f[1].present ? "1" : "0", f[1].value};
     struct rows r;
     struct db_error err;
     int rc = http_api__query_rows(
         &r, api, "tasks",
-        "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
+        "UPDATE \"tasks\" SET \"status\" = COALESCE(CAST($2 AS TEXT), "
+        "\"status\"), \"project_id\" = CASE WHEN CAST($4 AS TEXT) = '1' "
+        "THEN CAST($5 AS INTEGER) ELSE \"project_id\" END WHERE \"id\" = "
         "$1 AND \"user_id\" = $3 RETURNING " TASK_COLS,
-        3, params, &err);
+        5, params, &err);
     json_decref(root);
     if (rc)
         return http_api__db_failed(api, req, &err, resp);
@@ -716,7 +749,7 @@ static void delete_task(struct http_api *api, const struct http_request *req,
                         const char *id, const struct caller *me,
                         struct http_response *resp)
 {
-    delete_by_id(api, req,
+    http_api__delete_by_id(api, req,
                  "DELETE FROM \"tasks\" WHERE \"id\" = $1 AND \"user_id\" "
                  "= $2",
                  id, me, "task not found", resp);
@@ -740,6 +773,10 @@ static const struct {
     {HTTP_ROUTE_TASK, "GET", get_task},
     {HTTP_ROUTE_TASK, "PATCH", update_task},
     {HTTP_ROUTE_TASK, "DELETE", delete_task},
+    {HTTP_ROUTE_USER_PROJECTS, "GET", http_api__list_projects},
+    {HTTP_ROUTE_USER_PROJECTS, "POST", http_api__create_project},
+    {HTTP_ROUTE_PROJECT, "GET", http_api__get_project},
+    {HTTP_ROUTE_PROJECT, "DELETE", http_api__delete_project},
 };
 
 void http_api_handle(struct http_api *api, const struct http_request *req,
