@@ -356,7 +356,7 @@ START_TEST(test_constraints__hand_written_schema)
     /* the rest: unmanaged, each named */
     struct db_buf all = DB_BUF_INIT;
     for (size_t i = 0; i < b->nunmanaged; i++) {
-        db_buf_puts(&all, b->unmanaged[i]);
+        db_buf_puts(&all, b->unmanaged[i].what);
         db_buf_puts(&all, "\n");
     }
     const char *u = db_buf_str(&all);
@@ -376,6 +376,70 @@ START_TEST(test_constraints__hand_written_schema)
     ck_assert_int_eq(d.n, 0);
     db_diff_free(&d);
     db_reflection_free(r);
+    db_disconnect(c);
+}
+END_TEST
+
+/* A change to a table with constraints the models do not have keeps them:
+ * SQLite's rebuild writes them again, or refuses when it cannot. */
+static const struct db_column h_cols[] = {
+    {.name = "id", .type = DB_TYPE_INTEGER, .primary_key = true},
+    {.name = "a", .type = DB_TYPE_INTEGER},
+    {.name = "b", .type = DB_TYPE_TEXT, .nullable = true},
+};
+static const struct db_check h_ck[] = {{.name = "a_small", .expr = "a < 100"}};
+static const struct db_table h_model = {
+    .name = "h", DB_ARRAY(columns, h_cols), DB_ARRAY(checks, h_ck),
+};
+static const struct db_table *const h_tables[] = {&h_model};
+static const struct db_schema h_schema = {h_tables, 1};
+
+START_TEST(test_constraints__changes_keep_unmanaged_constraints)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    tu_exec(c, "CREATE TABLE h (id INTEGER NOT NULL PRIMARY KEY, a INTEGER "
+               "NOT NULL CHECK (a > 0), b TEXT, CONSTRAINT h_pair UNIQUE "
+               "(a, b))");
+    tu_exec(c, "CREATE INDEX h_lower ON h (lower(b))");
+    tu_exec(c, "CREATE INDEX h_some ON h (a) WHERE a > 5");
+    tu_exec(c, "INSERT INTO h (id, a, b) VALUES (1, 7, 'x'), (2, 9, 'y')");
+    char *d = differences(c, &h_schema);
+    ck_assert_msg(strstr(d, "add check \"ck_h_a_small\"") &&
+                  !strstr(d, "h_pair") && !strstr(d, "h_lower"), "%s", d);
+    free(d);
+    run(c, &h_schema);
+    assert_clean(c, &h_schema, "after adding the check", _i);
+    struct db_reflection *r;
+    struct db_error err;
+    ck_assert_int_eq(db_reflect(&r, c, NULL, 0, &err), 0);
+    ck_assert_int_eq(r->schema.tables[0]->nunmanaged, 4);
+    db_reflection_free(r);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM h"), 2);
+    ck_assert_int_ne(db_exec(c, "INSERT INTO h (id, a) VALUES (3, 0)", &err),
+                     0); /* the hand-written CHECK (a > 0) */
+    ck_assert_int_ne(db_exec(c, "INSERT INTO h (id, a, b) VALUES (3, 7, 'x')",
+                             &err), 0); /* UNIQUE (a, b) */
+    ck_assert_int_ne(db_exec(c, "INSERT INTO h (id, a) VALUES (3, 100)",
+                             &err), 0); /* ck_h_a_small */
+    if (_i == 0) {
+        /* a column's UNIQUE cannot be written again: the rebuild refuses */
+        tu_exec(c, "CREATE TABLE h2 (id INTEGER PRIMARY KEY, a INTEGER NOT "
+                   "NULL UNIQUE, b TEXT)");
+        static const struct db_table h2 = {
+            .name = "h2", DB_ARRAY(columns, h_cols), DB_ARRAY(checks, h_ck),
+        };
+        const struct db_table *const both[] = {&h_model, &h2};
+        struct db_schema s = {both, 2};
+        struct db_diff dd;
+        ck_assert_int_eq(db_diff_live(&dd, &r, c, &s, true, &err), 0);
+        ck_assert_int_ne(db_diff_apply(c, &dd, &err), 0);
+        ck_assert_msg(strstr(err.message, "a column's UNIQUE"), "%s",
+                      err.message);
+        db_diff_free(&dd);
+        db_reflection_free(r);
+    }
     db_disconnect(c);
 }
 END_TEST
@@ -524,6 +588,8 @@ Suite *constraints_suite(void)
     tcase_add_loop_test(tc, test_constraints__manual_changes_are_reported, 0,
                         n);
     tcase_add_loop_test(tc, test_constraints__hand_written_schema, 0, n);
+    tcase_add_loop_test(tc, test_constraints__changes_keep_unmanaged_constraints,
+                        0, n);
     tcase_add_test(tc,
                    test_constraints__expressions_compare_as_databases_write_them);
     tcase_add_test(tc, test_constraints__sqlite_create_table_scanner);

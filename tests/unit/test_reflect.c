@@ -263,7 +263,7 @@ START_TEST(test_reflect__sqlite_declared_types_and_autoindexes)
     ck_assert_int_eq(t->nunmanaged, 3);
     struct db_buf u = DB_BUF_INIT;
     for (size_t i = 0; i < t->nunmanaged; i++)
-        db_buf_printf(&u, "%s|", t->unmanaged[i]);
+        db_buf_printf(&u, "%s|", t->unmanaged[i].what);
     ck_assert_msg(strstr(db_buf_str(&u), "unique constraint|") &&
                   strstr(db_buf_str(&u), "index \"ix_expr\" on an "
                                          "expression|") &&

@@ -45,7 +45,7 @@ static void print_unmanaged(struct cmd_ctx *ctx, const struct db_schema *s)
         for (size_t k = 0; k < t->nunmanaged; k++)
             fprintf(ctx->out, "-- unmanaged (not in the models, left "
                               "alone): \"%s\": %s\n", t->name,
-                    t->unmanaged[k]);
+                    t->unmanaged[k].what);
     }
 }
 

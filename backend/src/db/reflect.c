@@ -20,7 +20,7 @@ struct db_reflect_table {
     size_t nfks, capfks;
     struct db_check *cks;
     size_t ncks, capcks;
-    const char **unmanaged;
+    struct db_unmanaged *unmanaged;
     size_t nun, capun;
 };
 
@@ -246,13 +246,17 @@ int db_reflect__add_check(struct db_reflect_table *t, const char *constraint,
     return db_arena_ok(a) ? 0 : DB_ENOMEM;
 }
 
-int db_reflect__add_unmanaged(struct db_reflect_table *t, const char *what)
+int db_reflect__add_unmanaged(struct db_reflect_table *t, const char *what,
+                              const char *sql, bool clause)
 {
     if (grow((void **)&t->unmanaged, &t->capun, t->nun,
              sizeof *t->unmanaged))
         return DB_ENOMEM;
-    t->unmanaged[t->nun] = db_arena_strdup(t->b->arena, what);
-    return t->unmanaged[t->nun++] ? 0 : DB_ENOMEM;
+    struct db_unmanaged *u = &t->unmanaged[t->nun++];
+    u->what = db_arena_strdup(t->b->arena, what);
+    u->sql = sql ? db_arena_strdup(t->b->arena, sql) : NULL;
+    u->clause = clause;
+    return db_arena_ok(t->b->arena) ? 0 : DB_ENOMEM;
 }
 
 /* The checks that are enumerations (ck_<table>_<column> = column IN
@@ -327,8 +331,8 @@ int db_reflect__finish(struct db_schema *out, struct db_reflect_builder *b,
         t->nforeign_keys = rt->nfks;
         t->checks = db_arena_memdup(a, rt->cks, rt->ncks * sizeof *rt->cks);
         t->nchecks = rt->ncks;
-        t->unmanaged = (const char *const *)db_arena_memdup(
-            a, rt->unmanaged, rt->nun * sizeof *rt->unmanaged);
+        t->unmanaged =
+            db_arena_memdup(a, rt->unmanaged, rt->nun * sizeof *rt->unmanaged);
         t->nunmanaged = rt->nun;
         list[i] = t;
     }
@@ -567,13 +571,15 @@ int db_reflect__index_flush(struct db_reflect_index_rows *r,
         snprintf(what, sizeof what, "%sindex \"%s\" on an expression",
                  r->unique ? "unique " : "", r->index);
         if (t && r->expr)
-            rc = db_reflect__add_unmanaged(t, what);
+            rc = db_reflect__add_unmanaged(t, what, r->sql, false);
         else if (t)
             rc = db_reflect__add_index(t, r->index, r->unique, r->cols,
                                        r->ncols);
     }
     for (size_t i = 0; i < r->ncols; i++)
         free((void *)r->cols[i]);
+    free(r->sql);
+    r->sql = NULL;
     r->ncols = 0;
     r->index[0] = '\0';
     r->expr = false;

@@ -85,9 +85,10 @@ int db_reflect__add_fk(struct db_reflect_table *t,
  * is the column IN (values) become the column's .values at the end. */
 int db_reflect__add_check(struct db_reflect_table *t, const char *constraint,
                           const char *expr, const char *source);
-/* Appends a description of something on the table the models cannot say
- * (struct db_table's unmanaged). */
-int db_reflect__add_unmanaged(struct db_reflect_table *t, const char *what);
+/* Appends something on the table the models cannot say (struct
+ * db_unmanaged: its description, and what writes it again or NULL). */
+int db_reflect__add_unmanaged(struct db_reflect_table *t, const char *what,
+                              const char *sql, bool clause);
 
 /* Index rows as catalogs list them (one per column, in order, the rows of
  * one index together) gathered into whole indexes. Zero-initialise. */
@@ -98,6 +99,7 @@ struct db_reflect_index_rows {
     bool expr;             /* a column is an expression: the index is skipped */
     const char *cols[64];  /* owned copies */
     size_t ncols;
+    char *sql;             /* owned; the index's statement when known */
 };
 
 /* One row: column NULL for an expression. A new index name adds the one

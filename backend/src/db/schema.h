@@ -122,6 +122,16 @@ struct db_check {
     const char *source;                    /* reflected: as written */
 };
 
+/* Reflected only: something on a table that the models cannot say. */
+struct db_unmanaged {
+    const char *what;   /* for people: index "x" on an expression, ... */
+    /* SQLite, whose rebuild of a table drops everything on it: what writes
+     * it again, a CREATE INDEX statement or (clause) a constraint of the
+     * CREATE TABLE; NULL when it cannot be written again */
+    const char *sql;
+    bool clause;
+};
+
 struct db_table {
     const char *name;
     const struct db_column *columns;
@@ -136,7 +146,7 @@ struct db_table {
      * language does not say (a CHECK not named ck_..., a unique
      * constraint, an expression or partial index, ...), one description
      * each; reported, never changed or dropped */
-    const char *const *unmanaged;
+    const struct db_unmanaged *unmanaged;
     size_t nunmanaged;
 };
 

@@ -247,7 +247,8 @@ static int on_constraint(void *ctx, int ncols, const char *const *v,
                           ? "unique constraint" : kind[0] == 'x'
                           ? "exclusion constraint" : "partial index",
                       v[1], def);
-        rc = db_buf_ok(&what) ? db_reflect__add_unmanaged(t, db_buf_str(&what))
+        rc = db_buf_ok(&what) ? db_reflect__add_unmanaged(t, db_buf_str(&what), NULL,
+                                                   false)
                               : DB_ENOMEM;
         db_buf_free(&what);
     }

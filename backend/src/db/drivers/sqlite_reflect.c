@@ -99,6 +99,8 @@ static int on_index(void *ctx, int ncols, const char *const *v,
     if (db_reflect__index_row(&x->ix, x->b, v[0], v[1], atoi(val(v[2])) != 0,
                               v[3]))
         return x->rc = DB_ENOMEM;
+    if (!x->ix.sql && v[4] && !(x->ix.sql = strdup(v[4])))
+        return x->rc = DB_ENOMEM;
     return 0;
 }
 
@@ -227,7 +229,8 @@ static int on_index_sql(void *ctx, int ncols, const char *const *v,
         char what[DB_NAME_MAX * 2 + 64];
         snprintf(what, sizeof what, "%sindex \"%s\" with a WHERE clause",
                  unique ? "unique " : "", v[1]);
-        return db_reflect__add_unmanaged(t, what) ? (x->rc = DB_ENOMEM) : 0;
+        return db_reflect__add_unmanaged(t, what, v[2], false)
+                   ? (x->rc = DB_ENOMEM) : 0;
     }
     if (!x->ix.ncols) {
         /* left to pragma_index_info: its name into the JSON list */
@@ -318,15 +321,29 @@ static int on_constraint(void *ctx, enum db_sqlite_constraint kind,
     if (kind == DB_SQLITE_CHECK && name && strncmp(name, "ck_", 3) == 0)
         /* SQLite keeps the text as written: it is its own source */
         return db_reflect__add_check(t, name, body, body);
-    struct db_buf what = DB_BUF_INIT;
+    struct db_buf what = DB_BUF_INIT, clause = DB_BUF_INIT;
     db_buf_puts(&what, kind == DB_SQLITE_CHECK ? "check" : "unique constraint");
     if (name)
         db_buf_printf(&what, " \"%s\"", name);
     if (body[0])
         db_buf_printf(&what, " (%.200s)", body);
-    int rc = db_buf_ok(&what) ? db_reflect__add_unmanaged(t, db_buf_str(&what))
-                              : DB_ENOMEM;
+    /* written again as a table constraint by a rebuild; a column's UNIQUE
+     * (no column list) cannot be */
+    if (name) {
+        db_buf_puts(&clause, "CONSTRAINT ");
+        db_buf_ident(&clause, name);
+        db_buf_puts(&clause, " ");
+    }
+    db_buf_printf(&clause, "%s (%s)",
+                  kind == DB_SQLITE_CHECK ? "CHECK" : "UNIQUE", body);
+    int rc = db_buf_ok(&what) && db_buf_ok(&clause)
+                 ? db_reflect__add_unmanaged(t, db_buf_str(&what),
+                                             body[0] ? db_buf_str(&clause)
+                                                     : NULL,
+                                             true)
+                 : DB_ENOMEM;
     db_buf_free(&what);
+    db_buf_free(&clause);
     return rc;
 }
 
@@ -371,7 +388,7 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
     };
     static const char *const q_index_info =
         "SELECT i.tbl_name, i.name, substr(i.sql, 1, 14) = 'CREATE UNIQUE ', "
-        "ii.name FROM main.sqlite_master AS i, pragma_index_info(i.name, "
+        "ii.name, i.sql FROM main.sqlite_master AS i, pragma_index_info(i.name, "
         "'main') AS ii WHERE i.type = 'index' AND i.name IN (SELECT value "
         "FROM json_each($1)) ORDER BY i.name, ii.seqno";
     static const char *const q_fks[2] = {
