@@ -236,8 +236,10 @@ static bool has_check(const struct db_table *a, const struct db_check *ck,
     if (!other)
         return false;
     struct db_check x = *ck, y = *other;
-    x.expr = db_render_check_expr(ck, d);   /* the dialect's own */
-    y.expr = db_render_check_expr(other, d);
+    if (!x.constraint)
+        x.expr = db_render_check_expr(ck, d);   /* the dialect's own */
+    if (!y.constraint)
+        y.expr = db_render_check_expr(other, d);
     return db_check_same_expr(&x, &y);
 }
 

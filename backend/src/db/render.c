@@ -103,6 +103,8 @@ void db_render_values_constraint(struct db_buf *out, const struct db_table *t,
 
 const char *db_render_check_expr(const struct db_check *ck, enum db_dialect d)
 {
+    if (ck->constraint && ck->source)
+        return ck->source; /* reflected: as the models wrote it */
     const struct db_dialect_ops *x = db_dialect_get(d);
     for (const struct db_check_sql *e = ck->dialects; x && e && e->dialect;
          e++)

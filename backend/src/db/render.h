@@ -45,7 +45,9 @@ void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
 void db_render_values_constraint(struct db_buf *out, const struct db_table *t,
                                  const struct db_column *col);
 
-/* The check's expression for dialect d (its own, or the common one). */
+/* The check's expression for dialect d (its own, or the common one); for a
+ * reflected check, its source when the database kept it, else the
+ * database's own text. */
 const char *db_render_check_expr(const struct db_check *ck, enum db_dialect d);
 
 /* CONSTRAINT "ck_t_name" CHECK (expr), as CREATE TABLE and ALTER TABLE ...
