@@ -1,7 +1,8 @@
 /*
  * api_internal.h - what the files of the JSON API share: responses and
  * the route table (api.c), rows typed by the models (api_rows.c), input
- * checks (api_input.c) and bearer-token authentication (api_auth.c).
+ * checks (api_input.c), bearer-token authentication (api_auth.c), and the
+ * handlers of tasks (api_tasks.c) and projects (api_projects.c).
  * Private to backend/src/http/api*.c.
  */
 #ifndef HTTP_API_INTERNAL_H
@@ -93,6 +94,27 @@ int http_api__check_value(const struct http_api *api,
  * or the database's error code (err filled). */
 int http_api__project_owned(struct http_api *api, const char *project,
                             const char *user, struct db_error *err);
+
+/* The task handlers (api_tasks.c), of type handler_fn. */
+void http_api__list_tasks(struct http_api *api,
+                          const struct http_request *req, const char *id,
+                          const struct caller *me,
+                          struct http_response *resp);
+void http_api__create_task(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
+void http_api__get_task(struct http_api *api, const struct http_request *req,
+                        const char *id, const struct caller *me,
+                        struct http_response *resp);
+void http_api__update_task(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
+void http_api__delete_task(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
 
 /* The project handlers (api_projects.c). */
 void http_api__list_projects(struct http_api *api,
