@@ -127,6 +127,9 @@ run "$APP" db prepare
 expect_status 0
 sqlite3 $db "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = replace(sql, '''doing'', ''done''', '''doing'', ''done'', ''archived''') WHERE name = 'tasks'"
 sqlite3 $db "INSERT INTO users (email, name) VALUES ('a@x.org', 'A'); INSERT INTO tasks (user_id, title, status) VALUES (1, 'old', 'archived')"
+run "$APP" db check
+expect_status 1
+expect_out "^-- DESTRUCTIVE: alter values \"tasks\".\"status\": remove 'archived' (.*) \\[1 row breaks it\\]$"
 run "$APP" db prepare
 expect_status 1 "a row holds the value the models removed"
 expect_err "alter values \"tasks\".\"status\": remove 'archived'"

@@ -101,6 +101,9 @@ expect_status 0
 pg "ALTER TABLE tasks DROP CONSTRAINT ck_tasks_status; ALTER TABLE tasks ADD CONSTRAINT ck_tasks_status CHECK (status IN ('todo', 'doing', 'done', 'archived'));
     INSERT INTO users (email, name) VALUES ('a@x.org', 'A');
     INSERT INTO tasks (user_id, title, status) SELECT id, 'old', 'archived' FROM users"
+run "$APP" db check
+expect_status 1
+expect_out "^-- DESTRUCTIVE: alter values \"tasks\".\"status\": remove 'archived' (.*) \\[1 row breaks it\\]$"
 run "$APP" db prepare
 expect_status 1 "a row holds the value the models removed"
 expect_err "alter values \"tasks\".\"status\": remove 'archived'"

@@ -87,6 +87,14 @@ static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args)
         db_diff_describe(&buf, op, d);
         if (op->why)
             db_buf_printf(&buf, " (%s)", op->why);
+        /* a new constraint: how many rows break it now */
+        long breaking = 0;
+        if (op->may_fail &&
+            (rc = db_diff_violations(&breaking, ctx->conn, op, &err)) != 0)
+            break;
+        if (breaking)
+            db_buf_printf(&buf, " [%ld row%s break%s it]", breaking,
+                          breaking == 1 ? "" : "s", breaking == 1 ? "s" : "");
         db_buf_puts(&buf, "\n");
         /* a table SQLite rebuilds: the rebuild once, at its first op */
         bool shown = false;
