@@ -308,6 +308,7 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
             continue;
         PUSH(DB_OP_DROP_CHECK, t, f);
         op->check = &f->checks[i];
+        op->why = "additive: no row is refused by it any more";
     }
     /* indexes gone or changed */
     for (size_t i = 0; i < f->nindexes; i++) {
