@@ -15,7 +15,7 @@ expect_out "users  *missing"
 run "$APP" db create-all
 expect_status 0; expect_out "created any missing tables"
 expect_eq "$err" "" "no server notices on stderr"
-expect_eq "$(pg "select count(*) from pg_tables where schemaname = '$SCHEMA'")" 4
+expect_eq "$(pg "select count(*) from pg_tables where schemaname = '$SCHEMA'")" 5
 expect_eq "$(pg "select count(*) from pg_tables where schemaname = 'public' and tablename in ('users', 'tasks')")" 0 \
     "nothing lands in public"
 run "$APP" db create-all
@@ -33,12 +33,12 @@ expect_status 1; expect_err "pass --yes"
 expect_eq "$(pg 'select count(*) from users')" 2 "a refused reset changes nothing"
 
 run "$APP" db reset --yes
-expect_status 0; expect_out "reset 4 tables"
+expect_status 0; expect_out "reset 5 tables"
 expect_eq "$err" "" "reset: no notices"
 expect_eq "$(pg 'select count(*) from users')" 0
 expect_eq "$(pg 'select x from notes_view')" 42 "tables and views the models do not own are left alone"
-expect_eq "$(pg "select count(*) from pg_indexes where schemaname = '$SCHEMA' and tablename in ('users','tasks')")" 8 \
-    "indexes recreated (2 primary keys, 6 from the models)"
+expect_eq "$(pg "select count(*) from pg_indexes where schemaname = '$SCHEMA' and tablename in ('users','tasks')")" 9 \
+    "indexes recreated (2 primary keys, 7 from the models)"
 pg "insert into users(email, name) values ('c@x', 'C')"
 expect_eq "$(pg 'select id from users')" 1 "identity restarts after reset"
 

@@ -16,7 +16,7 @@ expect_err 'revision --autogenerate'
 run "$APP" db create-all
 run "$APP" db check
 expect_status 0 "clean after create-all"
-expect_out 'matches the models (4 tables)'
+expect_out 'matches the models (5 tables)'
 
 sqlite3 $db 'ALTER TABLE tasks DROP COLUMN description; DROP INDEX ix_tasks_title; CREATE INDEX ix_users_name ON users(name)'
 run "$APP" db check

@@ -10,7 +10,7 @@ run "$APP" db create-all
 expect_status 0
 run "$APP" db check
 expect_status 0 "clean after create-all"
-expect_out 'matches the models (4 tables)'
+expect_out 'matches the models (5 tables)'
 
 pg 'INSERT INTO users (email, name) VALUES ($$a@x$$, $$A$$)' >/dev/null
 pg 'ALTER TABLE tasks DROP COLUMN description; DROP INDEX ix_tasks_title; ALTER TABLE users ALTER COLUMN name TYPE text; ALTER TABLE users ALTER COLUMN created_at DROP DEFAULT'

@@ -730,12 +730,86 @@ START_TEST(test_http__update_task_status)
     ck_assert_int_eq(call("PATCH", path, "{\"status\":\"someday\"}"), 400);
     ck_assert_int_eq(call("PATCH", path, "{\"title\":\"y\"}"), 400);
     ck_assert_int_eq(call("PATCH", path, "{}"), 400);
-    ck_assert_str_eq(str("field"), "status");
+    ck_assert_ptr_nonnull(strstr(str("error"), "'status'"));
+    /* the allowed values are the model's */
+    ck_assert_int_eq(call("PATCH", path, "{\"status\":\"later\"}"), 400);
+    ck_assert_str_eq(str("error"),
+                     "field 'status' must be one of: todo, doing, done");
     ck_assert_int_eq(call("PATCH", path, "{\"status\":1}"), 400);
     ck_assert_int_eq(call("GET", path, NULL), 200);
     ck_assert_str_eq(str("status"), "doing");
     ck_assert_int_eq(call("PATCH", "/tasks/4242", "{\"status\":\"done\"}"),
                      404);
+    free_resp();
+}
+END_TEST
+
+/* Projects: the caller's own, names unique per user, tasks in them. */
+START_TEST(test_http__projects)
+{
+    open_api(_i);
+    long long other = make_user("b@x.org");
+    char path[64];
+    snprintf(path, sizeof path, "/users/%lld/projects", other);
+    ck_assert_int_eq(call("POST", path, "{\"name\":\"theirs\"}"), 201);
+    long long theirs = num("id");
+    long long u = make_user("a@x.org");
+    snprintf(path, sizeof path, "/users/%lld/projects", u);
+    ck_assert_int_eq(call("POST", path, "{\"name\":\"home\"}"), 201);
+    long long home = num("id");
+    ck_assert_int_eq(num("user_id"), u);
+    ck_assert_str_eq(str("name"), "home");
+    /* the same name again: the composite unique index says no */
+    ck_assert_int_eq(call("POST", path, "{\"name\":\"home\"}"), 409);
+    ck_assert_str_eq(str("field"), "name");
+    /* another user may have a project of the same name */
+    ck_assert_int_eq(call("POST", path, "{\"name\":\"theirs\"}"), 201);
+    ck_assert_int_eq(call("POST", path, "{\"name\":\"\"}"), 400);
+    ck_assert_int_eq(call("POST", path, "{\"name\":3}"), 400);
+    ck_assert_int_eq(call("GET", path, NULL), 200);
+    ck_assert_int_eq(json_array_size(json_object_get(json, "items")), 2);
+    /* someone else's: 404 like an unknown one */
+    char other_path[64];
+    snprintf(other_path, sizeof other_path, "/projects/%lld", theirs);
+    ck_assert_int_eq(call("GET", other_path, NULL), 404);
+    ck_assert_int_eq(call("DELETE", other_path, NULL), 404);
+    snprintf(other_path, sizeof other_path, "/users/%lld/projects", other);
+    ck_assert_int_eq(call("GET", other_path, NULL), 404);
+
+    /* tasks in a project: only the caller's projects */
+    char body[128];
+    snprintf(body, sizeof body, "{\"title\":\"t\",\"project_id\":%lld}",
+             home);
+    long long t = make_task(u, body);
+    ck_assert_int_eq(num("project_id"), home);
+    snprintf(body, sizeof body, "{\"title\":\"t\",\"project_id\":%lld}",
+             theirs);
+    snprintf(path, sizeof path, "/users/%lld/tasks", u);
+    ck_assert_int_eq(call("POST", path, body), 400);
+    ck_assert_str_eq(str("field"), "project_id");
+    ck_assert_int_eq(call("POST", path, "{\"title\":\"t\",\"project_id\":0}"),
+                     400);
+    ck_assert_int_eq(call("POST", path,
+                          "{\"title\":\"t\",\"project_id\":\"1\"}"), 400);
+    snprintf(path, sizeof path, "/tasks/%lld", t);
+    snprintf(body, sizeof body, "{\"project_id\":%lld}", theirs);
+    ck_assert_int_eq(call("PATCH", path, body), 400);
+    ck_assert_int_eq(call("PATCH", path, "{\"project_id\":null}"), 200);
+    ck_assert(json_is_null(json_object_get(json, "project_id")));
+    ck_assert_str_eq(str("status"), "todo");
+    snprintf(body, sizeof body, "{\"project_id\":%lld,\"status\":\"done\"}",
+             home);
+    ck_assert_int_eq(call("PATCH", path, body), 200);
+    ck_assert_int_eq(num("project_id"), home);
+    ck_assert_str_eq(str("status"), "done");
+
+    /* deleting the project keeps the task, out of any project */
+    snprintf(other_path, sizeof other_path, "/projects/%lld", home);
+    ck_assert_int_eq(call("GET", other_path, NULL), 200);
+    ck_assert_int_eq(call("DELETE", other_path, NULL), 204);
+    ck_assert_int_eq(call("GET", other_path, NULL), 404);
+    ck_assert_int_eq(call("GET", path, NULL), 200);
+    ck_assert(json_is_null(json_object_get(json, "project_id")));
     free_resp();
 }
 END_TEST
@@ -1435,6 +1509,7 @@ Suite *http_suite(void)
     tcase_add_loop_test(tc, test_http__create_task_bad_input_400, 0,
                         (int)(sizeof bad_tasks / sizeof bad_tasks[0]));
     tcase_add_loop_test(tc, test_http__update_task_status, 0, nb);
+    tcase_add_loop_test(tc, test_http__projects, 0, nb);
     tcase_add_loop_test(tc, test_http__delete_task, 0, nb);
     tcase_add_loop_test(tc, test_http__delete_user_cascades_to_tasks, 0, nb);
     tcase_add_test(tc, test_http__unknown_path_404_and_method_405);

@@ -105,9 +105,9 @@ START_TEST(test_postgres__ddl_from_models)
                      1);
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM information_schema.columns "
                                 "WHERE table_schema = current_schema() AND "
-                                "data_type = 'timestamp with time zone'"), 6);
-    /* (created_at of users and tasks; created_at, expires_at, last_used_at
-     * and revoked_at of sessions) */
+                                "data_type = 'timestamp with time zone'"), 7);
+    /* (created_at of users, projects and tasks; created_at, expires_at,
+     * last_used_at and revoked_at of sessions) */
     ck_assert_int_eq(tu_long(c, "SELECT character_maximum_length FROM "
                                 "information_schema.columns WHERE table_schema "
                                 "= current_schema() AND table_name = 'users' "

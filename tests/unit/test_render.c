@@ -102,6 +102,7 @@ START_TEST(test_render__drop_all_dependents_first)
     ck_assert_str_eq(db_buf_str(&b), "DROP TABLE IF EXISTS \"login_failures\";\n"
                                      "DROP TABLE IF EXISTS \"sessions\";\n"
                                      "DROP TABLE IF EXISTS \"tasks\";\n"
+                                     "DROP TABLE IF EXISTS \"projects\";\n"
                                      "DROP TABLE IF EXISTS \"users\";\n");
     db_buf_free(&b);
 }
@@ -137,7 +138,7 @@ START_TEST(test_render__registry_holds_the_models)
     const struct db_schema *s = models_schema();
     struct db_error err;
     ck_assert_int_eq(db_schema_validate(s, &err), 0);
-    ck_assert_uint_eq(s->ntables, 4);
+    ck_assert_uint_eq(s->ntables, 5);
     const struct db_table *users = db_schema_table(s, "users");
     const struct db_table *tasks = db_schema_table(s, "tasks");
     ck_assert_ptr_nonnull(users);
@@ -148,11 +149,18 @@ START_TEST(test_render__registry_holds_the_models)
     ck_assert_uint_eq(sessions->nforeign_keys, 1);
     ck_assert_int_eq(sessions->foreign_keys[0].on_delete, DB_FK_CASCADE);
     ck_assert(db_table_column(users, "password_hash")->nullable);
-    ck_assert_uint_eq(users->nindexes + tasks->nindexes, 6);
+    ck_assert_uint_eq(users->nindexes + tasks->nindexes, 7);
     ck_assert(users->indexes[0].unique);
-    ck_assert_uint_eq(tasks->nforeign_keys, 1);
+    ck_assert_uint_eq(tasks->nforeign_keys, 2);
     ck_assert_int_eq(tasks->foreign_keys[0].on_delete, DB_FK_CASCADE);
+    ck_assert_int_eq(tasks->foreign_keys[1].on_delete, DB_FK_SET_NULL);
+    /* projects: a user's names are unique (a composite unique index) */
+    const struct db_table *projects = db_schema_table(s, "projects");
+    ck_assert_ptr_nonnull(projects);
+    ck_assert(projects->indexes[0].unique);
+    ck_assert_uint_eq(db_cols_count(projects->indexes[0].columns), 2);
     const struct db_column *status = db_table_column(tasks, "status");
+    ck_assert_str_eq(status->values[2], "done");
     ck_assert_int_eq(status->def.kind, DB_DEFAULT_STRING);
     ck_assert_str_eq(status->def.value, "todo");
     ck_assert_int_eq(db_table_column(tasks, "created_at")->def.kind,
@@ -199,7 +207,7 @@ START_TEST(test_render__validate_refuses_a_table_declared_twice)
     struct db_error err;
     ck_assert_int_eq(db_schema_validate(&s, &err), DB_EUSAGE);
     ck_assert_str_eq(err.message, "model 'widgets': declared twice");
-    list[2] = db_schema_table(models_schema(), "tasks");
+    list[2] = db_schema_table(models_schema(), "sessions");
     ck_assert_int_eq(db_schema_validate(&s, &err), 0);
 }
 END_TEST

@@ -37,6 +37,18 @@ static int check_snapshot(struct cmd_ctx *ctx)
     return CMD_OK;
 }
 
+/* What the database has that the models cannot say: told, never changed. */
+static void print_unmanaged(struct cmd_ctx *ctx, const struct db_schema *s)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        const struct db_table *t = s->tables[i];
+        for (size_t k = 0; k < t->nunmanaged; k++)
+            fprintf(ctx->out, "-- unmanaged (not in the models, left "
+                              "alone): \"%s\": %s\n", t->name,
+                    t->unmanaged[k].what);
+    }
+}
+
 static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
     bool all = cmd_flag(args, 'a'), snapshot = cmd_flag(args, 's');
@@ -54,6 +66,7 @@ static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args)
     if (db_diff_live(&diff, &r, ctx->conn, ctx->models, all, &err))
         return cmd_fail(ctx, &err);
     enum db_dialect d = db_conn_dialect(ctx->conn);
+    print_unmanaged(ctx, &r->schema);
     if (diff.n == 0) {
         fprintf(ctx->out, "the database matches the models (%zu tables)\n",
                 ctx->models->ntables);
@@ -74,6 +87,14 @@ static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args)
         db_diff_describe(&buf, op, d);
         if (op->why)
             db_buf_printf(&buf, " (%s)", op->why);
+        /* a new constraint: how many rows break it now */
+        long breaking = 0;
+        if (op->may_fail &&
+            (rc = db_diff_violations(&breaking, ctx->conn, op, &err)) != 0)
+            break;
+        if (breaking)
+            db_buf_printf(&buf, " [%ld row%s break%s it]", breaking,
+                          breaking == 1 ? "" : "s", breaking == 1 ? "s" : "");
         db_buf_puts(&buf, "\n");
         /* a table SQLite rebuilds: the rebuild once, at its first op */
         bool shown = false;

@@ -18,8 +18,10 @@ static char sign(enum db_op_kind k)
     case DB_OP_CREATE_INDEX:
     case DB_OP_ADD_UNIQUE:
     case DB_OP_ADD_FK:
+    case DB_OP_ADD_CHECK:
         return '+';
     case DB_OP_ALTER_COLUMN:
+    case DB_OP_ALTER_VALUES:
         return '~';
     default:
         return '-';

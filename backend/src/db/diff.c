@@ -201,9 +201,59 @@ static bool has_index(const struct db_table *in, const char *name,
 static bool fk_joins(const struct db_foreign_key *a,
                      const struct db_foreign_key *b)
 {
-    return strcmp(a->column, b->column) == 0 &&
-           strcmp(a->ref_table, b->ref_table) == 0 &&
-           strcmp(a->ref_column, b->ref_column) == 0;
+    size_t n = db_fk_ncols(a);
+    if (n != db_fk_ncols(b) || strcmp(a->ref_table, b->ref_table) != 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const char *ac = db_fk_col(a, i), *bc = db_fk_col(b, i);
+        const char *ar = db_fk_ref_col(a, i), *br = db_fk_ref_col(b, i);
+        if (!ac || !bc || !ar || !br || strcmp(ac, bc) != 0 ||
+            strcmp(ar, br) != 0)
+            return false;
+    }
+    return true;
+}
+
+static const struct db_check *find_check(const struct db_table *t,
+                                         const char *name)
+{
+    char n[DB_NAME_MAX];
+    for (size_t i = 0; i < t->nchecks; i++) {
+        db_check_name(n, t, &t->checks[i]);
+        if (strcmp(n, name) == 0)
+            return &t->checks[i];
+    }
+    return NULL;
+}
+
+/* Whether the check of table a is in table b, saying the same on d. */
+static bool has_check(const struct db_table *a, const struct db_check *ck,
+                      const struct db_table *b, enum db_dialect d)
+{
+    char name[DB_NAME_MAX];
+    db_check_name(name, a, ck);
+    const struct db_check *other = find_check(b, name);
+    if (!other)
+        return false;
+    struct db_check x = *ck, y = *other;
+    if (!x.constraint)
+        x.expr = db_render_check_expr(ck, d);   /* the dialect's own */
+    if (!y.constraint)
+        y.expr = db_render_check_expr(other, d);
+    return db_check_same_expr(&x, &y);
+}
+
+/* Whether list holds every value of sub. */
+static bool values_cover(const char *const *list, const char *const *sub)
+{
+    for (; sub && *sub; sub++) {
+        const char *const *v = list;
+        while (v && *v && strcmp(*v, *sub) != 0)
+            v++;
+        if (!v || !*v)
+            return false;
+    }
+    return true;
 }
 
 static bool fk_same(const struct db_table *ta, const struct db_foreign_key *a,
@@ -251,6 +301,14 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
             PUSH(DB_OP_DROP_FK, t, f);
             op->fk = fk;
         }
+    }
+    /* checks gone or changed */
+    for (size_t i = 0; i < f->nchecks; i++) {
+        if (has_check(f, &f->checks[i], t, d))
+            continue;
+        PUSH(DB_OP_DROP_CHECK, t, f);
+        op->check = &f->checks[i];
+        op->why = "additive: no row is refused by it any more";
     }
     /* indexes gone or changed */
     for (size_t i = 0; i < f->nindexes; i++) {
@@ -311,6 +369,32 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
             op->why = "changes the primary key";
         }
     }
+    /* enumerations: values added, removed, a column becoming one or
+     * ceasing to be one */
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const struct db_column *c = &t->columns[i];
+        const struct db_column *fc = db_table_column(f, c->name);
+        if (!fc || (!c->values && !fc->values) ||
+            (c->values && fc->values && db_values_same(c->values,
+                                                       fc->values)))
+            continue;
+        PUSH(DB_OP_ALTER_VALUES, t, f);
+        op->column = c;
+        op->from_column = fc;
+        if (!c->values) {
+            op->why = "additive: any value is allowed again";
+        } else if (!fc->values) {
+            op->may_fail = true;
+            op->why = "fails, changing nothing, if rows hold other values";
+        } else if (!values_cover(c->values, fc->values)) {
+            op->destructive = true;
+            op->may_fail = true;
+            op->why = "destructive when rows hold a removed value: the "
+                      "change fails until they hold another";
+        } else {
+            op->why = "additive: every row stays valid";
+        }
+    }
     /* foreign keys added */
     for (size_t i = 0; i < t->nforeign_keys; i++) {
         const struct db_foreign_key *fk = &t->foreign_keys[i];
@@ -330,6 +414,15 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
             continue;
         PUSH(ix->unique ? DB_OP_ADD_UNIQUE : DB_OP_CREATE_INDEX, t, f);
         op->index = ix;
+    }
+    /* checks added or changed */
+    for (size_t i = 0; i < t->nchecks; i++) {
+        if (has_check(t, &t->checks[i], f, d))
+            continue;
+        PUSH(DB_OP_ADD_CHECK, t, f);
+        op->check = &t->checks[i];
+        op->may_fail = true;
+        op->why = "fails, changing nothing, if rows break it";
     }
     return 0;
 }
@@ -418,6 +511,59 @@ done:
 }
 
 /* ---- applying ---- */
+
+struct count_ctx {
+    long n;
+};
+
+static int on_count(void *ctx, int ncols, const char *const *vals,
+                    const char *const *names)
+{
+    (void)names;
+    struct count_ctx *x = ctx;
+    if (ncols > 0 && vals[0])
+        x->n = strtol(vals[0], NULL, 10);
+    return 0;
+}
+
+int db_diff_violations(long *out, struct db_conn *c, const struct db_op *op,
+                       struct db_error *err)
+{
+    *out = 0;
+    struct db_buf sql = DB_BUF_INIT;
+    enum db_dialect d = c->driver->dialect;
+    const struct db_column *col = op->column;
+    if (op->kind == DB_OP_ADD_CHECK) {
+        db_buf_puts(&sql, "SELECT count(*) FROM ");
+        db_buf_ident(&sql, op->table->name);
+        db_buf_printf(&sql, " WHERE NOT (%s)",
+                      db_render_check_expr(op->check, d));
+    } else if (op->kind == DB_OP_ALTER_VALUES && col->values) {
+        /* the values are the models' own, written as the DDL writes them */
+        db_buf_puts(&sql, "SELECT count(*) FROM ");
+        db_buf_ident(&sql, op->table->name);
+        db_buf_puts(&sql, " WHERE ");
+        db_buf_ident(&sql, col->name);
+        db_buf_puts(&sql, " NOT IN (");
+        for (const char *const *v = col->values; *v; v++) {
+            db_buf_puts(&sql, v == col->values ? "" : ", ");
+            db_buf_literal(&sql, *v);
+        }
+        db_buf_puts(&sql, ")");
+    } else {
+        return 0;
+    }
+    if (!db_buf_ok(&sql)) {
+        db_buf_free(&sql);
+        return db_error_set(err, DB_ENOMEM, "out of memory");
+    }
+    struct count_ctx x = {0};
+    int rc = db_query(c, db_buf_str(&sql), 0, NULL, on_count, &x, NULL, err);
+    db_buf_free(&sql);
+    if (rc == 0)
+        *out = x.n;
+    return rc;
+}
 
 int db_diff_live(struct db_diff *out, struct db_reflection **r,
                  struct db_conn *c, const struct db_schema *models,

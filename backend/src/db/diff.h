@@ -55,6 +55,9 @@ enum db_op_kind {
     DB_OP_DROP_UNIQUE,
     DB_OP_ADD_FK,
     DB_OP_DROP_FK,
+    DB_OP_ADD_CHECK,
+    DB_OP_DROP_CHECK,
+    DB_OP_ALTER_VALUES,   /* an enumeration's values (column, from_column) */
 };
 
 /* What an alter-column operation changes. */
@@ -73,9 +76,13 @@ struct db_op {
     const struct db_column *from_column; /* drop, alter: the column now */
     const struct db_index *index;        /* create: wanted; drop: now */
     const struct db_foreign_key *fk;     /* add: wanted; drop: now */
+    const struct db_check *check;        /* add: wanted; drop: now */
     unsigned changes;                    /* alter: DB_ALTER_* */
     bool destructive;   /* loses data: drop table/column, narrowing, ... */
     bool needs_empty;   /* fails if the table has rows (NOT NULL, no default) */
+    bool may_fail;      /* fails, changing nothing, if rows break a new
+                           constraint (a check, an enumeration's values):
+                           db_diff_violations counts them */
     const char *why;    /* static text: why destructive or needs_empty */
 };
 
@@ -144,6 +151,14 @@ int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
                       size_t i, enum db_dialect d, struct db_error *err);
 
 struct db_reflection;
+
+/*
+ * For an operation that adds a constraint (a check, an enumeration or
+ * fewer of its values): the number of rows of c's table that break it,
+ * into *out; 0 for other operations. Returns 0 or the database's error.
+ */
+int db_diff_violations(long *out, struct db_conn *c, const struct db_op *op,
+                       struct db_error *err);
 
 /*
  * What turns c's database into the models: reflects the models' tables

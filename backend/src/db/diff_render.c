@@ -27,6 +27,9 @@ const char *db_op_kind_name(enum db_op_kind k)
     case DB_OP_DROP_UNIQUE: return "drop unique";
     case DB_OP_ADD_FK: return "add foreign key";
     case DB_OP_DROP_FK: return "drop foreign key";
+    case DB_OP_ADD_CHECK: return "add check";
+    case DB_OP_DROP_CHECK: return "drop check";
+    case DB_OP_ALTER_VALUES: return "alter values";
     }
     return "?";
 }
@@ -53,6 +56,61 @@ static void put_column_ref(struct db_buf *out, const char *table,
     db_buf_ident(out, table);
     db_buf_puts(out, ".");
     db_buf_ident(out, column);
+}
+
+/* ('a', 'b'), or none */
+static void put_values(struct db_buf *out, const char *const *values)
+{
+    if (!values) {
+        db_buf_puts(out, "any value");
+        return;
+    }
+    db_buf_puts(out, "(");
+    for (const char *const *v = values; *v; v++) {
+        db_buf_puts(out, v == values ? "" : ", ");
+        db_buf_literal(out, *v);
+    }
+    db_buf_puts(out, ")");
+}
+
+/* The values of a not in b, as 'x', 'y'; returns how many. */
+static size_t put_missing(struct db_buf *out, const char *const *a,
+                          const char *const *b)
+{
+    size_t n = 0;
+    for (; a && *a; a++) {
+        const char *const *v = b;
+        while (*v && strcmp(*v, *a) != 0)
+            v++;
+        if (*v)
+            continue;
+        db_buf_puts(out, n++ ? ", " : "");
+        db_buf_literal(out, *a);
+    }
+    return n;
+}
+
+static void describe_values(struct db_buf *out, const struct db_op *op)
+{
+    const char *const *to = op->column->values;
+    const char *const *from = op->from_column->values;
+    if (!to || !from) {
+        db_buf_puts(out, ": ");
+        put_values(out, from);
+        db_buf_puts(out, " -> ");
+        put_values(out, to);
+        return;
+    }
+    struct db_buf list = DB_BUF_INIT;
+    const char *sep = ": ";
+    if (put_missing(&list, to, from)) {
+        db_buf_printf(out, "%sadd %s", sep, db_buf_str(&list));
+        sep = ", ";
+    }
+    db_buf_reset(&list);
+    if (put_missing(&list, from, to))
+        db_buf_printf(out, "%sremove %s", sep, db_buf_str(&list));
+    db_buf_free(&list);
 }
 
 static void put_default(struct db_buf *out, const struct db_column *c,
@@ -136,6 +194,21 @@ void db_diff_describe(struct db_buf *out, const struct db_op *op,
         put_cols(out, op->index->columns);
         break;
     }
+    case DB_OP_ADD_CHECK:
+    case DB_OP_DROP_CHECK: {
+        const struct db_table *ct = op->kind == DB_OP_ADD_CHECK ? op->table
+                                                                : op->from;
+        db_check_name(name, ct, op->check);
+        db_buf_ident(out, name);
+        db_buf_puts(out, " on ");
+        db_buf_ident(out, t->name);
+        db_buf_printf(out, " (%s)", db_render_check_expr(op->check, d));
+        break;
+    }
+    case DB_OP_ALTER_VALUES:
+        put_column_ref(out, t->name, op->column->name);
+        describe_values(out, op);
+        break;
     case DB_OP_ADD_FK:
     case DB_OP_DROP_FK: {
         const struct db_table *ft = op->kind == DB_OP_ADD_FK ? op->table
@@ -143,9 +216,27 @@ void db_diff_describe(struct db_buf *out, const struct db_op *op,
         db_fk_name(name, ft, op->fk);
         db_buf_ident(out, name);
         db_buf_puts(out, " ");
-        put_column_ref(out, t->name, op->fk->column);
-        db_buf_puts(out, " -> ");
-        put_column_ref(out, op->fk->ref_table, op->fk->ref_column);
+        size_t n = db_fk_ncols(op->fk);
+        if (n > 1) {
+            db_buf_ident(out, t->name);
+            db_buf_puts(out, " (");
+            for (size_t k = 0; k < n; k++) {
+                db_buf_puts(out, k ? ", " : "");
+                db_buf_ident(out, db_fk_col(op->fk, k));
+            }
+            db_buf_puts(out, ") -> ");
+            db_buf_ident(out, op->fk->ref_table);
+            db_buf_puts(out, " (");
+            for (size_t k = 0; k < n; k++) {
+                db_buf_puts(out, k ? ", " : "");
+                db_buf_ident(out, db_fk_ref_col(op->fk, k));
+            }
+            db_buf_puts(out, ")");
+        } else {
+            put_column_ref(out, t->name, db_fk_col(op->fk, 0));
+            db_buf_puts(out, " -> ");
+            put_column_ref(out, op->fk->ref_table, db_fk_ref_col(op->fk, 0));
+        }
         if (op->fk->on_delete != DB_FK_NO_ACTION)
             db_buf_printf(out, " ON DELETE %s",
                           db_fk_action_sql(op->fk->on_delete));
@@ -253,6 +344,35 @@ static void render_plain(struct db_buf *out, const struct db_op *op,
         db_buf_ident(out, name);
         db_buf_puts(out, ";\n");
         break;
+    case DB_OP_ADD_CHECK:
+        db_render_alter_table(out, op->table->name);
+        db_buf_puts(out, "ADD ");
+        db_render_check_constraint(out, op->table, op->check, d);
+        db_buf_puts(out, ";\n");
+        db_render_check_source(out, op->table, op->check, d);
+        break;
+    case DB_OP_DROP_CHECK:
+        db_check_name(name, op->from, op->check);
+        db_render_alter_table(out, op->from->name);
+        db_buf_puts(out, "DROP CONSTRAINT ");
+        db_buf_ident(out, name);
+        db_buf_puts(out, ";\n");
+        break;
+    case DB_OP_ALTER_VALUES:
+        if (op->from_column->values) {
+            db_values_name(name, op->from, op->from_column);
+            db_render_alter_table(out, op->from->name);
+            db_buf_puts(out, "DROP CONSTRAINT ");
+            db_buf_ident(out, name);
+            db_buf_puts(out, ";\n");
+        }
+        if (op->column->values) {
+            db_render_alter_table(out, op->table->name);
+            db_buf_puts(out, "ADD ");
+            db_render_values_constraint(out, op->table, op->column);
+            db_buf_puts(out, ";\n");
+        }
+        break;
     }
 }
 
@@ -261,7 +381,7 @@ static void render_comment(struct db_buf *out, const struct db_op *op,
 {
     if (op->destructive)
         db_buf_puts(out, "-- DESTRUCTIVE: ");
-    else if (op->needs_empty)
+    else if (op->needs_empty || op->may_fail)
         db_buf_puts(out, "-- CAUTION: ");
     else
         db_buf_puts(out, "-- ");

@@ -87,6 +87,15 @@ struct db_dialect_ops {
     const char *online_option;
 
     /*
+     * CHECK constraints: check_source_sql appends the statement that keeps
+     * a check's expression as the models wrote it, where the database
+     * keeps only its own rewriting of it (NULL: the database keeps the
+     * text, as SQLite does).
+     */
+    void (*check_source_sql)(struct db_buf *out, const char *table,
+                             const char *constraint, const char *expr);
+
+    /*
      * The schema-change protocol around a change that rebuilds tables
      * (NULL where none is needed): fk_off_sql turns foreign-key
      * enforcement off before the transaction and fk_on_sql back on after

@@ -18,6 +18,10 @@ struct db_reflect_table {
     size_t nixs, capixs;
     struct db_foreign_key *fks;
     size_t nfks, capfks;
+    struct db_check *cks;
+    size_t ncks, capcks;
+    struct db_unmanaged *unmanaged;
+    size_t nun, capun;
 };
 
 struct db_reflect_builder {
@@ -79,6 +83,8 @@ void db_reflect__builder_free(struct db_reflect_builder *b)
         free(b->tables[i].cols);
         free(b->tables[i].ixs);
         free(b->tables[i].fks);
+        free(b->tables[i].cks);
+        free(b->tables[i].unmanaged);
     }
     free(b->tables);
     free(b->slots);
@@ -192,9 +198,28 @@ int db_reflect__add_fk(struct db_reflect_table *t,
     struct db_arena *a = t->b->arena;
     struct db_foreign_key *f = &t->fks[t->nfks++];
     *f = *fk;
-    f->column = db_arena_strdup(a, fk->column);
+    f->column = db_arena_strdup(a, db_fk_col(fk, 0) ? db_fk_col(fk, 0) : "");
     f->ref_table = db_arena_strdup(a, fk->ref_table);
-    f->ref_column = db_arena_strdup(a, fk->ref_column ? fk->ref_column : "");
+    f->ref_column = db_arena_strdup(a, db_fk_ref_col(fk, 0)
+                                           ? db_fk_ref_col(fk, 0) : "");
+    f->columns = f->ref_columns = NULL;
+    if (fk->columns && db_cols_count(fk->columns) > 1) {
+        const char *const *src[2] = {fk->columns, fk->ref_columns};
+        const char **dst[2];
+        size_t n = db_cols_count(fk->columns);
+        for (int k = 0; k < 2; k++) {
+            dst[k] = db_arena_alloc(a, (n + 1) * sizeof *dst[k]);
+            if (!dst[k])
+                return DB_ENOMEM;
+            for (size_t i = 0; i < n; i++)
+                dst[k][i] = db_arena_strdup(a, src[k] && i <
+                                                   db_cols_count(src[k])
+                                                   ? src[k][i] : "");
+            dst[k][n] = NULL;
+        }
+        f->columns = dst[0];
+        f->ref_columns = dst[1];
+    }
     if (fk->name) {
         f->name = db_arena_strdup(a, fk->name);
     } else {
@@ -204,6 +229,77 @@ int db_reflect__add_fk(struct db_reflect_table *t,
         f->name = db_arena_strdup(a, name);
     }
     return db_arena_ok(a) ? 0 : DB_ENOMEM;
+}
+
+int db_reflect__add_check(struct db_reflect_table *t, const char *constraint,
+                          const char *expr, const char *source)
+{
+    if (grow((void **)&t->cks, &t->capcks, t->ncks, sizeof *t->cks))
+        return DB_ENOMEM;
+    struct db_arena *a = t->b->arena;
+    struct db_check *ck = &t->cks[t->ncks++];
+    memset(ck, 0, sizeof *ck);
+    ck->constraint = db_arena_strdup(a, constraint);
+    ck->name = ck->constraint;
+    ck->expr = db_arena_strdup(a, expr ? expr : "");
+    ck->source = source ? db_arena_strdup(a, source) : NULL;
+    return db_arena_ok(a) ? 0 : DB_ENOMEM;
+}
+
+int db_reflect__add_unmanaged(struct db_reflect_table *t, const char *what,
+                              const char *sql, bool clause)
+{
+    if (grow((void **)&t->unmanaged, &t->capun, t->nun,
+             sizeof *t->unmanaged))
+        return DB_ENOMEM;
+    struct db_unmanaged *u = &t->unmanaged[t->nun++];
+    u->what = db_arena_strdup(t->b->arena, what);
+    u->sql = sql ? db_arena_strdup(t->b->arena, sql) : NULL;
+    u->clause = clause;
+    return db_arena_ok(t->b->arena) ? 0 : DB_ENOMEM;
+}
+
+/* The checks that are enumerations (ck_<table>_<column> = column IN
+ * (values) on a text column) become the columns' values. */
+static int take_enumerations(struct db_reflect_table *rt)
+{
+    struct db_table tmp = {.name = rt->name};
+    char name[DB_NAME_MAX];
+    size_t o = 0;
+    for (size_t i = 0; i < rt->ncks; i++) {
+        struct db_check *ck = &rt->cks[i];
+        struct db_column *col = NULL;
+        for (size_t c = 0; c < rt->ncols && !col; c++) {
+            struct db_column *cc = &rt->cols[c];
+            if (cc->values || (cc->type != DB_TYPE_TEXT &&
+                               cc->type != DB_TYPE_VARCHAR))
+                continue;
+            db_values_name(name, &tmp, cc);
+            if (strcmp(name, ck->constraint) == 0)
+                col = cc;
+        }
+        char **values = NULL;
+        int rc = col ? db_values_parse(&values, ck->expr, col->name) : 0;
+        if (rc < 0)
+            return DB_ENOMEM;
+        if (rc == 1) {
+            size_t n = db_cols_count((const char *const *)values);
+            const char **list =
+                db_arena_alloc(rt->b->arena, (n + 1) * sizeof *list);
+            for (size_t v = 0; list && v < n; v++)
+                list[v] = db_arena_strdup(rt->b->arena, values[v]);
+            if (list)
+                list[n] = NULL;
+            db_values_free(values);
+            if (!list || !db_arena_ok(rt->b->arena))
+                return DB_ENOMEM;
+            col->values = list;
+            continue;
+        }
+        rt->cks[o++] = *ck;
+    }
+    rt->ncks = o;
+    return 0;
 }
 
 static int by_name(const void *a, const void *b)
@@ -224,13 +320,20 @@ int db_reflect__finish(struct db_schema *out, struct db_reflect_builder *b,
         struct db_reflect_table *rt = &b->tables[i];
         struct db_table *t = &tables[i];
         t->name = rt->name;
-        t->columns = db_arena_memdup(a, rt->cols, rt->ncols * sizeof *rt->cols);
         t->ncolumns = rt->ncols;
         t->indexes = db_arena_memdup(a, rt->ixs, rt->nixs * sizeof *rt->ixs);
         t->nindexes = rt->nixs;
+        if (take_enumerations(rt))
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+        t->columns = db_arena_memdup(a, rt->cols, rt->ncols * sizeof *rt->cols);
         t->foreign_keys =
             db_arena_memdup(a, rt->fks, rt->nfks * sizeof *rt->fks);
         t->nforeign_keys = rt->nfks;
+        t->checks = db_arena_memdup(a, rt->cks, rt->ncks * sizeof *rt->cks);
+        t->nchecks = rt->ncks;
+        t->unmanaged =
+            db_arena_memdup(a, rt->unmanaged, rt->nun * sizeof *rt->unmanaged);
+        t->nunmanaged = rt->nun;
         list[i] = t;
     }
     if (!db_arena_ok(a))
@@ -462,14 +565,21 @@ int db_reflect__index_flush(struct db_reflect_index_rows *r,
                             struct db_reflect_builder *b)
 {
     int rc = 0;
-    if (b && r->index[0] && !r->expr) {
+    if (b && r->index[0]) {
         struct db_reflect_table *t = db_reflect__find(b, r->table);
-        if (t)
+        char what[DB_NAME_MAX * 2 + 64];
+        snprintf(what, sizeof what, "%sindex \"%s\" on an expression",
+                 r->unique ? "unique " : "", r->index);
+        if (t && r->expr)
+            rc = db_reflect__add_unmanaged(t, what, r->sql, false);
+        else if (t)
             rc = db_reflect__add_index(t, r->index, r->unique, r->cols,
                                        r->ncols);
     }
     for (size_t i = 0; i < r->ncols; i++)
         free((void *)r->cols[i]);
+    free(r->sql);
+    r->sql = NULL;
     r->ncols = 0;
     r->index[0] = '\0';
     r->expr = false;

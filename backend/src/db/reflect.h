@@ -79,6 +79,17 @@ int db_reflect__add_index(struct db_reflect_table *t, const char *name,
 int db_reflect__add_fk(struct db_reflect_table *t,
                        const struct db_foreign_key *fk);
 
+/* Appends a check: its constraint name, the expression as the database
+ * reports it and, where the database keeps it, as written (else NULL).
+ * Checks named as an enumeration's (ck_<table>_<column>) whose expression
+ * is the column IN (values) become the column's .values at the end. */
+int db_reflect__add_check(struct db_reflect_table *t, const char *constraint,
+                          const char *expr, const char *source);
+/* Appends something on the table the models cannot say (struct
+ * db_unmanaged: its description, and what writes it again or NULL). */
+int db_reflect__add_unmanaged(struct db_reflect_table *t, const char *what,
+                              const char *sql, bool clause);
+
 /* Index rows as catalogs list them (one per column, in order, the rows of
  * one index together) gathered into whole indexes. Zero-initialise. */
 struct db_reflect_index_rows {
@@ -88,6 +99,7 @@ struct db_reflect_index_rows {
     bool expr;             /* a column is an expression: the index is skipped */
     const char *cols[64];  /* owned copies */
     size_t ncols;
+    char *sql;             /* owned; the index's statement when known */
 };
 
 /* One row: column NULL for an expression. A new index name adds the one
@@ -129,6 +141,21 @@ void db_reflect__type(enum db_type *type, int *length, const char *declared);
  */
 int db_reflect__default(struct db_default *out, struct db_arena *arena,
                         const char *expr, enum db_type type);
+
+/*
+ * SQLite keeps CHECK constraints only in the CREATE TABLE text: the
+ * constraints of sql (sqlite_master.sql) go to fn one by one, with the
+ * name of CONSTRAINT name (NULL when unnamed) and the body between the
+ * parentheses (a CHECK's expression, a UNIQUE's columns; "" for a
+ * column's UNIQUE). Text that does not scan ends it quietly. Returns 0,
+ * DB_ENOMEM, or what fn returned when not 0.
+ */
+enum db_sqlite_constraint { DB_SQLITE_CHECK, DB_SQLITE_UNIQUE };
+typedef int (*db_sqlite_constraint_fn)(void *ctx,
+                                       enum db_sqlite_constraint kind,
+                                       const char *name, const char *body);
+int db_sqlite__table_constraints(const char *sql, db_sqlite_constraint_fn fn,
+                                 void *ctx);
 
 /* The drivers' reflect ops (struct db_driver.reflect). */
 int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,

@@ -77,6 +77,63 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
         db_buf_puts(out, " DEFAULT ");
         db_render_default(out, col, d);
     }
+    if (col->values) {
+        db_buf_puts(out, " ");
+        db_render_values_constraint(out, t, col);
+    }
+}
+
+void db_render_values_constraint(struct db_buf *out, const struct db_table *t,
+                                 const struct db_column *col)
+{
+    char name[DB_NAME_MAX];
+    db_values_name(name, t, col);
+    db_buf_puts(out, "CONSTRAINT ");
+    db_buf_ident(out, name);
+    db_buf_puts(out, " CHECK (");
+    db_buf_ident(out, col->name);
+    db_buf_puts(out, " IN (");
+    for (const char *const *v = col->values; *v; v++) {
+        if (v != col->values)
+            db_buf_puts(out, ", ");
+        db_buf_literal(out, *v);
+    }
+    db_buf_puts(out, "))");
+}
+
+const char *db_render_check_expr(const struct db_check *ck, enum db_dialect d)
+{
+    if (ck->constraint && ck->source)
+        return ck->source; /* reflected: as the models wrote it */
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    for (const struct db_check_sql *e = ck->dialects; x && e && e->dialect;
+         e++)
+        if (strcmp(e->dialect, x->name) == 0)
+            return e->expr;
+    return ck->expr;
+}
+
+void db_render_check_constraint(struct db_buf *out, const struct db_table *t,
+                                const struct db_check *ck, enum db_dialect d)
+{
+    char name[DB_NAME_MAX];
+    db_check_name(name, t, ck);
+    db_buf_puts(out, "CONSTRAINT ");
+    db_buf_ident(out, name);
+    db_buf_puts(out, " CHECK (");
+    db_buf_puts(out, db_render_check_expr(ck, d));
+    db_buf_puts(out, ")");
+}
+
+void db_render_check_source(struct db_buf *out, const struct db_table *t,
+                            const struct db_check *ck, enum db_dialect d)
+{
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    if (!x || !x->check_source_sql)
+        return;
+    char name[DB_NAME_MAX];
+    db_check_name(name, t, ck);
+    x->check_source_sql(out, t->name, name, db_render_check_expr(ck, d));
 }
 
 void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
@@ -87,11 +144,18 @@ void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
     db_buf_puts(out, "CONSTRAINT ");
     db_buf_ident(out, name);
     db_buf_puts(out, " FOREIGN KEY (");
-    db_buf_ident(out, fk->column);
+    size_t n = db_fk_ncols(fk);
+    for (size_t i = 0; i < n; i++) {
+        db_buf_puts(out, i ? ", " : "");
+        db_buf_ident(out, db_fk_col(fk, i));
+    }
     db_buf_puts(out, ") REFERENCES ");
     db_buf_ident(out, fk->ref_table);
     db_buf_puts(out, " (");
-    db_buf_ident(out, fk->ref_column);
+    for (size_t i = 0; i < n; i++) {
+        db_buf_puts(out, i ? ", " : "");
+        db_buf_ident(out, db_fk_ref_col(fk, i));
+    }
     db_buf_puts(out, ")");
     if (fk->on_delete != DB_FK_NO_ACTION)
         db_buf_printf(out, " ON DELETE %s", db_fk_action_sql(fk->on_delete));
@@ -102,10 +166,17 @@ void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
 void db_render_create_table(struct db_buf *out, const struct db_table *t,
                             enum db_dialect d, unsigned flags)
 {
+    db_render_create_table_as(out, t, t->name, d, flags);
+}
+
+void db_render_create_table_as(struct db_buf *out, const struct db_table *t,
+                               const char *name, enum db_dialect d,
+                               unsigned flags)
+{
     db_buf_puts(out, "CREATE TABLE ");
     if (flags & DB_RENDER_IF_NOT_EXISTS)
         db_buf_puts(out, "IF NOT EXISTS ");
-    db_buf_ident(out, t->name);
+    db_buf_ident(out, name);
     db_buf_puts(out, " (\n");
     for (size_t i = 0; i < t->ncolumns; i++) {
         db_buf_puts(out, i ? ",\n    " : "    ");
@@ -120,7 +191,14 @@ void db_render_create_table(struct db_buf *out, const struct db_table *t,
         db_buf_puts(out, ",\n    ");
         db_render_fk_constraint(out, t, &t->foreign_keys[i]);
     }
+    for (size_t i = 0; i < t->nchecks; i++) {
+        db_buf_puts(out, ",\n    ");
+        db_render_check_constraint(out, t, &t->checks[i], d);
+    }
     db_buf_puts(out, "\n);\n");
+    if (strcmp(name, t->name) == 0)
+        for (size_t i = 0; i < t->nchecks; i++)
+            db_render_check_source(out, t, &t->checks[i], d);
 }
 
 void db_render_create_index(struct db_buf *out, const struct db_table *t,

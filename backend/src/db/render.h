@@ -41,8 +41,32 @@ void db_render_default(struct db_buf *out, const struct db_column *col,
 void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
                              const struct db_foreign_key *fk);
 
+/* CONSTRAINT "ck_t_col" CHECK ("col" IN ('a', 'b')): an enumeration. */
+void db_render_values_constraint(struct db_buf *out, const struct db_table *t,
+                                 const struct db_column *col);
+
+/* The check's expression for dialect d (its own, or the common one); for a
+ * reflected check, its source when the database kept it, else the
+ * database's own text. */
+const char *db_render_check_expr(const struct db_check *ck, enum db_dialect d);
+
+/* CONSTRAINT "ck_t_name" CHECK (expr), as CREATE TABLE and ALTER TABLE ...
+ * ADD both write it. */
+void db_render_check_constraint(struct db_buf *out, const struct db_table *t,
+                                const struct db_check *ck, enum db_dialect d);
+
+/* What keeps the check's expression as written, where the dialect keeps it
+ * apart (PostgreSQL: a comment on the constraint); nothing elsewhere. */
+void db_render_check_source(struct db_buf *out, const struct db_table *t,
+                            const struct db_check *ck, enum db_dialect d);
+
 void db_render_create_table(struct db_buf *out, const struct db_table *t,
                             enum db_dialect d, unsigned flags);
+/* CREATE TABLE under another name (a rebuild's copy), its constraints
+ * named as t's. */
+void db_render_create_table_as(struct db_buf *out, const struct db_table *t,
+                               const char *name, enum db_dialect d,
+                               unsigned flags);
 void db_render_create_index(struct db_buf *out, const struct db_table *t,
                             const struct db_index *ix, enum db_dialect d,
                             unsigned flags);

@@ -87,9 +87,74 @@ void db_fk_name(char out[DB_NAME_MAX], const struct db_table *t,
         return;
     }
     char full[1024];
-    snprintf(full, sizeof full, "fk_%s_%s_%s", t->name, fk->column,
-             fk->ref_table);
+    size_t len = (size_t)snprintf(full, sizeof full, "fk_%s", t->name);
+    for (size_t i = 0; i < db_fk_ncols(fk) && len < sizeof full; i++)
+        len += (size_t)snprintf(full + len, sizeof full - len, "_%s",
+                                db_fk_col(fk, i) ? db_fk_col(fk, i) : "");
+    if (len < sizeof full)
+        snprintf(full + len, sizeof full - len, "_%s",
+                 fk->ref_table ? fk->ref_table : "");
     fit_name(out, full);
+}
+
+size_t db_fk_ncols(const struct db_foreign_key *fk)
+{
+    return fk->columns ? db_cols_count(fk->columns) : 1;
+}
+
+const char *db_fk_col(const struct db_foreign_key *fk, size_t i)
+{
+    return fk->columns ? fk->columns[i] : fk->column;
+}
+
+const char *db_fk_ref_col(const struct db_foreign_key *fk, size_t i)
+{
+    if (fk->ref_columns) {
+        size_t n = db_cols_count(fk->ref_columns);
+        return i < n ? fk->ref_columns[i] : NULL;
+    }
+    return i == 0 ? fk->ref_column : NULL;
+}
+
+void db_check_name(char out[DB_NAME_MAX], const struct db_table *t,
+                   const struct db_check *ck)
+{
+    if (ck->constraint) {
+        fit_name(out, ck->constraint);
+        return;
+    }
+    char full[1024];
+    snprintf(full, sizeof full, "ck_%s_%s", t->name, ck->name);
+    fit_name(out, full);
+}
+
+void db_values_name(char out[DB_NAME_MAX], const struct db_table *t,
+                    const struct db_column *col)
+{
+    char full[1024];
+    snprintf(full, sizeof full, "ck_%s_%s", t->name, col->name);
+    fit_name(out, full);
+}
+
+static bool has_value(const char *const *list, const char *v)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, v) == 0)
+            return true;
+    return false;
+}
+
+bool db_values_same(const char *const *a, const char *const *b)
+{
+    if (db_cols_count(a) != db_cols_count(b))
+        return false;
+    for (const char *const *v = a; v && *v; v++)
+        if (!has_value(b, *v))
+            return false;
+    for (const char *const *v = b; v && *v; v++)
+        if (!has_value(a, *v))
+            return false;
+    return true;
 }
 
 const char *db_fk_action_sql(enum db_fk_action a)
@@ -165,8 +230,49 @@ static int validate(const struct db_schema *s, const struct db_table **by_name,
                  !col->primary_key))
                 return bad(err, t, "column '%s': autoincrement needs an "
                                    "INTEGER primary key%s", col->name, "");
+            if (col->values) {
+                if (col->type != DB_TYPE_TEXT && col->type != DB_TYPE_VARCHAR)
+                    return bad(err, t, "column '%s': .values needs TEXT or "
+                                       "VARCHAR, not %s", col->name,
+                               db_type_name(col->type));
+                if (!col->values[0])
+                    return bad(err, t, "column '%s': .values is empty%s",
+                               col->name, "");
+                for (const char *const *v = col->values; *v; v++) {
+                    for (const char *const *w = col->values; w < v; w++)
+                        if (strcmp(*v, *w) == 0)
+                            return bad(err, t, "column '%s': value '%s' "
+                                               "listed twice", col->name, *v);
+                    if (col->type == DB_TYPE_VARCHAR &&
+                        strlen(*v) > (size_t)col->length)
+                        return bad(err, t, "column '%s': value '%s' is "
+                                           "longer than .length", col->name,
+                                   *v);
+                }
+                if (col->def.kind == DB_DEFAULT_STRING &&
+                    !has_value(col->values, col->def.value))
+                    return bad(err, t, "column '%s': the default '%s' is not "
+                                       "one of .values", col->name,
+                               col->def.value);
+            }
             if (col->primary_key)
                 npk++;
+        }
+        for (size_t k = 0; k < t->nchecks; k++) {
+            const struct db_check *ck = &t->checks[k];
+            if (!ck->name || !ck->name[0])
+                return bad(err, t, "a check has no .name%s%s", "", "");
+            if (!ck->expr || !ck->expr[0])
+                return bad(err, t, "check '%s' has no .expr%s", ck->name, "");
+            if (db_table_column(t, ck->name))
+                return bad(err, t, "check '%s' has a column's name (its "
+                                   "constraint would be the name an "
+                                   "enumeration takes): rename the check%s",
+                           ck->name, "");
+            for (size_t j = 0; j < k; j++)
+                if (strcmp(t->checks[j].name, ck->name) == 0)
+                    return bad(err, t, "check '%s' declared twice%s",
+                               ck->name, "");
         }
         for (size_t c = 0; c < t->ncolumns; c++)
             if (t->columns[c].autoincrement && npk > 1)
@@ -183,18 +289,33 @@ static int validate(const struct db_schema *s, const struct db_table **by_name,
         }
         for (size_t f = 0; f < t->nforeign_keys; f++) {
             const struct db_foreign_key *fk = &t->foreign_keys[f];
-            if (!fk->column || !db_table_column(t, fk->column))
-                return bad(err, t, "foreign key on unknown column '%s'%s",
-                           fk->column ? fk->column : "(null)", "");
+            if ((fk->columns == NULL) != (fk->ref_columns == NULL))
+                return bad(err, t, "a foreign key has .columns without "
+                                   ".ref_columns or the other way round%s%s",
+                           "", "");
+            if (fk->columns &&
+                (db_cols_count(fk->columns) == 0 ||
+                 db_cols_count(fk->columns) !=
+                     db_cols_count(fk->ref_columns)))
+                return bad(err, t, "a foreign key's .columns and "
+                                   ".ref_columns differ in length%s%s",
+                           "", "");
             const struct db_table *rt =
                 fk->ref_table ? find_sorted(by_name, s->ntables, fk->ref_table)
                               : NULL;
-            if (!rt)
-                return bad(err, t, "foreign key to unknown table '%s'%s",
-                           fk->ref_table ? fk->ref_table : "(null)", "");
-            if (!fk->ref_column || !db_table_column(rt, fk->ref_column))
-                return bad(err, t, "foreign key to unknown column '%s.%s'",
-                           rt->name, fk->ref_column ? fk->ref_column : "");
+            for (size_t i = 0; i < db_fk_ncols(fk); i++) {
+                const char *c = db_fk_col(fk, i);
+                if (!c || !db_table_column(t, c))
+                    return bad(err, t, "foreign key on unknown column '%s'%s",
+                               c ? c : "(null)", "");
+                if (!rt)
+                    return bad(err, t, "foreign key to unknown table '%s'%s",
+                               fk->ref_table ? fk->ref_table : "(null)", "");
+                const char *rc = db_fk_ref_col(fk, i);
+                if (!rc || !db_table_column(rt, rc))
+                    return bad(err, t, "foreign key to unknown column "
+                                       "'%s.%s'", rt->name, rc ? rc : "");
+            }
         }
     }
     return 0;

@@ -10,11 +10,21 @@
 #include "diff.h"
 #include "reflect.h"
 
-/* Whether op would lose data here; needs_empty ops look at the rows. */
+/* Whether op would lose data or fail here; needs_empty ops look at the
+ * rows, and ops adding a constraint count the rows that break it (an
+ * enumeration losing a value no row holds is applied). */
 static int loses_data(struct db_conn *c, const struct db_op *op, bool *out,
-                      struct db_error *err)
+                      long *breaking, struct db_error *err)
 {
     *out = op->destructive;
+    *breaking = 0;
+    if (op->may_fail) {
+        int rc = db_diff_violations(breaking, c, op, err);
+        if (rc)
+            return rc;
+        *out = *breaking > 0;
+        return 0;
+    }
     if (!op->needs_empty || op->destructive)
         return 0;
     long rows = 0;
@@ -35,7 +45,8 @@ static int refuse_destructive(struct db_conn *c, const struct db_diff *d,
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++) {
         bool bad;
-        int rc = loses_data(c, &d->ops[i], &bad, err);
+        long breaking;
+        int rc = loses_data(c, &d->ops[i], &bad, &breaking, err);
         if (rc) {
             db_buf_free(&list);
             return rc;
@@ -46,6 +57,9 @@ static int refuse_destructive(struct db_conn *c, const struct db_diff *d,
         db_diff_describe(&list, &d->ops[i], c->driver->dialect);
         if (d->ops[i].why)
             db_buf_printf(&list, " (%s)", d->ops[i].why);
+        if (breaking)
+            db_buf_printf(&list, " [%ld row%s break%s it]", breaking,
+                          breaking == 1 ? "" : "s", breaking == 1 ? "s" : "");
         n++;
     }
     if (n == 0) {
@@ -53,7 +67,8 @@ static int refuse_destructive(struct db_conn *c, const struct db_diff *d,
         return 0;
     }
     db_error_set(err, DB_EDRIFT,
-                 "the models changed in a way that would lose data, so "
+                 "the models changed in a way that would lose data (or fail "
+                 "on existing rows), so "
                  "nothing was changed: %s", db_buf_str(&list));
     db_error_hint(err, "undo the model edit, or start over with empty "
                        "tables: {reset} ({db} reset --yes)");

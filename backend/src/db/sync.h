@@ -4,11 +4,15 @@
  * The models are compared with the live database (only the models'
  * tables are reflected, so this costs about a millisecond on SQLite).
  * Additive and harmless differences (new tables, columns and indexes,
- * relaxed NOT NULL, changed defaults, dropped indexes, new foreign keys)
- * are applied in one transaction. A difference that would lose data
- * (a dropped column, a type change, NOT NULL on an existing column, a
- * NOT NULL column without default on a table with rows) changes nothing
- * and is reported with the command that resets the database. Tables no
+ * relaxed NOT NULL, changed defaults, dropped indexes, new foreign keys,
+ * enumeration values added, checks dropped) are applied in one
+ * transaction, on SQLite through the table rebuild where ALTER TABLE
+ * cannot. A new constraint (a check, an enumeration, values removed) is
+ * applied when no row breaks it: the rows are counted first. A
+ * difference that would lose data (a dropped column, a type change, NOT
+ * NULL on an existing column, a NOT NULL column without default on a
+ * table with rows) or that rows break changes nothing and is reported
+ * with the command that resets the database. Tables no
  * longer in the models are left alone: the app does not own them any more.
  */
 #ifndef DB_SYNC_H

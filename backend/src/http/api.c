@@ -1,5 +1,7 @@
 /*
- * api.c - the handlers: validate, run one prepared statement, answer JSON.
+ * api.c - the route table, responses, and the handlers of health, accounts
+ * and users (tasks: api_tasks.c; projects: api_projects.c): validate, run
+ * one prepared statement, answer JSON.
  *
  * Every value reaches the database as a bound parameter ($1, $2, ...); the
  * SQL texts below are constants and read the same on SQLite and PostgreSQL
@@ -21,9 +23,6 @@
 #include "router.h"
 
 #define USER_COLS "\"id\", \"email\", \"name\", \"created_at\""
-#define TASK_COLS \
-    "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
-    "\"created_at\""
 
 static const char oom_body[] = "{\"error\":\"out of memory\"}";
 
@@ -106,11 +105,6 @@ void http_api__db_failed(struct http_api *api,
 }
 
 /* ---- handlers ----------------------------------------------------------- */
-
-typedef void (*handler_fn)(struct http_api *api,
-                           const struct http_request *req, const char *id,
-                           const struct caller *me,
-                           struct http_response *resp);
 
 /* Collects the first column of each row as JSON strings. */
 static int take_string(void *ctx, int ncols, const char *const *vals,
@@ -519,9 +513,8 @@ static void get_one(struct http_api *api, const struct http_request *req,
     http_api__respond_one(resp, &r, 200, missing, NULL);
 }
 
-/* Another user's id answers as an unknown one: 404, so ids are not probed. */
-static int not_me(const char *id, const struct caller *me,
-                  struct http_response *resp)
+int http_api__not_me(const char *id, const struct caller *me,
+                     struct http_response *resp)
 {
     if (strcmp(id, me->id) == 0)
         return 0;
@@ -543,19 +536,18 @@ static void get_user(struct http_api *api, const struct http_request *req,
                      const char *id, const struct caller *me,
                      struct http_response *resp)
 {
-    if (http_api__no_args(req, resp) || not_me(id, me, resp))
+    if (http_api__no_args(req, resp) || http_api__not_me(id, me, resp))
         return;
     get_one(api, req, id, "users",
             "SELECT " USER_COLS " FROM \"users\" WHERE \"id\" = $1",
             "user not found", resp);
 }
 
-/* DELETE ... WHERE id = $1 AND the caller ($2) owns it: 204, or 404 with
- * not_found. */
-static void delete_by_id(struct http_api *api, const struct http_request *req,
-                         const char *sql, const char *id,
-                         const struct caller *me, const char *not_found,
-                         struct http_response *resp)
+void http_api__delete_by_id(struct http_api *api,
+                            const struct http_request *req, const char *sql,
+                            const char *id, const struct caller *me,
+                            const char *not_found,
+                            struct http_response *resp)
 {
     if (http_api__no_args(req, resp))
         return;
@@ -575,151 +567,9 @@ static void delete_user(struct http_api *api, const struct http_request *req,
                         struct http_response *resp)
 {
     /* The tasks and sessions go with it: both are ON DELETE CASCADE. */
-    delete_by_id(api, req,
+    http_api__delete_by_id(api, req,
                  "DELETE FROM \"users\" WHERE \"id\" = $1 AND \"id\" = $2",
                  id, me, "user not found", resp);
-}
-
-static void list_tasks(struct http_api *api, const struct http_request *req,
-                       const char *id, const struct caller *me,
-                       struct http_response *resp)
-{
-    static const char *const allowed[] = {"limit", "after", "status", NULL};
-    struct page pg;
-    if (http_api__check_args(req, allowed, resp) ||
-        http_api__parse_page(&pg, req, resp))
-        return;
-    const char *status = http_api__arg(req, "status");
-    if (status && !http_api__status_valid(status)) {
-        http_api__error_on(resp, 400, "status must be one of: " STATUS_LIST,
-                           "parameter", "status");
-        return;
-    }
-    if (not_me(id, me, resp))
-        return;
-    const char *params[] = {id, pg.after, pg.limit_plus1, status};
-    struct rows r;
-    struct db_error err;
-    int rc =
-        status ? http_api__query_rows(
-                     &r, api, "tasks",
-                     "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
-                     "$1 AND \"id\" > $2 AND \"status\" = $4 ORDER BY \"id\" "
-                     "LIMIT $3",
-                     4, params, &err)
-               : http_api__query_rows(
-                     &r, api, "tasks",
-                     "SELECT " TASK_COLS " FROM \"tasks\" WHERE \"user_id\" = "
-                     "$1 AND \"id\" > $2 ORDER BY \"id\" LIMIT $3",
-                     3, params, &err);
-    if (rc)
-        return http_api__db_failed(api, req, &err, resp);
-    http_api__respond_page(resp, &r, pg.limit);
-}
-
-static void create_task(struct http_api *api, const struct http_request *req,
-                        const char *id, const struct caller *me,
-                        struct http_response *resp)
-{
-    struct field f[] = {
-        {.name = "title", .kind = F_STRING, .required = 1},
-        {.name = "description", .kind = F_STRING_OR_NULL},
-        {.name = "status", .kind = F_STRING},
-    };
-    if (http_api__no_args(req, resp) || not_me(id, me, resp))
-        return;
-    json_t *root = http_api__parse_body(req, f, 3, resp);
-    if (!root)
-        return;
-    const char *title = f[0].value, *descr = f[1].value, *status = f[2].value;
-    if (http_api__check_text(resp, "title", title,
-                             http_api__model_length(api, "tasks", "title")) ||
-        (status && http_api__check_status(resp, "status", status))) {
-        json_decref(root);
-        return;
-    }
-    /* INSERT ... SELECT FROM users: no row inserted means no such user,
-     * decided in the same statement. Without status, the model's default. */
-    const char *params[] = {id, title, descr, status};
-    struct rows r;
-    struct db_error err;
-    int rc = status
-                 ? http_api__query_rows(
-                       &r, api, "tasks",
-                       "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                       "\"description\", \"status\") SELECT \"id\", "
-                       "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT) "
-                       "FROM \"users\" WHERE \"id\" = $1 RETURNING " TASK_COLS,
-                       4, params, &err)
-                 : http_api__query_rows(
-                       &r, api, "tasks",
-                       "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                       "\"description\") SELECT \"id\", CAST($2 AS TEXT), "
-                       "CAST($3 AS TEXT) FROM \"users\" WHERE \"id\" = $1 "
-                       "RETURNING " TASK_COLS,
-                       3, params, &err);
-    json_decref(root);
-    if (rc)
-        return http_api__db_failed(api, req, &err, resp);
-    http_api__respond_one(resp, &r, 201, "user not found", "/tasks");
-}
-
-static void get_task(struct http_api *api, const struct http_request *req,
-                     const char *id, const struct caller *me,
-                     struct http_response *resp)
-{
-    if (http_api__no_args(req, resp))
-        return;
-    const char *params[] = {id, me->id};
-    struct rows r;
-    struct db_error err;
-    if (http_api__query_rows(&r, api, "tasks",
-                             "SELECT " TASK_COLS
-                             " FROM \"tasks\" WHERE \"id\" = $1 "
-                             "AND \"user_id\" = $2",
-                             2, params, &err))
-        return http_api__db_failed(api, req, &err, resp);
-    http_api__respond_one(resp, &r, 200, "task not found", NULL);
-}
-
-static void update_task(struct http_api *api, const struct http_request *req,
-                        const char *id, const struct caller *me,
-                        struct http_response *resp)
-{
-    struct field f[] = {
-        {.name = "status", .kind = F_STRING, .required = 1},
-    };
-    if (http_api__no_args(req, resp))
-        return;
-    json_t *root = http_api__parse_body(req, f, 1, resp);
-    if (!root)
-        return;
-    if (http_api__check_status(resp, "status", f[0].value)) {
-        json_decref(root);
-        return;
-    }
-    const char *params[] = {id, f[0].value, me->id};
-    struct rows r;
-    struct db_error err;
-    int rc = http_api__query_rows(
-        &r, api, "tasks",
-        "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
-        "$1 AND \"user_id\" = $3 RETURNING " TASK_COLS,
-        3, params, &err);
-    json_decref(root);
-    if (rc)
-        return http_api__db_failed(api, req, &err, resp);
-    http_api__respond_one(resp, &r, 200, "task not found", NULL);
-}
-
-static void delete_task(struct http_api *api, const struct http_request *req,
-                        const char *id, const struct caller *me,
-                        struct http_response *resp)
-{
-    delete_by_id(api, req,
-                 "DELETE FROM \"tasks\" WHERE \"id\" = $1 AND \"user_id\" "
-                 "= $2",
-                 id, me, "task not found", resp);
 }
 
 static const struct {
@@ -735,11 +585,15 @@ static const struct {
     {HTTP_ROUTE_USERS, "GET", list_users},
     {HTTP_ROUTE_USER, "GET", get_user},
     {HTTP_ROUTE_USER, "DELETE", delete_user},
-    {HTTP_ROUTE_USER_TASKS, "GET", list_tasks},
-    {HTTP_ROUTE_USER_TASKS, "POST", create_task},
-    {HTTP_ROUTE_TASK, "GET", get_task},
-    {HTTP_ROUTE_TASK, "PATCH", update_task},
-    {HTTP_ROUTE_TASK, "DELETE", delete_task},
+    {HTTP_ROUTE_USER_TASKS, "GET", http_api__list_tasks},
+    {HTTP_ROUTE_USER_TASKS, "POST", http_api__create_task},
+    {HTTP_ROUTE_TASK, "GET", http_api__get_task},
+    {HTTP_ROUTE_TASK, "PATCH", http_api__update_task},
+    {HTTP_ROUTE_TASK, "DELETE", http_api__delete_task},
+    {HTTP_ROUTE_USER_PROJECTS, "GET", http_api__list_projects},
+    {HTTP_ROUTE_USER_PROJECTS, "POST", http_api__create_project},
+    {HTTP_ROUTE_PROJECT, "GET", http_api__get_project},
+    {HTTP_ROUTE_PROJECT, "DELETE", http_api__delete_project},
 };
 
 void http_api_handle(struct http_api *api, const struct http_request *req,

@@ -15,8 +15,6 @@
 #include "api_internal.h"
 #include "auth.h"
 
-static const char *const statuses[] = {"todo", "doing", "done", NULL};
-
 /* ---- input -------------------------------------------------------------- */
 
 static int has_control(const char *s)
@@ -85,6 +83,7 @@ json_t *http_api__parse_body(const struct http_request *req,
         json_t *v = json_object_get(root, f[i].name);
         char msg[160];
         f[i].value = NULL;
+        f[i].present = 0;
         if (!v) {
             if (!f[i].required)
                 continue;
@@ -93,8 +92,24 @@ json_t *http_api__parse_body(const struct http_request *req,
             json_decref(root);
             return NULL;
         }
-        if (json_is_null(v) && f[i].kind == F_STRING_OR_NULL)
+        f[i].present = 1;
+        if (json_is_null(v) && (f[i].kind == F_STRING_OR_NULL ||
+                                f[i].kind == F_ID_OR_NULL))
             continue;
+        if (f[i].kind == F_ID_OR_NULL) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1) {
+                snprintf(msg, sizeof msg, "field '%s' must be an id (a "
+                                          "whole number from 1) or null",
+                         f[i].name);
+                http_api__error_on(resp, 400, msg, "field", f[i].name);
+                json_decref(root);
+                return NULL;
+            }
+            snprintf(f[i].num, sizeof f[i].num, "%lld",
+                     (long long)json_integer_value(v));
+            f[i].value = f[i].num;
+            continue;
+        }
         if (!json_is_string(v)) {
             snprintf(msg, sizeof msg, "field '%s' must be a string%s",
                      f[i].name, f[i].kind == F_STRING_OR_NULL ? " or null"
@@ -135,20 +150,49 @@ int http_api__check_text(struct http_response *resp, const char *field,
     return 0;
 }
 
-int http_api__status_valid(const char *v)
+/* The model's values of table.column, or NULL. */
+static const char *const *model_values(const struct http_api *api,
+                                       const char *table, const char *column)
 {
-    for (size_t i = 0; statuses[i]; i++)
-        if (strcmp(v, statuses[i]) == 0)
+    const struct db_table *t = db_schema_table(api->models, table);
+    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    return c ? c->values : NULL;
+}
+
+void http_api__values_list(char *out, size_t n, const struct http_api *api,
+                           const char *table, const char *column)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *const *v = model_values(api, table, column);
+         v && *v && len < n; v++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s",
+                                len ? ", " : "", *v);
+}
+
+int http_api__value_allowed(const struct http_api *api, const char *table,
+                            const char *column, const char *v)
+{
+    const char *const *values = model_values(api, table, column);
+    if (!values)
+        return 1;
+    for (; *values; values++)
+        if (strcmp(v, *values) == 0)
             return 1;
     return 0;
 }
 
-int http_api__check_status(struct http_response *resp, const char *field,
-                                  const char *v)
+int http_api__check_value(const struct http_api *api,
+                          struct http_response *resp, const char *table,
+                          const char *column, const char *field,
+                          const char *v)
 {
-    if (http_api__status_valid(v))
+    if (http_api__value_allowed(api, table, column, v))
         return 0;
-    return http_api__bad_value(resp, field, "must be one of: " STATUS_LIST);
+    char list[160], what[190];
+    http_api__values_list(list, sizeof list, api, table, column);
+    snprintf(what, sizeof what, "must be one of: %s", list);
+    return http_api__bad_value(resp, field, what);
 }
 
 /* Rejects query parameters not in allowed (NULL-terminated). */

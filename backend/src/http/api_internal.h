@@ -1,7 +1,8 @@
 /*
  * api_internal.h - what the files of the JSON API share: responses and
  * the route table (api.c), rows typed by the models (api_rows.c), input
- * checks (api_input.c) and bearer-token authentication (api_auth.c).
+ * checks (api_input.c), bearer-token authentication (api_auth.c), and the
+ * handlers of tasks (api_tasks.c) and projects (api_projects.c).
  * Private to backend/src/http/api*.c.
  */
 #ifndef HTTP_API_INTERNAL_H
@@ -14,16 +15,22 @@
 #include "../db/schema.h"
 #include "api.h"
 
-#define STATUS_LIST "todo, doing, done"
-
-enum field_kind { F_STRING, F_STRING_OR_NULL };
+enum field_kind {
+    F_STRING,
+    F_STRING_OR_NULL,
+    F_ID_OR_NULL,         /* a whole number from 1 up, or null */
+};
 
 struct field {
     const char *name;
     enum field_kind kind;
     int required;
     const char *value;    /* out: the string, NULL when absent or null */
+    int present;          /* out: the field was in the body (null too) */
+    char num[24];         /* out: F_ID_OR_NULL's digits (value points here) */
 };
+
+
 
 struct page {
     long limit;
@@ -37,6 +44,13 @@ struct caller {
     char id[24];       /* users.id */
     char session[24];  /* sessions.id */
 };
+
+/* The handlers' shape: id is the path's {id} ("0" when none), me the
+ * authenticated caller. */
+typedef void (*handler_fn)(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
 
 struct rows {
     json_t *items;               /* array of objects */
@@ -59,10 +73,79 @@ int http_api__bad_value(struct http_response *resp, const char *field,
 int http_api__check_text(struct http_response *resp, const char *field,
                                 const char *v, int max);
 
-int http_api__status_valid(const char *v);
+/* The allowed values of the model's table.column (an enumeration), as
+ * "a, b, c" into out; "" when the column has none. */
+void http_api__values_list(char *out, size_t n, const struct http_api *api,
+                           const char *table, const char *column);
 
-int http_api__check_status(struct http_response *resp, const char *field,
-                                  const char *v);
+/* Whether v is one of the allowed values of table.column in the models
+ * (any value when the column is no enumeration). */
+int http_api__value_allowed(const struct http_api *api, const char *table,
+                            const char *column, const char *v);
+
+/* A body field holding a value of table.column: 0, or -1 after the 400
+ * "field 'x' must be one of: ...". */
+int http_api__check_value(const struct http_api *api,
+                          struct http_response *resp, const char *table,
+                          const char *column, const char *field,
+                          const char *v);
+
+/* Whether project id belongs to user: 1 yes, 0 no (or no such project),
+ * or the database's error code (err filled). */
+int http_api__project_owned(struct http_api *api, const char *project,
+                            const char *user, struct db_error *err);
+
+/* The task handlers (api_tasks.c), of type handler_fn. */
+void http_api__list_tasks(struct http_api *api,
+                          const struct http_request *req, const char *id,
+                          const struct caller *me,
+                          struct http_response *resp);
+void http_api__create_task(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
+void http_api__get_task(struct http_api *api, const struct http_request *req,
+                        const char *id, const struct caller *me,
+                        struct http_response *resp);
+void http_api__update_task(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
+void http_api__delete_task(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
+
+/* The project handlers (api_projects.c). */
+void http_api__list_projects(struct http_api *api,
+                             const struct http_request *req, const char *id,
+                             const struct caller *me,
+                             struct http_response *resp);
+void http_api__create_project(struct http_api *api,
+                              const struct http_request *req, const char *id,
+                              const struct caller *me,
+                              struct http_response *resp);
+void http_api__get_project(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
+void http_api__delete_project(struct http_api *api,
+                              const struct http_request *req, const char *id,
+                              const struct caller *me,
+                              struct http_response *resp);
+
+/* Another user's id answers as an unknown one: 404, so ids are not
+ * probed. Returns 1 after the 404, 0 for the caller's own id. */
+int http_api__not_me(const char *id, const struct caller *me,
+                     struct http_response *resp);
+
+/* DELETE ... WHERE id = $1 AND the caller ($2) owns it: 204, or 404 with
+ * not_found. */
+void http_api__delete_by_id(struct http_api *api,
+                            const struct http_request *req, const char *sql,
+                            const char *id, const struct caller *me,
+                            const char *not_found,
+                            struct http_response *resp);
 
 int http_api__check_args(const struct http_request *req,
                                 const char *const *allowed,

@@ -21,6 +21,8 @@ static const struct {
     {HTTP_ROUTE_LOGIN, "POST", 1},
     {HTTP_ROUTE_LOGOUT, "POST", 0},
     {HTTP_ROUTE_ME, "GET", 0},
+    {HTTP_ROUTE_USER_PROJECTS, "GET, POST", 0},
+    {HTTP_ROUTE_PROJECT, "GET, DELETE", 0},
 };
 
 /* Splits "/a/b/c" into segments (pointers into path, with lengths).
@@ -84,9 +86,16 @@ int http_route_match(struct http_match *out, const char *path)
              seg_is(seg[2], len[2], "tasks") &&
              seg_id(&out->id, seg[1], len[1]) == 0)
         out->route = HTTP_ROUTE_USER_TASKS;
+    else if (n == 3 && seg_is(seg[0], len[0], "users") &&
+             seg_is(seg[2], len[2], "projects") &&
+             seg_id(&out->id, seg[1], len[1]) == 0)
+        out->route = HTTP_ROUTE_USER_PROJECTS;
     else if (n == 2 && seg_is(seg[0], len[0], "tasks") &&
              seg_id(&out->id, seg[1], len[1]) == 0)
         out->route = HTTP_ROUTE_TASK;
+    else if (n == 2 && seg_is(seg[0], len[0], "projects") &&
+             seg_id(&out->id, seg[1], len[1]) == 0)
+        out->route = HTTP_ROUTE_PROJECT;
     else if (n == 1 && seg_is(seg[0], len[0], "me"))
         out->route = HTTP_ROUTE_ME;
     else if (n == 2 && seg_is(seg[0], len[0], "auth")) {

@@ -19,6 +19,8 @@ enum http_route {
     HTTP_ROUTE_LOGIN,       /* /auth/login */
     HTTP_ROUTE_LOGOUT,      /* /auth/logout */
     HTTP_ROUTE_ME,          /* /me */
+    HTTP_ROUTE_USER_PROJECTS, /* /users/{id}/projects */
+    HTTP_ROUTE_PROJECT,     /* /projects/{id} */
 };
 
 struct http_match {

@@ -11,6 +11,7 @@
 #include "../db/schema.h"
 
 extern const struct db_table model_users;
+extern const struct db_table model_projects;
 extern const struct db_table model_tasks;
 extern const struct db_table model_sessions;
 extern const struct db_table model_login_failures;

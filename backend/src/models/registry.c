@@ -5,6 +5,7 @@
 
 static const struct db_table *const registry[] = {
     &model_users,
+    &model_projects,
     &model_tasks,
     &model_sessions,
     &model_login_failures,

@@ -104,6 +104,20 @@ static void render_alter_column(struct db_buf *out, const struct db_op *op)
 
 /* ---- scratch databases: a schema of their own ---- */
 
+/* The check's expression as written, in the constraint's comment:
+ * pg_get_constraintdef gives PostgreSQL's rewriting of it. */
+static void check_source_sql(struct db_buf *out, const char *table,
+                             const char *constraint, const char *expr)
+{
+    db_buf_puts(out, "COMMENT ON CONSTRAINT ");
+    db_buf_ident(out, constraint);
+    db_buf_puts(out, " ON ");
+    db_buf_ident(out, table);
+    db_buf_puts(out, " IS ");
+    db_buf_literal(out, expr);
+    db_buf_puts(out, ";\n");
+}
+
 static void scratch_config(struct db_config *cfg)
 {
     struct timespec ts;
@@ -144,6 +158,7 @@ const struct db_dialect_ops db_postgres_dialect = {
     .render_alter_column = render_alter_column,
     .render_online = db_pg_render_online,   /* postgres_online_dialect.c */
     .online_option = "transaction=false",
+    .check_source_sql = check_source_sql,
     .scratch_config = scratch_config,
     .scratch_drop = scratch_drop,
     .copy_url = NULL,

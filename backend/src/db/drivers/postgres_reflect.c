@@ -1,12 +1,15 @@
 /*
- * postgres_reflect.c - PostgreSQL's schema in three catalog queries,
+ * postgres_reflect.c - PostgreSQL's schema in four catalog queries,
  * whatever the number of tables: columns (pg_attribute, pg_attrdef,
  * identity), indexes (pg_index, not those behind primary keys or
- * constraints) and foreign keys (pg_constraint), all in the app's schema.
+ * constraints), foreign keys and the other constraints (pg_constraint:
+ * checks with the comment keeping their text as written), all in the
+ * app's schema.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 
 #include "../buf.h"
 #include "../driver.h"
@@ -39,10 +42,31 @@
     "AS k(attnum, ord) "                                                   \
     "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "           \
     "AND a.attnum = k.attnum AND k.attnum > 0 "                            \
-    "WHERE " filter " AND NOT x.indisprimary AND NOT EXISTS (SELECT 1 "    \
+    "WHERE " filter " AND NOT x.indisprimary AND x.indpred IS NULL "       \
+    "AND NOT EXISTS (SELECT 1 "                                            \
     "FROM pg_catalog.pg_constraint c WHERE c.conindid = x.indexrelid "     \
     "AND c.conrelid = t.oid) "                                             \
     "ORDER BY t.relname, ic.relname, k.ord"
+
+/* checks, unique and exclusion constraints, and partial indexes ('i'):
+ * the checks named ck_... are the models'; the rest is reported as
+ * unmanaged */
+#define Q_CONSTRAINTS(filter)                                              \
+    "SELECT t.relname, c.conname, c.contype, "                             \
+    "pg_get_constraintdef(c.oid), "                                        \
+    "obj_description(c.oid, 'pg_constraint') "                             \
+    "FROM pg_catalog.pg_constraint c "                                     \
+    "JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "                    \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
+    "WHERE c.contype IN ('c', 'u', 'x') AND " filter                       \
+    " UNION ALL "                                                          \
+    "SELECT t.relname, ic.relname, 'i', pg_get_indexdef(x.indexrelid), "   \
+    "NULL FROM pg_catalog.pg_index x "                                     \
+    "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "                    \
+    "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "                \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
+    "WHERE x.indpred IS NOT NULL AND " filter                              \
+    " ORDER BY 1, 2"
 
 #define Q_FKS(filter)                                                      \
     "SELECT t.relname, c.conname, k.ord, rt.relname, a.attname, "          \
@@ -65,6 +89,13 @@ struct ctx {
     struct db_arena *arena;
     int rc;
     struct db_reflect_index_rows ix;   /* the index being collected */
+    struct {                           /* the foreign key being collected */
+        char table[DB_NAME_MAX * 2];
+        char name[DB_NAME_MAX * 2];
+        struct db_foreign_key key;
+        char *cols[33], *refs[33];
+        size_t n;
+    } fk;
 };
 
 static const char *val(const char *v)
@@ -124,28 +155,105 @@ static enum db_fk_action action(const char *s)
     }
 }
 
+/* Adds the foreign key collected so far (add), and empties x->fk. */
+static int fk_flush(struct ctx *x, bool add)
+{
+    int rc = 0;
+    struct db_reflect_table *t =
+        add && x->fk.n ? db_reflect__find(x->b, x->fk.table) : NULL;
+    if (t) {
+        x->fk.cols[x->fk.n] = x->fk.refs[x->fk.n] = NULL;
+        x->fk.key.name = x->fk.name;
+        x->fk.key.column = x->fk.cols[0];
+        x->fk.key.ref_column = x->fk.refs[0];
+        x->fk.key.columns =
+            x->fk.n > 1 ? (const char *const *)x->fk.cols : NULL;
+        x->fk.key.ref_columns =
+            x->fk.n > 1 ? (const char *const *)x->fk.refs : NULL;
+        rc = db_reflect__add_fk(t, &x->fk.key);
+    }
+    for (size_t i = 0; i < x->fk.n; i++) {
+        free(x->fk.cols[i]);
+        free(x->fk.refs[i]);
+    }
+    free((void *)x->fk.key.ref_table);
+    memset(&x->fk, 0, sizeof x->fk);
+    return rc ? (x->rc = DB_ENOMEM) : 0;
+}
+
+/* One row per column of a key, in order (k.ord). */
 static int on_fk(void *ctx, int ncols, const char *const *v,
                  const char *const *names)
 {
     (void)ncols;
     (void)names;
     struct ctx *x = ctx;
-    if (atoi(val(v[2])) != 1)
-        return 0; /* composite keys: the first column stands for the key */
+    if (strcmp(x->fk.table, v[0]) != 0 || strcmp(x->fk.name, v[1]) != 0) {
+        if (fk_flush(x, true))
+            return x->rc;
+        snprintf(x->fk.table, sizeof x->fk.table, "%s", v[0]);
+        snprintf(x->fk.name, sizeof x->fk.name, "%s", v[1]);
+        x->fk.key.ref_table = strdup(val(v[3]));
+        x->fk.key.on_update = action(v[6]);
+        x->fk.key.on_delete = action(v[7]);
+        if (!x->fk.key.ref_table)
+            return x->rc = DB_ENOMEM;
+    }
+    if (x->fk.n + 1 >= sizeof x->fk.cols / sizeof x->fk.cols[0])
+        return 0; /* more columns than a key of the models may have */
+    x->fk.cols[x->fk.n] = strdup(val(v[4]));
+    x->fk.refs[x->fk.n] = strdup(val(v[5]));
+    x->fk.n++;
+    if (!x->fk.cols[x->fk.n - 1] || !x->fk.refs[x->fk.n - 1])
+        return x->rc = DB_ENOMEM;
+    return 0;
+}
+
+/* "CHECK (expr)" or "CHECK (expr) NOT VALID" -> expr (in place). */
+static char *check_body(char *def)
+{
+    const char *prefix = "CHECK (";
+    if (strncmp(def, prefix, strlen(prefix)) != 0)
+        return def;
+    char *body = def + strlen(prefix);
+    char *end = strrchr(body, ')');
+    if (end)
+        *end = '\0';
+    return body;
+}
+
+/* One constraint or partial index: table, name, contype, definition,
+ * comment. */
+static int on_constraint(void *ctx, int ncols, const char *const *v,
+                         const char *const *names)
+{
+    (void)ncols;
+    (void)names;
+    struct ctx *x = ctx;
     struct db_reflect_table *t = db_reflect__find(x->b, v[0]);
     if (!t)
         return 0;
-    struct db_foreign_key fk = {
-        .name = v[1],
-        .column = val(v[4]),
-        .ref_table = val(v[3]),
-        .ref_column = val(v[5]),
-        .on_update = action(v[6]),
-        .on_delete = action(v[7]),
-    };
-    if (db_reflect__add_fk(t, &fk))
+    const char *kind = val(v[2]);
+    char *def = strdup(val(v[3]));
+    if (!def)
         return x->rc = DB_ENOMEM;
-    return 0;
+    int rc;
+    if (kind[0] == 'c' && strncmp(v[1], "ck_", 3) == 0) {
+        rc = db_reflect__add_check(t, v[1], check_body(def), v[4]);
+    } else {
+        struct db_buf what = DB_BUF_INIT;
+        db_buf_printf(&what, "%s \"%s\" %.300s",
+                      kind[0] == 'c' ? "check" : kind[0] == 'u'
+                          ? "unique constraint" : kind[0] == 'x'
+                          ? "exclusion constraint" : "partial index",
+                      v[1], def);
+        rc = db_buf_ok(&what) ? db_reflect__add_unmanaged(t, db_buf_str(&what), NULL,
+                                                   false)
+                              : DB_ENOMEM;
+        db_buf_free(&what);
+    }
+    free(def);
+    return rc ? (x->rc = DB_ENOMEM) : 0;
 }
 
 /* The table names as a JSON array, for json_array_elements_text($2). */
@@ -167,6 +275,8 @@ int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
                                              Q_INDEXES(FILTER_SOME)};
     static const char *const q_fks[2] = {Q_FKS(FILTER_ALL),
                                          Q_FKS(FILTER_SOME)};
+    static const char *const q_constraints[2] = {
+        Q_CONSTRAINTS(FILTER_ALL), Q_CONSTRAINTS(FILTER_SOME)};
     int some = tables != NULL;
     struct db_buf json = DB_BUF_INIT;
     if (some)
@@ -191,6 +301,10 @@ int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
     db_reflect__index_flush(&x.ix, NULL); /* frees what an interrupted scan left */
     if (rc == 0)
         rc = db_query(c, q_fks[some], nparams, params, on_fk, &x, NULL, err);
+    fk_flush(&x, rc == 0);
+    if (rc == 0)
+        rc = db_query(c, q_constraints[some], nparams, params, on_constraint,
+                      &x, NULL, err);
     if (rc == DB_ENOMEM || x.rc)
         rc = db_error_set(err, DB_ENOMEM, "out of memory");
     if (rc == 0)

@@ -44,16 +44,24 @@ static bool alterable(const struct db_op *op)
     }
     case DB_OP_DROP_COLUMN: {
         const struct db_column *c = op->from_column;
-        if (c->primary_key)
+        /* DROP COLUMN refuses a column a constraint names */
+        if (c->primary_key || c->values || op->from->nchecks ||
+            op->from->nunmanaged)
             return false;
         for (size_t i = 0; i < op->from->nforeign_keys; i++)
-            if (strcmp(op->from->foreign_keys[i].column, c->name) == 0)
-                return false;
+            for (size_t k = 0; k < db_fk_ncols(&op->from->foreign_keys[i]);
+                 k++)
+                if (strcmp(db_fk_col(&op->from->foreign_keys[i], k),
+                           c->name) == 0)
+                    return false;
         return true;
     }
     case DB_OP_ALTER_COLUMN:
     case DB_OP_ADD_FK:
     case DB_OP_DROP_FK:
+    case DB_OP_ADD_CHECK:
+    case DB_OP_DROP_CHECK:
+    case DB_OP_ALTER_VALUES:
         return false;
     default:
         return true;
@@ -75,38 +83,56 @@ static void kept_columns(struct db_buf *out, const struct db_table *t,
     }
 }
 
+/* The unmanaged items of a rebuild: from's (the table as it is) and, in
+ * a diff the other way round (a downgrade), t's; i runs over both, the
+ * same statement once. NULL past the end. */
+static const struct db_unmanaged *unmanaged_at(const struct db_table *t,
+                                               const struct db_table *from,
+                                               size_t i)
+{
+    if (i < from->nunmanaged)
+        return &from->unmanaged[i];
+    i -= from->nunmanaged;
+    if (i >= t->nunmanaged)
+        return NULL;
+    static const struct db_unmanaged seen = {.what = ""};
+    const struct db_unmanaged *u = &t->unmanaged[i];
+    for (size_t k = 0; k < from->nunmanaged; k++)
+        if (from->unmanaged[k].sql && u->sql &&
+            strcmp(from->unmanaged[k].sql, u->sql) == 0)
+            return &seen; /* written for from already */
+    return u;
+}
+
 static int rebuild_table(struct db_buf *out, const struct db_table *t,
                          const struct db_table *from)
 {
     char tmp[DB_NAME_MAX + 8];
     snprintf(tmp, sizeof tmp, "_new_%s", t->name);
-    /* the new table under the temporary name, its keys named as t's */
-    struct db_foreign_key *fks = NULL;
-    if (t->nforeign_keys) {
-        fks = malloc(t->nforeign_keys * sizeof *fks);
-        if (!fks)
-            return DB_ENOMEM;
-    }
-    char (*names)[DB_NAME_MAX] =
-        t->nforeign_keys ? malloc(t->nforeign_keys * DB_NAME_MAX) : NULL;
-    if (t->nforeign_keys && !names) {
-        free(fks);
-        return DB_ENOMEM;
-    }
-    for (size_t i = 0; i < t->nforeign_keys; i++) {
-        fks[i] = t->foreign_keys[i];
-        db_fk_name(names[i], t, &t->foreign_keys[i]);
-        fks[i].name = names[i];
-    }
-    struct db_table nt = *t;
-    nt.name = tmp;
-    nt.foreign_keys = fks;
+    /* the new table under the temporary name, its constraints named as
+     * t's */
     db_buf_puts(out, "-- rebuild ");
     db_buf_ident(out, t->name);
     db_buf_puts(out, ": SQLite's ALTER TABLE cannot make this change\n");
-    db_render_create_table(out, &nt, DB_DIALECT_SQLITE, 0);
-    free(fks);
-    free(names);
+    /* the constraints the models do not have, written again */
+    struct db_buf create = DB_BUF_INIT;
+    db_render_create_table_as(&create, t, tmp, DB_DIALECT_SQLITE, 0);
+    const char *text = db_buf_str(&create);
+    const char *end = strstr(text, "\n);\n");
+    db_buf_putn(out, text, end ? (size_t)(end - text) : strlen(text));
+    bool lost = false;
+    const struct db_unmanaged *u;
+    for (size_t i = 0; (u = unmanaged_at(t, from, i)); i++) {
+        lost = lost || (!u->sql && u->clause);
+        if (u->sql && u->clause && end)
+            db_buf_printf(out, ",\n    %s", u->sql);
+    }
+    if (end)
+        db_buf_puts(out, end);
+    bool oom = !db_buf_ok(&create);
+    db_buf_free(&create);
+    if (oom)
+        return DB_ENOMEM;
 
     db_buf_puts(out, "INSERT INTO ");
     db_buf_ident(out, tmp);
@@ -126,6 +152,12 @@ static int rebuild_table(struct db_buf *out, const struct db_table *t,
     db_buf_puts(out, ";\nPRAGMA legacy_alter_table = OFF;\n");
     for (size_t i = 0; i < t->nindexes; i++)
         db_render_create_index(out, t, &t->indexes[i], DB_DIALECT_SQLITE, 0);
+    for (size_t i = 0; (u = unmanaged_at(t, from, i)); i++)
+        if (u->sql && !u->clause)
+            db_buf_printf(out, "%s;\n", u->sql);
+    if (lost)
+        db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"unmanaged\") "
+                         "VALUES (1);\n");
     db_buf_puts(out, "INSERT INTO \"_rebuild_guard\" (\"fk_violations\") "
                      "SELECT count(*) FROM pragma_foreign_key_check(");
     db_buf_literal(out, t->name);
@@ -220,7 +252,10 @@ const struct db_dialect_ops db_sqlite_dialect = {
         "rows with broken foreign keys\" CHECK (\"fk_violations\" = 0),\n"
         "    \"triggers\" INTEGER CONSTRAINT \"a table rebuild would drop "
         "the table's triggers: drop them before, create them after\" "
-        "CHECK (\"triggers\" = 0)\n"
+        "CHECK (\"triggers\" = 0),\n"
+        "    \"unmanaged\" INTEGER CONSTRAINT \"a table rebuild would drop "
+        "a constraint the models do not have (a column's UNIQUE): make this "
+        "change by hand\" CHECK (\"unmanaged\" = 0)\n"
         ");\n",
     .rebuild_epilogue = "DROP TABLE \"_rebuild_guard\";\n",
     .rebuild_option = "foreign_keys=off",

@@ -26,6 +26,14 @@ struct ctx {
     int npk;
     struct db_reflect_index_rows ix;   /* the index being collected */
     struct db_buf unparsed;   /* JSON array of indexes left to the pragma */
+    struct {                  /* the foreign key being collected */
+        char table[DB_NAME_MAX * 2];
+        int id;
+        struct db_foreign_key key;
+        char *cols[33], *refs[33];
+        size_t n;
+    } fk;
+    struct db_reflect_table *ddl_table;   /* whose CREATE TABLE is read */
 };
 
 static const char *val(const char *v)
@@ -91,6 +99,8 @@ static int on_index(void *ctx, int ncols, const char *const *v,
     if (db_reflect__index_row(&x->ix, x->b, v[0], v[1], atoi(val(v[2])) != 0,
                               v[3]))
         return x->rc = DB_ENOMEM;
+    if (!x->ix.sql && v[4] && !(x->ix.sql = strdup(v[4])))
+        return x->rc = DB_ENOMEM;
     return 0;
 }
 
@@ -153,8 +163,10 @@ static const char *ident(const char *p, char *out, size_t n)
 
 /* The columns of an index's SQL into x->ix.cols; false when it is not a list
  * of plain columns (expressions), or on no memory. */
-static bool parse_index(struct ctx *x, const char *sql, bool *unique)
+static bool parse_index(struct ctx *x, const char *sql, bool *unique,
+                        bool *partial)
 {
+    *partial = false;
     char word[DB_NAME_MAX * 2], skip[DB_NAME_MAX * 2];
     const char *p = keyword(sql, "CREATE"), *q;
     if (!p)
@@ -191,8 +203,10 @@ static bool parse_index(struct ctx *x, const char *sql, bool *unique)
         if (!c)
             break;
         x->ix.cols[x->ix.ncols++] = c;
-        if (*p++ == ')')
+        if (*p++ == ')') {
+            *partial = keyword(p, "WHERE") != NULL;
             return true;
+        }
     }
     db_reflect__index_flush(&x->ix, NULL);
     return false;
@@ -208,8 +222,17 @@ static int on_index_sql(void *ctx, int ncols, const char *const *v,
     struct db_reflect_table *t = db_reflect__find(x->b, v[0]);
     if (!t)
         return 0;
-    bool unique = false;
-    if (!parse_index(x, v[2], &unique)) {
+    bool unique = false, partial = false;
+    if (parse_index(x, v[2], &unique, &partial) && partial) {
+        /* WHERE: the models have no partial indexes */
+        db_reflect__index_flush(&x->ix, NULL);
+        char what[DB_NAME_MAX * 2 + 64];
+        snprintf(what, sizeof what, "%sindex \"%s\" with a WHERE clause",
+                 unique ? "unique " : "", v[1]);
+        return db_reflect__add_unmanaged(t, what, v[2], false)
+                   ? (x->rc = DB_ENOMEM) : 0;
+    }
+    if (!x->ix.ncols) {
         /* left to pragma_index_info: its name into the JSON list */
         const char *one[1] = {v[1]};
         db_buf_puts(&x->unparsed, x->unparsed.len ? "," : "[");
@@ -236,27 +259,106 @@ static enum db_fk_action action(const char *s)
     return DB_FK_NO_ACTION;
 }
 
+/* Adds the foreign key collected so far, and empties x->fk. */
+static int fk_flush(struct ctx *x, bool add)
+{
+    int rc = 0;
+    struct db_reflect_table *t =
+        add && x->fk.n ? db_reflect__find(x->b, x->fk.table) : NULL;
+    if (t) {
+        x->fk.cols[x->fk.n] = x->fk.refs[x->fk.n] = NULL;
+        x->fk.key.column = x->fk.cols[0];
+        x->fk.key.ref_column = x->fk.refs[0];
+        x->fk.key.columns = x->fk.n > 1 ? (const char *const *)x->fk.cols : NULL;
+        x->fk.key.ref_columns = x->fk.n > 1 ? (const char *const *)x->fk.refs : NULL;
+        rc = db_reflect__add_fk(t, &x->fk.key);
+    }
+    for (size_t i = 0; i < x->fk.n; i++) {
+        free(x->fk.cols[i]);
+        free(x->fk.refs[i]);
+    }
+    free((void *)x->fk.key.ref_table);
+    memset(&x->fk, 0, sizeof x->fk);
+    return rc ? (x->rc = DB_ENOMEM) : 0;
+}
+
+/* One row per column of a key, the rows of a key together (id, seq). */
 static int on_fk(void *ctx, int ncols, const char *const *v,
                  const char *const *names)
 {
     (void)ncols;
     (void)names;
     struct ctx *x = ctx;
-    if (atoi(val(v[2])) != 0)
-        return 0; /* composite keys: the first column stands for the key */
-    struct db_reflect_table *t = db_reflect__find(x->b, v[0]);
-    if (!t)
-        return 0;
-    struct db_foreign_key fk = {
-        .column = val(v[4]),
-        .ref_table = val(v[3]),
-        .ref_column = val(v[5]),
-        .on_update = action(v[6]),
-        .on_delete = action(v[7]),
-    };
-    if (db_reflect__add_fk(t, &fk))
+    if (strcmp(x->fk.table, v[0]) != 0 || x->fk.id != atoi(val(v[1])) ||
+        atoi(val(v[2])) == 0) {
+        if (fk_flush(x, true))
+            return x->rc;
+        snprintf(x->fk.table, sizeof x->fk.table, "%s", v[0]);
+        x->fk.id = atoi(val(v[1]));
+        x->fk.key.ref_table = strdup(val(v[3]));
+        x->fk.key.on_update = action(v[6]);
+        x->fk.key.on_delete = action(v[7]);
+        if (!x->fk.key.ref_table)
+            return x->rc = DB_ENOMEM;
+    }
+    if (x->fk.n + 1 >= sizeof x->fk.cols / sizeof x->fk.cols[0])
+        return 0; /* more columns than a key of the models may have */
+    x->fk.cols[x->fk.n] = strdup(val(v[4]));
+    /* a key to the referenced table's primary key names no columns */
+    x->fk.refs[x->fk.n] = strdup(val(v[5]));
+    x->fk.n++;
+    if (!x->fk.cols[x->fk.n - 1] || !x->fk.refs[x->fk.n - 1])
         return x->rc = DB_ENOMEM;
     return 0;
+}
+
+/* One constraint of a CREATE TABLE text (sqlite_ddl.c). */
+static int on_constraint(void *ctx, enum db_sqlite_constraint kind,
+                         const char *name, const char *body)
+{
+    struct ctx *x = ctx;
+    struct db_reflect_table *t = x->ddl_table;
+    if (kind == DB_SQLITE_CHECK && name && strncmp(name, "ck_", 3) == 0)
+        /* SQLite keeps the text as written: it is its own source */
+        return db_reflect__add_check(t, name, body, body);
+    struct db_buf what = DB_BUF_INIT, clause = DB_BUF_INIT;
+    db_buf_puts(&what, kind == DB_SQLITE_CHECK ? "check" : "unique constraint");
+    if (name)
+        db_buf_printf(&what, " \"%s\"", name);
+    if (body[0])
+        db_buf_printf(&what, " (%.200s)", body);
+    /* written again as a table constraint by a rebuild; a column's UNIQUE
+     * (no column list) cannot be */
+    if (name) {
+        db_buf_puts(&clause, "CONSTRAINT ");
+        db_buf_ident(&clause, name);
+        db_buf_puts(&clause, " ");
+    }
+    db_buf_printf(&clause, "%s (%s)",
+                  kind == DB_SQLITE_CHECK ? "CHECK" : "UNIQUE", body);
+    int rc = db_buf_ok(&what) && db_buf_ok(&clause)
+                 ? db_reflect__add_unmanaged(t, db_buf_str(&what),
+                                             body[0] ? db_buf_str(&clause)
+                                                     : NULL,
+                                             true)
+                 : DB_ENOMEM;
+    db_buf_free(&what);
+    db_buf_free(&clause);
+    return rc;
+}
+
+/* One table's CREATE TABLE text: name, sql. */
+static int on_table_sql(void *ctx, int ncols, const char *const *v,
+                        const char *const *names)
+{
+    (void)ncols;
+    (void)names;
+    struct ctx *x = ctx;
+    x->ddl_table = db_reflect__find(x->b, v[0]);
+    if (!x->ddl_table)
+        return 0;
+    int rc = db_sqlite__table_constraints(v[1], on_constraint, x);
+    return rc ? (x->rc = DB_ENOMEM) : 0;
 }
 
 int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
@@ -286,7 +388,7 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
     };
     static const char *const q_index_info =
         "SELECT i.tbl_name, i.name, substr(i.sql, 1, 14) = 'CREATE UNIQUE ', "
-        "ii.name FROM main.sqlite_master AS i, pragma_index_info(i.name, "
+        "ii.name, i.sql FROM main.sqlite_master AS i, pragma_index_info(i.name, "
         "'main') AS ii WHERE i.type = 'index' AND i.name IN (SELECT value "
         "FROM json_each($1)) ORDER BY i.name, ii.seqno";
     static const char *const q_fks[2] = {
@@ -296,6 +398,10 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
         "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", "
         "f.on_update, f.on_delete FROM main.sqlite_master AS m, "
         "pragma_foreign_key_list(m.name, 'main') AS f WHERE " FILTER_SOME,
+    };
+    static const char *const q_tables[2] = {
+        "SELECT m.name, m.sql FROM main.sqlite_master AS m WHERE " FILTER_ALL,
+        "SELECT m.name, m.sql FROM main.sqlite_master AS m WHERE " FILTER_SOME,
     };
     int some = tables != NULL;
     struct db_buf json = DB_BUF_INIT;
@@ -326,6 +432,10 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
     db_buf_free(&x.unparsed);
     if (rc == 0)
         rc = db_query(c, q_fks[some], some, params, on_fk, &x, NULL, err);
+    fk_flush(&x, rc == 0);
+    if (rc == 0)
+        rc = db_query(c, q_tables[some], some, params, on_table_sql, &x, NULL,
+                      err);
     if (rc == DB_ENOMEM || x.rc)
         rc = db_error_set(err, DB_ENOMEM, "out of memory");
     if (rc == 0)
