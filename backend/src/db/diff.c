@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "reflect.h"
 #include "render.h"
@@ -106,6 +107,28 @@ static bool is_number(const char *s, double *out)
     return *end == '\0';
 }
 
+/* JSON text without the whitespace between tokens (jsonb keeps none). */
+static void json_squeeze(char *out, size_t n, const char *s)
+{
+    size_t w = 0;
+    int in_str = 0;
+    for (; *s && w + 1 < n; s++) {
+        if (in_str) {
+            out[w++] = *s;
+            if (*s == '\\' && s[1] && w + 1 < n)
+                out[w++] = *++s;
+            else if (*s == '"')
+                in_str = 0;
+        } else if (*s == '"') {
+            in_str = 1;
+            out[w++] = *s;
+        } else if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
+            out[w++] = *s;
+        }
+    }
+    out[w] = '\0';
+}
+
 static bool same_default(const struct db_column *a, const struct db_column *b)
 {
     if (a->def.kind != b->def.kind)
@@ -113,6 +136,8 @@ static bool same_default(const struct db_column *a, const struct db_column *b)
     switch (a->def.kind) {
     case DB_DEFAULT_NONE:
     case DB_DEFAULT_NOW:
+    case DB_DEFAULT_TODAY:
+    case DB_DEFAULT_UUID:
         return true;
     case DB_DEFAULT_NUMBER: {
         double x, y;
@@ -120,7 +145,21 @@ static bool same_default(const struct db_column *a, const struct db_column *b)
             return x == y;
         break;
     }
-    case DB_DEFAULT_STRING:
+    case DB_DEFAULT_STRING: {
+        const char *x = a->def.value ? a->def.value : "",
+                   *y = b->def.value ? b->def.value : "";
+        unsigned f = db_type_flags(a->type) | db_type_flags(b->type);
+        /* PostgreSQL keeps a uuid in lower case, a jsonb without spaces */
+        if (f & DB_TYPEF_UUID)
+            return strcasecmp(x, y) == 0;
+        if ((f & DB_TYPEF_JSON) && strlen(x) < 4096 && strlen(y) < 4096) {
+            char jx[4096], jy[4096];
+            json_squeeze(jx, sizeof jx, x);
+            json_squeeze(jy, sizeof jy, y);
+            return strcmp(jx, jy) == 0;
+        }
+        break;
+    }
     case DB_DEFAULT_BOOL:
         break;
     }
@@ -141,19 +180,24 @@ static unsigned column_changes(const struct db_table *ta,
                                const struct db_column *b, enum db_dialect d)
 {
     unsigned ch = 0;
-    if (a->type != b->type ||
-        ((db_type_flags(a->type) & DB_TYPEF_LENGTH) && a->length != b->length))
-        ch |= DB_ALTER_TYPE;
+    struct db_type_spec sa = db_column_type(a), sb = db_column_type(b);
     bool an = a->nullable && !a->primary_key;
     bool bn = b->nullable && !b->primary_key;
     if (an != bn)
         ch |= DB_ALTER_NULLABLE;
     bool aauto = a->autoincrement, bauto = b->autoincrement;
     const struct db_dialect_ops *x = db_dialect_get(d);
+    bool same_type = db_type_same(&sa, &sb);
     if (x && x->integer_pk_is_rowid) {
         aauto = rowid(ta, a);
         bauto = rowid(tb, b);
+        /* the rowid is 64-bit whatever the width declared: an
+         * autoincrement key of any integer width is the same column */
+        if (aauto && bauto && (a->autoincrement || b->autoincrement))
+            same_type = true;
     }
+    if (!same_type)
+        ch |= DB_ALTER_TYPE;
     /* an identity column has no default of its own */
     if (!(aauto && bauto) && !same_default(a, b))
         ch |= DB_ALTER_DEFAULT;
@@ -163,10 +207,11 @@ static unsigned column_changes(const struct db_table *ta,
 }
 
 /* Widening keeps every value (types.h: VARCHAR(n) -> VARCHAR(m >= n) or
- * TEXT, INTEGER -> REAL). */
+ * TEXT, SMALLINT -> INTEGER -> BIGINT, NUMERIC to more digits). */
 static bool widening(const struct db_column *to, const struct db_column *from)
 {
-    return db_type_widens(from->type, from->length, to->type, to->length);
+    struct db_type_spec f = db_column_type(from), t = db_column_type(to);
+    return db_type_widens(&f, &t);
 }
 
 static bool same_cols(const char *const *a, const char *const *b)

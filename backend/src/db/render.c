@@ -33,6 +33,14 @@ void db_render_default(struct db_buf *out, const struct db_column *col,
         if (x)
             db_buf_puts(out, x->now_sql);
         break;
+    case DB_DEFAULT_TODAY:
+        if (x)
+            db_buf_puts(out, x->today_sql);
+        break;
+    case DB_DEFAULT_UUID:
+        if (x)
+            db_buf_puts(out, x->uuid_sql);
+        break;
     }
 }
 
@@ -62,13 +70,19 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
     db_buf_ident(out, col->name);
     db_buf_puts(out, " ");
     int inline_pk = col->primary_key && db_table_pk_count(t) == 1;
+    const struct db_dialect_ops *x = db_dialect_get(d);
     if (inline_pk && col->autoincrement) {
-        const struct db_dialect_ops *x = db_dialect_get(d);
+        if (x && x->rowid_type_sql)
+            db_buf_puts(out, x->rowid_type_sql);
+        else
+            db_render_type(out, col, d);
         if (x)
             db_buf_puts(out, x->identity_pk_sql);
         return;
     }
     db_render_type(out, col, d);
+    if (x && x->type_check_sql)
+        x->type_check_sql(out, col);
     if (inline_pk)
         db_buf_puts(out, " PRIMARY KEY");
     else if (!col->nullable || col->primary_key)
