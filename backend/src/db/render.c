@@ -16,6 +16,16 @@ void db_render_type(struct db_buf *out, const struct db_column *col,
         x->type_sql(out, col);
 }
 
+void db_render_type_name(struct db_buf *out, const struct db_column *col)
+{
+    struct db_type_spec t = db_column_type(col);
+    db_buf_puts(out, db_type_name(t.type));
+    if (db_type_flags(t.type) & DB_TYPEF_LENGTH)
+        db_buf_printf(out, "(%d)", t.length);
+    else if (t.precision > 0)
+        db_buf_printf(out, "(%d,%d)", t.precision, t.scale);
+}
+
 void db_render_default(struct db_buf *out, const struct db_column *col,
                        enum db_dialect d)
 {
