@@ -91,8 +91,6 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
         return;
     }
     db_render_type(out, col, d);
-    if (x && x->type_check_sql)
-        x->type_check_sql(out, col);
     if (inline_pk)
         db_buf_puts(out, " PRIMARY KEY");
     else if (!col->nullable || col->primary_key)
@@ -101,6 +99,8 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
         db_buf_puts(out, " DEFAULT ");
         db_render_default(out, col, d);
     }
+    if (x && x->type_check_sql)
+        x->type_check_sql(out, col);
 }
 
 void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
