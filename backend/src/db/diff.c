@@ -177,7 +177,8 @@ static bool rowid(const struct db_table *t, const struct db_column *c)
 static unsigned column_changes(const struct db_table *ta,
                                const struct db_column *a,
                                const struct db_table *tb,
-                               const struct db_column *b, enum db_dialect d)
+                               const struct db_column *b, enum db_dialect d,
+                               enum db_dialect reflected)
 {
     unsigned ch = 0;
     struct db_type_spec sa = db_column_type(a), sb = db_column_type(b);
@@ -196,6 +197,10 @@ static unsigned column_changes(const struct db_table *ta,
         if (aauto && bauto && (a->autoincrement || b->autoincrement))
             same_type = true;
     }
+    const struct db_dialect_ops *r = db_dialect_get(reflected);
+    if (r && r->integer_pk_is_rowid && rowid(ta, a) && rowid(tb, b) &&
+        a->autoincrement && b->autoincrement)
+        same_type = true;
     if (!same_type)
         ch |= DB_ALTER_TYPE;
     /* an identity column has no default of its own */
@@ -281,7 +286,7 @@ static int nomem(struct db_diff *out, struct db_error *err)
 
 static int diff_table(struct db_diff *out, const struct db_table *t,
                       const struct db_table *f, enum db_dialect d,
-                      struct db_error *err)
+                      enum db_dialect reflected, struct db_error *err)
 {
     struct db_op *op;
     char name[DB_NAME_MAX];
@@ -336,7 +341,7 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
         const struct db_column *fc = db_table_column(f, c->name);
         if (!fc)
             continue;
-        unsigned ch = column_changes(t, c, f, fc, d);
+        unsigned ch = column_changes(t, c, f, fc, d, reflected);
         if (!ch)
             continue;
         PUSH(DB_OP_ALTER_COLUMN, t, f);
@@ -382,6 +387,13 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
 int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
                     const struct db_schema *current, enum db_dialect d,
                     struct db_error *err)
+{
+    return db_diff_schemas_from(out, target, current, d, d, err);
+}
+
+int db_diff_schemas_from(struct db_diff *out, const struct db_schema *target,
+                         const struct db_schema *current, enum db_dialect d,
+                         enum db_dialect reflected, struct db_error *err)
 {
     out->ops = NULL;
     out->n = out->cap = 0;
@@ -438,7 +450,7 @@ int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
     for (size_t i = 0; rc == 0 && i < nt; i++) {
         const struct db_table *f = index_find(&cix, torder[i]->name);
         if (f)
-            rc = diff_table(out, torder[i], f, d, err);
+            rc = diff_table(out, torder[i], f, d, reflected, err);
     }
     /* tables gone, dependents first */
     for (size_t i = nc; rc == 0 && drops && i-- > 0;) {

@@ -17,13 +17,15 @@
 #include "../db/driver.h"
 #include "../words.h"
 #include "../db/migrate.h"
+#include "../db/buf.h"
 #include "api_internal.h"
 #include "router.h"
 
-#define USER_COLS "\"id\", \"email\", \"name\", \"created_at\""
+#define USER_COLS \
+    "\"id\", \"email\", \"name\", \"created_at\", \"settings\""
 #define TASK_COLS \
     "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
-    "\"created_at\""
+    "\"created_at\", \"due_date\", \"public_id\""
 
 static const char oom_body[] = "{\"error\":\"out of memory\"}";
 
@@ -625,39 +627,43 @@ static void create_task(struct http_api *api, const struct http_request *req,
         {.name = "title", .kind = F_STRING, .required = 1},
         {.name = "description", .kind = F_STRING_OR_NULL},
         {.name = "status", .kind = F_STRING},
+        {.name = "due_date", .kind = F_STRING_OR_NULL},
     };
     if (http_api__no_args(req, resp) || not_me(id, me, resp))
         return;
-    json_t *root = http_api__parse_body(req, f, 3, resp);
+    json_t *root = http_api__parse_body(req, f, 4, resp);
     if (!root)
         return;
     const char *title = f[0].value, *descr = f[1].value, *status = f[2].value;
+    const char *due = f[3].value;
     if (http_api__check_text(resp, "title", title,
                              http_api__model_length(api, "tasks", "title")) ||
-        (status && http_api__check_status(resp, "status", status))) {
+        (status && http_api__check_status(resp, "status", status)) ||
+        (due && http_api__check_column(resp, api, "tasks", "due_date",
+                                       "due_date", due))) {
         json_decref(root);
         return;
     }
     /* INSERT ... SELECT FROM users: no row inserted means no such user,
-     * decided in the same statement. Without status, the model's default. */
-    const char *params[] = {id, title, descr, status};
+     * decided in the same statement. Without status, the model's default;
+     * due_date typed by the model's column. */
+    const char *params[] = {id, title, descr, due, status};
+    struct db_buf sql = DB_BUF_INIT;
+    db_buf_puts(&sql, "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
+                      "\"description\", \"due_date\"");
+    db_buf_puts(&sql, status ? ", \"status\")" : ")");
+    db_buf_puts(&sql, " SELECT \"id\", CAST($2 AS TEXT), CAST($3 AS TEXT), ");
+    http_api__cast(&sql, api, 4, "tasks", "due_date");
+    db_buf_puts(&sql, status ? ", CAST($5 AS TEXT)" : "");
+    db_buf_puts(&sql, " FROM \"users\" WHERE \"id\" = $1 RETURNING "
+                      TASK_COLS);
     struct rows r;
     struct db_error err;
-    int rc = status
-                 ? http_api__query_rows(
-                       &r, api, "tasks",
-                       "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                       "\"description\", \"status\") SELECT \"id\", "
-                       "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT) "
-                       "FROM \"users\" WHERE \"id\" = $1 RETURNING " TASK_COLS,
-                       4, params, &err)
-                 : http_api__query_rows(
-                       &r, api, "tasks",
-                       "INSERT INTO \"tasks\" (\"user_id\", \"title\", "
-                       "\"description\") SELECT \"id\", CAST($2 AS TEXT), "
-                       "CAST($3 AS TEXT) FROM \"users\" WHERE \"id\" = $1 "
-                       "RETURNING " TASK_COLS,
-                       3, params, &err);
+    int rc = db_buf_ok(&sql)
+                 ? http_api__query_rows(&r, api, "tasks", db_buf_str(&sql),
+                                        status ? 5 : 4, params, &err)
+                 : db_error_set(&err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
     json_decref(root);
     if (rc)
         return http_api__db_failed(api, req, &err, resp);
@@ -682,30 +688,50 @@ static void get_task(struct http_api *api, const struct http_request *req,
     http_api__respond_one(resp, &r, 200, "task not found", NULL);
 }
 
+/* PATCH: status, due_date (null clears it), or both; at least one. */
 static void update_task(struct http_api *api, const struct http_request *req,
                         const char *id, const struct caller *me,
                         struct http_response *resp)
 {
     struct field f[] = {
-        {.name = "status", .kind = F_STRING, .required = 1},
+        {.name = "status", .kind = F_STRING},
+        {.name = "due_date", .kind = F_STRING_OR_NULL},
     };
     if (http_api__no_args(req, resp))
         return;
-    json_t *root = http_api__parse_body(req, f, 1, resp);
+    json_t *root = http_api__parse_body(req, f, 2, resp);
     if (!root)
         return;
-    if (http_api__check_status(resp, "status", f[0].value)) {
+    const char *status = f[0].value, *due = f[1].value;
+    int set_due = json_object_get(root, "due_date") != NULL;
+    if (!status && !set_due) {
+        json_decref(root);
+        http_api__error_on(resp, 400, "nothing to change: give status, "
+                           "due_date or both", "field", "status");
+        return;
+    }
+    if ((status && http_api__check_status(resp, "status", status)) ||
+        (due && http_api__check_column(resp, api, "tasks", "due_date",
+                                       "due_date", due))) {
         json_decref(root);
         return;
     }
-    const char *params[] = {id, f[0].value, me->id};
+    /* $4 says whether due_date is set: its value $5 may be null */
+    const char *params[] = {id, status, me->id, set_due ? "1" : "0", due};
+    struct db_buf sql = DB_BUF_INIT;
+    db_buf_puts(&sql, "UPDATE \"tasks\" SET \"status\" = "
+                      "COALESCE(CAST($2 AS TEXT), \"status\"), \"due_date\" = "
+                      "CASE WHEN CAST($4 AS TEXT) = '1' THEN ");
+    http_api__cast(&sql, api, 5, "tasks", "due_date");
+    db_buf_puts(&sql, " ELSE \"due_date\" END WHERE \"id\" = $1 AND "
+                      "\"user_id\" = $3 RETURNING " TASK_COLS);
     struct rows r;
     struct db_error err;
-    int rc = http_api__query_rows(
-        &r, api, "tasks",
-        "UPDATE \"tasks\" SET \"status\" = $2 WHERE \"id\" = "
-        "$1 AND \"user_id\" = $3 RETURNING " TASK_COLS,
-        3, params, &err);
+    int rc = db_buf_ok(&sql)
+                 ? http_api__query_rows(&r, api, "tasks", db_buf_str(&sql), 5,
+                                        params, &err)
+                 : db_error_set(&err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
     json_decref(root);
     if (rc)
         return http_api__db_failed(api, req, &err, resp);

@@ -96,6 +96,21 @@ void http_api__db_failed(struct http_api *api,
 int http_api__model_length(const struct http_api *api, const char *table,
                                   const char *column);
 
+/* "CAST($n AS type)" with the type of the model's column as the
+ * connection's database spells it: a parameter typed by the model. */
+struct db_buf;
+void http_api__cast(struct db_buf *out, const struct http_api *api, int n,
+                    const char *table, const char *column);
+
+/* A value for a column of the models, checked against the column's type:
+ * a calendar date (YYYY-MM-DD), a UUID, an integer of the column's width,
+ * a decimal of its precision and scale, text of at most its length. 0, or
+ * -1 after a 400 naming field. */
+int http_api__check_column(struct http_response *resp,
+                           const struct http_api *api, const char *table,
+                           const char *column, const char *field,
+                           const char *v);
+
 int http_api__query_rows(struct rows *r, struct http_api *api,
                                 const char *table, const char *sql, int n,
                                 const char *const *params, struct db_error *err);
