@@ -108,7 +108,7 @@ scenario() {
     TOKEN=
     req POST /auth/signup "{\"email\":\"ann@example.org\",\"name\":\"Ann\",\"password\":\"$PW_ANN\"}"
     expect_status 201 "$BACKEND: sign-up"
-    expect_out '^{"id":[0-9]*,"email":"ann@example.org","name":"Ann","created_at":"[^"]*"}$'
+    expect_out '^{"id":[0-9]*,"email":"ann@example.org","name":"Ann","created_at":"[^"]*","settings":{}}$'
     A=$(printf '%s' "$out" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
     req POST /auth/signup "{\"email\":\"bob@example.org\",\"name\":\"Bob\",\"password\":\"$PW_BOB\"}"
     expect_status 201

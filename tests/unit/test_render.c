@@ -7,6 +7,7 @@
 
 #include "db/buf.h"
 #include "db/driver.h"
+#include "db/reflect.h"
 #include "db/render.h"
 #include "db/schema.h"
 #include "models/models.h"
@@ -148,7 +149,13 @@ START_TEST(test_render__registry_holds_the_models)
     ck_assert_uint_eq(sessions->nforeign_keys, 1);
     ck_assert_int_eq(sessions->foreign_keys[0].on_delete, DB_FK_CASCADE);
     ck_assert(db_table_column(users, "password_hash")->nullable);
-    ck_assert_uint_eq(users->nindexes + tasks->nindexes, 6);
+    ck_assert_uint_eq(users->nindexes + tasks->nindexes, 7);
+    ck_assert_int_eq(db_table_column(users, "settings")->type, DB_TYPE_JSON);
+    ck_assert_int_eq(db_table_column(tasks, "due_date")->type, DB_TYPE_DATE);
+    ck_assert(db_table_column(tasks, "due_date")->nullable);
+    ck_assert_int_eq(db_table_column(tasks, "public_id")->def.kind,
+                     DB_DEFAULT_UUID);
+    ck_assert_int_eq(db_table_column(tasks, "id")->type, DB_TYPE_BIGINT);
     ck_assert(users->indexes[0].unique);
     ck_assert_uint_eq(tasks->nforeign_keys, 1);
     ck_assert_int_eq(tasks->foreign_keys[0].on_delete, DB_FK_CASCADE);
@@ -215,12 +222,25 @@ START_TEST(test_render__every_dialect_writes_every_type)
         ck_assert_str_eq(x->name, db_dialect_name(ds[d]));
         for (int t = DB_TYPE_NONE_ + 1; t < DB_TYPE_COUNT_; t++) {
             ck_assert(db_type_valid(t));
-            struct db_column col = {.name = "c", .type = (enum db_type)t,
-                                    .length = 7};
+            unsigned f = db_type_flags((enum db_type)t);
+            struct db_column col = {
+                .name = "c", .type = (enum db_type)t,
+                .length = f & DB_TYPEF_LENGTH ? 7 : 0,
+                .precision = f & DB_TYPEF_PRECISION ? 10 : 0,
+                .scale = f & DB_TYPEF_PRECISION ? 2 : 0};
             struct db_buf b = {0};
             x->type_sql(&b, &col);
             ck_assert_msg(b.len > 0, "%s does not write %s", x->name,
                           db_type_name((enum db_type)t));
+            /* and what it writes reads back as the same type */
+            struct db_column back = {0};
+            db_reflect__type(&back, db_buf_str(&b));
+            struct db_type_spec want = db_column_type(&col),
+                                got = db_column_type(&back);
+            ck_assert_msg(db_type_same(&want, &got), "%s writes %s as %s, "
+                          "read back as %s", x->name,
+                          db_type_name((enum db_type)t), db_buf_str(&b),
+                          db_type_name(back.type));
             db_buf_free(&b);
         }
     }
