@@ -234,7 +234,7 @@ START_TEST(test_render__every_dialect_writes_every_type)
                           db_type_name((enum db_type)t));
             /* and what it writes reads back as the same type */
             struct db_column back = {0};
-            db_reflect__type(&back, db_buf_str(&b));
+            db_reflect__type(&back, db_buf_str(&b), false);
             struct db_type_spec want = db_column_type(&col),
                                 got = db_column_type(&back);
             ck_assert_msg(db_type_same(&want, &got), "%s writes %s as %s, "

@@ -189,6 +189,10 @@ static unsigned column_changes(const struct db_table *ta,
     bool aauto = a->autoincrement, bauto = b->autoincrement;
     const struct db_dialect_ops *x = db_dialect_get(d);
     bool same_type = db_type_same(&sa, &sb);
+    /* types of the database's own that the models cannot say: by name */
+    if (same_type && (a->declared_type || b->declared_type))
+        same_type = a->declared_type && b->declared_type &&
+                    strcmp(a->declared_type, b->declared_type) == 0;
     if (x && x->integer_pk_is_rowid) {
         aauto = rowid(ta, a);
         bauto = rowid(tb, b);

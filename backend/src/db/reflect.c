@@ -157,6 +157,7 @@ int db_reflect__add_column(struct db_reflect_table *t,
     *c = *col;
     c->name = db_arena_strdup(t->b->arena, col->name);
     c->def.value = db_arena_strdup(t->b->arena, col->def.value);
+    c->declared_type = db_arena_strdup(t->b->arena, col->declared_type);
     return db_arena_ok(t->b->arena) ? 0 : DB_ENOMEM;
 }
 
@@ -260,12 +261,19 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-void db_reflect__type(struct db_column *col, const char *declared)
+void db_reflect__type(struct db_column *col, const char *declared,
+                      bool affinity)
 {
     char t[128];
     lower_trim(t, sizeof t, declared ? declared : "");
     struct db_type_spec s;
-    if (!db_type_from_alias(&s, t)) {
+    col->declared_type = NULL;
+    if (db_type_from_alias(&s, t)) {
+        /* one of ours */
+    } else if (!affinity) {
+        memset(&s, 0, sizeof s);
+        col->declared_type = declared ? declared : "";
+    } else {
         /* SQLite's affinity rules, in its order. */
         if (strstr(t, "int"))
             s.type = DB_TYPE_INTEGER;

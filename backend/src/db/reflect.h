@@ -117,10 +117,14 @@ int db_reflect__finish(struct db_schema *out, struct db_reflect_builder *b,
 /*
  * A declared type ("VARCHAR(255)", "character varying(255)", "bigint",
  * "numeric(10,2)", "timestamp with time zone", "DATETIME", ...) into the
- * column's type, length, precision and scale; unknown types by SQLite's
- * affinity rules.
+ * column's type, length, precision and scale. A type of no alias: with
+ * affinity (a database that reads any declared type by SQLite's affinity
+ * rules), the type those rules give; without, DB_TYPE_NONE_ with
+ * .declared_type pointing at declared (copied by db_reflect__add_column),
+ * so that it is reported by its own name rather than misread.
  */
-void db_reflect__type(struct db_column *col, const char *declared);
+void db_reflect__type(struct db_column *col, const char *declared,
+                      bool affinity);
 
 /*
  * A default expression as the database reports it ("'todo'",

@@ -12,13 +12,19 @@ void db_render_type(struct db_buf *out, const struct db_column *col,
                     enum db_dialect d)
 {
     const struct db_dialect_ops *x = db_dialect_get(d);
-    if (x)
+    if (col->type == DB_TYPE_NONE_ && col->declared_type)
+        db_buf_puts(out, col->declared_type); /* reflected: as it was */
+    else if (x)
         x->type_sql(out, col);
 }
 
 void db_render_type_name(struct db_buf *out, const struct db_column *col)
 {
     struct db_type_spec t = db_column_type(col);
+    if (t.type == DB_TYPE_NONE_ && col->declared_type) {
+        db_buf_puts(out, col->declared_type);
+        return;
+    }
     db_buf_puts(out, db_type_name(t.type));
     if (db_type_flags(t.type) & DB_TYPEF_LENGTH)
         db_buf_printf(out, "(%d)", t.length);

@@ -70,7 +70,7 @@ static int on_column(void *ctx, int ncols, const char *const *v,
     if (!t)
         return x->rc = DB_ENOMEM;
     struct db_column col = {.name = v[1]};
-    db_reflect__type(&col, val(v[2]));
+    db_reflect__type(&col, val(v[2]), true);
     int pk = atoi(val(v[5]));
     col.primary_key = pk > 0;
     col.nullable = atoi(val(v[3])) == 0 && !col.primary_key;
