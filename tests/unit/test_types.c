@@ -267,6 +267,81 @@ START_TEST(test_types__json_is_checked_and_text_stays_text)
 }
 END_TEST
 
+/* Type changes that need the values converted, with rows: TEXT holding
+ * JSON and UUIDs becomes JSON and UUID (the old default dropped and set
+ * again on PostgreSQL), an INTEGER becomes NUMERIC; then back. */
+static const struct db_column conv_v0[] = {
+    BASE_COLUMNS,
+    {.name = "doc", .type = DB_TYPE_TEXT, .def = DB_DEFAULT_STR("{}")},
+    {.name = "code", .type = DB_TYPE_TEXT, .nullable = true},
+    {.name = "cents", .type = DB_TYPE_INTEGER, .def = DB_DEFAULT_NUM(0)},
+    {.name = "on_day", .type = DB_TYPE_TEXT, .nullable = true},
+};
+static const struct db_column conv_v1[] = {
+    BASE_COLUMNS,
+    {.name = "doc", .type = DB_TYPE_JSON, .def = DB_DEFAULT_STR("{}")},
+    {.name = "code", .type = DB_TYPE_UUID, .nullable = true},
+    {.name = "cents", .type = DB_TYPE_NUMERIC, .precision = 14, .scale = 2,
+     .def = DB_DEFAULT_NUM(0)},
+    {.name = "on_day", .type = DB_TYPE_DATE, .nullable = true},
+};
+static const struct db_table t_conv_v0 = {.name = "conv",
+                                          DB_ARRAY(columns, conv_v0)};
+static const struct db_table t_conv_v1 = {.name = "conv",
+                                          DB_ARRAY(columns, conv_v1)};
+static const struct db_table *const c0_tables[] = {&t_conv_v0};
+static const struct db_table *const c1_tables[] = {&t_conv_v1};
+static const struct db_schema c0 = {c0_tables, 1};
+static const struct db_schema c1 = {c1_tables, 1};
+
+START_TEST(test_types__type_changes_convert_the_rows)
+{
+    setup_backend(_i);
+    struct db_error err;
+    struct db_conn *c = tu_connect(&cfg);
+    ck_assert_int_eq(create_db_and_tables(c, &c0, &err), 0);
+    tu_exec(c, "INSERT INTO \"conv\" (\"name\", \"doc\", \"code\", "
+               "\"cents\", \"on_day\") VALUES ('a', '{\"k\": 1}', "
+               "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 1250, '2024-02-29'), "
+               "('b', '[]', NULL, -3, NULL)");
+    struct db_autogen ag = DB_AUTOGEN_INIT;
+    ck_assert_int_eq(db_autogen(&ag, c, NULL, &c1, 0, &err), 0);
+    /* TEXT to JSON, UUID or DATE may fail on a value: destructive */
+    ck_assert_int_eq(ag.nops, 4);
+    ck_assert_int_eq(ag.ndestructive, 3);
+    char path[2048];
+    struct db_graph *g = load();
+    ck_assert_int_eq(db_migrate_new_revision(path, sizeof path, &cfg, g,
+                                             "0001", "convert", NULL, 0,
+                                             ag.upgrade, ag.downgrade, &err),
+                     0);
+    db_autogen_free(&ag);
+    db_graph_free(g);
+    g = load();
+    ck_assert_msg(db_migrate_upgrade(c, g, "head", NULL, NULL, &err) == 0,
+                  "upgrade: %s", err.message);
+    assert_clean(c, &c1, "after the conversion");
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"conv\""), 2);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"conv\" WHERE "
+                                "\"cents\" = 1250 AND \"on_day\" = "
+                                "'2024-02-29' AND \"code\" = "
+                                "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'"), 1);
+    /* the converted column is JSON now: invalid text is refused */
+    ck_assert_int_ne(db_exec(c, "UPDATE \"conv\" SET \"doc\" = 'nope'",
+                             &err), 0);
+    tu_exec(c, "INSERT INTO \"conv\" (\"name\") VALUES ('c')");
+    char *s = tu_str(c, "SELECT \"doc\" FROM \"conv\" WHERE \"name\" = 'c'");
+    ck_assert_str_eq(s, "{}");
+    free(s);
+    ck_assert_msg(db_migrate_downgrade(c, g, "base", NULL, NULL, &err) == 0,
+                  "downgrade: %s", err.message);
+    assert_clean(c, &c0, "after the way back");
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"conv\""), 3);
+    db_graph_free(g);
+    db_disconnect(c);
+}
+END_TEST
+
 /* A schema written by hand, in each engine's own words. */
 static const char *const hand_sql[] = {
     "CREATE TABLE \"h\" (\"id\" INTEGER PRIMARY KEY, \"a\" SMALLINT, "
@@ -596,6 +671,7 @@ Suite *types_suite(void)
     int n = tu_backend_count();
     tcase_add_loop_test(tc, test_types__round_trip_every_type_and_default, 0, n);
     tcase_add_loop_test(tc, test_types__json_is_checked_and_text_stays_text, 0, n);
+    tcase_add_loop_test(tc, test_types__type_changes_convert_the_rows, 0, n);
     tcase_add_loop_test(tc, test_types__hand_written_schema_reflects, 0, n);
     tcase_add_loop_test(tc, test_types__manual_changes_are_reported, 0, n);
     tcase_add_test(tc, test_types__type_changes_wording_and_class);

@@ -73,6 +73,15 @@ static void render_alter_column(struct db_buf *out, const struct db_op *op)
         }
     }
     if (op->changes & DB_ALTER_TYPE) {
+        /* the old default may not cast to the new type ('{}'::text to
+         * jsonb): off first, the new one set below */
+        if (op->from_column->def.kind != DB_DEFAULT_NONE &&
+            !op->from_column->autoincrement) {
+            db_render_alter_table(out, t->name);
+            db_buf_puts(out, "ALTER COLUMN ");
+            db_buf_ident(out, c->name);
+            db_buf_puts(out, " DROP DEFAULT;\n");
+        }
         db_render_alter_table(out, t->name);
         db_buf_puts(out, "ALTER COLUMN ");
         db_buf_ident(out, c->name);
@@ -80,8 +89,13 @@ static void render_alter_column(struct db_buf *out, const struct db_op *op)
         db_render_type(out, c, d);
         db_buf_puts(out, " USING ");
         db_buf_ident(out, c->name);
-        /* via text: bigint, boolean, timestamps and bytea all read it */
-        db_buf_puts(out, "::text::");
+        /* number to number directly (12.50 to integer rounds); else via
+         * text: bigint, boolean, timestamps, uuid, jsonb and bytea all
+         * read it */
+        unsigned num = DB_TYPEF_NUMBER;
+        bool direct = (db_type_flags(op->from_column->type) & num) &&
+                      (db_type_flags(c->type) & num);
+        db_buf_puts(out, direct ? "::" : "::text::");
         db_render_type(out, c, d);
         db_buf_puts(out, ";\n");
     }
