@@ -176,6 +176,25 @@ expect_out '"field":"public_id"'
 req GET /me
 expect_status 200
 expect_out '"settings":{}}$'
+req PATCH /users/1 '{"settings":{"theme":"dark","sizes":[1, 2.5]}}'
+expect_status 200 "PATCH settings"
+expect_out '"name":"Ann",.*"settings":{.*"theme":"dark"'
+expect_out '"sizes":\[1,2.5\]'
+req PATCH /users/1 '{"name":"Ann B."}'
+expect_status 200 "PATCH the name keeps the settings"
+expect_out '"name":"Ann B.",.*"theme":"dark"'
+req PATCH /users/1 '{"settings":"dark"}'
+expect_status 400 "settings must be an object"
+expect_out "field 'settings' must be a JSON object"
+req PATCH /users/1 '{"name":""}'
+expect_status 400 "an empty name"
+expect_out '"field":"name"'
+req PATCH /users/1 '{}'
+expect_status 400 "PATCH a user with nothing"
+req PATCH /users/2 '{"name":"X"}'
+expect_status 404 "another user's record"
+req PATCH /users/1 '{"name":"Ann","settings":{}}'
+expect_status 200
 req DELETE "/tasks/$due_id"
 expect_status 204
 req DELETE /tasks/2

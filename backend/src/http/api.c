@@ -21,8 +21,6 @@
 #include "api_internal.h"
 #include "router.h"
 
-#define USER_COLS \
-    "\"id\", \"email\", \"name\", \"created_at\", \"settings\""
 #define TASK_COLS \
     "\"id\", \"user_id\", \"title\", \"description\", \"status\", " \
     "\"created_at\", \"due_date\", \"public_id\""
@@ -760,6 +758,7 @@ static const struct {
     {HTTP_ROUTE_ME, "GET", get_me},
     {HTTP_ROUTE_USERS, "GET", list_users},
     {HTTP_ROUTE_USER, "GET", get_user},
+    {HTTP_ROUTE_USER, "PATCH", http_api__update_user},
     {HTTP_ROUTE_USER, "DELETE", delete_user},
     {HTTP_ROUTE_USER_TASKS, "GET", list_tasks},
     {HTTP_ROUTE_USER_TASKS, "POST", create_task},

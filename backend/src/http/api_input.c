@@ -86,6 +86,7 @@ json_t *http_api__parse_body(const struct http_request *req,
         json_t *v = json_object_get(root, f[i].name);
         char msg[160];
         f[i].value = NULL;
+        f[i].object = NULL;
         if (!v) {
             if (!f[i].required)
                 continue;
@@ -96,6 +97,17 @@ json_t *http_api__parse_body(const struct http_request *req,
         }
         if (json_is_null(v) && f[i].kind == F_STRING_OR_NULL)
             continue;
+        if (f[i].kind == F_OBJECT) {
+            if (!json_is_object(v)) {
+                snprintf(msg, sizeof msg, "field '%s' must be a JSON object",
+                         f[i].name);
+                http_api__error_on(resp, 400, msg, "field", f[i].name);
+                json_decref(root);
+                return NULL;
+            }
+            f[i].object = v;
+            continue;
+        }
         if (!json_is_string(v)) {
             snprintf(msg, sizeof msg, "field '%s' must be a string%s",
                      f[i].name, f[i].kind == F_STRING_OR_NULL ? " or null"

@@ -16,14 +16,20 @@
 
 #define STATUS_LIST "todo, doing, done"
 
-enum field_kind { F_STRING, F_STRING_OR_NULL };
+enum field_kind { F_STRING, F_STRING_OR_NULL, F_OBJECT };
 
 struct field {
     const char *name;
     enum field_kind kind;
     int required;
     const char *value;    /* out: the string, NULL when absent or null */
+    json_t *object;       /* out, F_OBJECT: the object (borrowed from the
+                             parsed root), NULL when absent */
 };
+
+/* The columns a user is answered with (never the password's hash). */
+#define USER_COLS \
+    "\"id\", \"email\", \"name\", \"created_at\", \"settings\""
 
 struct page {
     long limit;
@@ -44,6 +50,12 @@ struct rows {
     int oom;
     const struct db_table *table; /* the model the rows come from */
 };
+
+/* PATCH /users/{id}: the caller's name and settings (api_users.c). */
+void http_api__update_user(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
 
 int http_api__authenticate(struct http_api *api,
                                   const struct http_request *req,
