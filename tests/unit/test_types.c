@@ -11,6 +11,7 @@
 #include "db/autogen.h"
 #include "db/database.h"
 #include "db/diff.h"
+#include "db/flip.h"
 #include "db/graph.h"
 #include "db/migrate.h"
 #include "db/reflect.h"
@@ -263,6 +264,35 @@ START_TEST(test_types__json_is_checked_and_text_stays_text)
     free(s);
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"items\" WHERE "
                                 "\"price\" = 1234567.891"), 1);
+    db_disconnect(c);
+}
+END_TEST
+
+/* The pre-user start-up applies the edit itself (every change of v0 -> v1
+ * is additive); then a baseline of v1 and a verified stamp of the
+ * database: the schema the revision builds equals the live one. */
+START_TEST(test_types__preuser_sync_and_verified_stamp)
+{
+    setup_backend(_i);
+    struct db_error err, fb;
+    struct db_conn *c = tu_connect(&cfg);
+    ck_assert_int_eq(db_prepare_schema(c, &v0, &fb, &err), 0);
+    tu_exec(c, "INSERT INTO \"items\" (\"name\") VALUES ('a'), ('b'), ('c')");
+    ck_assert_msg(db_prepare_schema(c, &v1, &fb, &err) == 0, "sync: %s",
+                  err.message);
+    assert_clean(c, &v1, "after the pre-user sync");
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM \"items\""), 3);
+    ck_assert_int_eq(tu_long(c, "SELECT count(DISTINCT \"ref\") FROM "
+                                "\"items\""), 3);
+    char path[2048];
+    ck_assert_int_eq(db_flip_baseline(path, sizeof path, &cfg, &v1,
+                                      "baseline", &err), 0);
+    struct db_graph *g = load();
+    struct db_buf report = DB_BUF_INIT;
+    int rc = db_flip_stamp(&report, c, g, "head", true, &err);
+    ck_assert_msg(rc == 0, "stamp: %s %s", err.message, db_buf_str(&report));
+    db_buf_free(&report);
+    db_graph_free(g);
     db_disconnect(c);
 }
 END_TEST
@@ -671,6 +701,7 @@ Suite *types_suite(void)
     int n = tu_backend_count();
     tcase_add_loop_test(tc, test_types__round_trip_every_type_and_default, 0, n);
     tcase_add_loop_test(tc, test_types__json_is_checked_and_text_stays_text, 0, n);
+    tcase_add_loop_test(tc, test_types__preuser_sync_and_verified_stamp, 0, n);
     tcase_add_loop_test(tc, test_types__type_changes_convert_the_rows, 0, n);
     tcase_add_loop_test(tc, test_types__hand_written_schema_reflects, 0, n);
     tcase_add_loop_test(tc, test_types__manual_changes_are_reported, 0, n);
