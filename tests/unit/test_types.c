@@ -13,6 +13,7 @@
 #include "db/diff.h"
 #include "db/flip.h"
 #include "db/graph.h"
+#include "db/json.h"
 #include "db/migrate.h"
 #include "db/reflect.h"
 #include "db/render.h"
@@ -55,7 +56,8 @@ static const struct db_column items_v1[] = {
     {.name = "fixed_id", .type = DB_TYPE_UUID,
      .def = DB_DEFAULT_STR("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")},
     {.name = "doc", .type = DB_TYPE_JSON,
-     .def = DB_DEFAULT_STR("{\"a\": [1, 2], \"b\": null}")},
+     .def = DB_DEFAULT_STR("{\"theme\": \"light\", \"b\": null, "
+                           "\"a\": [1, {\"y\": \"\\u00e9\", \"x\": 2}]}")},
     {.name = "local_at", .type = DB_TYPE_TIMESTAMP_LOCAL,
      .def = DB_DEFAULT_CURRENT_TIME},
     {.name = "zoned_at", .type = DB_TYPE_TIMESTAMP, .nullable = true},
@@ -617,6 +619,53 @@ START_TEST(test_types__type_changes_wording_and_class)
 }
 END_TEST
 
+/* JSON's canonical spelling: jsonb's order, no whitespace, escapes only
+ * where needed; not JSON is refused. */
+START_TEST(test_types__json_canonical_spelling)
+{
+    static const struct {
+        const char *in, *out;
+    } ok[] = {
+        {" {\"theme\": \"light\", \"b\": null, \"a\": [1, 2.50, -0.1e+3]} ",
+         "{\"a\":[1,2.50,-0.1e+3],\"b\":null,\"theme\":\"light\"}"},
+        {"{\"k\": 1, \"k\": 2}", "{\"k\":2}"},
+        {"{\"bb\": 1, \"a\": 2, \"ab\": 3}", "{\"a\":2,\"ab\":3,\"bb\":1}"},
+        {"\"\\u00e9\\/\\ud83d\\ude00\\n\\u0001\"", "\"\xc3\xa9/\xf0\x9f\x98\x80\\n\\u0001\""},
+        {"[]", "[]"}, {"{}", "{}"}, {"true", "true"}, {"0", "0"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct db_buf b = DB_BUF_INIT;
+        ck_assert_int_eq(db_json_canonical(&b, ok[i].in), 0);
+        ck_assert_str_eq(db_buf_str(&b), ok[i].out);
+        db_buf_free(&b);
+    }
+    static const char *const bad[] = {
+        "", "{", "{a: 1}", "[1,]", "01", "1.", "\"\\ud800\"", "\"\t\"",
+        "tru", "{} x", "\"\\x\"",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct db_buf b = DB_BUF_INIT;
+        ck_assert_msg(db_json_canonical(&b, bad[i]) == -1, "%s", bad[i]);
+        db_buf_free(&b);
+    }
+    /* nesting: as deep as allowed, and one deeper */
+    char deep[2 * (DB_JSON_DEPTH_MAX + 1) + 1];
+    for (int depth = DB_JSON_DEPTH_MAX; depth <= DB_JSON_DEPTH_MAX + 1;
+         depth++) {
+        memset(deep, '[', (size_t)depth);
+        memset(deep + depth, ']', (size_t)depth);
+        deep[2 * depth] = '\0';
+        struct db_buf b = DB_BUF_INIT;
+        ck_assert_int_eq(db_json_canonical(&b, deep),
+                         depth > DB_JSON_DEPTH_MAX ? -1 : 0);
+        db_buf_free(&b);
+    }
+    ck_assert(db_json_equal("{\"b\":1,\"a\":[true]}", "{\"a\": [true], \"b\": 1}"));
+    ck_assert(!db_json_equal("{\"a\":1}", "{\"a\":2}"));
+    ck_assert(!db_json_equal("not json", "not  json"));
+}
+END_TEST
+
 /* On SQLite an autoincrement key is the rowid whatever its width; on
  * PostgreSQL the width is the column's. */
 START_TEST(test_types__autoincrement_key_widths)
@@ -675,6 +724,8 @@ START_TEST(test_types__validation)
          "is not a date (YYYY-MM-DD)"},
         {{.name = "c", .type = DB_TYPE_UUID, .def = DB_DEFAULT_STR("xyz")},
          "is not a UUID"},
+        {{.name = "c", .type = DB_TYPE_JSON, .def = DB_DEFAULT_STR("{a: 1}")},
+         "the default '{a: 1}' is not JSON"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct db_table t = {.name = "t", .columns = &bad[i].col,
@@ -706,6 +757,7 @@ Suite *types_suite(void)
     tcase_add_loop_test(tc, test_types__hand_written_schema_reflects, 0, n);
     tcase_add_loop_test(tc, test_types__manual_changes_are_reported, 0, n);
     tcase_add_test(tc, test_types__type_changes_wording_and_class);
+    tcase_add_test(tc, test_types__json_canonical_spelling);
     tcase_add_test(tc, test_types__autoincrement_key_widths);
     tcase_add_test(tc, test_types__validation);
     suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json.h"
 #include "reflect.h"
 #include "render.h"
 
@@ -107,28 +108,6 @@ static bool is_number(const char *s, double *out)
     return *end == '\0';
 }
 
-/* JSON text without the whitespace between tokens (jsonb keeps none). */
-static void json_squeeze(char *out, size_t n, const char *s)
-{
-    size_t w = 0;
-    int in_str = 0;
-    for (; *s && w + 1 < n; s++) {
-        if (in_str) {
-            out[w++] = *s;
-            if (*s == '\\' && s[1] && w + 1 < n)
-                out[w++] = *++s;
-            else if (*s == '"')
-                in_str = 0;
-        } else if (*s == '"') {
-            in_str = 1;
-            out[w++] = *s;
-        } else if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
-            out[w++] = *s;
-        }
-    }
-    out[w] = '\0';
-}
-
 static bool same_default(const struct db_column *a, const struct db_column *b)
 {
     if (a->def.kind != b->def.kind)
@@ -149,15 +128,12 @@ static bool same_default(const struct db_column *a, const struct db_column *b)
         const char *x = a->def.value ? a->def.value : "",
                    *y = b->def.value ? b->def.value : "";
         unsigned f = db_type_flags(a->type) | db_type_flags(b->type);
-        /* PostgreSQL keeps a uuid in lower case, a jsonb without spaces */
+        /* PostgreSQL keeps a uuid in lower case, a jsonb in its own
+         * order and spacing */
         if (f & DB_TYPEF_UUID)
             return strcasecmp(x, y) == 0;
-        if ((f & DB_TYPEF_JSON) && strlen(x) < 4096 && strlen(y) < 4096) {
-            char jx[4096], jy[4096];
-            json_squeeze(jx, sizeof jx, x);
-            json_squeeze(jy, sizeof jy, y);
-            return strcmp(jx, jy) == 0;
-        }
+        if (f & DB_TYPEF_JSON)
+            return db_json_equal(x, y);
         break;
     }
     case DB_DEFAULT_BOOL:

@@ -3,6 +3,8 @@
  */
 #include "schema.h"
 
+#include "json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +207,16 @@ static int check_type(const struct db_table *t, const struct db_column *col,
         !is_date(d->value))
         return bad(err, t, "column '%s': the default '%s' is not a date "
                            "(YYYY-MM-DD)", col->name, d->value);
+    if (d->kind == DB_DEFAULT_STRING && (f & DB_TYPEF_JSON)) {
+        struct db_buf canon = DB_BUF_INIT;
+        int rc = db_json_canonical(&canon, d->value);
+        db_buf_free(&canon);
+        if (rc == -2)
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+        if (rc)
+            return bad(err, t, "column '%s': the default '%s' is not JSON",
+                       col->name, d->value);
+    }
     if (d->kind == DB_DEFAULT_STRING && (f & DB_TYPEF_UUID) &&
         !is_uuid(d->value))
         return bad(err, t, "column '%s': the default '%s' is not a UUID "
