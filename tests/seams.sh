@@ -46,5 +46,16 @@ if [ -n "$found" ]; then
     bad=1
 fi
 
+# The rooms (README, Layout): the library includes nothing of the app, and
+# the HTTP module nothing of the commands.
+found=$(grep -nE '#include "\.\./(cmd|http|settings\.h|words\.h)|#include "(\.\./)*\.\./(cmd|http)/' \
+        $(find backend/src/db -name '*.[ch]' | sort))
+found="$found$(grep -nE '#include "\.\./cmd/' $(find backend/src/http -name '*.[ch]' | sort))"
+if [ -n "$found" ]; then
+    echo "seams: an include against the layering (db/ never includes the app, http/ never cmd/):"
+    echo "$found"
+    bad=1
+fi
+
 [ "$bad" -eq 0 ] && echo "seams: no dialect named or spoken outside db/drivers/ ($(echo "$core" | wc -l) files)"
 exit "$bad"

@@ -42,6 +42,14 @@ expect_status 1 "no snapshot yet"
 expect_err "migrations/schema.sql is missing; write it with 'app db snapshot'"
 expect_one_line_err
 
+mkdir migrations/schema.sql
+run "$APP" db check --snapshot
+expect_status 1 "an unreadable snapshot"
+expect_err "cannot read migrations/schema.sql: Is a directory; make it a readable file"
+expect_no "is missing"
+expect_one_line_err
+rmdir migrations/schema.sql
+
 run "$APP" db revision -m "no snapshot to rewrite"
 expect_status 0
 expect_no "schema.sql"

@@ -11,6 +11,7 @@
 
 #include "db/config.h"
 #include "db/url.h"
+#include "settings.h"
 #include "fuzz.h"
 
 static char ini_path[4096];
@@ -76,8 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     struct db_config cfg;
+    struct app_settings settings;
     struct db_error err;
-    int rc = db_config_load(&cfg, path, &err);
+    int rc = app_config_load(&cfg, &settings, path, &err);
     FUZZ_ASSERT(rc == 0 || rc == DB_ECONFIG || rc == DB_ENOMEM);
     if (rc == 0) {
         /* What the app does next with a loaded configuration. */
@@ -88,7 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(cfg.phase == DB_PHASE_PREUSER ||
                     cfg.phase == DB_PHASE_PRODUCTION);
         FUZZ_ASSERT(db_config_wait_seconds(&cfg) >= 0);
-        FUZZ_ASSERT(cfg.server_port >= 1 && cfg.server_port <= 65535);
+        FUZZ_ASSERT(settings.server_port >= 1 &&
+                    settings.server_port <= 65535 &&
+                    settings.auth_password_min <=
+                        settings.auth_password_max);
         FUZZ_ASSERT(cfg.lock_timeout_ms >= 0 &&
                     cfg.statement_timeout_ms >= 0);
         (void)db_phase_name(cfg.phase);

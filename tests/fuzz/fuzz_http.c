@@ -31,12 +31,14 @@
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/router.h"
+#include "settings.h"
 #include "models/models.h"
 #include "fuzz.h"
 
 #define MAX_ARGS 32   /* the server answers 400 beyond this many */
 
 static struct db_config cfg;
+static struct app_settings settings;
 static struct db_conn *conn;
 static struct http_api api;
 static struct http_auth auth;
@@ -65,6 +67,7 @@ static void open_db(void)
     if (conn)
         return;
     db_config_defaults(&cfg);
+    app_settings_defaults(&settings);
     snprintf(cfg.url, sizeof cfg.url, "sqlite:///:memory:");
     struct db_error err;
     FUZZ_ASSERT(db_connect(&conn, &cfg, &err) == 0);
@@ -74,9 +77,9 @@ static void open_db(void)
     FUZZ_ASSERT(db_exec(conn, db_buf_str(&sql), &err) == 0);
     db_buf_free(&sql);
     /* libsodium's lowest Argon2id limits: an input costs no hashing time */
-    cfg.auth_ops_limit = 1;
-    cfg.auth_mem_limit = 8192;
-    FUZZ_ASSERT(http_auth_init(&auth, &cfg, 1, &err) == 0);
+    settings.auth_ops_limit = 1;
+    settings.auth_mem_limit = 8192;
+    FUZZ_ASSERT(http_auth_init(&auth, &settings, 1, &err) == 0);
     api = (struct http_api){
         .conn = conn,
         .cfg = &cfg,

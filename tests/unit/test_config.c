@@ -8,6 +8,7 @@
 
 #include "db/config.h"
 #include "db/url.h"
+#include "settings.h"
 #include "testutil.h"
 
 static char path[600];
@@ -16,6 +17,14 @@ static void write_ini(const char *text)
 {
     snprintf(path, sizeof path, "%s/app.ini", tu_tmpdir());
     tu_write_file(path, text);
+}
+
+/* The [server] and [auth] sections read with the file, as the app does. */
+static struct app_settings settings;
+
+static int load(struct db_config *cfg, const char *file, struct db_error *err)
+{
+    return app_config_load(cfg, &settings, file, err);
 }
 
 static void setup(void)
@@ -32,7 +41,7 @@ START_TEST(test_config__reads_phase_and_url)
               "schema = app\n");
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
     ck_assert_int_eq(cfg.phase, DB_PHASE_PRODUCTION);
     ck_assert_str_eq(cfg.url, "sqlite:///x/y.db");
     ck_assert_str_eq(cfg.phase_source, path);
@@ -48,7 +57,7 @@ START_TEST(test_config__defaults_without_keys)
     write_ini("; nothing but a comment\n");
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
     ck_assert_int_eq(cfg.phase, DB_PHASE_PREUSER);
     ck_assert_str_eq(cfg.url, "sqlite:///var/app.db");
     ck_assert_int_eq(db_config_wait_seconds(&cfg), 0);
@@ -62,14 +71,14 @@ START_TEST(test_config__server_log_levels)
     struct db_config cfg;
     struct db_error err;
     write_ini("[server]\nport = 8001\n");
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
-    ck_assert_int_eq(cfg.server_log, DB_SERVER_LOG_REQUESTS);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
+    ck_assert_int_eq(settings.server_log, APP_SERVER_LOG_REQUESTS);
     write_ini("[server]\nlog = off\n");
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
-    ck_assert_int_eq(cfg.server_log, DB_SERVER_LOG_OFF);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
+    ck_assert_int_eq(settings.server_log, APP_SERVER_LOG_OFF);
     write_ini("[server]\nlog = debug\n");
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
-    ck_assert_int_eq(cfg.server_log, DB_SERVER_LOG_DEBUG);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
+    ck_assert_int_eq(settings.server_log, APP_SERVER_LOG_DEBUG);
 }
 END_TEST
 
@@ -80,7 +89,7 @@ START_TEST(test_config__environment_overrides_file)
     setenv("APP_PHASE", "production", 1);
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
     ck_assert_str_eq(cfg.url, "sqlite:////tmp/b.db");
     ck_assert_int_eq(cfg.phase, DB_PHASE_PRODUCTION);
     ck_assert_str_eq(cfg.phase_source, "APP_PHASE");
@@ -94,7 +103,7 @@ START_TEST(test_config__app_config_names_the_file)
     setenv("APP_CONFIG", path, 1);
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, NULL, &err), 0);
+    ck_assert_int_eq(load(&cfg, NULL, &err), 0);
     ck_assert_int_eq(cfg.phase, DB_PHASE_PRODUCTION);
     ck_assert_str_eq(cfg.path, path);
 }
@@ -132,7 +141,7 @@ START_TEST(test_config__bad_file_names_file_line_and_accepted)
     write_ini(bad_files[_i].ini);
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), DB_ECONFIG);
+    ck_assert_int_eq(load(&cfg, path, &err), DB_ECONFIG);
     ck_assert_int_eq(err.line, bad_files[_i].line);
     ck_assert_str_eq(err.file, path);
     ck_assert_msg(strstr(err.message, bad_files[_i].want) != NULL,
@@ -150,28 +159,45 @@ START_TEST(test_config__auth_section)
     write_ini("; no [auth]\n");
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
     /* 0: libsodium's interactive limits */
-    ck_assert(cfg.auth_ops_limit == 0 && cfg.auth_mem_limit == 0);
-    ck_assert_int_eq(cfg.auth_session_hours, 24);
-    ck_assert_int_eq(cfg.auth_password_min, 8);
-    ck_assert_int_eq(cfg.auth_password_max, 128);
-    ck_assert_int_eq(cfg.auth_max_failures, 5);
-    ck_assert_int_eq(cfg.auth_failure_window, 900);
+    ck_assert(settings.auth_ops_limit == 0 && settings.auth_mem_limit == 0);
+    ck_assert_int_eq(settings.auth_session_hours, 24);
+    ck_assert_int_eq(settings.auth_password_min, 8);
+    ck_assert_int_eq(settings.auth_password_max, 128);
+    ck_assert_int_eq(settings.auth_max_failures, 5);
+    ck_assert_int_eq(settings.auth_failure_window, 900);
     write_ini("[auth]\nops_limit = 3\nmem_limit = 128MiB\nsession_hours = 2\n"
               "password_min_length = 12\npassword_max_length = 64\n"
               "max_failures = 3\nfailure_window = 30s\n");
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
-    ck_assert(cfg.auth_ops_limit == 3);
-    ck_assert(cfg.auth_mem_limit == 128ULL << 20);
-    ck_assert_int_eq(cfg.auth_session_hours, 2);
-    ck_assert_int_eq(cfg.auth_password_min, 12);
-    ck_assert_int_eq(cfg.auth_password_max, 64);
-    ck_assert_int_eq(cfg.auth_max_failures, 3);
-    ck_assert_int_eq(cfg.auth_failure_window, 30);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
+    ck_assert(settings.auth_ops_limit == 3);
+    ck_assert(settings.auth_mem_limit == 128ULL << 20);
+    ck_assert_int_eq(settings.auth_session_hours, 2);
+    ck_assert_int_eq(settings.auth_password_min, 12);
+    ck_assert_int_eq(settings.auth_password_max, 64);
+    ck_assert_int_eq(settings.auth_max_failures, 3);
+    ck_assert_int_eq(settings.auth_failure_window, 30);
     write_ini("[auth]\nmem_limit = 8192\n");
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), 0);
-    ck_assert(cfg.auth_mem_limit == 8192);
+    ck_assert_int_eq(load(&cfg, path, &err), 0);
+    ck_assert(settings.auth_mem_limit == 8192);
+}
+END_TEST
+
+START_TEST(test_config__library_reads_only_its_sections)
+{
+    write_ini("[server]\nport = 8001\n");
+    struct db_config cfg;
+    struct db_error err;
+    ck_assert_int_eq(db_config_load(&cfg, path, &err), DB_ECONFIG);
+    ck_assert_str_eq(err.message, "unknown section [server]; accepted: "
+                                  "[app], [database], [migrations]");
+    write_ini("[cache]\nsize = 1\n");
+    ck_assert_int_eq(load(&cfg, path, &err), DB_ECONFIG);
+    ck_assert_str_eq(err.message, "unknown section [cache]; accepted: "
+                                  "[app], [database], [migrations], "
+                                  "[server], [auth]");
+    ck_assert_int_eq(err.line, 2); /* the first key: inih reports it there */
 }
 END_TEST
 
@@ -179,7 +205,7 @@ START_TEST(test_config__missing_file)
 {
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, "/nonexistent/app.ini", &err),
+    ck_assert_int_eq(load(&cfg, "/nonexistent/app.ini", &err),
                      DB_EIO);
     ck_assert_str_eq(err.file, "/nonexistent/app.ini");
     ck_assert_ptr_nonnull(strstr(err.hint, "--config"));
@@ -192,7 +218,7 @@ START_TEST(test_config__bad_app_phase_env)
     setenv("APP_PHASE", "staging", 1);
     struct db_config cfg;
     struct db_error err;
-    ck_assert_int_eq(db_config_load(&cfg, path, &err), DB_ECONFIG);
+    ck_assert_int_eq(load(&cfg, path, &err), DB_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "APP_PHASE"));
 }
 END_TEST
@@ -266,6 +292,7 @@ Suite *config_suite(void)
     tcase_add_loop_test(tc, test_config__bad_file_names_file_line_and_accepted,
                         0, (int)(sizeof bad_files / sizeof bad_files[0]));
     tcase_add_test(tc, test_config__auth_section);
+    tcase_add_test(tc, test_config__library_reads_only_its_sections);
     tcase_add_test(tc, test_config__missing_file);
     tcase_add_test(tc, test_config__bad_app_phase_env);
     tcase_add_test(tc, test_config__sqlite_urls);

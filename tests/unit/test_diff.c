@@ -373,6 +373,77 @@ START_TEST(test_diff__rendered_per_dialect)
 }
 END_TEST
 
+/* DB_DIFF_ONLINE: PostgreSQL's forms that keep an existing table serving;
+ * SQLite has none and writes what it always writes. */
+START_TEST(test_diff__online_forms)
+{
+    static const struct {
+        const struct db_schema *to, *from;
+        const char *want;   /* the PostgreSQL script, whole */
+    } cases[] = {
+        {&s_notnull, &s_base,
+         "ALTER TABLE \"users\" ADD CONSTRAINT \"users_name_not_null\" CHECK "
+         "(\"name\" IS NOT NULL) NOT VALID;\n"
+         "ALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_name_not_null\";\n"
+         "ALTER TABLE \"users\" ALTER COLUMN \"name\" SET NOT NULL;\n"
+         "ALTER TABLE \"users\" DROP CONSTRAINT \"users_name_not_null\";\n"},
+        {&s_base, &s_nofk, NULL},   /* checked below */
+    };
+    struct db_error err;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct db_diff d;
+        struct db_buf pg = DB_BUF_INIT, plain = DB_BUF_INIT,
+                      lite = DB_BUF_INIT, lite_online = DB_BUF_INIT;
+        ck_assert_int_eq(db_diff_schemas(&d, cases[i].to, cases[i].from,
+                                         DB_DIALECT_POSTGRESQL, &err), 0);
+        ck_assert(db_diff_any_online(&d, DB_DIALECT_POSTGRESQL));
+        ck_assert_int_eq(db_diff_render(&pg, &d, DB_DIALECT_POSTGRESQL,
+                                        DB_DIFF_ONLINE, &err), 0);
+        ck_assert_int_eq(db_diff_render(&plain, &d, DB_DIALECT_POSTGRESQL, 0,
+                                        &err), 0);
+        ck_assert_str_ne(db_buf_str(&pg), db_buf_str(&plain));
+        if (cases[i].want)
+            ck_assert_str_eq(db_buf_str(&pg), cases[i].want);
+        else
+            ck_assert_str_eq(
+                db_buf_str(&pg),
+                "ALTER TABLE \"tasks\" ADD CONSTRAINT "
+                "\"fk_tasks_user_id_users\" FOREIGN KEY (\"user_id\") "
+                "REFERENCES \"users\" (\"id\") ON DELETE CASCADE NOT VALID;\n"
+                "ALTER TABLE \"tasks\" VALIDATE CONSTRAINT "
+                "\"fk_tasks_user_id_users\";\n");
+        db_diff_free(&d);
+        ck_assert_int_eq(db_diff_schemas(&d, cases[i].to, cases[i].from,
+                                         DB_DIALECT_SQLITE, &err), 0);
+        ck_assert(!db_diff_any_online(&d, DB_DIALECT_SQLITE));
+        ck_assert_int_eq(db_diff_render(&lite, &d, DB_DIALECT_SQLITE, 0, &err),
+                         0);
+        ck_assert_int_eq(db_diff_render(&lite_online, &d, DB_DIALECT_SQLITE,
+                                        DB_DIFF_ONLINE, &err), 0);
+        ck_assert_str_eq(db_buf_str(&lite), db_buf_str(&lite_online));
+        db_diff_free(&d);
+        db_buf_free(&pg);
+        db_buf_free(&plain);
+        db_buf_free(&lite);
+        db_buf_free(&lite_online);
+    }
+    /* a new table's indexes are built with it: nothing online about them */
+    struct db_diff d;
+    struct db_buf sql = DB_BUF_INIT;
+    const struct db_schema empty = {0};
+    ck_assert_int_eq(db_diff_schemas(&d, &s_base, &empty,
+                                     DB_DIALECT_POSTGRESQL, &err), 0);
+    ck_assert(!db_diff_any_online(&d, DB_DIALECT_POSTGRESQL));
+    ck_assert_int_eq(db_diff_render(&sql, &d, DB_DIALECT_POSTGRESQL,
+                                    DB_DIFF_ONLINE, &err), 0);
+    ck_assert_ptr_null(strstr(db_buf_str(&sql), "CONCURRENTLY"));
+    ck_assert_ptr_nonnull(strstr(db_buf_str(&sql), "CREATE UNIQUE INDEX "
+                                                   "\"uq_users_email\""));
+    db_diff_free(&d);
+    db_buf_free(&sql);
+}
+END_TEST
+
 /* The rebuild of a referenced table keeps every row of it and of the
  * tables that reference it, and the foreign keys still act. */
 START_TEST(test_diff__sqlite_rebuild_keeps_rows_and_foreign_keys)
@@ -559,6 +630,7 @@ Suite *diff_suite(void)
     tcase_add_test(tc, test_diff__identical_schemas_have_no_operations);
     tcase_add_test(tc, test_diff__destructive_operations_are_marked);
     tcase_add_test(tc, test_diff__rendered_per_dialect);
+    tcase_add_test(tc, test_diff__online_forms);
     tcase_add_test(tc, test_diff__sqlite_rebuild_keeps_rows_and_foreign_keys);
     tcase_add_test(tc, test_diff__sqlite_rebuild_refuses_broken_foreign_keys);
     tcase_add_test(tc,

@@ -23,11 +23,13 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "models/models.h"
+#include "settings.h"
 #include "testutil.h"
 
 /* ---- fixture: an API on a fresh database ------------------------------ */
 
 static struct db_config cfg;
+static struct app_settings settings;
 static struct db_conn *conn;
 static struct http_api api;
 static struct http_auth auth;
@@ -53,6 +55,7 @@ static void capture_log(void *ctx, const char *line)
 static void open_api(int backend)
 {
     tu_config_backend(&cfg, backend);
+    app_settings_defaults(&settings);
     conn = tu_connect(&cfg);
     /* The models' tables, as create-all renders them (the phase logic of
      * create_db_and_tables is tested elsewhere). */
@@ -65,10 +68,10 @@ static void open_api(int backend)
     db_buf_free(&sql);
     ck_assert_msg(rc == 0, "create tables: %s", err.message);
     /* libsodium's lowest Argon2id limits: the tests stay fast */
-    cfg.auth_ops_limit = 1;
-    cfg.auth_mem_limit = 8192;
+    settings.auth_ops_limit = 1;
+    settings.auth_mem_limit = 8192;
     struct db_error aerr;
-    ck_assert_int_eq(http_auth_init(&auth, &cfg, 1, &aerr), 0);
+    ck_assert_int_eq(http_auth_init(&auth, &settings, 1, &aerr), 0);
     api = (struct http_api){
         .conn = conn,
         .cfg = &cfg,
@@ -1155,22 +1158,22 @@ START_TEST(test_http__set_password_revokes_sessions)
     ck_assert_int_eq(log_in("old@x.org", "", NULL), 401);
     long revoked = -1;
     struct db_error err;
-    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg, "old@x.org",
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &settings, "old@x.org",
                                             "a new password", &err), 0);
     ck_assert_int_eq(revoked, 0);
     ck_assert_int_eq(log_in("old@x.org", "a new password", NULL), 200);
-    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg, "a@x.org",
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &settings, "a@x.org",
                                             "another password", &err), 0);
     ck_assert_int_eq(revoked, 1);
     as(u);
     ck_assert_int_eq(call("GET", "/me", NULL), 401);
     ck_assert_int_eq(log_in("a@x.org", PASSWORD, NULL), 401);
     ck_assert_int_eq(log_in("a@x.org", "another password", NULL), 200);
-    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg,
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &settings,
                                             "nobody@x.org", "long enough",
                                             &err), DB_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err.message, "nobody@x.org"));
-    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &cfg, "a@x.org",
+    ck_assert_int_eq(http_auth_set_password(&revoked, conn, &settings, "a@x.org",
                                             "short", &err), DB_EUSAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "at least 8 characters"));
     ck_assert_ptr_null(strstr(err.message, "short"));
@@ -1181,8 +1184,8 @@ END_TEST
 
 START_TEST(test_http__token_hash_rejects_malformed)
 {
-    struct db_config c;
-    db_config_defaults(&c);
+    struct app_settings c;
+    app_settings_defaults(&c);
     c.auth_ops_limit = 1;
     c.auth_mem_limit = 8192;
     struct http_auth a;

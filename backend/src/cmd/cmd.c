@@ -3,6 +3,7 @@
  */
 #include "cmd.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
@@ -197,8 +198,9 @@ const struct cmd_entry *cmd_table_check(const struct cmd_entry *const *table)
 {
     for (size_t i = 0; table[i]; i++) {
         const struct cmd_entry *e = table[i];
-        if ((e->flags & CMD_DESTRUCTIVE) && e->options &&
-            !has_option(e->options, 'y'))
+        if (!e->options)
+            return e;
+        if ((e->flags & CMD_DESTRUCTIVE) && !has_option(e->options, 'y'))
             return e;
         if ((e->flags & CMD_OFFLINE_SQL) && !has_option(e->options, 's'))
             return e;
@@ -263,16 +265,12 @@ static int take_backup(struct cmd_ctx *ctx)
  * args: options may come anywhere (getopt's permutation); "--" ends them.
  * Then checks the positional count against the entry's spec.
  */
-static int parse_args(struct cmd_args *args, struct cmd_ctx *ctx,
-                      const struct cmd_entry *e, int argc, char **argv)
+/* The most "-N" arguments one command line may carry (CMD_DASH_NUMBERS). */
+#define DASH_NUMBERS_MAX 8
+
+static int getopt_args(struct cmd_args *args, struct cmd_ctx *ctx,
+                       const struct cmd_entry *e, int argc, char **argv)
 {
-    memset(args, 0, sizeof *args);
-    if (!e->options) {
-        /* the command reads its arguments itself ("-1" is a target) */
-        args->argc = argc - 1;
-        args->argv = argv + 1;
-        return 0;
-    }
     /* shortopts NULL: a missing value is an "unknown or incomplete option",
      * as getopt reports it without a leading ':' */
     char shortopts[64];
@@ -284,6 +282,9 @@ static int parse_args(struct cmd_args *args, struct cmd_ctx *ctx,
     while ((ch = getopt_long(argc, argv, shortopts, e->options, NULL)) != -1) {
         if (ch == '?' && (e->flags & CMD_NO_ECHO))
             return cmd_usage(ctx, "unknown option");
+        if (ch == '?' && (e->flags & CMD_DASH_NUMBERS))
+            return cmd_usage(ctx, "unknown option '%s'",
+                             optind > 0 ? argv[optind - 1] : "?");
         if (ch == '?')
             return cmd_usage(ctx, "unknown or incomplete option '%s'",
                              optind > 0 ? argv[optind - 1] : "?");
@@ -296,9 +297,17 @@ static int parse_args(struct cmd_args *args, struct cmd_ctx *ctx,
     }
     args->argc = argc - optind;
     args->argv = argv + optind;
+    return 0;
+}
+
+/* The number of positional arguments against the entry's spec. */
+static int count_args(const struct cmd_args *args, struct cmd_ctx *ctx,
+                      const struct cmd_entry *e)
+{
     int npos = args->argc;
     if (npos < e->min_args)
-        return cmd_usage(ctx, "missing argument");
+        return cmd_usage(ctx, "%s", e->missing ? e->missing
+                                               : "missing argument");
     if (e->max_args >= 0 && npos > e->max_args && (e->flags & CMD_NO_ECHO))
         return cmd_usage(ctx, "%d arguments given, at most %d expected (%s)",
                          npos, e->max_args, e->usage);
@@ -306,6 +315,38 @@ static int parse_args(struct cmd_args *args, struct cmd_ctx *ctx,
         return cmd_usage(ctx, "unexpected argument '%s'",
                          args->argv[e->max_args]);
     return 0;
+}
+
+static int parse_args(struct cmd_args *args, struct cmd_ctx *ctx,
+                      const struct cmd_entry *e, int argc, char **argv)
+{
+    memset(args, 0, sizeof *args);
+    if (!(e->flags & CMD_DASH_NUMBERS)) {
+        int rc = getopt_args(args, ctx, e, argc, argv);
+        return rc ? rc : count_args(args, ctx, e);
+    }
+    /* getopt sees "-1" as "1", a positional argument; the '-' is given
+     * back once the options are read (getopt reorders argv). */
+    char *dashed[DASH_NUMBERS_MAX];
+    int ndashed = 0;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (argv[i][0] != '-' || !isdigit((unsigned char)argv[i][1]))
+            continue;
+        if (ndashed == DASH_NUMBERS_MAX) {
+            for (int k = 0; k < ndashed; k++)
+                for (int j = 1; j < argc; j++)
+                    if (argv[j] == dashed[k])
+                        argv[j]--;
+            return cmd_usage(ctx, "unexpected argument '%s'", argv[i]);
+        }
+        dashed[ndashed++] = ++argv[i];
+    }
+    int rc = getopt_args(args, ctx, e, argc, argv);
+    for (int k = 0; k < ndashed; k++)
+        for (int j = 1; j < argc; j++)
+            if (argv[j] == dashed[k])
+                argv[j]--;
+    return rc ? rc : count_args(args, ctx, e);
 }
 
 int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
@@ -338,7 +379,8 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
 
     if (!(e->flags & CMD_NO_CONFIG)) {
         struct db_error err;
-        if (db_config_load(&ctx->cfg, ctx->config_path, &err))
+        if (app_config_load(&ctx->cfg, &ctx->settings, ctx->config_path,
+                            &err))
             return cmd_fail(ctx, &err);
         if ((e->flags & CMD_PREUSER_ONLY) &&
             ctx->cfg.phase == DB_PHASE_PRODUCTION) {

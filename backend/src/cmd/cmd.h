@@ -18,6 +18,7 @@
 #include "../db/driver.h"
 #include "../db/error.h"
 #include "../db/schema.h"
+#include "../settings.h"
 #include "../words.h"
 
 enum cmd_status {
@@ -38,6 +39,8 @@ enum cmd_flags {
     CMD_OFFLINE_SQL = 1 << 6,    /* --sql (option value 's') prints SQL and
                                     changes nothing: no connection, no backup */
     CMD_NEEDS_GRAPH = 1 << 7,    /* load the revision files (ctx->graph) */
+    CMD_DASH_NUMBERS = 1 << 8,   /* "-1" is an argument, not an option
+                                    (downgrade's -N) */
 };
 
 /* The most options one command line may carry. */
@@ -76,6 +79,7 @@ struct cmd_ctx {
     const char *group;               /* "db" or NULL for top-level */
     const char *config_path;         /* --config, NULL for the default */
     struct db_config cfg;            /* loaded before exec */
+    struct app_settings settings;    /* [server], [auth]: with cfg */
     struct db_conn *conn;            /* with CMD_NEEDS_DB */
     const struct db_schema *models;  /* the app's models */
     FILE *out;                       /* results */
@@ -97,15 +101,16 @@ struct cmd_entry {
 
     /* The argument spec, checked before the config is read, so a usage
      * error is reported as one (exit 2) whatever the config says.
-     * options: getopt_long's table (cmd_no_options: none; NULL: the
-     * command reads its arguments itself, unparsed); shortopts: its short
+     * options: getopt_long's table (cmd_no_options: none); shortopts: its short
      * options (NULL: none, and an option missing its value is reported as
      * unknown or incomplete); positional arguments: min_args to max_args
-     * (-1: no limit). */
+     * (-1: no limit), and missing: the usage error for too few (NULL:
+     * "missing argument"). */
     const struct option *options;
     const char *shortopts;
     int min_args;
     int max_args;
+    const char *missing;
 };
 
 /* An empty getopt_long table, for commands that take no options. */
@@ -172,8 +177,9 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *question);
  * not a comment, with "db prepare". 1 yes, 0 no, -1 no such file. */
 int cmd_deploy_runs_prepare(const char *path);
 
-/* Whether every CMD_DESTRUCTIVE entry of table takes --yes (its option
- * value 'y') and every CMD_OFFLINE_SQL entry --sql ('s'): the table's own
+/* Whether every entry of table has an option table, every CMD_DESTRUCTIVE
+ * one takes --yes (its option value 'y') and every CMD_OFFLINE_SQL one
+ * --sql ('s'): the table's own
  * consistency, checked by the tests. NULL, or the first entry that fails. */
 const struct cmd_entry *cmd_table_check(const struct cmd_entry *const *table);
 

@@ -1,7 +1,7 @@
 /*
  * downgrade.c - `app db downgrade TARGET [--yes] [--sql]`: undo revisions.
  */
-#include <ctype.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,31 +18,11 @@ static void report(void *ctx, const struct db_revision *r,
     fprintf(ctx, "downgrade %s: %s (%ld ms)\n", r->id, r->message, ms);
 }
 
-/* The entry has no option table: getopt would take the target "-1" for an
- * option, so the arguments come unparsed and are read here, once. */
-static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, bool *yes,
-                      bool *sql, const char **target)
-{
-    int rest = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!rest && strcmp(a, "--") == 0)
-            rest = 1;
-        else if (!rest && (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0))
-            *yes = true;
-        else if (!rest && strcmp(a, "--sql") == 0)
-            *sql = true;
-        else if (!rest && a[0] == '-' && !isdigit((unsigned char)a[1]))
-            return cmd_usage(ctx, "unknown option '%s'", a);
-        else if (*target)
-            return cmd_usage(ctx, "unexpected argument '%s'", a);
-        else
-            *target = a;
-    }
-    if (!*target)
-        return cmd_usage(ctx, "missing TARGET (-1, a revision id, or base)");
-    return 0;
-}
+static const struct option opts[] = {
+    {"yes", no_argument, NULL, 'y'},
+    {"sql", no_argument, NULL, 's'},
+    {NULL, 0, NULL, 0},
+};
 
 /* "2 revisions (0003, 0002)" for the question. */
 static int describe(char *out, size_t n, size_t *count, struct db_conn *c,
@@ -75,12 +55,8 @@ static int describe(char *out, size_t n, size_t *count, struct db_conn *c,
 
 static int exec_downgrade(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-    bool yes = false, sql = false;
-    const char *target = NULL;
-    int bad = parse_args(ctx, args->argc, args->argv, &yes, &sql, &target);
-    if (bad)
-        return bad;
-    ctx->yes = yes;
+    bool sql = cmd_flag(args, 's');
+    const char *target = args->argv[0];
 
     struct db_error err;
     struct db_graph *g = NULL;
@@ -140,7 +116,12 @@ const struct cmd_entry cmd_downgrade_entry = {
             "  --sql               print the SQL instead of running it, "
             "without connecting;\n"
             "                      write FROM:TARGET (e.g. head:base)\n",
-    .flags = CMD_DESTRUCTIVE, /* backup: when something is undone (o above) */
-    .options = NULL, /* parse_args: "-1" is a target, not an option */
+    /* backup: when something is undone (o above) */
+    .flags = CMD_DESTRUCTIVE | CMD_OFFLINE_SQL | CMD_DASH_NUMBERS,
+    .options = opts,
+    .shortopts = "y",
+    .min_args = 1,
+    .max_args = 1,
+    .missing = "missing TARGET (-1, a revision id, or base)",
     .exec = exec_downgrade,
 };

@@ -29,6 +29,17 @@ static int parse_port(int *out, const char *s)
     return parse_int(out, s, 0, 65535);
 }
 
+/* How the server reports through the command. */
+static int serve_fail(void *ctx, const struct db_error *err)
+{
+    return cmd_fail(ctx, err);
+}
+
+static void serve_warn(void *ctx, const char *line)
+{
+    cmd_error(ctx, "%s", line);
+}
+
 static const struct option opts[] = {
     {"port", required_argument, NULL, 'p'},
     {"bind", required_argument, NULL, 'b'},
@@ -41,9 +52,9 @@ static const struct option opts[] = {
 static int exec_serve(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
     struct http_serve_opts o = {
-        .bind = ctx->cfg.server_bind,
-        .port = ctx->cfg.server_port,
-        .pidfile = ctx->cfg.server_pidfile,
+        .bind = ctx->settings.server_bind,
+        .port = ctx->settings.server_port,
+        .pidfile = ctx->settings.server_pidfile,
         .threads = 1,
     };
     /* the values in the order given, then the positional arguments */
@@ -91,8 +102,20 @@ static int exec_serve(struct cmd_ctx *ctx, const struct cmd_args *args)
     int status;
     if (db_module_symbol(&fn, "http", "http_serve_run", &err))
         status = cmd_fail(ctx, &err);
-    else
-        status = ((http_serve_run_fn)fn)(ctx, &o, &stop_signals);
+    else {
+        const struct http_serve_env env = {
+            .conn = ctx->conn,
+            .cfg = &ctx->cfg,
+            .settings = &ctx->settings,
+            .models = ctx->models,
+            .out = ctx->out,
+            .err = ctx->err,
+            .fail = serve_fail,
+            .warn = serve_warn,
+            .ctx = ctx,
+        };
+        status = ((http_serve_run_fn)fn)(&env, &o, &stop_signals);
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return status;
 }

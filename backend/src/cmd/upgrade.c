@@ -12,11 +12,21 @@
 #include "../db/lint.h"
 #include "../db/meta.h"
 #include "../db/migrate.h"
+#include "../db/rehearse.h"
 #include "../db/url.h"
 #include "cmd.h"
 
 /* app_version_meta key: the last upgrade that went ahead with lint errors. */
 #define LINT_ACCEPTED_KEY "lint_accepted"
+
+/* The rehearsal's report: each statement's locks beside the lint findings
+ * of its line (the revision linted once). */
+struct rehearsal_out {
+    struct cmd_ctx *ctx;
+    const struct db_revision *r;   /* the revision lint holds */
+    struct db_lint_report lint;
+    bool lint_failed;
+};
 
 static const struct option opts[] = {
     {"sql", no_argument, NULL, 's'},
@@ -36,9 +46,77 @@ static void report(void *ctx, const struct db_revision *r,
 static void report_rehearsal(void *ctx, const struct db_revision *r,
                              enum db_direction dir, long ms)
 {
-    fprintf(ctx, "rehearse %s %s: %s (%ld ms)\n",
+    struct rehearsal_out *o = ctx;
+    fprintf(o->ctx->out, "rehearse %s %s: %s (%ld ms)\n",
             dir == DB_UPGRADE ? "upgrade" : "downgrade", r->id, r->message,
             ms);
+}
+
+/* The lint report of r, linted once (o->r is the revision it holds). */
+static void lint_once(struct rehearsal_out *o, const struct db_revision *r)
+{
+    if (o->r == r)
+        return;
+    struct db_error err;
+    struct db_lint_opts lo = {.lock_timeout_ms = o->ctx->cfg.lock_timeout_ms};
+    db_lint_report_free(&o->lint);
+    o->r = r;
+    if (!o->lint_failed && db_lint_revision(&o->lint, r, &lo, &err)) {
+        fprintf(o->ctx->out, "  (not linted: %s)\n", err.message);
+        o->lint_failed = true;
+    }
+}
+
+/* Prints the lint findings on line (print false: only counts them). */
+static size_t lint_on_line(struct rehearsal_out *o, int line, bool print)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->lint.n; i++) {
+        const struct db_lint_finding *f = &o->lint.v[i];
+        if (f->line != line)
+            continue;
+        n++;
+        if (!print)
+            continue;
+        if (f->reason)
+            fprintf(o->ctx->out, "    lint: ignored %s: %s (reason: %s)\n",
+                    f->rule->id, f->subject, f->reason);
+        else
+            fprintf(o->ctx->out, "    lint: %s %s: %s\n",
+                    db_lint_severity_name(f->rule->severity), f->rule->id,
+                    f->subject);
+    }
+    return n;
+}
+
+/* What one statement of a first upgrade did to the relations that existed
+ * before its revision, beside the lint findings of its line; nothing for a
+ * statement with neither. */
+static void report_statement(void *ctx, const struct db_rehearsal_stmt *s)
+{
+    struct rehearsal_out *o = ctx;
+    FILE *out = o->ctx->out;
+    lint_once(o, s->r);
+    if (s->nrels == 0 && !s->ran && lint_on_line(o, s->line, false) == 0)
+        return;
+    char excerpt[100];
+    db_sql_excerpt(excerpt, sizeof excerpt, s->sql, s->len);
+    fprintf(out, "  %s:%d: %s\n", s->r->path, s->line, excerpt);
+    if (s->ran)
+        fprintf(out, "    rehearsed as %s; %s\n", s->ran, s->live);
+    for (size_t i = 0; i < s->nrels; i++) {
+        const struct db_rehearsal_rel *x = &s->rels[i];
+        fprintf(out, "    %s \"%s\": %s", x->kind, x->name, x->modes);
+        const char *sep = x->modes[0] ? ", " : "";
+        if (x->rewritten)
+            fprintf(out, "%srewritten", sep), sep = ", ";
+        if (x->dropped)
+            fprintf(out, "%sdropped", sep), sep = ", ";
+        if (x->rows >= 0)
+            fprintf(out, "%s%ld row%s", sep, x->rows, x->rows == 1 ? "" : "s");
+        fputc('\n', out);
+    }
+    lint_on_line(o, s->line, true);
 }
 
 /* --rehearse: every pending revision up, down and up again on a copy. */
@@ -47,20 +125,25 @@ static int rehearse(struct cmd_ctx *ctx)
     struct db_error err;
     struct db_graph *g = NULL;
     struct db_conn *c = NULL;
+    struct rehearsal_out ro = {ctx, NULL, {0}, false};
     size_t n = 0;
     int rc = db_migrate_load(&g, &ctx->cfg, &err);
     if (rc == 0)
         rc = cmd_connect(ctx, &c, &err);
     if (rc == 0) {
+        const struct db_dialect_ops *d =
+            db_dialect_get(db_conn_dialect(c));
+        struct db_rehearse_opts o = {report_rehearsal, report_statement,
+                                     &ro};
         fprintf(ctx->out, "rehearsing on %s; the live database is not "
-                          "changed\n",
-                db_dialect_get(db_conn_dialect(c))->rehearsal_where);
-        rc = db_flip_rehearse(c, g, report_rehearsal, ctx->out, &n, &err);
+                          "changed\n", d->rehearsal_where);
+        rc = db_rehearse(c, g, &o, &n, &err);
     }
     if (rc == 0)
         fprintf(ctx->out, "rehearsal passed: %zu step%s; recorded in "
                           "app_version_meta (rehearsal_ok)\n",
                 n, n == 1 ? "" : "s");
+    db_lint_report_free(&ro.lint);
     db_disconnect(c);
     db_graph_free(g);
     return rc ? cmd_fail(ctx, &err) : CMD_OK;

@@ -89,7 +89,7 @@ static int exec_set_password(struct cmd_ctx *ctx, const struct cmd_args *args)
         goto out;
     }
     long revoked = 0;
-    if (((http_auth_set_password_fn)set_fn)(&revoked, ctx->conn, &ctx->cfg,
+    if (((http_auth_set_password_fn)set_fn)(&revoked, ctx->conn, &ctx->settings,
                                             email, password, &err)) {
         status = cmd_fail(ctx, &err);
         goto out;

@@ -33,13 +33,13 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
     enum { MAX = 8 };
     const struct db_dialect_ops *const *dialects = db_dialects;
     struct db_buf sql[MAX];
-    bool rebuild[MAX];
+    bool rebuild[MAX], online[MAX];
     size_t n = 0;
     int rc = 0;
     for (; dialects[n] && n < MAX && rc == 0; n++) {
         struct db_diff d;
         sql[n] = (struct db_buf)DB_BUF_INIT;
-        rebuild[n] = false;
+        rebuild[n] = online[n] = false;
         rc = db_diff_schemas_from(&d, target, current, dialects[n]->id,
                                   live, err);
         if (rc) {
@@ -52,9 +52,10 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
             for (size_t k = 0; k < d.n; k++)
                 *ndestructive += d.ops[k].destructive;
         }
-        rc = db_diff_render(&sql[n], &d, dialects[n]->id, DB_DIFF_COMMENTS,
-                            err);
+        rc = db_diff_render(&sql[n], &d, dialects[n]->id,
+                            DB_DIFF_COMMENTS | DB_DIFF_ONLINE, err);
         rebuild[n] = db_diff_any_rebuild(&d, dialects[n]->id);
+        online[n] = db_diff_any_online(&d, dialects[n]->id);
         db_diff_free(&d);
     }
     struct db_buf text = DB_BUF_INIT;
@@ -68,13 +69,18 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
             /* A table rebuild drops and renames tables that others
              * reference: its section carries the dialect's option (SQLite:
              * foreign_keys=off, so it runs with enforcement off and is
-             * checked with PRAGMA foreign_key_check before it commits). */
+             * checked with PRAGMA foreign_key_check before it commits).
+             * Online forms commit statement by statement (PostgreSQL:
+             * transaction=false). */
             for (size_t i = 0; i < n; i++) {
                 const char *opt = rebuild[i] ? dialects[i]->rebuild_option
                                              : NULL;
-                db_buf_printf(&text, "%s-- %s dialect=%s%s%s\n%s",
+                const char *on = online[i] ? dialects[i]->online_option
+                                           : NULL;
+                db_buf_printf(&text, "%s-- %s dialect=%s%s%s%s%s\n%s",
                               i ? "\n" : "", marker, dialects[i]->name,
                               opt ? " " : "", opt ? opt : "",
+                              on ? " " : "", on ? on : "",
                               db_buf_str(&sql[i]));
             }
         }

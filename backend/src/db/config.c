@@ -26,15 +26,6 @@ void db_config_defaults(struct db_config *cfg)
     cfg->wait_seconds = -1;
     snprintf(cfg->migrations_dir, sizeof cfg->migrations_dir, "migrations");
     snprintf(cfg->backup_dir, sizeof cfg->backup_dir, "var/backups");
-    snprintf(cfg->server_bind, sizeof cfg->server_bind, "127.0.0.1");
-    cfg->server_port = 8000;
-    snprintf(cfg->server_pidfile, sizeof cfg->server_pidfile, "var/app.pid");
-    cfg->auth_session_hours = 24;
-    cfg->auth_password_min = 8;
-    cfg->auth_password_max = 128;
-    cfg->auth_max_failures = 5;
-    cfg->auth_failure_window = 900;
-    cfg->server_log = DB_SERVER_LOG_REQUESTS;
 }
 
 const char *db_phase_name(enum db_phase phase)
@@ -86,7 +77,7 @@ int db_duration_parse(int *out_ms, const char *text)
     return 0;
 }
 
-static int parse_int(int *out, const char *text, int lo, int hi)
+int db_config_int(int *out, const char *text, int lo, int hi)
 {
     char *end;
     errno = 0;
@@ -110,6 +101,8 @@ static int copy_value(char *dst, size_t n, const char *value)
  * records the first error's text and ini_parse() returns its line. */
 struct load_state {
     struct db_config *cfg;
+    const struct db_config_section *sections;
+    size_t nsections;
     char message[900];
     int message_line;   /* the line the handler failed on */
     int lineno;         /* lines read so far (counted by read_line) */
@@ -119,10 +112,6 @@ static const char *const app_keys = "phase";
 static const char *const database_keys =
     "url, schema, wait_seconds, lock_timeout, statement_timeout";
 static const char *const migrations_keys = "dir, backup_dir";
-static const char *const server_keys = "bind, port, pidfile, log";
-static const char *const auth_keys =
-    "ops_limit, mem_limit, session_hours, password_min_length, "
-    "password_max_length, max_failures, failure_window";
 
 static int fail(struct load_state *st, const char *fmt, const char *a,
                 const char *b, const char *c)
@@ -170,7 +159,7 @@ static int set_database(struct load_state *st, const char *name,
         return 1;
     }
     if (strcmp(name, "wait_seconds") == 0) {
-        if (parse_int(&cfg->wait_seconds, value, 0, 86400))
+        if (db_config_int(&cfg->wait_seconds, value, 0, 86400))
             return fail(st, "bad [database] wait_seconds '%s'; accepted: "
                             "a whole number of seconds from 0 to 86400%s%s",
                         value, "", "");
@@ -188,88 +177,6 @@ static int set_database(struct load_state *st, const char *name,
     }
     return fail(st, "unknown key '%s' in [database]; accepted: %s%s", name,
                 database_keys, "");
-}
-
-/* A size in bytes: "65536", "64KiB", "64MiB", "1GiB", within [lo, hi]. */
-static int parse_size(unsigned long long *out, const char *text,
-                      unsigned long long lo, unsigned long long hi)
-{
-    char *end;
-    errno = 0;
-    if (text[0] < '0' || text[0] > '9')
-        return DB_ECONFIG;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (end == text || errno)
-        return DB_ECONFIG;
-    while (*end == ' ')
-        end++;
-    unsigned long long mult = 1;
-    if (strcmp(end, "KiB") == 0)
-        mult = 1ULL << 10;
-    else if (strcmp(end, "MiB") == 0)
-        mult = 1ULL << 20;
-    else if (strcmp(end, "GiB") == 0)
-        mult = 1ULL << 30;
-    else if (*end)
-        return DB_ECONFIG;
-    if (v > hi / mult || v * mult < lo)
-        return DB_ECONFIG;
-    *out = v * mult;
-    return 0;
-}
-
-static int set_auth(struct load_state *st, const char *name,
-                    const char *value)
-{
-    struct db_config *cfg = st->cfg;
-    if (strcmp(name, "ops_limit") == 0) {
-        int v;
-        if (parse_int(&v, value, 1, 1000))
-            return fail(st, "bad [auth] ops_limit '%s'; accepted: Argon2 "
-                            "passes, 1 to 1000 (libsodium's interactive "
-                            "limit is 2)%s%s", value, "", "");
-        cfg->auth_ops_limit = (unsigned long long)v;
-        return 1;
-    }
-    if (strcmp(name, "mem_limit") == 0) {
-        if (parse_size(&cfg->auth_mem_limit, value, 8192, 4ULL << 30))
-            return fail(st, "bad [auth] mem_limit '%s'; accepted: bytes, "
-                            "KiB, MiB or GiB from 8KiB to 4GiB (libsodium's "
-                            "interactive limit is 64MiB)%s%s", value, "", "");
-        return 1;
-    }
-    if (strcmp(name, "session_hours") == 0) {
-        if (parse_int(&cfg->auth_session_hours, value, 1, 8760))
-            return fail(st, "bad [auth] session_hours '%s'; accepted: 1 to "
-                            "8760%s%s", value, "", "");
-        return 1;
-    }
-    if (strcmp(name, "password_min_length") == 0 ||
-        strcmp(name, "password_max_length") == 0) {
-        int *dst = strstr(name, "min") ? &cfg->auth_password_min
-                                       : &cfg->auth_password_max;
-        if (parse_int(dst, value, 1, 1024))
-            return fail(st, "bad [auth] %s '%s'; accepted: characters, 1 to "
-                            "1024%s", name, value, "");
-        return 1;
-    }
-    if (strcmp(name, "max_failures") == 0) {
-        if (parse_int(&cfg->auth_max_failures, value, 1, 1000))
-            return fail(st, "bad [auth] max_failures '%s'; accepted: 1 to "
-                            "1000%s%s", value, "", "");
-        return 1;
-    }
-    if (strcmp(name, "failure_window") == 0) {
-        int ms;
-        if (db_duration_parse(&ms, value) || ms < 1000 || ms > 86400000)
-            return fail(st, "bad [auth] failure_window '%s'; accepted: a "
-                            "duration from 1s to 1440min, such as 30s or "
-                            "15min%s%s", value, "", "");
-        cfg->auth_failure_window = (ms + 999) / 1000;
-        return 1;
-    }
-    return fail(st, "unknown key '%s' in [auth]; accepted: %s%s", name,
-                auth_keys, "");
 }
 
 static int handler(void *user, const char *section, const char *name,
@@ -309,46 +216,23 @@ static int handler(void *user, const char *section, const char *name,
                             "path%s", name, value, "");
         return 1;
     }
-    if (strcmp(section, "server") == 0) {
-        if (strcmp(name, "port") == 0) {
-            if (parse_int(&cfg->server_port, value, 1, 65535))
-                return fail(st, "bad [server] port '%s'; accepted: 1 to "
-                                "65535%s%s", value, "", "");
+    for (size_t i = 0; i < st->nsections; i++) {
+        const struct db_config_section *sec = &st->sections[i];
+        if (strcmp(section, sec->name) != 0)
+            continue;
+        char why[sizeof st->message];
+        if (sec->set(sec->user, name, value, why, sizeof why) == 0)
             return 1;
-        }
-        if (strcmp(name, "bind") == 0) {
-            if (!value[0] ||
-                copy_value(cfg->server_bind, sizeof cfg->server_bind, value))
-                return fail(st, "bad [server] bind '%s'; accepted: an IPv4 "
-                                "or IPv6 address%s%s", value, "", "");
-            return 1;
-        }
-        if (strcmp(name, "pidfile") == 0) {
-            if (!value[0] || copy_value(cfg->server_pidfile,
-                                        sizeof cfg->server_pidfile, value))
-                return fail(st, "bad [server] pidfile '%s'; accepted: a file "
-                                "path%s%s", value, "", "");
-            return 1;
-        }
-        if (strcmp(name, "log") == 0) {
-            if (strcmp(value, "off") == 0)
-                cfg->server_log = DB_SERVER_LOG_OFF;
-            else if (strcmp(value, "requests") == 0)
-                cfg->server_log = DB_SERVER_LOG_REQUESTS;
-            else if (strcmp(value, "debug") == 0)
-                cfg->server_log = DB_SERVER_LOG_DEBUG;
-            else
-                return fail(st, "bad [server] log '%s'; accepted: off, "
-                                "requests, debug%s%s", value, "", "");
-            return 1;
-        }
-        return fail(st, "unknown key '%s' in [server]; accepted: %s%s", name,
-                    server_keys, "");
+        return fail(st, "%s%s%s", why, "", "");
     }
-    if (strcmp(section, "auth") == 0)
-        return set_auth(st, name, value);
+    char names[sizeof st->message] = "";
+    for (size_t i = 0; i < st->nsections; i++) {
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, ", [%s]",
+                 st->sections[i].name);
+    }
     return fail(st, "unknown section [%s]; accepted: [app], [database], "
-                    "[migrations], [server], [auth]%s%s", section, "", "");
+                    "[migrations]%s%s", section, names, "");
 }
 
 int db_config_apply_env(struct db_config *cfg, struct db_error *err)
@@ -388,10 +272,31 @@ int db_config_apply_env(struct db_config *cfg, struct db_error *err)
     return 0;
 }
 
+/* Every section back to its defaults; cfg keeps the file's path. */
+static void reset(struct db_config *cfg,
+                  const struct db_config_section *sections, size_t n)
+{
+    char saved[sizeof cfg->path];
+    memcpy(saved, cfg->path, sizeof saved);
+    db_config_defaults(cfg);
+    memcpy(cfg->path, saved, sizeof saved);
+    for (size_t i = 0; i < n; i++)
+        sections[i].defaults(sections[i].user);
+}
+
 int db_config_load(struct db_config *cfg, const char *path,
                    struct db_error *err)
 {
+    return db_config_load_with(cfg, path, NULL, 0, err);
+}
+
+int db_config_load_with(struct db_config *cfg, const char *path,
+                        const struct db_config_section *sections,
+                        size_t nsections, struct db_error *err)
+{
     db_config_defaults(cfg);
+    for (size_t i = 0; i < nsections; i++)
+        sections[i].defaults(sections[i].user);
     if (!path || !*path)
         path = getenv("APP_CONFIG");
     if (!path || !*path)
@@ -408,15 +313,13 @@ int db_config_load(struct db_config *cfg, const char *path,
                            "APP_CONFIG=FILE");
         return DB_EIO;
     }
-    struct load_state st = {.cfg = cfg};
+    struct load_state st = {.cfg = cfg, .sections = sections,
+                            .nsections = nsections};
     struct line_reader reader = {f, &st};
     int rc = ini_parse_stream(read_line, &reader, handler, &st);
     fclose(f);
     if (rc != 0) {
-        char saved[sizeof cfg->path];
-        memcpy(saved, cfg->path, sizeof saved);
-        db_config_defaults(cfg);
-        memcpy(cfg->path, saved, sizeof saved);
+        reset(cfg, sections, nsections);
         if (rc == -2)
             return db_error_set(err, DB_ENOMEM, "out of memory reading %s",
                                 path);
@@ -429,19 +332,12 @@ int db_config_load(struct db_config *cfg, const char *path,
         db_error_at(err, path, rc);
         return DB_ECONFIG;
     }
-    if (cfg->auth_password_min > cfg->auth_password_max) {
-        db_error_set(err, DB_ECONFIG,
-                     "[auth] password_min_length (%d) is greater than "
-                     "password_max_length (%d)", cfg->auth_password_min,
-                     cfg->auth_password_max);
-        db_error_at(err, path, 0);
-        db_error_hint(err, "raise password_max_length or lower "
-                           "password_min_length");
-        char saved[sizeof cfg->path];
-        memcpy(saved, cfg->path, sizeof saved);
-        db_config_defaults(cfg);
-        memcpy(cfg->path, saved, sizeof saved);
-        return DB_ECONFIG;
+    for (size_t i = 0; i < nsections; i++) {
+        if (sections[i].finish && sections[i].finish(sections[i].user, err)) {
+            db_error_at(err, path, 0);
+            reset(cfg, sections, nsections);
+            return DB_ECONFIG;
+        }
     }
     return db_config_apply_env(cfg, err);
 }

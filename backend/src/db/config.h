@@ -10,6 +10,7 @@
 #define DB_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -31,13 +32,6 @@ enum db_create {
 
 #define DB_CONFIG_DEFAULT_URL "sqlite:///var/app.db"
 
-/* [server] log: what `serve` writes to stderr. */
-enum db_server_log {
-    DB_SERVER_LOG_OFF = 0,       /* failures and warnings only */
-    DB_SERVER_LOG_REQUESTS = 1,  /* + start-up steps, one line per request */
-    DB_SERVER_LOG_DEBUG = 2,     /* + every failed reconnection attempt */
-};
-
 struct db_config {
     char path[1024];            /* the INI file read */
 
@@ -53,22 +47,6 @@ struct db_config {
 
     char migrations_dir[1024];  /* [migrations] dir, "migrations" */
     char backup_dir[1024];      /* [migrations] backup_dir, "var/backups" */
-
-    char server_bind[256];      /* [server] bind, "127.0.0.1" */
-    int server_port;            /* [server] port, 8000 */
-    char server_pidfile[1024];  /* [server] pidfile, "var/app.pid" */
-    enum db_server_log server_log;  /* [server] log, requests */
-
-    /* [auth]: accounts in the HTTP API (http/auth.h) */
-    unsigned long long auth_ops_limit;  /* ops_limit; 0: libsodium's
-                                           interactive limit */
-    unsigned long long auth_mem_limit;  /* mem_limit in bytes; 0: libsodium's
-                                           interactive limit */
-    int auth_session_hours;             /* session_hours, 24 */
-    int auth_password_min;              /* password_min_length, 8 */
-    int auth_password_max;              /* password_max_length, 128 */
-    int auth_max_failures;              /* max_failures, 5 */
-    int auth_failure_window;            /* failure_window in seconds, 900 */
 
     bool dev_create_tables;     /* DEV_CREATE_TABLES=true (environment only):
                                    pre-user fallback to create-all when
@@ -89,6 +67,30 @@ void db_config_defaults(struct db_config *cfg);
 int db_config_load(struct db_config *cfg, const char *path,
                    struct db_error *err);
 
+/*
+ * A section of the same file that the library does not read: the
+ * application's own ([server], [auth]), handed to it key by key.
+ */
+struct db_config_section {
+    const char *name;   /* "server", for [server] */
+    void *user;         /* passed to every callback */
+    /* Back to the section's defaults (before reading, and after a failure). */
+    void (*defaults)(void *user);
+    /* Sets key = value: 0, or -1 with one line in why saying what is wrong
+     * and what is accepted ("unknown key 'x' in [server]; accepted: ..."). */
+    int (*set)(void *user, const char *key, const char *value, char *why,
+               size_t n);
+    /* After the whole file (NULL: nothing to check): 0, or DB_ECONFIG with
+     * err's message and hint set; the library adds the file. */
+    int (*finish)(void *user, struct db_error *err);
+};
+
+/* db_config_load, with nsections more sections read into their owners;
+ * an unknown section's message lists them after the library's own. */
+int db_config_load_with(struct db_config *cfg, const char *path,
+                        const struct db_config_section *sections,
+                        size_t nsections, struct db_error *err);
+
 /* Applies DATABASE_URL, APP_PHASE and DEV_CREATE_TABLES (true/false,
  * 1/0, yes/no). Returns 0 or DB_ECONFIG. */
 int db_config_apply_env(struct db_config *cfg, struct db_error *err);
@@ -107,5 +109,8 @@ int db_config_wait_seconds(const struct db_config *cfg);
  * a bare number meaning milliseconds. Returns 0 or DB_ECONFIG.
  */
 int db_duration_parse(int *out_ms, const char *text);
+
+/* A whole decimal number in [lo, hi]. Returns 0 or DB_ECONFIG. */
+int db_config_int(int *out, const char *text, int lo, int hi);
 
 #endif /* DB_CONFIG_H */

@@ -111,18 +111,6 @@ int run_migrations(struct db_conn *c, struct db_error *err)
     return db_migrate_run(c, err);
 }
 
-int db_check_preuser(const struct db_config *cfg, const char *what,
-                     struct db_error *err)
-{
-    if (cfg->phase != DB_PHASE_PRODUCTION)
-        return 0;
-    db_error_set(err, DB_EPHASE,
-                 "%s is refused in the production phase (set by %s)", what,
-                 cfg->phase_source);
-    db_error_hint(err, "production data is changed only by revisions: see "
-                       "MIGRATION_STRATEGY.md");
-    return DB_EPHASE;
-}
 
 int db_reset_sql(struct db_buf *out, const struct db_schema *models,
                  enum db_dialect d, struct db_error *err)
@@ -149,27 +137,3 @@ int db_reset(struct db_conn *c, const struct db_schema *models,
     return rc;
 }
 
-int db_table_rows(long *out, struct db_conn *c, const char *table,
-                  struct db_error *err)
-{
-    int rc = c->driver->table_exists(c, table, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return db_error_set(err, DB_ENOTFOUND, "table %s does not exist",
-                            table);
-    struct db_buf sql = DB_BUF_INIT;
-    char name[400];
-    if (db_qualify(name, sizeof name, c, table))
-        return db_error_set(err, DB_EUSAGE, "table name too long: %s", table);
-    db_buf_puts(&sql, "SELECT count(*) FROM ");
-    db_buf_puts(&sql, name);
-    char v[32];
-    rc = db_buf_ok(&sql) ? db_query_value(c, db_buf_str(&sql), 0, NULL, v,
-                                          sizeof v, err)
-                         : db_error_set(err, DB_ENOMEM, "out of memory");
-    db_buf_free(&sql);
-    if (rc == 0)
-        *out = strtol(v, NULL, 10);
-    return rc;
-}

@@ -52,13 +52,6 @@ int db_reset(struct db_conn *c, const struct db_schema *models,
 int db_reset_sql(struct db_buf *out, const struct db_schema *models,
                  enum db_dialect d, struct db_error *err);
 
-/* Rows in a table: *out = count. DB_ENOTFOUND when the table is missing. */
-int db_table_rows(long *out, struct db_conn *c, const char *table,
-                  struct db_error *err);
 
-/* The refusal for destructive work outside the pre-user phase. Returns 0
- * when allowed, DB_EPHASE (with message and hint) when not. */
-int db_check_preuser(const struct db_config *cfg, const char *what,
-                     struct db_error *err);
 
 #endif /* DB_DATABASE_H */

@@ -91,6 +91,8 @@ struct db_diff {
 enum {
     DB_DIFF_COMMENTS = 1 << 0,  /* a comment above each op, louder above
                                    destructive ones */
+    DB_DIFF_ONLINE = 1 << 1,    /* the dialect's online forms where it has
+                                   them (driver.h: render_online) */
 };
 
 /*
@@ -130,6 +132,10 @@ const char *db_op_kind_name(enum db_op_kind k);
 /* Whether op i is done by rebuilding its table (SQLite only). */
 bool db_diff_rebuilds(const struct db_diff *diff, size_t i,
                       enum db_dialect d);
+
+/* Whether DB_DIFF_ONLINE writes some operation in an online form (the
+ * section then carries the dialect's online_option). */
+bool db_diff_any_online(const struct db_diff *diff, enum db_dialect d);
 
 /* Whether any operation is done by a rebuild. */
 bool db_diff_any_rebuild(const struct db_diff *diff, enum db_dialect d);

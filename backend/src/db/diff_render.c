@@ -188,6 +188,16 @@ bool db_diff_any_rebuild(const struct db_diff *diff, enum db_dialect d)
     return false;
 }
 
+bool db_diff_any_online(const struct db_diff *diff, enum db_dialect d)
+{
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    for (size_t i = 0; x && x->render_online && i < diff->n; i++)
+        if (!db_diff_rebuilds(diff, i, d) &&
+            x->render_online(NULL, &diff->ops[i]))
+            return true;
+    return false;
+}
+
 /* ---- one operation as SQL ---- */
 
 /* The SQL of op when it is not part of a rebuild. */
@@ -276,7 +286,9 @@ int db_diff_render(struct db_buf *out, const struct db_diff *diff,
         if (!db_diff_rebuilds(diff, i, d)) {
             if (flags & DB_DIFF_COMMENTS)
                 render_comment(out, op, d);
-            render_plain(out, op, d);
+            if (!(flags & DB_DIFF_ONLINE) || !x->render_online ||
+                !x->render_online(out, op))
+                render_plain(out, op, d);
             continue;
         }
         /* the table's first op: its comments, then the rebuild */

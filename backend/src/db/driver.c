@@ -4,8 +4,10 @@
 #include "driver.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "module.h"
 #include "url.h"
 
@@ -312,4 +314,29 @@ int db_table_exists(struct db_conn *c, const char *table,
                     struct db_error *err)
 {
     return c->driver->table_exists(c, table, err);
+}
+
+int db_table_rows(long *out, struct db_conn *c, const char *table,
+                  struct db_error *err)
+{
+    int rc = db_table_exists(c, table, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return db_error_set(err, DB_ENOTFOUND, "table %s does not exist",
+                            table);
+    struct db_buf sql = DB_BUF_INIT;
+    char name[400];
+    if (db_qualify(name, sizeof name, c, table))
+        return db_error_set(err, DB_EUSAGE, "table name too long: %s", table);
+    db_buf_puts(&sql, "SELECT count(*) FROM ");
+    db_buf_puts(&sql, name);
+    char v[32];
+    rc = db_buf_ok(&sql) ? db_query_value(c, db_buf_str(&sql), 0, NULL, v,
+                                          sizeof v, err)
+                         : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    if (rc == 0)
+        *out = strtol(v, NULL, 10);
+    return rc;
 }

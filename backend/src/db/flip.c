@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "autogen.h"
 #include "database.h"
@@ -17,14 +15,6 @@
 #include "meta.h"
 #include "migrate.h"
 #include "render.h"
-
-static long since_ms(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (long)(t1.tv_sec - t0->tv_sec) * 1000L +
-           (t1.tv_nsec - t0->tv_nsec) / 1000000L;
-}
 
 /* ---- revision text ------------------------------------------------------ */
 
@@ -198,10 +188,10 @@ int db_flip_stamp(struct db_buf *report, struct db_conn *c,
     return rc;
 }
 
-/* ---- rehearsal ---------------------------------------------------------- */
+/* ---- rehearsal: rehearse.c ---- */
 
 /* The heads of g, joined with ','. */
-static void heads_text(char *out, size_t n, const struct db_graph *g)
+void db_flip_heads_text(char *out, size_t n, const struct db_graph *g)
 {
     size_t *h = calloc(g->n ? g->n : 1, sizeof *h);
     out[0] = '\0';
@@ -212,237 +202,6 @@ static void heads_text(char *out, size_t n, const struct db_graph *g)
         len += (size_t)snprintf(out + len, n - len, "%s%s", k ? "," : "",
                                 g->revs[h[k]].id);
     free(h);
-}
-
-/* want: the pending revisions (to "heads"); returns their count. */
-static int pending(unsigned char *want, size_t *npending,
-                   const struct db_graph *g,
-                   const struct db_migrate_state *st, struct db_error *err)
-{
-    int rc = db_graph_upgrade_target(want, g, st->applied, "heads", err);
-    *npending = 0;
-    for (size_t i = 0; rc == 0 && i < g->n; i++) {
-        if (st->applied[i])
-            want[i] = 0;
-        if (want[i])
-            (*npending)++;
-    }
-    return rc;
-}
-
-struct step_ctx {
-    db_flip_step_fn fn;
-    void *ctx;
-    size_t *nsteps;
-};
-
-static void on_step(void *ctx, const struct db_revision *r,
-                    enum db_direction dir, long ms)
-{
-    struct step_ctx *s = ctx;
-    (*s->nsteps)++;
-    if (s->fn)
-        s->fn(s->ctx, r, dir, ms);
-}
-
-/* The real migrate functions, on a copy made by the driver's backup
- * (SQLite: its backup API). */
-static int rehearse_copy(struct db_conn *c, const struct db_graph *g,
-                         struct step_ctx *sc, struct db_error *err)
-{
-    const struct db_dialect_ops *x = db_dialect_get(c->driver->dialect);
-    if (!c->driver->backup)
-        return db_error_set(err, DB_EUSAGE, "the %s driver cannot copy the "
-                                            "database", c->driver->name);
-    const char *tmp = getenv("TMPDIR");
-    char dir[1024], path[1100];
-    snprintf(dir, sizeof dir, "%s/app-rehearsal.XXXXXX",
-             tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        return db_error_set(err, DB_EIO, "cannot create a temporary "
-                                         "directory in %s",
-                            tmp && tmp[0] ? tmp : "/tmp");
-    snprintf(path, sizeof path, "%s/rehearsal.db", dir);
-    struct db_config *ccfg = malloc(sizeof *ccfg);
-    struct db_conn *copy = NULL;
-    struct db_migrate_state st = {0};
-    unsigned char *want = calloc(g->n ? g->n : 1, 1);
-    int rc = 0;
-    if (!ccfg || !want) {
-        rc = db_error_nomem(err);
-        goto out;
-    }
-    *ccfg = *c->cfg;
-    x->copy_url(ccfg->url, sizeof ccfg->url, path);
-    if ((rc = c->driver->backup(c, path, err)) ||
-        (rc = db_connect(&copy, ccfg, err)) ||
-        (rc = db_migrate_state_read(&st, copy, g, err)) ||
-        (rc = db_migrate_check(g, &st, err)))
-        goto out;
-    size_t np;
-    if ((rc = pending(want, &np, g, &st, err)))
-        goto out;
-    struct db_migrate_opts o = {.progress = on_step, .ctx = sc};
-    if (np == 0) {
-        if ((rc = db_migrate_downgrade(copy, g, "-1", &o, NULL, err)) == 0)
-            rc = db_migrate_upgrade(copy, g, "heads", &o, NULL, err);
-        goto out;
-    }
-    for (size_t i = 0; i < g->n && rc == 0; i++) {
-        if (!want[i])
-            continue;
-        const char *id = g->revs[i].id;
-        if ((rc = db_migrate_upgrade(copy, g, id, &o, NULL, err)) == 0 &&
-            (rc = db_migrate_downgrade(copy, g, "-1", &o, NULL, err)) == 0)
-            rc = db_migrate_upgrade(copy, g, id, &o, NULL, err);
-    }
-out:
-    db_disconnect(copy);
-    db_migrate_state_free(&st);
-    free(want);
-    free(ccfg);
-    unlink(path);
-    for (const char *const *sfx = x->copy_suffixes; sfx && *sfx; sfx++) {
-        char f[1200];
-        snprintf(f, sizeof f, "%s%s", path, *sfx);
-        unlink(f);
-    }
-    rmdir(dir);
-    return rc;
-}
-
-static int run_timed(struct db_conn *c, const struct db_revision *r,
-                     enum db_direction dir, struct step_ctx *sc,
-                     struct db_error *err)
-{
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = db_migrate_run_blocks(c, r, dir, err);
-    if (rc == 0)
-        on_step(sc, r, dir, since_ms(&t0));
-    else
-        db_error_prefix(err, "%s %s", dir == DB_UPGRADE ? "upgrade"
-                                                        : "downgrade", r->id);
-    return rc;
-}
-
-/* One transaction on the live database, always rolled back (PostgreSQL's
- * DDL is transactional). */
-static int rehearse_tx(struct db_conn *c, const struct db_graph *g,
-                       struct step_ctx *sc, struct db_error *err)
-{
-    struct db_error ignored;
-    struct db_migrate_state st = {0};
-    unsigned char *want = calloc(g->n ? g->n : 1, 1);
-    size_t *cur = calloc(g->n ? g->n : 1, sizeof *cur);
-    int rc = 0, locked = 0;
-    if (!want || !cur) {
-        rc = db_error_nomem(err);
-        goto out;
-    }
-    if ((rc = db_lock(c, err)))
-        goto out;
-    locked = 1;
-    size_t np = 0;
-    if ((rc = db_migrate_state_read(&st, c, g, err)) ||
-        (rc = db_migrate_check(g, &st, err)) ||
-        (rc = pending(want, &np, g, &st, err)))
-        goto out;
-    bool again_only = np == 0;
-    if (again_only) {
-        /* nothing pending: the current head, down and up again */
-        size_t nc = db_graph_current(cur, g, st.applied);
-        if (nc == 0) {
-            rc = db_error_set(err, DB_ENOTFOUND, "nothing to rehearse: no "
-                                                 "revision is pending or "
-                                                 "applied");
-            goto out;
-        }
-        want[cur[nc - 1]] = 1;
-    }
-    enum db_dialect d = c->driver->dialect;
-    for (size_t i = 0; i < g->n; i++) {
-        const struct db_revision *r = &g->revs[i];
-        if (!want[i])
-            continue;
-        if (!r->has_downgrade) {
-            rc = db_error_set(err, DB_EREFUSED, "revision %s cannot be "
-                                                "rehearsed: it has no "
-                                                "'-- +downgrade' section",
-                              r->id);
-            db_error_at(err, r->path, 0);
-            db_error_hint(err, "add a downgrade section");
-            goto out;
-        }
-        if (db_revision_needs_no_tx(r, DB_UPGRADE, d) ||
-            db_revision_needs_no_tx(r, DB_DOWNGRADE, d)) {
-            rc = db_error_set(err, DB_EREFUSED,
-                              "revision %s has a transaction=false block, "
-                              "which cannot be rehearsed inside the "
-                              "transaction that is rolled back", r->id);
-            db_error_at(err, r->path, 0);
-            db_error_hint(err, "rehearse on a scratch database: restore a "
-                               "backup (pg_restore) into a new database and "
-                               "run '{db} upgrade --rehearse' with "
-                               "DATABASE_URL pointing there");
-            goto out;
-        }
-    }
-    if ((rc = db_begin(c, err)))
-        goto out;
-    for (size_t i = 0; i < g->n && rc == 0; i++) {
-        if (!want[i])
-            continue;
-        const struct db_revision *r = &g->revs[i];
-        if (!again_only)
-            rc = run_timed(c, r, DB_UPGRADE, sc, err);
-        if (rc == 0)
-            rc = run_timed(c, r, DB_DOWNGRADE, sc, err);
-        if (rc == 0)
-            rc = run_timed(c, r, DB_UPGRADE, sc, err);
-    }
-    /* whatever happened: nothing of the rehearsal stays */
-    if (rc == 0)
-        rc = db_rollback(c, err);
-    else
-        db_rollback(c, &ignored);
-out:
-    if (locked)
-        rc = db_unlock_after(c, rc, err);
-    db_migrate_state_free(&st);
-    free(want);
-    free(cur);
-    return rc;
-}
-
-int db_flip_rehearse(struct db_conn *c, const struct db_graph *g,
-                     db_flip_step_fn fn, void *ctx, size_t *nsteps,
-                     struct db_error *err)
-{
-    size_t count = 0;
-    if (nsteps)
-        *nsteps = 0;
-    if (g->n == 0) {
-        db_error_set(err, DB_ENOTFOUND, "%s has no revisions to rehearse",
-                     g->dir);
-        db_error_hint(err, "write the baseline first: '{db} baseline -m "
-                           "baseline'");
-        return DB_ENOTFOUND;
-    }
-    struct step_ctx sc = {fn, ctx, &count};
-    int rc = db_dialect_get(c->driver->dialect)->copy_url
-                 ? rehearse_copy(c, g, &sc, err)
-                 : rehearse_tx(c, g, &sc, err);
-    if (nsteps)
-        *nsteps = count;
-    if (rc) {
-        db_error_prefix(err, "rehearsal failed (the live database was not "
-                             "changed)");
-        return rc;
-    }
-    char heads[1024];
-    heads_text(heads, sizeof heads, g);
-    return db_meta_set(c, DB_FLIP_REHEARSAL_KEY, heads, err);
 }
 
 /* ---- the checklist ------------------------------------------------------ */
@@ -643,7 +402,7 @@ int db_flip_checklist(struct db_flip_item items[DB_FLIP_NITEMS],
     /* rehearsal */
     {
         char heads[1024], done[1024];
-        heads_text(heads, sizeof heads, g);
+        db_flip_heads_text(heads, sizeof heads, g);
         int mrc = db_meta_get(c, DB_FLIP_REHEARSAL_KEY, done, sizeof done, &e);
         if (mrc == DB_ENOTFOUND)
             item(&items[DB_FLIP_REHEARSAL], false,

@@ -67,21 +67,19 @@ int db_flip_stamp(struct db_buf *report, struct db_conn *c,
                   const struct db_graph *g, const char *target, bool verify,
                   struct db_error *err);
 
+/* The heads of g joined with ',' (what rehearsal_ok records). */
+void db_flip_heads_text(char *out, size_t n, const struct db_graph *g);
+
 /* Called for each rehearsal step. */
 typedef void (*db_flip_step_fn)(void *ctx, const struct db_revision *r,
                                 enum db_direction dir, long ms);
 
 /*
- * Rehearses the pending revisions on a copy: each one upgraded, downgraded
- * and upgraded again (with nothing pending, the current head downgraded and
- * upgraded). SQLite: the live database copied with the online backup API
- * into a temporary file that is removed afterwards. PostgreSQL: in one
- * transaction on c, under the migration lock, always rolled back; a
- * transaction=false block makes it DB_EREFUSED (rehearse on a scratch
- * database instead). On success the only change to the live database:
- * app_version_meta's rehearsal_ok = the heads of g ("0002"; several joined
- * with ','). *nsteps (may be NULL) counts steps. Returns 0, DB_ENOTFOUND
- * (no revisions), DB_EREFUSED, or the error of the step that failed.
+ * db_rehearse (rehearse.h) with only the steps reported: the pending
+ * revisions each upgraded, downgraded and upgraded again, on a copy
+ * (SQLite) or in one transaction rolled back (PostgreSQL). On success the
+ * only change to the live database: app_version_meta's rehearsal_ok = the
+ * heads of g. Returns what db_rehearse returns.
  */
 int db_flip_rehearse(struct db_conn *c, const struct db_graph *g,
                      db_flip_step_fn fn, void *ctx, size_t *nsteps,

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "database.h"
 
 /* SQL with the meta table's qualified name where tmpl has "%s". */
 static int meta_sql(char *out, size_t n, struct db_conn *c, const char *tmpl,
@@ -79,6 +78,19 @@ int db_meta_phase(enum db_phase *out, struct db_conn *c, struct db_error *err)
                             "the database records an unknown phase '%s' in %s",
                             v, DB_META_TABLE);
     return 0;
+}
+
+int db_check_preuser(const struct db_config *cfg, const char *what,
+                     struct db_error *err)
+{
+    if (cfg->phase != DB_PHASE_PRODUCTION)
+        return 0;
+    db_error_set(err, DB_EPHASE,
+                 "%s is refused in the production phase (set by %s)", what,
+                 cfg->phase_source);
+    db_error_hint(err, "production data is changed only by revisions: see "
+                       "MIGRATION_STRATEGY.md");
+    return DB_EPHASE;
 }
 
 int db_guard_preuser(struct db_conn *c, const char *what,

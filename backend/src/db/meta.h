@@ -26,6 +26,11 @@ int db_meta_set(struct db_conn *c, const char *key, const char *value,
 /* The phase the database records, DB_PHASE_PREUSER when none is recorded. */
 int db_meta_phase(enum db_phase *out, struct db_conn *c, struct db_error *err);
 
+/* The refusal for destructive work outside the pre-user phase. Returns 0
+ * when allowed, DB_EPHASE (with message and hint) when not. */
+int db_check_preuser(const struct db_config *cfg, const char *what,
+                     struct db_error *err);
+
 /*
  * The guard for destructive work (reset): refused when the config says
  * production, or when the database records production. Returns 0 when

@@ -162,70 +162,6 @@ static int ensure_tables(struct db_conn *c, struct db_error *err)
     return 0;
 }
 
-/* ---- running one revision ----------------------------------------------- */
-
-struct run_ctx {
-    struct db_conn *c;
-    const struct db_revision *r;
-    struct db_error *err;
-    int nrun;
-};
-
-static int run_statement(void *ctx, const char *stmt, size_t len, int line)
-{
-    struct run_ctx *x = ctx;
-    char *sql = malloc(len + 1);
-    if (!sql)
-        return db_error_nomem(x->err);
-    memcpy(sql, stmt, len);
-    sql[len] = '\0';
-    int rc = db_exec(x->c, sql, x->err);
-    if (rc) {
-        char excerpt[128], msg[sizeof x->err->message];
-        db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
-        snprintf(msg, sizeof msg, "%s", x->err->message);
-        snprintf(x->err->message, sizeof x->err->message,
-                 "statement '%s' failed: %s", excerpt, msg);
-        db_error_at(x->err, x->r->path, line);
-    }
-    free(sql);
-    if (rc == 0)
-        x->nrun++;
-    return rc;
-}
-
-/* Every block of r for dir and the connection's dialect, in file order,
- * on the session as connect left it. */
-static int run_blocks(struct db_conn *c, const struct db_revision *r,
-                      enum db_direction dir, int *nrun, struct db_error *err)
-{
-    struct run_ctx x = {c, r, err, 0};
-    int rc = 0;
-    if (nrun)
-        *nrun = 0;
-    if (c->driver->reset_session && (rc = c->driver->reset_session(c, err)))
-        return rc;
-    for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
-        const struct db_revision_block *blk = &r->blocks[b];
-        if (blk->direction != dir ||
-            (blk->dialect && blk->dialect != (int)c->driver->dialect))
-            continue;
-        rc = db_sql_split(blk->sql, c->driver->dialect, blk->line,
-                          run_statement, &x, err);
-        if (rc == DB_EPARSE && err && !err->file[0])
-            snprintf(err->file, sizeof err->file, "%s", r->path);
-    }
-    if (nrun)
-        *nrun = x.nrun;
-    return rc;
-}
-
-int db_migrate_run_blocks(struct db_conn *c, const struct db_revision *r,
-                          enum db_direction dir, struct db_error *err)
-{
-    return run_blocks(c, r, dir, NULL, err);
-}
-
 /* The version rows after revision i moves in dir: heads in app_version
  * replaced by the new ones, one history row. st->applied is updated. */
 static int record(struct db_conn *c, const struct db_graph *g,
@@ -328,7 +264,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int nrun = 0;
-    rc = run_blocks(c, r, dir, &nrun, err);
+    rc = db_migrate__run_blocks(c, r, dir, &nrun, err);
     if (rc) {
         char detail[1400];
         char where[1100] = "";
@@ -507,7 +443,7 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
         }
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = run_blocks(c, r, dir, NULL, err);
+        rc = db_migrate__run_blocks(c, r, dir, NULL, err);
         *ms = elapsed_ms(&t0);
         if (rc == 0 && *fk_off)
             rc = foreign_key_check(c, r, err);

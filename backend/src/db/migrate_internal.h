@@ -6,6 +6,7 @@
  *   migrate_state.c  reading the state (heads, history, needs-attention)
  *   migrate_sql.c    offline SQL (--sql)
  *   migrate_files.c  loading and writing revision files
+ *   migrate_run.c    running one revision's statements
  */
 #ifndef DB_MIGRATE_INTERNAL_H
 #define DB_MIGRATE_INTERNAL_H
@@ -54,5 +55,17 @@ int db_migrate__read_heads(struct db_migrate_state *st,
 int db_migrate__dirty_error(const struct db_migrate_state *st,
                                    const struct db_graph *g,
                                    struct db_error *err);
+
+/*
+ * Runs every block of r for dir and the connection's dialect, in file
+ * order, on the session as connect left it. With nrun (the revision runs
+ * outside a transaction): *nrun counts the statements that finished, and
+ * before each one the dirty marker's detail says which runs, so that a
+ * process killed there leaves the place it stopped. Returns 0 or the
+ * failing statement's error (file and line in err).
+ */
+int db_migrate__run_blocks(struct db_conn *c, const struct db_revision *r,
+                           enum db_direction dir, int *nrun,
+                           struct db_error *err);
 
 #endif /* DB_MIGRATE_INTERNAL_H */

@@ -3,6 +3,7 @@
  */
 #include "snapshot.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,24 +165,39 @@ int db_snapshot_write(char *path, size_t n, size_t *ntables,
     return rc;
 }
 
-static char *read_all(const char *path)
+/* The whole file at path into *out (NUL-terminated, malloc'ed). Returns 0,
+ * DB_ENOTFOUND (no such file), DB_EIO or DB_ENOMEM, with err set. */
+static int read_all(char **out, const char *path, struct db_error *err)
 {
+    *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f && errno == ENOENT)
+        return DB_ENOTFOUND;
+    if (!f) {
+        db_error_set(err, DB_EIO, "cannot read %s: %s", path,
+                     strerror(errno));
+        db_error_hint(err, "make it a readable file, or remove it and "
+                           "write it again with '{db} snapshot'");
+        return DB_EIO;
+    }
     struct db_buf b = DB_BUF_INIT;
     char chunk[4096];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
         db_buf_putn(&b, chunk, got);
+    int failed = ferror(f) ? errno : 0;
     fclose(f);
-    if (!db_buf_ok(&b)) {
+    if (failed) {
         db_buf_free(&b);
-        return NULL;
+        db_error_set(err, DB_EIO, "cannot read %s: %s", path,
+                     strerror(failed));
+        db_error_hint(err, "make it a readable file, or remove it and "
+                           "write it again with '{db} snapshot'");
+        return DB_EIO;
     }
-    char *s = strdup(b.len ? db_buf_str(&b) : "");
+    *out = db_buf_ok(&b) ? strdup(b.len ? db_buf_str(&b) : "") : NULL;
     db_buf_free(&b);
-    return s;
+    return *out ? 0 : db_error_nomem(err);
 }
 
 int db_snapshot_check(struct db_conn *c, const struct db_graph *g,
@@ -195,11 +211,12 @@ int db_snapshot_check(struct db_conn *c, const struct db_graph *g,
         db_buf_free(&want);
         return rc;
     }
-    char *have = read_all(path);
-    if (!have) {
+    char *have;
+    rc = read_all(&have, path, err);
+    if (rc == DB_ENOTFOUND) {
         rc = db_error_set(err, DB_EDRIFT, "%s is missing", path);
         db_error_hint(err, "write it with '{db} snapshot' and commit it");
-    } else if (strcmp(have, db_buf_str(&want)) != 0) {
+    } else if (rc == 0 && strcmp(have, db_buf_str(&want)) != 0) {
         const char *a = have, *b = db_buf_str(&want);
         int line = 1;
         while (*a && *a == *b) {

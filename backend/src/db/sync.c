@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "database.h"
 #include "diff.h"
 #include "reflect.h"
 

@@ -21,7 +21,7 @@ static void sodium_start(void)
     sodium_status = sodium_init() < 0 ? -1 : 0;
 }
 
-int http_auth_init(struct http_auth *a, const struct db_config *cfg,
+int http_auth_init(struct http_auth *a, const struct app_settings *cfg,
                    int dummy, struct db_error *err)
 {
     memset(a, 0, sizeof *a);
@@ -170,8 +170,9 @@ void http_auth_time(char out[HTTP_AUTH_TIME_LEN + 1], time_t t, int rfc3339)
 }
 
 int http_auth_set_password(long *revoked, struct db_conn *c,
-                           const struct db_config *cfg, const char *email,
-                           const char *password, struct db_error *err)
+                           const struct app_settings *cfg,
+                           const char *email, const char *password,
+                           struct db_error *err)
 {
     *revoked = 0;
     struct http_auth a;

@@ -23,6 +23,7 @@
 
 #include "../db/config.h"
 #include "../db/error.h"
+#include "../settings.h"
 
 #define HTTP_AUTH_TOKEN_LEN 43     /* characters of a token */
 #define HTTP_AUTH_TOKEN_HASH_LEN 64 /* hex characters of its SHA-256 */
@@ -44,12 +45,12 @@ struct http_auth {
 };
 
 /*
- * Initialises libsodium (once per process) and a from cfg's [auth]; with
+ * Initialises libsodium (once per process) and a from s's [auth]; with
  * dummy, also hashes a random password so that an unknown email costs the
  * same verification as a wrong password. Returns 0, DB_ECONFIG (limits
  * libsodium refuses) or DB_ENOMEM (the memory limit cannot be allocated).
  */
-int http_auth_init(struct http_auth *a, const struct db_config *cfg,
+int http_auth_init(struct http_auth *a, const struct app_settings *s,
                    int dummy, struct db_error *err);
 
 /* 0 when password's length is within the limits; otherwise -1 and why
@@ -95,11 +96,11 @@ void http_auth_time(char out[HTTP_AUTH_TIME_LEN + 1], time_t t, int rfc3339);
  * user) or a database error.
  */
 int http_auth_set_password(long *revoked, struct db_conn *c,
-                           const struct db_config *cfg, const char *email,
+                           const struct app_settings *s, const char *email,
                            const char *password, struct db_error *err);
 
 typedef int (*http_auth_set_password_fn)(long *revoked, struct db_conn *c,
-                                         const struct db_config *cfg,
+                                         const struct app_settings *s,
                                          const char *email,
                                          const char *password,
                                          struct db_error *err);

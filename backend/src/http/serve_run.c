@@ -63,12 +63,13 @@ static void step(struct steps *st, const char *fmt, ...)
     va_end(ap);
 }
 
-static void steps_write(const struct cmd_ctx *ctx, struct steps *st)
+static void steps_write(const struct http_serve_env *env, struct steps *st)
 {
-    for (int i = 0; i < st->n && ctx->cfg.server_log != DB_SERVER_LOG_OFF;
+    for (int i = 0;
+         i < st->n && env->settings->server_log != APP_SERVER_LOG_OFF;
          i++)
-        fprintf(ctx->err, "app serve: start-up: %s\n", st->line[i]);
-    fflush(ctx->err);
+        fprintf(env->err, "app serve: start-up: %s\n", st->line[i]);
+    fflush(env->err);
     st->n = 0;
 }
 
@@ -86,45 +87,49 @@ static void close_extra(struct db_conn **conns, int n)
         db_disconnect(conns[i]);
 }
 
-int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
+int http_serve_run(const struct http_serve_env *env,
+                   const struct http_serve_opts *o,
                    const sigset_t *stop_signals)
 {
     struct db_error err, fallback;
     struct steps steps = {.n = 0};
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (db_prepare_schema(ctx->conn, ctx->models, &fallback, &err))
-        return cmd_fail(ctx, &err);
+    if (db_prepare_schema(env->conn, env->models, &fallback, &err))
+        return env->fail(env->ctx, &err);
     step(&steps, "schema ready (%s phase) in %.0f ms",
-         db_phase_name(ctx->cfg.phase), ms_since(&t0));
-    if (fallback.code)
-        cmd_error(ctx, "warning: DEV_CREATE_TABLES=true: the "
-                                "migrations failed, so the tables were "
-                                "created from the models instead: %s",
-                  fallback.message);
+         db_phase_name(env->cfg->phase), ms_since(&t0));
+    if (fallback.code) {
+        char line[sizeof fallback.message + 128];
+        snprintf(line, sizeof line, "warning: DEV_CREATE_TABLES=true: the "
+                                    "migrations failed, so the tables were "
+                                    "created from the models instead: %s",
+                 fallback.message);
+        env->warn(env->ctx, line);
+    }
 
     /* libsodium, the [auth] limits, and the dummy hash verified against
      * when a log-in names an unknown email. */
     struct http_auth auth;
-    if (http_auth_init(&auth, &ctx->cfg, 1, &err))
-        return cmd_fail(ctx, &err);
+    if (http_auth_init(&auth, env->settings, 1, &err))
+        return env->fail(env->ctx, &err);
     struct http_api api = {
-        .conn = ctx->conn,
-        .cfg = &ctx->cfg,
-        .models = ctx->models,
+        .conn = env->conn,
+        .cfg = env->cfg,
+        .models = env->models,
         .ready = 1,
         .auth = &auth,
         .log = log_line,
-        .log_ctx = ctx->err,
+        .log_ctx = env->err,
     };
     /* One connection per server thread: the first is the command's. */
-    struct db_conn *conns[HTTP_SERVE_MAX_THREADS] = {ctx->conn};
+    struct db_conn *conns[HTTP_SERVE_MAX_THREADS] = {env->conn};
     int nconns = 1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (; nconns < o->threads; nconns++)
-        if (db_connect(&conns[nconns], &ctx->cfg, &err)) {
+        if (db_connect(&conns[nconns], env->cfg, &err)) {
             close_extra(conns, nconns);
-            return cmd_fail(ctx, &err);
+            return env->fail(env->ctx, &err);
         }
     if (nconns > 1)
         step(&steps, "%d more database connections in %.0f ms", nconns - 1,
@@ -135,50 +140,53 @@ int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
         .threads = (unsigned)o->threads,
         .conns = conns,
         .reuse_port = o->reuse_port,
-        .log_requests = ctx->cfg.server_log >= DB_SERVER_LOG_REQUESTS,
-        .log_debug = ctx->cfg.server_log >= DB_SERVER_LOG_DEBUG,
-        .color = use_color(ctx->err),
+        .log_requests = env->settings->server_log >= APP_SERVER_LOG_REQUESTS,
+        .log_debug = env->settings->server_log >= APP_SERVER_LOG_DEBUG,
+        .color = use_color(env->err),
     };
     struct http_server *srv;
     if (http_server_start(&srv, &api, &so, &err)) {
         close_extra(conns, nconns);
-        return cmd_fail(ctx, &err);
+        return env->fail(env->ctx, &err);
     }
     if ((o->reuse_port ? http_pidfile_take_over(o->pidfile, &err)
                        : http_pidfile_write(o->pidfile, &err))) {
         http_server_stop(srv);
         close_extra(conns, nconns);
-        return cmd_fail(ctx, &err);
+        return env->fail(env->ctx, &err);
     }
     step(&steps, "listening on port %d", http_server_port(srv));
-    steps_write(ctx, &steps);
+    steps_write(env, &steps);
     int v6 = strchr(o->bind, ':') != NULL;
-    fprintf(ctx->out, "app serve: listening on http://%s%s%s:%d (%s phase, "
+    fprintf(env->out, "app serve: listening on http://%s%s%s:%d (%s phase, "
                       "pid %ld, pidfile %s, %d thread%s)\n",
             v6 ? "[" : "", o->bind, v6 ? "]" : "", http_server_port(srv),
-            db_phase_name(ctx->cfg.phase), (long)getpid(), o->pidfile,
+            db_phase_name(env->cfg->phase), (long)getpid(), o->pidfile,
             o->threads, o->threads == 1 ? "" : "s");
-    fflush(ctx->out);
+    fflush(env->out);
     /* READY=1: the schema step succeeded and the socket listens. */
     if (sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=listening on port %d",
                    (long)getpid(), http_server_port(srv)) > 0) {
         step(&steps, "readiness sent to systemd");
-        steps_write(ctx, &steps);
+        steps_write(env, &steps);
     }
 
     int sig = 0;
     sigwait(stop_signals, &sig);
     sd_notify(0, "STOPPING=1");
-    fprintf(ctx->out, "app serve: %s received; finishing requests in flight\n",
+    fprintf(env->out, "app serve: %s received; finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
-    fflush(ctx->out);
+    fflush(env->out);
     int cut = http_server_stop(srv);
     close_extra(conns, nconns);
     http_pidfile_remove(o->pidfile);
-    if (cut)
-        cmd_error(ctx, "%d request(s) cut off at the drain deadline",
-                  cut);
-    fprintf(ctx->out, "app serve: stopped\n");
-    return CMD_OK;
+    if (cut) {
+        char line[80];
+        snprintf(line, sizeof line, "%d request(s) cut off at the drain "
+                                    "deadline", cut);
+        env->warn(env->ctx, line);
+    }
+    fprintf(env->out, "app serve: stopped\n");
+    return 0;
 }
 

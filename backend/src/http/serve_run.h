@@ -6,8 +6,13 @@
 #define HTTP_SERVE_RUN_H
 
 #include <signal.h>
+#include <stdio.h>
 
-#include "../cmd/cmd.h"
+#include "../db/config.h"
+#include "../db/driver.h"
+#include "../db/error.h"
+#include "../db/schema.h"
+#include "../settings.h"
 
 #define HTTP_SERVE_MAX_THREADS 64
 
@@ -19,12 +24,29 @@ struct http_serve_opts {
     int reuse_port; /* share the port with another process (SO_REUSEPORT) */
 };
 
+/* What the command hands the server: its connection, configuration and
+ * models, and how it reports. */
+struct http_serve_env {
+    struct db_conn *conn;               /* the first thread's connection */
+    const struct db_config *cfg;
+    const struct app_settings *settings;
+    const struct db_schema *models;
+    FILE *out;                          /* listening and stopping lines */
+    FILE *err;                          /* start-up steps, the request log */
+    /* A failure, reported by the command; its return is http_serve_run's. */
+    int (*fail)(void *ctx, const struct db_error *err);
+    /* A warning line, reported by the command. */
+    void (*warn)(void *ctx, const char *line);
+    void *ctx;                          /* for fail and warn */
+};
+
 /* Serves until one of stop_signals (blocked by the caller) arrives.
- * Returns a command status (cmd.h). */
-int http_serve_run(struct cmd_ctx *ctx, const struct http_serve_opts *o,
+ * Returns 0, or what env->fail returned. */
+int http_serve_run(const struct http_serve_env *env,
+                   const struct http_serve_opts *o,
                    const sigset_t *stop_signals);
 
-typedef int (*http_serve_run_fn)(struct cmd_ctx *ctx,
+typedef int (*http_serve_run_fn)(const struct http_serve_env *env,
                                  const struct http_serve_opts *o,
                                  const sigset_t *stop_signals);
 

@@ -10,17 +10,14 @@
  * lock_timeout and statement_timeout are set from the config, all through
  * set_config() with bound values.
  *
- * Passwords never leave this file: every message libpq or the server
+ * Passwords never leave the driver: every message libpq or the server
  * produces is scrubbed of the connection's password (however it was given)
  * and of the raw URL before it is copied into the error object.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,49 +28,10 @@
 #include "../driver.h"
 #include "../reflect.h"
 #include "../url.h"
+#include "postgres_internal.h"
 
 /* The session-level advisory lock key of the migration lock. */
 #define PG_LOCK_KEY "7305537126001786723"
-
-#define PG_MAX_SECRETS 6
-
-extern const struct db_driver db_driver_postgresql;
-
-/* Passwords and the raw URL: scrubbed from every message. */
-struct pg_secrets {
-    char pass[PG_MAX_SECRETS][512];
-    int n;
-    char url[2048];         /* the URL as configured */
-    char url_masked[2048];  /* the same, password masked */
-};
-
-#define PG_STMT_CACHE 32
-
-/*
- * A statement run a second time on a connection is prepared (PQprepare)
- * and from then on executed by name: the server parses and plans it once.
- * Migrations run the same version-table statements for every revision.
- */
-struct pg_stmt {
-    char *sql;
-    int uses;
-    int prepared;
-    int never;      /* its result type changed: not prepared again */
-};
-
-struct pg_conn {
-    struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
-    PGconn *pg;
-    const struct db_config *cfg;
-    struct pg_secrets secrets;
-    struct pg_stmt stmts[PG_STMT_CACHE];
-    int nstmts;
-};
-
-static struct pg_conn *conn_of(struct db_conn *c)
-{
-    return DB_CONTAINER_OF(c, struct pg_conn, base);
-}
 
 static void secret_add(struct pg_secrets *s, const char *text, size_t len)
 {
@@ -163,7 +121,7 @@ static void replace_all(char *text, size_t n, const char *from, const char *to)
     }
 }
 
-static void scrub(const struct pg_secrets *s, char *text, size_t n)
+void db_pg__scrub(const struct pg_secrets *s, char *text, size_t n)
 {
     if (s->url[0] && strcmp(s->url, s->url_masked) != 0)
         replace_all(text, n, s->url, s->url_masked);
@@ -173,7 +131,7 @@ static void scrub(const struct pg_secrets *s, char *text, size_t n)
 
 /* Copies libpq's multi-line text as one line: lines trimmed, joined by a
  * space. */
-static void one_line(char *out, size_t n, const char *text)
+void db_pg__one_line(char *out, size_t n, const char *text)
 {
     size_t len = 0;
     if (n == 0)
@@ -214,7 +172,7 @@ static void quiet_notices(void *arg, const char *message)
 }
 
 /* "5s", "250ms". */
-static void duration_text(char *out, size_t n, int ms)
+void db_pg__duration_text(char *out, size_t n, int ms)
 {
     if (ms > 0 && ms % 1000 == 0)
         snprintf(out, n, "%ds", ms / 1000);
@@ -231,8 +189,8 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
     char line[1024];
     if (!primary) {
         /* no server error: the connection broke or libpq failed */
-        one_line(line, sizeof line, PQerrorMessage(c->pg));
-        scrub(&c->secrets, line, sizeof line);
+        db_pg__one_line(line, sizeof line, PQerrorMessage(c->pg));
+        db_pg__scrub(&c->secrets, line, sizeof line);
         int code = PQstatus(c->pg) == CONNECTION_BAD ? DB_ECONNECT : DB_ESQL;
         return db_error_set(err, code, "%s",
                             line[0] ? line : "PostgreSQL request failed");
@@ -245,8 +203,8 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
         /* The server ended the session (pg_terminate_backend, a restart or
          * a shutdown: "terminating connection due to administrator
          * command"): the connection is lost, not the statement wrong. */
-        one_line(line, sizeof line, primary);
-        scrub(&c->secrets, line, sizeof line);
+        db_pg__one_line(line, sizeof line, primary);
+        db_pg__scrub(&c->secrets, line, sizeof line);
         db_error_set(err, DB_ECONNECT, "connection to PostgreSQL lost: %s",
                      line);
         if (err)
@@ -262,7 +220,7 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
     int code = DB_ESQL;
 
     if (state && strcmp(state, "55P03") == 0 && strstr(primary, "lock timeout")) {
-        duration_text(d, sizeof d, cfg->lock_timeout_ms);
+        db_pg__duration_text(d, sizeof d, cfg->lock_timeout_ms);
         code = DB_ELOCKED;
         db_error_set(err, code,
                      "%s: waited lock_timeout (%s) for a lock held by another "
@@ -272,7 +230,7 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
                            "lock_timeout = 30s; 0 waits forever)", cfg->path);
     } else if (state && strcmp(state, "57014") == 0 &&
                strstr(primary, "statement timeout")) {
-        duration_text(d, sizeof d, cfg->statement_timeout_ms);
+        db_pg__duration_text(d, sizeof d, cfg->statement_timeout_ms);
         db_error_set(err, DB_ESQL, "%s: the statement ran longer than "
                                    "statement_timeout (%s)", primary, d);
         db_error_hint(err, "raise [database] statement_timeout in %s (e.g. "
@@ -289,13 +247,13 @@ static int result_error(struct pg_conn *c, PGresult *res, struct db_error *err)
         } else
             db_error_set(err, code, "%s", primary);
         if (hint && err)
-            one_line(err->hint, sizeof err->hint, hint);
+            db_pg__one_line(err->hint, sizeof err->hint, hint);
     }
     if (err) {
-        scrub(&c->secrets, err->message, sizeof err->message);
+        db_pg__scrub(&c->secrets, err->message, sizeof err->message);
         if ((size_t)err->detail_at >= strlen(err->message))
             err->detail_at = 0;
-        scrub(&c->secrets, err->hint, sizeof err->hint);
+        db_pg__scrub(&c->secrets, err->hint, sizeof err->hint);
         snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state ? state : "");
         err->position = pos ? atoi(pos) : 0;
     }
@@ -524,8 +482,8 @@ static int pg_connect(struct db_conn **out, const struct db_config *cfg,
     }
     if (PQstatus(c->pg) != CONNECTION_OK) {
         char line[900];
-        one_line(line, sizeof line, PQerrorMessage(c->pg));
-        scrub(&c->secrets, line, sizeof line);
+        db_pg__one_line(line, sizeof line, PQerrorMessage(c->pg));
+        db_pg__scrub(&c->secrets, line, sizeof line);
         /* Retried by db_connect_wait only when the server was not there
          * (or is starting up); refused logins and bad settings fail now. */
         int code = DB_ECONNECT;
@@ -541,7 +499,7 @@ static int pg_connect(struct db_conn **out, const struct db_config *cfg,
         db_error_set(err, code, "cannot connect to PostgreSQL: %s",
                      line[0] ? line : "unknown error");
         if (err)
-            scrub(&c->secrets, err->message, sizeof err->message);
+            db_pg__scrub(&c->secrets, err->message, sizeof err->message);
         PQfinish(c->pg);
         free(c);
         return code;
@@ -699,137 +657,6 @@ static int pg_table_exists(struct db_conn *base, const char *table,
     return rc < 0 ? rc : 1;
 }
 
-/* The newest Debian pg_dump (it dumps older servers too), else PATH's. */
-static void find_pg_dump(char *out, size_t n)
-{
-    snprintf(out, n, "pg_dump");
-    glob_t g;
-    if (glob("/usr/lib/postgresql/*/bin/pg_dump", 0, NULL, &g) != 0)
-        return;
-    long best = -1;
-    for (size_t i = 0; i < g.gl_pathc; i++) {
-        long v = strtol(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"), NULL,
-                        10);
-        if (v > best && access(g.gl_pathv[i], X_OK) == 0) {
-            best = v;
-            snprintf(out, n, "%s", g.gl_pathv[i]);
-        }
-    }
-    globfree(&g);
-}
-
-/* This connection's settings as a conninfo string, without the password
- * (pg_dump gets that through its environment, out of sight of ps). */
-static int dump_conninfo(struct db_buf *out, PGconn *pg)
-{
-    PQconninfoOption *opts = PQconninfo(pg);
-    if (!opts)
-        return DB_ENOMEM;
-    for (PQconninfoOption *o = opts; o->keyword; o++) {
-        if (!o->val || !o->val[0] || strcmp(o->keyword, "password") == 0)
-            continue;
-        db_buf_printf(out, "%s%s='", out->len ? " " : "", o->keyword);
-        for (const char *p = o->val; *p; p++) {
-            if (*p == '\'' || *p == '\\')
-                db_buf_putn(out, "\\", 1);
-            db_buf_putn(out, p, 1);
-        }
-        db_buf_puts(out, "'");
-    }
-    PQconninfoFree(opts);
-    return db_buf_ok(out) ? 0 : DB_ENOMEM;
-}
-
-/* The app's schema in pg_dump's custom format, by pg_dump. */
-static int pg_backup(struct db_conn *base, const char *path,
-                     struct db_error *err)
-{
-    struct pg_conn *c = conn_of(base);
-    char prog[512], schema[160], file_arg[1200], schema_arg[200];
-    find_pg_dump(prog, sizeof prog);
-    if (db_quote_ident(schema, sizeof schema, c->cfg->schema))
-        return db_error_set(err, DB_ECONFIG, "bad [database] schema");
-    snprintf(file_arg, sizeof file_arg, "--file=%s", path);
-    snprintf(schema_arg, sizeof schema_arg, "--schema=%s", schema);
-    /* A table locked by another session: fail after lock_timeout, as the
-     * revisions would, instead of waiting behind it. */
-    char lock_buf[64];
-    char *lock_arg = NULL;
-    if (c->cfg->lock_timeout_ms > 0) {
-        snprintf(lock_buf, sizeof lock_buf, "--lock-wait-timeout=%dms",
-                 c->cfg->lock_timeout_ms);
-        lock_arg = lock_buf;
-    }
-    struct db_buf conninfo = DB_BUF_INIT;
-    db_buf_puts(&conninfo, "--dbname=");
-    if (dump_conninfo(&conninfo, c->pg)) {
-        db_buf_free(&conninfo);
-        return db_error_set(err, DB_ENOMEM, "out of memory");
-    }
-    int fds[2];
-    if (pipe(fds)) {
-        db_buf_free(&conninfo);
-        return db_error_set(err, DB_EIO, "pipe: %s", strerror(errno));
-    }
-    const char *password = PQpass(c->pg);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(fds[1], 2);
-        close(fds[0]);
-        if (password && password[0])
-            setenv("PGPASSWORD", password, 1);
-        else
-            unsetenv("PGPASSWORD");
-        char *argv[] = {prog, "--format=custom", "--no-password", file_arg,
-                        schema_arg, (char *)db_buf_str(&conninfo), lock_arg,
-                        NULL};
-        execvp(prog, argv);
-        _exit(errno == ENOENT ? 127 : 126);
-    }
-    close(fds[1]);
-    db_buf_free(&conninfo);
-    if (pid < 0) {
-        close(fds[0]);
-        return db_error_set(err, DB_EIO, "fork: %s", strerror(errno));
-    }
-    char text[2048];
-    size_t len = 0;
-    ssize_t k;
-    while ((k = read(fds[0], text + len, sizeof text - 1 - len)) > 0 ||
-           (k < 0 && errno == EINTR))
-        if (k > 0)
-            len += (size_t)k;
-    text[len] = '\0';
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    unlink(path);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return db_error_set(err, DB_ENOTFOUND, "pg_dump is not installed "
-                                               "(Debian package "
-                                               "postgresql-client)");
-    char line[1024];
-    one_line(line, sizeof line, text);
-    scrub(&c->secrets, line, sizeof line);
-    db_error_set(err, DB_EIO, "pg_dump failed: %s",
-                 line[0] ? line : "no message");
-    if (lock_arg && strstr(line, "LOCK TABLE")) {
-        char d[32];
-        duration_text(d, sizeof d, c->cfg->lock_timeout_ms);
-        db_error_hint(err, "another session holds a lock on a table and "
-                           "pg_dump waited lock_timeout (%s); find it in "
-                           "pg_stat_activity, or raise [database] "
-                           "lock_timeout in %s", d, c->cfg->path);
-    }
-    return DB_EIO;
-}
-
 const struct db_driver db_driver_postgresql = {
     .name = "postgresql",
     .scheme = "postgresql",
@@ -846,7 +673,7 @@ const struct db_driver db_driver_postgresql = {
     .reset_session = pg_reset_session,
     .version = pg_version,
     .table_exists = pg_table_exists,
-    .backup = pg_backup,
+    .backup = db_postgres__backup,
     .reflect = db_postgres__reflect,
     .alive = pg_alive,
 };

@@ -156,6 +156,8 @@ static int scratch_drop(struct db_conn *live, const struct db_config *cfg,
     return rc;
 }
 
+bool db_pg_render_online(struct db_buf *out, const struct db_op *op);
+
 static const char *const race_sqlstates[] = {"23505", "42P07", NULL};
 
 const struct db_dialect_ops db_postgres_dialect = {
@@ -170,12 +172,27 @@ const struct db_dialect_ops db_postgres_dialect = {
     .keeps_fk_names = true,
     .type_sql = type_sql,
     .render_alter_column = render_alter_column,
+    .render_online = db_pg_render_online,   /* postgres_online_dialect.c */
+    .online_option = "transaction=false",
     .scratch_config = scratch_config,
     .scratch_drop = scratch_drop,
     .copy_url = NULL,
     .rehearsal_where = "a transaction that is rolled back",
     .parser_module = "pgparse",
     .parser_symbol = "db_pg_parse_json",
+    .in_transaction_symbol = "db_pg_in_transaction",
+    .rehearsal_locks_sql =
+        "SELECT c.oid::text, c.relname, CASE c.relkind WHEN 'r' THEN "
+        "'table' WHEN 'p' THEN 'table' WHEN 'i' THEN 'index' WHEN 'I' THEN "
+        "'index' WHEN 'S' THEN 'sequence' WHEN 'm' THEN 'materialized view' "
+        "ELSE 'relation' END, c.relfilenode::text, coalesce((SELECT "
+        "string_agg(l.mode, ',' ORDER BY l.mode) FROM pg_catalog.pg_locks l "
+        "WHERE l.locktype = 'relation' AND l.relation = c.oid AND l.pid = "
+        "pg_catalog.pg_backend_pid() AND l.granted), '') FROM "
+        "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', "
+        "'i', 'I', 'S', 'm') AND c.relname NOT LIKE 'app\\_version%' "
+        "ESCAPE '\\' ORDER BY c.oid",
     .schema = NULL,
     .other_tables_sql =
         "SELECT count(*) FROM pg_catalog.pg_class c JOIN "

@@ -1,0 +1,94 @@
+/*
+ * migrate_run.c - running one revision's statements, block by block.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate_internal.h"
+#include "revision.h"
+
+struct run_ctx {
+    struct db_conn *c;
+    const struct db_revision *r;
+    struct db_error *err;
+    int nrun;
+    bool mark;   /* outside a transaction: the dirty marker says, before
+                    each statement, which one runs (a kill -9 leaves it) */
+};
+
+/* The dirty marker's detail before a statement outside a transaction. */
+static int mark_progress(struct run_ctx *x, const char *stmt, size_t len,
+                         int line)
+{
+    char excerpt[128], detail[1400];
+    db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
+    snprintf(detail, sizeof detail, "it was interrupted at %s:%d (%s), "
+             "after %d statement%s had finished; that statement may have "
+             "left part of its work (an index built CONCURRENTLY stays, "
+             "INVALID)", x->r->path, line, excerpt, x->nrun,
+             x->nrun == 1 ? "" : "s");
+    const char *p[] = {detail};
+    return db_migrate__vquery(x->c, "UPDATE " DT " SET \"detail\" = $1", 1,
+                              p, NULL, NULL, NULL, x->err);
+}
+
+static int run_statement(void *ctx, const char *stmt, size_t len, int line)
+{
+    struct run_ctx *x = ctx;
+    if (x->mark) {
+        int rc = mark_progress(x, stmt, len, line);
+        if (rc)
+            return rc;
+    }
+    char *sql = malloc(len + 1);
+    if (!sql)
+        return db_error_nomem(x->err);
+    memcpy(sql, stmt, len);
+    sql[len] = '\0';
+    int rc = db_exec(x->c, sql, x->err);
+    if (rc) {
+        char excerpt[128], msg[sizeof x->err->message];
+        db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
+        snprintf(msg, sizeof msg, "%s", x->err->message);
+        snprintf(x->err->message, sizeof x->err->message,
+                 "statement '%s' failed: %s", excerpt, msg);
+        db_error_at(x->err, x->r->path, line);
+    }
+    free(sql);
+    if (rc == 0)
+        x->nrun++;
+    return rc;
+}
+
+int db_migrate__run_blocks(struct db_conn *c, const struct db_revision *r,
+                      enum db_direction dir, int *nrun, struct db_error *err)
+{
+    struct run_ctx x = {c, r, err, 0, nrun != NULL};
+    int rc = 0;
+    if (nrun)
+        *nrun = 0;
+    if (c->driver->reset_session && (rc = c->driver->reset_session(c, err)))
+        return rc;
+    for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
+        const struct db_revision_block *blk = &r->blocks[b];
+        if (blk->direction != dir ||
+            (blk->dialect && blk->dialect != (int)c->driver->dialect))
+            continue;
+        rc = db_sql_split(blk->sql, c->driver->dialect, blk->line,
+                          run_statement, &x, err);
+        if (rc == DB_EPARSE && err && !err->file[0])
+            snprintf(err->file, sizeof err->file, "%s", r->path);
+    }
+    if (nrun)
+        *nrun = x.nrun;
+    return rc;
+}
+
+int db_migrate_run_blocks(struct db_conn *c, const struct db_revision *r,
+                          enum db_direction dir, struct db_error *err)
+{
+    return db_migrate__run_blocks(c, r, dir, NULL, err);
+}
+
