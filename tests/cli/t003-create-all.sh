@@ -8,12 +8,12 @@ run "$APP" db create-all --sql
 expect_status 0; expect_out 'CREATE TABLE IF NOT EXISTS "users"'
 [ ! -e var/app.db ] || fail "--sql must not touch the database"
 printf '%s\n' "$out" | sqlite3 check.db
-expect_eq "$(sqlite3 check.db "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" 12 "the sqlite3 CLI accepts the DDL"
+expect_eq "$(sqlite3 check.db "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" 13 "the sqlite3 CLI accepts the DDL"
 
 run "$APP" db create-all
 expect_status 0
 expect_eq "$(sqlite3 var/app.db "select group_concat(name, ',') from (select name from sqlite_master where type='table' order by name)")" "login_failures,projects,sessions,tasks,users"
-expect_eq "$(sqlite3 var/app.db "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" 12
+expect_eq "$(sqlite3 var/app.db "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" 13
 
 sqlite3 var/app.db "insert into users(email, name) values ('a@x', 'A'); insert into tasks(user_id, title) values (1, 't');"
 run "$APP" db create-all

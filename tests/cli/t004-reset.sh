@@ -19,7 +19,7 @@ expect_status 0; expect_out "reset 5 tables"
 expect_eq "$(sqlite3 var/app.db 'select count(*) from users')" 0
 expect_eq "$(sqlite3 var/app.db 'select count(*) from tasks')" 0
 expect_eq "$(sqlite3 var/app.db 'select x from notes')" 42 "a table the models do not own is left alone"
-expect_eq "$(sqlite3 var/app.db "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" 12
+expect_eq "$(sqlite3 var/app.db "select count(*) from sqlite_master where type='index' and name not like 'sqlite_%'")" 13
 
 sqlite3 var/app.db "insert into users(email, name) values ('b@x', 'B')"
 APP_PHASE=production run "$APP" db reset --yes

@@ -37,8 +37,8 @@ expect_status 0; expect_out "reset 5 tables"
 expect_eq "$err" "" "reset: no notices"
 expect_eq "$(pg 'select count(*) from users')" 0
 expect_eq "$(pg 'select x from notes_view')" 42 "tables and views the models do not own are left alone"
-expect_eq "$(pg "select count(*) from pg_indexes where schemaname = '$SCHEMA' and tablename in ('users','tasks')")" 9 \
-    "indexes recreated (2 primary keys, 7 from the models)"
+expect_eq "$(pg "select count(*) from pg_indexes where schemaname = '$SCHEMA' and tablename in ('users','tasks')")" 10 \
+    "indexes recreated (2 primary keys, 8 from the models)"
 pg "insert into users(email, name) values ('c@x', 'C')"
 expect_eq "$(pg 'select id from users')" 1 "identity restarts after reset"
 

@@ -30,7 +30,7 @@ run "$APP" db check
 expect_status 0 "the printed SQL fixes it"
 
 # a type the models do not declare: SQLite rebuilds the table
-sqlite3 $db "PRAGMA foreign_keys=OFF; BEGIN; CREATE TABLE u2 (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL, name TEXT NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, password_hash TEXT); INSERT INTO u2 SELECT * FROM users; DROP TABLE users; ALTER TABLE u2 RENAME TO users; CREATE UNIQUE INDEX uq_users_email ON users(email); COMMIT;"
+sqlite3 $db "PRAGMA foreign_keys=OFF; BEGIN; CREATE TABLE u2 (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL, name TEXT NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, password_hash TEXT, settings JSON_TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings))); INSERT INTO u2 SELECT * FROM users; DROP TABLE users; ALTER TABLE u2 RENAME TO users; CREATE UNIQUE INDEX uq_users_email ON users(email); COMMIT;"
 run "$APP" db check
 expect_status 1 "a changed type"
 expect_out 'DESTRUCTIVE: alter column "users"."name": type TEXT -> VARCHAR(120)'

@@ -76,7 +76,7 @@ expect_err 'Content-Type: application/json'
 # users: sign up, conflict, get, list (the caller only)
 req POST /auth/signup '{"email":"ann@example.org","name":"Ann","password":"pass word 1"}'
 expect_status 201 "POST /auth/signup"
-expect_out '"id":1,"email":"ann@example.org","name":"Ann","created_at":"20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z"}$'
+expect_out '"id":1,"email":"ann@example.org","name":"Ann","created_at":"20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z","settings":{}}$'
 expect_err 'Location: /users/1'
 req POST /auth/signup '{"email":"ann@example.org","name":"Again","password":"pass word 1"}'
 expect_status 409 "duplicate email"
@@ -149,6 +149,54 @@ expect_status 400 "bad status"
 expect_out '"field":"status"'
 req PATCH /tasks/77 '{"status":"done"}'
 expect_status 404 "PATCH unknown task"
+
+# values typed by the model: a date, a UUID made by the database, JSON
+req POST /users/1/tasks '{"title":"due","due_date":"2028-02-29"}'
+expect_status 201 "a task with a due date"
+expect_out '"due_date":"2028-02-29","public_id":"[0-9a-f]\{8\}-[0-9a-f]\{4\}-4[0-9a-f]\{3\}-[89ab][0-9a-f]\{3\}-[0-9a-f]\{12\}","project_id":null}$'
+due_id=$(printf '%s' "$out" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
+req POST /users/1/tasks '{"title":"due","due_date":"2027-02-29"}'
+expect_status 400 "a day that does not exist"
+expect_out '"field":"due_date"'
+expect_out 'must be a date like 2026-01-31'
+req POST /users/1/tasks '{"title":"due","due_date":20270101}'
+expect_status 400 "a date must be a string"
+req PATCH "/tasks/$due_id" '{"due_date":null}'
+expect_status 200 "PATCH clears the due date"
+expect_out '"status":"todo",.*"due_date":null'
+req PATCH "/tasks/$due_id" '{"due_date":"2030-01-15","status":"doing"}'
+expect_status 200 "PATCH both"
+expect_out '"status":"doing",.*"due_date":"2030-01-15"'
+req PATCH "/tasks/$due_id" '{}'
+expect_status 400 "PATCH nothing"
+expect_out 'nothing to change'
+req PATCH "/tasks/$due_id" '{"public_id":"00000000-0000-4000-8000-000000000000"}'
+expect_status 400 "public_id is read-only"
+expect_out '"field":"public_id"'
+req GET /me
+expect_status 200
+expect_out '"settings":{}}$'
+req PATCH /users/1 '{"settings":{"theme":"dark","sizes":[1, 2.5]}}'
+expect_status 200 "PATCH settings"
+expect_out '"name":"Ann",.*"settings":{.*"theme":"dark"'
+expect_out '"sizes":\[1,2.5\]'
+req PATCH /users/1 '{"name":"Ann B."}'
+expect_status 200 "PATCH the name keeps the settings"
+expect_out '"name":"Ann B.",.*"theme":"dark"'
+req PATCH /users/1 '{"settings":"dark"}'
+expect_status 400 "settings must be an object"
+expect_out "field 'settings' must be a JSON object"
+req PATCH /users/1 '{"name":""}'
+expect_status 400 "an empty name"
+expect_out '"field":"name"'
+req PATCH /users/1 '{}'
+expect_status 400 "PATCH a user with nothing"
+req PATCH /users/2 '{"name":"X"}'
+expect_status 404 "another user's record"
+req PATCH /users/1 '{"name":"Ann","settings":{}}'
+expect_status 200
+req DELETE "/tasks/$due_id"
+expect_status 204
 req DELETE /tasks/2
 expect_status 204 "DELETE /tasks/2"
 expect_eq "$out" "" "204 has no body"

@@ -108,7 +108,7 @@ scenario() {
     TOKEN=
     req POST /auth/signup "{\"email\":\"ann@example.org\",\"name\":\"Ann\",\"password\":\"$PW_ANN\"}"
     expect_status 201 "$BACKEND: sign-up"
-    expect_out '^{"id":[0-9]*,"email":"ann@example.org","name":"Ann","created_at":"[^"]*"}$'
+    expect_out '^{"id":[0-9]*,"email":"ann@example.org","name":"Ann","created_at":"[^"]*","settings":{}}$'
     A=$(printf '%s' "$out" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
     req POST /auth/signup "{\"email\":\"bob@example.org\",\"name\":\"Bob\",\"password\":\"$PW_BOB\"}"
     expect_status 201
@@ -136,7 +136,7 @@ scenario() {
     # every route but the public ones: 401 without a token, and with
     # malformed or unknown ones; nothing changes
     for route in "GET /me" "POST /auth/logout" "GET /users" "GET /users/$A" \
-        "DELETE /users/$A" "GET /users/$A/tasks" "POST /users/$A/tasks" \
+        "PATCH /users/$A" "DELETE /users/$A" "GET /users/$A/tasks" "POST /users/$A/tasks" \
         "GET /tasks/1" "PATCH /tasks/1" "DELETE /tasks/1"; do
         set -- $route
         for tok in "" "abc" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$TA$TA"; do
@@ -180,6 +180,16 @@ scenario() {
     expect_status 200 "$BACKEND: GET /tasks/$TASK_A"
     req PATCH "/tasks/$TASK_A" '{"status":"doing"}'
     expect_status 200 "$BACKEND: PATCH /tasks/$TASK_A"
+    # values typed by the model on each engine: a DATE, a UUID, JSON
+    req PATCH "/tasks/$TASK_A" '{"due_date":"2028-02-29"}'
+    expect_status 200 "$BACKEND: PATCH a due date"
+    expect_out '"status":"doing",.*"due_date":"2028-02-29","public_id":"[0-9a-f-]\{36\}","project_id":null}$'
+    expect_eq "$(sql "SELECT due_date FROM tasks WHERE id = $TASK_A")" 2028-02-29 "$BACKEND: the date stored"
+    req PATCH "/users/$A" '{"settings":{"lang":"fr","n":[1,2]}}'
+    expect_status 200 "$BACKEND: PATCH settings"
+    expect_out '"settings":{"n":\[1,2\],"lang":"fr"}}$\|"settings":{"lang":"fr","n":\[1,2\]}}$'
+    req GET /me
+    expect_out '"lang":"fr"'
     req DELETE "/tasks/$TASK_A2"
     expect_status 204 "$BACKEND: DELETE /tasks/$TASK_A2"
 
@@ -187,7 +197,7 @@ scenario() {
     TOKEN=$TB
     req POST "/users/$B/tasks" '{"title":"bob task"}'
     TASK_B=$(printf '%s' "$out" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
-    for route in "GET /users/$A" "DELETE /users/$A" "GET /users/$A/tasks" \
+    for route in "GET /users/$A" "PATCH /users/$A" "DELETE /users/$A" "GET /users/$A/tasks" \
         "POST /users/$A/tasks" "GET /tasks/$TASK_A" "PATCH /tasks/$TASK_A" \
         "DELETE /tasks/$TASK_A"; do
         set -- $route

@@ -301,6 +301,7 @@ END_TEST
 START_TEST(test_http__router_allow_lists_methods)
 {
     ck_assert_str_eq(http_route_allow(HTTP_ROUTE_TASK), "GET, PATCH, DELETE");
+    ck_assert_str_eq(http_route_allow(HTTP_ROUTE_USER), "GET, PATCH, DELETE");
     ck_assert(http_route_allows(HTTP_ROUTE_TASK, "PATCH"));
     ck_assert(!http_route_allows(HTTP_ROUTE_TASK, "POST"));
     ck_assert(!http_route_allows(HTTP_ROUTE_USERS, "GE"));

@@ -276,7 +276,9 @@ START_TEST(test_reflect__sqlite_declared_types_and_autoindexes)
     ck_assert_int_eq(db_table_column(t, "b")->def.kind, DB_DEFAULT_NOW);
     ck_assert_int_eq(db_table_column(t, "c")->length, 12);
     ck_assert_str_eq(db_table_column(t, "d")->def.value, "false");
-    ck_assert_int_eq(db_table_column(t, "e")->type, DB_TYPE_REAL);
+    /* NUMERIC without digits: the unconstrained NUMERIC */
+    ck_assert_int_eq(db_table_column(t, "e")->type, DB_TYPE_NUMERIC);
+    ck_assert_int_eq(db_table_column(t, "e")->precision, 0);
     ck_assert_str_eq(db_table_column(t, "f")->def.value, "x'y");
     ck_assert(!db_table_column(t, "f")->nullable);
     ck_assert_int_eq(db_table_column(t, "g")->type, DB_TYPE_BLOB);
@@ -288,18 +290,42 @@ END_TEST
 START_TEST(test_reflect__postgresql_spellings)
 {
     struct db_arena a = DB_ARENA_INIT;
-    enum db_type t;
-    int len;
-    db_reflect__type(&t, &len, "character varying(255)");
-    ck_assert(t == DB_TYPE_VARCHAR && len == 255);
-    db_reflect__type(&t, &len, "timestamp with time zone");
-    ck_assert_int_eq(t, DB_TYPE_TIMESTAMP);
-    db_reflect__type(&t, &len, "double precision");
-    ck_assert_int_eq(t, DB_TYPE_REAL);
-    db_reflect__type(&t, &len, "bytea");
-    ck_assert_int_eq(t, DB_TYPE_BLOB);
-    db_reflect__type(&t, &len, "bigint");
-    ck_assert_int_eq(t, DB_TYPE_INTEGER);
+    struct db_column t;
+    db_reflect__type(&t, "character varying(255)", false);
+    ck_assert(t.type == DB_TYPE_VARCHAR && t.length == 255);
+    db_reflect__type(&t, "timestamp with time zone", false);
+    ck_assert_int_eq(t.type, DB_TYPE_TIMESTAMP);
+    db_reflect__type(&t, "timestamp without time zone", false);
+    ck_assert_int_eq(t.type, DB_TYPE_TIMESTAMP_LOCAL);
+    db_reflect__type(&t, "double precision", false);
+    ck_assert_int_eq(t.type, DB_TYPE_REAL);
+    db_reflect__type(&t, "bytea", false);
+    ck_assert_int_eq(t.type, DB_TYPE_BLOB);
+    db_reflect__type(&t, "bigint", false);
+    ck_assert_int_eq(t.type, DB_TYPE_BIGINT);
+    db_reflect__type(&t, "integer", false);
+    ck_assert_int_eq(t.type, DB_TYPE_INTEGER);
+    db_reflect__type(&t, "smallint", false);
+    ck_assert_int_eq(t.type, DB_TYPE_SMALLINT);
+    db_reflect__type(&t, "numeric(12,4)", false);
+    ck_assert(t.type == DB_TYPE_NUMERIC && t.precision == 12 && t.scale == 4);
+    db_reflect__type(&t, "date", false);
+    ck_assert_int_eq(t.type, DB_TYPE_DATE);
+    db_reflect__type(&t, "uuid", false);
+    ck_assert_int_eq(t.type, DB_TYPE_UUID);
+    db_reflect__type(&t, "jsonb", false);
+    ck_assert_int_eq(t.type, DB_TYPE_JSON);
+    ck_assert_ptr_null(t.declared_type);
+    /* a type the models cannot say keeps its own name, not a near miss */
+    db_reflect__type(&t, "interval", false);
+    ck_assert_int_eq(t.type, DB_TYPE_NONE_);
+    ck_assert_str_eq(t.declared_type, "interval");
+    db_reflect__type(&t, "inet", false);
+    ck_assert_int_eq(t.type, DB_TYPE_NONE_);
+    /* where any declared type has an affinity (SQLite), that */
+    db_reflect__type(&t, "MEDIUMINT", true);
+    ck_assert_int_eq(t.type, DB_TYPE_INTEGER);
+    ck_assert_ptr_null(t.declared_type);
     struct db_default d;
     db_reflect__default(&d, &a, "'todo'::character varying", DB_TYPE_VARCHAR);
     ck_assert(d.kind == DB_DEFAULT_STRING && strcmp(d.value, "todo") == 0);
@@ -311,6 +337,21 @@ START_TEST(test_reflect__postgresql_spellings)
     ck_assert(d.kind == DB_DEFAULT_NUMBER && strcmp(d.value, "-3") == 0);
     db_reflect__default(&d, &a, "true", DB_TYPE_BOOLEAN);
     ck_assert(d.kind == DB_DEFAULT_BOOL && strcmp(d.value, "true") == 0);
+    db_reflect__default(&d, &a, "CURRENT_DATE", DB_TYPE_DATE);
+    ck_assert_int_eq(d.kind, DB_DEFAULT_TODAY);
+    db_reflect__default(&d, &a, "gen_random_uuid()", DB_TYPE_UUID);
+    ck_assert_int_eq(d.kind, DB_DEFAULT_UUID);
+    db_reflect__default(&d, &a, "'{\"a\": 1}'::jsonb", DB_TYPE_JSON);
+    ck_assert(d.kind == DB_DEFAULT_STRING && strcmp(d.value, "{\"a\": 1}") == 0);
+    db_reflect__default(&d, &a, "'2024-02-29'::date", DB_TYPE_DATE);
+    ck_assert(d.kind == DB_DEFAULT_STRING &&
+              strcmp(d.value, "2024-02-29") == 0);
+    db_reflect__default(&d, &a, "9.50", DB_TYPE_NUMERIC);
+    ck_assert(d.kind == DB_DEFAULT_NUMBER && strcmp(d.value, "9.50") == 0);
+    /* an expression we do not model stays itself */
+    db_reflect__default(&d, &a, "uuid_generate_v1()", DB_TYPE_UUID);
+    ck_assert(d.kind == DB_DEFAULT_NUMBER &&
+              strcmp(d.value, "uuid_generate_v1()") == 0);
     ck_assert_int_eq(db_reflect__default(&d, &a,
                                          "nextval('t_id_seq'::regclass)",
                                          DB_TYPE_INTEGER), 1);

@@ -7,13 +7,14 @@
 
 #include "db/buf.h"
 #include "db/driver.h"
+#include "db/reflect.h"
 #include "db/render.h"
 #include "db/schema.h"
 #include "models/models.h"
 #include "testutil.h"
 
 static const struct db_column widget_columns[] = {
-    {.name = "id", .type = DB_TYPE_INTEGER, .primary_key = true,
+    {.name = "id", .type = DB_TYPE_BIGINT, .primary_key = true,
      .autoincrement = true},
     {.name = "la\"bel", .type = DB_TYPE_VARCHAR, .length = 40,
      .def = DB_DEFAULT_STR("it's")},
@@ -65,7 +66,7 @@ START_TEST(test_render__postgresql_types)
                      "    \"weight\" DOUBLE PRECISION,\n"
                      "    \"data\" BYTEA,\n"
                      "    \"seen_at\" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
-                     "    \"rank\" BIGINT NOT NULL DEFAULT 0\n"
+                     "    \"rank\" INTEGER NOT NULL DEFAULT 0\n"
                      ");\n");
     free(sql);
 }
@@ -149,7 +150,13 @@ START_TEST(test_render__registry_holds_the_models)
     ck_assert_uint_eq(sessions->nforeign_keys, 1);
     ck_assert_int_eq(sessions->foreign_keys[0].on_delete, DB_FK_CASCADE);
     ck_assert(db_table_column(users, "password_hash")->nullable);
-    ck_assert_uint_eq(users->nindexes + tasks->nindexes, 7);
+    ck_assert_uint_eq(users->nindexes + tasks->nindexes, 8);
+    ck_assert_int_eq(db_table_column(users, "settings")->type, DB_TYPE_JSON);
+    ck_assert_int_eq(db_table_column(tasks, "due_date")->type, DB_TYPE_DATE);
+    ck_assert(db_table_column(tasks, "due_date")->nullable);
+    ck_assert_int_eq(db_table_column(tasks, "public_id")->def.kind,
+                     DB_DEFAULT_UUID);
+    ck_assert_int_eq(db_table_column(tasks, "id")->type, DB_TYPE_BIGINT);
     ck_assert(users->indexes[0].unique);
     ck_assert_uint_eq(tasks->nforeign_keys, 2);
     ck_assert_int_eq(tasks->foreign_keys[0].on_delete, DB_FK_CASCADE);
@@ -223,12 +230,25 @@ START_TEST(test_render__every_dialect_writes_every_type)
         ck_assert_str_eq(x->name, db_dialect_name(ds[d]));
         for (int t = DB_TYPE_NONE_ + 1; t < DB_TYPE_COUNT_; t++) {
             ck_assert(db_type_valid(t));
-            struct db_column col = {.name = "c", .type = (enum db_type)t,
-                                    .length = 7};
+            unsigned f = db_type_flags((enum db_type)t);
+            struct db_column col = {
+                .name = "c", .type = (enum db_type)t,
+                .length = f & DB_TYPEF_LENGTH ? 7 : 0,
+                .precision = f & DB_TYPEF_PRECISION ? 10 : 0,
+                .scale = f & DB_TYPEF_PRECISION ? 2 : 0};
             struct db_buf b = {0};
             x->type_sql(&b, &col);
             ck_assert_msg(b.len > 0, "%s does not write %s", x->name,
                           db_type_name((enum db_type)t));
+            /* and what it writes reads back as the same type */
+            struct db_column back = {0};
+            db_reflect__type(&back, db_buf_str(&b), false);
+            struct db_type_spec want = db_column_type(&col),
+                                got = db_column_type(&back);
+            ck_assert_msg(db_type_same(&want, &got), "%s writes %s as %s, "
+                          "read back as %s", x->name,
+                          db_type_name((enum db_type)t), db_buf_str(&b),
+                          db_type_name(back.type));
             db_buf_free(&b);
         }
     }
@@ -246,25 +266,78 @@ START_TEST(test_render__type_table_aliases_and_widening)
     ck_assert_str_eq(db_type_name((enum db_type)99), "?");
     ck_assert(db_type_flags(DB_TYPE_VARCHAR) & DB_TYPEF_LENGTH);
     ck_assert(db_type_flags(DB_TYPE_INTEGER) & DB_TYPEF_INTEGER);
-    enum db_type t;
-    int len;
-    ck_assert_int_eq(db_type_from_alias(&t, &len, "character varying(12)"), 1);
-    ck_assert(t == DB_TYPE_VARCHAR && len == 12);
-    ck_assert_int_eq(db_type_from_alias(&t, &len, "character varying"), 1);
-    ck_assert(t == DB_TYPE_TEXT && len == 0);
-    ck_assert_int_eq(db_type_from_alias(&t, &len, "int8"), 1);
-    ck_assert_int_eq(t, DB_TYPE_INTEGER);
-    ck_assert_int_eq(db_type_from_alias(&t, &len, "bytea"), 1);
-    ck_assert_int_eq(t, DB_TYPE_BLOB);
-    ck_assert_int_eq(db_type_from_alias(&t, &len, "varchar(0)"), 0);
-    ck_assert_int_eq(db_type_from_alias(&t, &len, "geometry"), 0);
-    ck_assert(db_type_widens(DB_TYPE_VARCHAR, 10, DB_TYPE_VARCHAR, 20));
-    ck_assert(!db_type_widens(DB_TYPE_VARCHAR, 20, DB_TYPE_VARCHAR, 10));
-    ck_assert(db_type_widens(DB_TYPE_VARCHAR, 20, DB_TYPE_TEXT, 0));
-    ck_assert(!db_type_widens(DB_TYPE_TEXT, 0, DB_TYPE_VARCHAR, 20));
-    ck_assert(db_type_widens(DB_TYPE_INTEGER, 0, DB_TYPE_REAL, 0));
-    ck_assert(!db_type_widens(DB_TYPE_REAL, 0, DB_TYPE_INTEGER, 0));
-    ck_assert(!db_type_widens(DB_TYPE_INTEGER, 0, DB_TYPE_INTEGER, 0));
+    struct db_type_spec t;
+    ck_assert_int_eq(db_type_from_alias(&t, "character varying(12)"), 1);
+    ck_assert(t.type == DB_TYPE_VARCHAR && t.length == 12);
+    ck_assert_int_eq(db_type_from_alias(&t, "character varying"), 1);
+    ck_assert(t.type == DB_TYPE_TEXT && t.length == 0);
+    ck_assert_int_eq(db_type_from_alias(&t, "int8"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_BIGINT);
+    ck_assert_int_eq(db_type_from_alias(&t, "int4"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_INTEGER);
+    ck_assert_int_eq(db_type_from_alias(&t, "int2"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_SMALLINT);
+    ck_assert_int_eq(db_type_from_alias(&t, "bytea"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_BLOB);
+    ck_assert_int_eq(db_type_from_alias(&t, "numeric(10,2)"), 1);
+    ck_assert(t.type == DB_TYPE_NUMERIC && t.precision == 10 && t.scale == 2);
+    ck_assert_int_eq(db_type_from_alias(&t, "decimal(7, 0)"), 1);
+    ck_assert(t.type == DB_TYPE_NUMERIC && t.precision == 7 && t.scale == 0);
+    ck_assert_int_eq(db_type_from_alias(&t, "numeric(12)"), 1);
+    ck_assert(t.type == DB_TYPE_NUMERIC && t.precision == 12 && t.scale == 0);
+    ck_assert_int_eq(db_type_from_alias(&t, "varchar(3,1)"), 0);
+    ck_assert_int_eq(db_type_from_alias(&t, "varchar(0)"), 0);
+    ck_assert_int_eq(db_type_from_alias(&t, "geometry"), 0);
+    ck_assert_int_eq(db_type_from_alias(&t, "timestamp without time zone"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_TIMESTAMP_LOCAL);
+    ck_assert_int_eq(db_type_from_alias(&t, "timestamp with time zone"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_TIMESTAMP);
+    ck_assert_int_eq(db_type_from_alias(&t, "jsonb"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_JSON);
+    ck_assert_int_eq(db_type_from_alias(&t, "uuid_text"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_UUID);
+    ck_assert_int_eq(db_type_from_alias(&t, "date_text"), 1);
+    ck_assert_int_eq(t.type, DB_TYPE_DATE);
+    ck_assert_int_eq(db_type_bits(DB_TYPE_SMALLINT), 16);
+    ck_assert_int_eq(db_type_bits(DB_TYPE_INTEGER), 32);
+    ck_assert_int_eq(db_type_bits(DB_TYPE_BIGINT), 64);
+    ck_assert_int_eq(db_type_bits(DB_TYPE_NUMERIC), 0);
+#define W(ft, fl, fp, fs, tt, tl, tp, ts)                                   \
+    db_type_widens(&(struct db_type_spec){DB_TYPE_##ft, fl, fp, fs},         \
+                   &(struct db_type_spec){DB_TYPE_##tt, tl, tp, ts})
+    ck_assert(W(VARCHAR, 10, 0, 0, VARCHAR, 20, 0, 0));
+    ck_assert(!W(VARCHAR, 20, 0, 0, VARCHAR, 10, 0, 0));
+    ck_assert(W(VARCHAR, 20, 0, 0, TEXT, 0, 0, 0));
+    ck_assert(!W(TEXT, 0, 0, 0, VARCHAR, 20, 0, 0));
+    ck_assert(W(INTEGER, 0, 0, 0, REAL, 0, 0, 0));
+    ck_assert(!W(REAL, 0, 0, 0, INTEGER, 0, 0, 0));
+    ck_assert(!W(INTEGER, 0, 0, 0, INTEGER, 0, 0, 0));
+    /* the integer widths: only upwards; 64 bits do not fit a double */
+    ck_assert(W(SMALLINT, 0, 0, 0, INTEGER, 0, 0, 0));
+    ck_assert(W(SMALLINT, 0, 0, 0, BIGINT, 0, 0, 0));
+    ck_assert(W(INTEGER, 0, 0, 0, BIGINT, 0, 0, 0));
+    ck_assert(!W(BIGINT, 0, 0, 0, INTEGER, 0, 0, 0));
+    ck_assert(!W(INTEGER, 0, 0, 0, SMALLINT, 0, 0, 0));
+    ck_assert(!W(BIGINT, 0, 0, 0, REAL, 0, 0, 0));
+    /* NUMERIC: as many digits or more on each side of the point */
+    ck_assert(W(NUMERIC, 0, 10, 2, NUMERIC, 0, 12, 2));
+    ck_assert(W(NUMERIC, 0, 10, 2, NUMERIC, 0, 11, 3));
+    ck_assert(!W(NUMERIC, 0, 10, 2, NUMERIC, 0, 10, 3));
+    ck_assert(!W(NUMERIC, 0, 10, 2, NUMERIC, 0, 12, 1));
+    ck_assert(W(INTEGER, 0, 0, 0, NUMERIC, 0, 12, 2));
+    ck_assert(!W(INTEGER, 0, 0, 0, NUMERIC, 0, 10, 2));
+    ck_assert(W(BIGINT, 0, 0, 0, NUMERIC, 0, 19, 0));
+    ck_assert(!W(NUMERIC, 0, 10, 0, BIGINT, 0, 0, 0));
+    /* text kinds: into TEXT, never back */
+    ck_assert(W(DATE, 0, 0, 0, TEXT, 0, 0, 0));
+    ck_assert(W(UUID, 0, 0, 0, TEXT, 0, 0, 0));
+    ck_assert(W(JSON, 0, 0, 0, TEXT, 0, 0, 0));
+    ck_assert(!W(TEXT, 0, 0, 0, JSON, 0, 0, 0));
+    ck_assert(!W(TEXT, 0, 0, 0, UUID, 0, 0, 0));
+    /* time zones: a change of meaning either way */
+    ck_assert(!W(TIMESTAMP, 0, 0, 0, TIMESTAMP_LOCAL, 0, 0, 0));
+    ck_assert(!W(TIMESTAMP_LOCAL, 0, 0, 0, TIMESTAMP, 0, 0, 0));
+#undef W
 }
 END_TEST
 

@@ -40,7 +40,8 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
         struct db_diff d;
         sql[n] = (struct db_buf)DB_BUF_INIT;
         rebuild[n] = online[n] = false;
-        rc = db_diff_schemas(&d, target, current, dialects[n]->id, err);
+        rc = db_diff_schemas_from(&d, target, current, dialects[n]->id,
+                                  live, err);
         if (rc) {
             n++;
             break;

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "json.h"
 #include "reflect.h"
 #include "render.h"
 
@@ -113,6 +115,8 @@ static bool same_default(const struct db_column *a, const struct db_column *b)
     switch (a->def.kind) {
     case DB_DEFAULT_NONE:
     case DB_DEFAULT_NOW:
+    case DB_DEFAULT_TODAY:
+    case DB_DEFAULT_UUID:
         return true;
     case DB_DEFAULT_NUMBER: {
         double x, y;
@@ -120,7 +124,18 @@ static bool same_default(const struct db_column *a, const struct db_column *b)
             return x == y;
         break;
     }
-    case DB_DEFAULT_STRING:
+    case DB_DEFAULT_STRING: {
+        const char *x = a->def.value ? a->def.value : "",
+                   *y = b->def.value ? b->def.value : "";
+        unsigned f = db_type_flags(a->type) | db_type_flags(b->type);
+        /* PostgreSQL keeps a uuid in lower case, a jsonb in its own
+         * order and spacing */
+        if (f & DB_TYPEF_UUID)
+            return strcasecmp(x, y) == 0;
+        if (f & DB_TYPEF_JSON)
+            return db_json_equal(x, y);
+        break;
+    }
     case DB_DEFAULT_BOOL:
         break;
     }
@@ -138,22 +153,36 @@ static bool rowid(const struct db_table *t, const struct db_column *c)
 static unsigned column_changes(const struct db_table *ta,
                                const struct db_column *a,
                                const struct db_table *tb,
-                               const struct db_column *b, enum db_dialect d)
+                               const struct db_column *b, enum db_dialect d,
+                               enum db_dialect reflected)
 {
     unsigned ch = 0;
-    if (a->type != b->type ||
-        ((db_type_flags(a->type) & DB_TYPEF_LENGTH) && a->length != b->length))
-        ch |= DB_ALTER_TYPE;
+    struct db_type_spec sa = db_column_type(a), sb = db_column_type(b);
     bool an = a->nullable && !a->primary_key;
     bool bn = b->nullable && !b->primary_key;
     if (an != bn)
         ch |= DB_ALTER_NULLABLE;
     bool aauto = a->autoincrement, bauto = b->autoincrement;
     const struct db_dialect_ops *x = db_dialect_get(d);
+    bool same_type = db_type_same(&sa, &sb);
+    /* types of the database's own that the models cannot say: by name */
+    if (same_type && (a->declared_type || b->declared_type))
+        same_type = a->declared_type && b->declared_type &&
+                    strcmp(a->declared_type, b->declared_type) == 0;
     if (x && x->integer_pk_is_rowid) {
         aauto = rowid(ta, a);
         bauto = rowid(tb, b);
+        /* the rowid is 64-bit whatever the width declared: an
+         * autoincrement key of any integer width is the same column */
+        if (aauto && bauto && (a->autoincrement || b->autoincrement))
+            same_type = true;
     }
+    const struct db_dialect_ops *r = db_dialect_get(reflected);
+    if (r && r->integer_pk_is_rowid && rowid(ta, a) && rowid(tb, b) &&
+        a->autoincrement && b->autoincrement)
+        same_type = true;
+    if (!same_type)
+        ch |= DB_ALTER_TYPE;
     /* an identity column has no default of its own */
     if (!(aauto && bauto) && !same_default(a, b))
         ch |= DB_ALTER_DEFAULT;
@@ -163,10 +192,11 @@ static unsigned column_changes(const struct db_table *ta,
 }
 
 /* Widening keeps every value (types.h: VARCHAR(n) -> VARCHAR(m >= n) or
- * TEXT, INTEGER -> REAL). */
+ * TEXT, SMALLINT -> INTEGER -> BIGINT, NUMERIC to more digits). */
 static bool widening(const struct db_column *to, const struct db_column *from)
 {
-    return db_type_widens(from->type, from->length, to->type, to->length);
+    struct db_type_spec f = db_column_type(from), t = db_column_type(to);
+    return db_type_widens(&f, &t);
 }
 
 static bool same_cols(const char *const *a, const char *const *b)
@@ -286,7 +316,7 @@ static int nomem(struct db_diff *out, struct db_error *err)
 
 static int diff_table(struct db_diff *out, const struct db_table *t,
                       const struct db_table *f, enum db_dialect d,
-                      struct db_error *err)
+                      enum db_dialect reflected, struct db_error *err)
 {
     struct db_op *op;
     char name[DB_NAME_MAX];
@@ -349,7 +379,7 @@ static int diff_table(struct db_diff *out, const struct db_table *t,
         const struct db_column *fc = db_table_column(f, c->name);
         if (!fc)
             continue;
-        unsigned ch = column_changes(t, c, f, fc, d);
+        unsigned ch = column_changes(t, c, f, fc, d, reflected);
         if (!ch)
             continue;
         PUSH(DB_OP_ALTER_COLUMN, t, f);
@@ -431,6 +461,13 @@ int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
                     const struct db_schema *current, enum db_dialect d,
                     struct db_error *err)
 {
+    return db_diff_schemas_from(out, target, current, d, d, err);
+}
+
+int db_diff_schemas_from(struct db_diff *out, const struct db_schema *target,
+                         const struct db_schema *current, enum db_dialect d,
+                         enum db_dialect reflected, struct db_error *err)
+{
     out->ops = NULL;
     out->n = out->cap = 0;
     out->target = target;
@@ -486,7 +523,7 @@ int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
     for (size_t i = 0; rc == 0 && i < nt; i++) {
         const struct db_table *f = index_find(&cix, torder[i]->name);
         if (f)
-            rc = diff_table(out, torder[i], f, d, err);
+            rc = diff_table(out, torder[i], f, d, reflected, err);
     }
     /* tables gone, dependents first */
     for (size_t i = nc; rc == 0 && drops && i-- > 0;) {

@@ -111,6 +111,17 @@ int db_diff_schemas(struct db_diff *out, const struct db_schema *target,
                     const struct db_schema *current, enum db_dialect d,
                     struct db_error *err);
 
+/*
+ * db_diff_schemas for schemas read from a database of dialect reflected
+ * and rendered for d (autogenerate writes every dialect's SQL from one
+ * database): where reflected's integer primary key is the rowid, an
+ * autoincrement key carries no width there, so keys of any integer width
+ * compare equal for d too.
+ */
+int db_diff_schemas_from(struct db_diff *out, const struct db_schema *target,
+                         const struct db_schema *current, enum db_dialect d,
+                         enum db_dialect reflected, struct db_error *err);
+
 /* NULL-safe; leaves d empty. */
 void db_diff_free(struct db_diff *d);
 

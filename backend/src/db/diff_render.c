@@ -137,7 +137,7 @@ void db_diff_describe(struct db_buf *out, const struct db_op *op,
     case DB_OP_ADD_COLUMN:
         put_column_ref(out, t->name, op->column->name);
         db_buf_puts(out, " ");
-        db_render_type(out, op->column, d);
+        db_render_type_name(out, op->column);
         if (!op->column->nullable)
             db_buf_puts(out, " NOT NULL");
         if (op->column->def.kind != DB_DEFAULT_NONE) {
@@ -154,9 +154,9 @@ void db_diff_describe(struct db_buf *out, const struct db_op *op,
         if (op->changes & DB_ALTER_TYPE) {
             db_buf_puts(out, sep);
             db_buf_puts(out, "type ");
-            db_render_type(out, op->from_column, d);
+            db_render_type_name(out, op->from_column);
             db_buf_puts(out, " -> ");
-            db_render_type(out, op->column, d);
+            db_render_type_name(out, op->column);
             sep = ", ";
         }
         if (op->changes & DB_ALTER_NULLABLE) {

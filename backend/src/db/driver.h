@@ -41,10 +41,14 @@ struct db_dialect_ops {
     enum db_dialect id;
     const char *name;            /* "sqlite", "postgresql" */
 
-    /* Boolean and current-time literals in DEFAULT clauses. */
+    /* Boolean literals and the portable expressions of DEFAULT clauses:
+     * the current time, the current date, a new random (v4) UUID as the
+     * column's type holds it. */
     const char *true_sql;
     const char *false_sql;
     const char *now_sql;
+    const char *today_sql;
+    const char *uuid_sql;
 
     /* How the diff compares: an INTEGER PRIMARY KEY is the rowid, generated
      * whether declared autoincrement or not; foreign keys keep their names
@@ -55,6 +59,11 @@ struct db_dialect_ops {
     /* Appends the column's type as the dialect writes it ("VARCHAR(255)",
      * "BIGINT"); every type of types.h. */
     void (*type_sql)(struct db_buf *out, const struct db_column *col);
+
+    /* Appends the CHECK that a type carries on this dialect, after the
+     * column's type in CREATE TABLE and ADD COLUMN (" CHECK
+     * (json_valid(...))"), or nothing; NULL: no type carries one. */
+    void (*type_check_sql)(struct db_buf *out, const struct db_column *col);
 
     /*
      * The ALTER strategy. needs_rebuild: whether op, on an existing table,
@@ -119,7 +128,10 @@ struct db_dialect_ops {
      * (CREATE ... IF NOT EXISTS racing in the catalog); NULL-terminated. */
     const char *const *create_race_sqlstates;
 
-    /* An INTEGER autoincrement primary key, inline in CREATE TABLE. */
+    /* An autoincrement primary key, inline in CREATE TABLE: the column's
+     * type, or rowid_type_sql where the key must be spelled so whatever
+     * its width ("INTEGER"; NULL: the type), then identity_pk_sql. */
+    const char *rowid_type_sql;
     const char *identity_pk_sql;
 
     /* How statements are split (dialect.h). */

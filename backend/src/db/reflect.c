@@ -163,6 +163,7 @@ int db_reflect__add_column(struct db_reflect_table *t,
     *c = *col;
     c->name = db_arena_strdup(t->b->arena, col->name);
     c->def.value = db_arena_strdup(t->b->arena, col->def.value);
+    c->declared_type = db_arena_strdup(t->b->arena, col->declared_type);
     return db_arena_ok(t->b->arena) ? 0 : DB_ENOMEM;
 }
 
@@ -363,21 +364,33 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-void db_reflect__type(enum db_type *type, int *length, const char *declared)
+void db_reflect__type(struct db_column *col, const char *declared,
+                      bool affinity)
 {
     char t[128];
     lower_trim(t, sizeof t, declared ? declared : "");
-    if (db_type_from_alias(type, length, t))
-        return;
-    /* SQLite's affinity rules, in its order. */
-    if (strstr(t, "int"))
-        *type = DB_TYPE_INTEGER;
-    else if (strstr(t, "char") || strstr(t, "clob") || strstr(t, "text"))
-        *type = DB_TYPE_TEXT;
-    else if (strstr(t, "blob"))
-        *type = DB_TYPE_BLOB;
-    else
-        *type = DB_TYPE_REAL;
+    struct db_type_spec s;
+    col->declared_type = NULL;
+    if (db_type_from_alias(&s, t)) {
+        /* one of ours */
+    } else if (!affinity) {
+        memset(&s, 0, sizeof s);
+        col->declared_type = declared ? declared : "";
+    } else {
+        /* SQLite's affinity rules, in its order. */
+        if (strstr(t, "int"))
+            s.type = DB_TYPE_INTEGER;
+        else if (strstr(t, "char") || strstr(t, "clob") || strstr(t, "text"))
+            s.type = DB_TYPE_TEXT;
+        else if (strstr(t, "blob"))
+            s.type = DB_TYPE_BLOB;
+        else
+            s.type = DB_TYPE_REAL;
+    }
+    col->type = s.type;
+    col->length = s.length;
+    col->precision = s.precision;
+    col->scale = s.scale;
 }
 
 /* Strips "(...)" around the whole text and a trailing "::type" cast. */
@@ -420,6 +433,41 @@ static int is_number(const char *s)
     return *end == '\0';
 }
 
+/* s lower-cased, without whitespace and outer parentheses, into out:
+ * how two spellings of one expression compare. */
+static void squeeze(char *out, size_t n, const char *s)
+{
+    size_t w = 0;
+    for (; *s && w + 1 < n; s++)
+        if (!isspace((unsigned char)*s))
+            out[w++] = (char)tolower((unsigned char)*s);
+    out[w] = '\0';
+    while (w >= 2 && out[0] == '(' && out[w - 1] == ')') {
+        int depth = 0, whole = 1;
+        for (size_t i = 0; i < w - 1 && whole; i++) {
+            depth += out[i] == '(' ? 1 : out[i] == ')' ? -1 : 0;
+            whole = depth > 0;
+        }
+        if (!whole)
+            break;
+        memmove(out, out + 1, w - 2);
+        out[w -= 2] = '\0';
+    }
+}
+
+/* Whether expr is some dialect's expression for a new UUID. */
+static int is_uuid_expr(const char *expr)
+{
+    char a[512], b[512];
+    squeeze(a, sizeof a, expr);
+    for (const struct db_dialect_ops *const *d = db_dialects; *d; d++) {
+        squeeze(b, sizeof b, (*d)->uuid_sql);
+        if (strcmp(a, b) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int db_reflect__default(struct db_default *out, struct db_arena *arena,
                         const char *expr, enum db_type type)
 {
@@ -455,6 +503,11 @@ int db_reflect__default(struct db_default *out, struct db_arena *arena,
                strcmp(low, "datetime('now')") == 0 ||
                strcmp(low, "datetime(current_timestamp)") == 0) {
         out->kind = DB_DEFAULT_NOW;
+    } else if (strcmp(low, "current_date") == 0 ||
+               strcmp(low, "date('now')") == 0) {
+        out->kind = DB_DEFAULT_TODAY;
+    } else if (is_uuid_expr(s)) {
+        out->kind = DB_DEFAULT_UUID;
     } else if (strcmp(low, "true") == 0 || strcmp(low, "false") == 0) {
         out->kind = DB_DEFAULT_BOOL;
         out->value = low[0] == 't' ? "true" : "false";

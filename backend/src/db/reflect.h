@@ -128,15 +128,21 @@ int db_reflect__finish(struct db_schema *out, struct db_reflect_builder *b,
 
 /*
  * A declared type ("VARCHAR(255)", "character varying(255)", "bigint",
- * "timestamp with time zone", "DATETIME", ...) as enum db_type and length;
- * unknown types by SQLite's affinity rules.
+ * "numeric(10,2)", "timestamp with time zone", "DATETIME", ...) into the
+ * column's type, length, precision and scale. A type of no alias: with
+ * affinity (a database that reads any declared type by SQLite's affinity
+ * rules), the type those rules give; without, DB_TYPE_NONE_ with
+ * .declared_type pointing at declared (copied by db_reflect__add_column),
+ * so that it is reported by its own name rather than misread.
  */
-void db_reflect__type(enum db_type *type, int *length, const char *declared);
+void db_reflect__type(struct db_column *col, const char *declared,
+                      bool affinity);
 
 /*
  * A default expression as the database reports it ("'todo'",
- * "'todo'::character varying", "CURRENT_TIMESTAMP", "now()", "0", "true")
- * normalised for a column of the given type; strings copied into arena.
+ * "'todo'::character varying", "CURRENT_TIMESTAMP", "now()", "0", "true",
+ * "CURRENT_DATE", a dialect's uuid_sql) normalised for a column of the
+ * given type; strings copied into arena.
  * Returns 1 when the expression is a sequence (nextval(...)), else 0.
  */
 int db_reflect__default(struct db_default *out, struct db_arena *arena,

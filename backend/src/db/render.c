@@ -12,8 +12,24 @@ void db_render_type(struct db_buf *out, const struct db_column *col,
                     enum db_dialect d)
 {
     const struct db_dialect_ops *x = db_dialect_get(d);
-    if (x)
+    if (col->type == DB_TYPE_NONE_ && col->declared_type)
+        db_buf_puts(out, col->declared_type); /* reflected: as it was */
+    else if (x)
         x->type_sql(out, col);
+}
+
+void db_render_type_name(struct db_buf *out, const struct db_column *col)
+{
+    struct db_type_spec t = db_column_type(col);
+    if (t.type == DB_TYPE_NONE_ && col->declared_type) {
+        db_buf_puts(out, col->declared_type);
+        return;
+    }
+    db_buf_puts(out, db_type_name(t.type));
+    if (db_type_flags(t.type) & DB_TYPEF_LENGTH)
+        db_buf_printf(out, "(%d)", t.length);
+    else if (t.precision > 0)
+        db_buf_printf(out, "(%d,%d)", t.precision, t.scale);
 }
 
 void db_render_default(struct db_buf *out, const struct db_column *col,
@@ -32,6 +48,14 @@ void db_render_default(struct db_buf *out, const struct db_column *col,
     case DB_DEFAULT_NOW:
         if (x)
             db_buf_puts(out, x->now_sql);
+        break;
+    case DB_DEFAULT_TODAY:
+        if (x)
+            db_buf_puts(out, x->today_sql);
+        break;
+    case DB_DEFAULT_UUID:
+        if (x)
+            db_buf_puts(out, x->uuid_sql);
         break;
     }
 }
@@ -62,8 +86,12 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
     db_buf_ident(out, col->name);
     db_buf_puts(out, " ");
     int inline_pk = col->primary_key && db_table_pk_count(t) == 1;
+    const struct db_dialect_ops *x = db_dialect_get(d);
     if (inline_pk && col->autoincrement) {
-        const struct db_dialect_ops *x = db_dialect_get(d);
+        if (x && x->rowid_type_sql)
+            db_buf_puts(out, x->rowid_type_sql);
+        else
+            db_render_type(out, col, d);
         if (x)
             db_buf_puts(out, x->identity_pk_sql);
         return;
@@ -77,6 +105,8 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
         db_buf_puts(out, " DEFAULT ");
         db_render_default(out, col, d);
     }
+    if (x && x->type_check_sql)
+        x->type_check_sql(out, col);
     if (col->values) {
         db_buf_puts(out, " ");
         db_render_values_constraint(out, t, col);

@@ -21,6 +21,10 @@ enum {
 void db_render_type(struct db_buf *out, const struct db_column *col,
                     enum db_dialect d);
 
+/* The column's type in the models' words, whatever the dialect
+ * ("VARCHAR(255)", "NUMERIC(10,2)", "JSON"): what messages print. */
+void db_render_type_name(struct db_buf *out, const struct db_column *col);
+
 /* The quoted names of t's primary-key columns, comma-separated (for
  * PRIMARY KEY (...)). */
 void db_render_pk_columns(struct db_buf *out, const struct db_table *t);

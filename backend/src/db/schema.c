@@ -3,6 +3,8 @@
  */
 #include "schema.h"
 
+#include "json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,25 @@ const struct db_column *db_table_column(const struct db_table *t,
         if (strcmp(t->columns[i].name, name) == 0)
             return &t->columns[i];
     return NULL;
+}
+
+struct db_type_spec db_column_type(const struct db_column *c)
+{
+    struct db_type_spec t = {.type = c->type};
+    unsigned f = db_type_flags(c->type);
+    if (f & DB_TYPEF_LENGTH)
+        t.length = c->length;
+    if (f & DB_TYPEF_PRECISION) {
+        t.precision = c->precision;
+        t.scale = c->scale;
+    }
+    return t;
+}
+
+bool db_default_is_expression(enum db_default_kind k)
+{
+    return k == DB_DEFAULT_NOW || k == DB_DEFAULT_TODAY ||
+           k == DB_DEFAULT_UUID;
 }
 
 size_t db_table_pk_count(const struct db_table *t)
@@ -180,6 +201,94 @@ static int bad(struct db_error *err, const struct db_table *t, const char *fmt,
     return DB_EUSAGE;
 }
 
+static int digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* "YYYY-MM-DD" with a month and day in range. */
+static int is_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) ||
+        !digits(s + 5, 2) || !digits(s + 8, 2))
+        return 0;
+    int m = atoi(s + 5), d = atoi(s + 8);
+    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/* 8-4-4-4-12 hexadecimal digits. */
+static int is_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!strchr("0123456789abcdefABCDEF", s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The column's type sizes and default, for its type. */
+static int check_type(const struct db_table *t, const struct db_column *col,
+                      struct db_error *err)
+{
+    unsigned f = db_type_flags(col->type);
+    if ((f & DB_TYPEF_LENGTH) && col->length <= 0)
+        return bad(err, t, "column '%s' is %s without .length", col->name,
+                   db_type_name(col->type));
+    if (f & DB_TYPEF_PRECISION) {
+        if (col->precision < 0 || col->precision > DB_NUMERIC_PRECISION_MAX)
+            return bad(err, t, "column '%s': %s .precision must be from 1 "
+                               "to 1000 (the number of digits; 0: any)",
+                       col->name, db_type_name(col->type));
+        if (col->scale < 0 || col->scale > col->precision)
+            return bad(err, t, "column '%s': .scale must be from 0 to "
+                               ".precision%s", col->name, "");
+    } else if (col->precision || col->scale) {
+        return bad(err, t, "column '%s': .precision and .scale are for "
+                           "NUMERIC, not %s", col->name,
+                   db_type_name(col->type));
+    }
+    const struct db_default *d = &col->def;
+    if (d->kind == DB_DEFAULT_UUID && !(f & DB_TYPEF_UUID))
+        return bad(err, t, "column '%s': DB_DEFAULT_RANDOM_UUID is for UUID "
+                           "columns, not %s", col->name,
+                   db_type_name(col->type));
+    if (d->kind == DB_DEFAULT_TODAY && !(f & (DB_TYPEF_DATE | DB_TYPEF_TIME)))
+        return bad(err, t, "column '%s': DB_DEFAULT_CURRENT_DATE is for DATE "
+                           "and TIMESTAMP columns, not %s", col->name,
+                   db_type_name(col->type));
+    if (d->kind == DB_DEFAULT_STRING && !d->value)
+        return bad(err, t, "column '%s': a string default without a value%s",
+                   col->name, "");
+    if (d->kind == DB_DEFAULT_STRING && (f & DB_TYPEF_DATE) &&
+        !is_date(d->value))
+        return bad(err, t, "column '%s': the default '%s' is not a date "
+                           "(YYYY-MM-DD)", col->name, d->value);
+    if (d->kind == DB_DEFAULT_STRING && (f & DB_TYPEF_JSON)) {
+        struct db_buf canon = DB_BUF_INIT;
+        int rc = db_json_canonical(&canon, d->value);
+        db_buf_free(&canon);
+        if (rc == -2)
+            return db_error_set(err, DB_ENOMEM, "out of memory");
+        if (rc)
+            return bad(err, t, "column '%s': the default '%s' is not JSON",
+                       col->name, d->value);
+    }
+    if (d->kind == DB_DEFAULT_STRING && (f & DB_TYPEF_UUID) &&
+        !is_uuid(d->value))
+        return bad(err, t, "column '%s': the default '%s' is not a UUID "
+                           "(8-4-4-4-12 hex digits)", col->name, d->value);
+    return 0;
+}
+
 static int cmp_table_name(const void *a, const void *b)
 {
     const struct db_table *const *x = a, *const *y = b;
@@ -221,10 +330,9 @@ static int validate(const struct db_schema *s, const struct db_table **by_name,
                                col->name, "");
             if (!db_type_valid((int)col->type))
                 return bad(err, t, "column '%s' has no type%s", col->name, "");
-            if ((db_type_flags(col->type) & DB_TYPEF_LENGTH) &&
-                col->length <= 0)
-                return bad(err, t, "column '%s' is %s without .length",
-                           col->name, db_type_name(col->type));
+            int rc = check_type(t, col, err);
+            if (rc)
+                return rc;
             if (col->autoincrement &&
                 (!(db_type_flags(col->type) & DB_TYPEF_INTEGER) ||
                  !col->primary_key))

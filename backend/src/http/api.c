@@ -19,10 +19,10 @@
 #include "../db/driver.h"
 #include "../words.h"
 #include "../db/migrate.h"
+#include "../db/buf.h"
 #include "api_internal.h"
 #include "router.h"
 
-#define USER_COLS "\"id\", \"email\", \"name\", \"created_at\""
 
 static const char oom_body[] = "{\"error\":\"out of memory\"}";
 
@@ -584,6 +584,7 @@ static const struct {
     {HTTP_ROUTE_ME, "GET", get_me},
     {HTTP_ROUTE_USERS, "GET", list_users},
     {HTTP_ROUTE_USER, "GET", get_user},
+    {HTTP_ROUTE_USER, "PATCH", http_api__update_user},
     {HTTP_ROUTE_USER, "DELETE", delete_user},
     {HTTP_ROUTE_USER_TASKS, "GET", http_api__list_tasks},
     {HTTP_ROUTE_USER_TASKS, "POST", http_api__create_task},

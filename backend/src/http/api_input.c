@@ -2,6 +2,7 @@
  * api_input.c - request bodies, query strings and their checks: one 400
  * with the field and the reason for each bad input.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ json_t *http_api__parse_body(const struct http_request *req,
         char msg[160];
         f[i].value = NULL;
         f[i].present = 0;
+        f[i].object = NULL;
         if (!v) {
             if (!f[i].required)
                 continue;
@@ -96,6 +98,17 @@ json_t *http_api__parse_body(const struct http_request *req,
         if (json_is_null(v) && (f[i].kind == F_STRING_OR_NULL ||
                                 f[i].kind == F_ID_OR_NULL))
             continue;
+        if (f[i].kind == F_OBJECT) {
+            if (!json_is_object(v)) {
+                snprintf(msg, sizeof msg, "field '%s' must be a JSON object",
+                         f[i].name);
+                http_api__error_on(resp, 400, msg, "field", f[i].name);
+                json_decref(root);
+                return NULL;
+            }
+            f[i].object = v;
+            continue;
+        }
         if (f[i].kind == F_ID_OR_NULL) {
             if (!json_is_integer(v) || json_integer_value(v) < 1) {
                 snprintf(msg, sizeof msg, "field '%s' must be an id (a "
@@ -147,6 +160,107 @@ int http_api__check_text(struct http_response *resp, const char *field,
     if (has_control(v))
         return http_api__bad_value(resp, field,
                                    "must not contain control characters");
+    return 0;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return n > 0;
+}
+
+/* YYYY-MM-DD, a day that exists. */
+static int valid_date(const char *s)
+{
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s, 4) ||
+        !all_digits(s + 5, 2) || !all_digits(s + 8, 2))
+        return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+static int valid_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* [-]digits within bits. */
+static int valid_integer(const char *s, int bits)
+{
+    const char *p = s + (*s == '-');
+    if (!all_digits(p, strlen(p)) || strlen(p) > 19)
+        return 0;
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno)
+        return 0;
+    long long max = bits == 16 ? 32767LL : bits == 32 ? 2147483647LL
+                                                      : 9223372036854775807LL;
+    return v <= max && v >= -max - 1;
+}
+
+/* [-]digits[.digits] with at most precision - scale digits before the
+ * point and scale after (precision 0: any). */
+static int valid_decimal(const char *s, int precision, int scale)
+{
+    const char *p = s + (*s == '-');
+    const char *dot = strchr(p, '.');
+    size_t whole = dot ? (size_t)(dot - p) : strlen(p);
+    size_t frac = dot ? strlen(dot + 1) : 0;
+    if (!all_digits(p, whole) || (dot && !all_digits(dot + 1, frac)))
+        return 0;
+    if (precision == 0)
+        return whole + frac <= 1000;
+    return whole <= (size_t)(precision - scale) && frac <= (size_t)scale;
+}
+
+int http_api__check_column(struct http_response *resp,
+                           const struct http_api *api, const char *table,
+                           const char *column, const char *field,
+                           const char *v)
+{
+    const struct db_table *t = db_schema_table(api->models, table);
+    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    if (!c)
+        return 0;
+    unsigned f = db_type_flags(c->type);
+    char what[120];
+    if (f & DB_TYPEF_DATE) {
+        if (!valid_date(v))
+            return http_api__bad_value(resp, field,
+                                       "must be a date like 2026-01-31");
+    } else if (f & DB_TYPEF_UUID) {
+        if (!valid_uuid(v))
+            return http_api__bad_value(resp, field, "must be a UUID");
+    } else if (f & DB_TYPEF_INTEGER) {
+        if (!valid_integer(v, db_type_bits(c->type))) {
+            snprintf(what, sizeof what, "must be a %d-bit integer",
+                     db_type_bits(c->type));
+            return http_api__bad_value(resp, field, what);
+        }
+    } else if (f & DB_TYPEF_PRECISION) {
+        if (!valid_decimal(v, c->precision, c->scale)) {
+            snprintf(what, sizeof what, "must be a decimal number with at "
+                     "most %d digits before the point and %d after",
+                     c->precision - c->scale, c->scale);
+            return http_api__bad_value(resp, field, what);
+        }
+    } else if (f & DB_TYPEF_LENGTH) {
+        return http_api__check_text(resp, field, v, c->length);
+    }
     return 0;
 }
 

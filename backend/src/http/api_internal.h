@@ -19,6 +19,7 @@ enum field_kind {
     F_STRING,
     F_STRING_OR_NULL,
     F_ID_OR_NULL,         /* a whole number from 1 up, or null */
+    F_OBJECT,             /* a JSON object */
 };
 
 struct field {
@@ -28,9 +29,13 @@ struct field {
     const char *value;    /* out: the string, NULL when absent or null */
     int present;          /* out: the field was in the body (null too) */
     char num[24];         /* out: F_ID_OR_NULL's digits (value points here) */
+    json_t *object;       /* out, F_OBJECT: the object (borrowed from the
+                             parsed root), NULL when absent */
 };
 
-
+/* The columns a user is answered with (never the password's hash). */
+#define USER_COLS \
+    "\"id\", \"email\", \"name\", \"created_at\", \"settings\""
 
 struct page {
     long limit;
@@ -58,6 +63,12 @@ struct rows {
     int oom;
     const struct db_table *table; /* the model the rows come from */
 };
+
+/* PATCH /users/{id}: the caller's name and settings (api_users.c). */
+void http_api__update_user(struct http_api *api,
+                           const struct http_request *req, const char *id,
+                           const struct caller *me,
+                           struct http_response *resp);
 
 int http_api__authenticate(struct http_api *api,
                                   const struct http_request *req,
@@ -178,6 +189,21 @@ void http_api__db_failed(struct http_api *api,
 
 int http_api__model_length(const struct http_api *api, const char *table,
                                   const char *column);
+
+/* "CAST($n AS type)" with the type of the model's column as the
+ * connection's database spells it: a parameter typed by the model. */
+struct db_buf;
+void http_api__cast(struct db_buf *out, const struct http_api *api, int n,
+                    const char *table, const char *column);
+
+/* A value for a column of the models, checked against the column's type:
+ * a calendar date (YYYY-MM-DD), a UUID, an integer of the column's width,
+ * a decimal of its precision and scale, text of at most its length. 0, or
+ * -1 after a 400 naming field. */
+int http_api__check_column(struct http_response *resp,
+                           const struct http_api *api, const char *table,
+                           const char *column, const char *field,
+                           const char *v);
 
 int http_api__query_rows(struct rows *r, struct http_api *api,
                                 const char *table, const char *sql, int n,

@@ -10,7 +10,9 @@
 
 #include "../words.h"
 #include "../db/driver.h"
+#include "../db/buf.h"
 #include "../db/migrate.h"
+#include "../db/render.h"
 #include "api_internal.h"
 
 /* ---- rows to JSON ------------------------------------------------------- */
@@ -23,6 +25,19 @@ int http_api__model_length(const struct http_api *api, const char *table,
     const struct db_table *t = db_schema_table(api->models, table);
     const struct db_column *c = t ? db_table_column(t, column) : NULL;
     return c ? c->length : 0;
+}
+
+void http_api__cast(struct db_buf *out, const struct http_api *api, int n,
+                    const char *table, const char *column)
+{
+    const struct db_table *t = db_schema_table(api->models, table);
+    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    db_buf_printf(out, "CAST($%d AS ", n);
+    if (c)
+        db_render_type(out, c, db_conn_dialect(api->conn));
+    else
+        db_buf_puts(out, "TEXT");
+    db_buf_puts(out, ")");
 }
 
 /*
@@ -54,6 +69,29 @@ static void rfc3339(char *out, size_t n, const char *in)
         snprintf(out + i, n - i, "%s:00", zone);
 }
 
+/*
+ * A decimal as text with scale digits after the point: SQLite hands a
+ * NUMERIC(10,2) value of 9.5 back as "9.5", PostgreSQL as "9.50"; both
+ * become "9.50". Text of another shape is returned as it is.
+ */
+static void decimal(char *out, size_t n, const char *in, int scale)
+{
+    size_t len = strlen(in);
+    const char *dot = strchr(in, '.');
+    int have = dot ? (int)(len - (size_t)(dot - in) - 1) : 0;
+    if (scale <= 0 || have >= scale || strpbrk(in, "eE") ||
+        len + (size_t)scale + 2 > n) {
+        snprintf(out, n, "%s", in);
+        return;
+    }
+    memcpy(out, in, len);
+    if (!dot)
+        out[len++] = '.';
+    for (; have < scale; have++)
+        out[len++] = '0';
+    out[len] = '\0';
+}
+
 static int row_to_json(void *ctx, int ncols, const char *const *vals,
                        const char *const *names)
 {
@@ -69,7 +107,17 @@ static int row_to_json(void *ctx, int ncols, const char *const *vals,
             v = json_null();
         else if (flags & DB_TYPEF_INTEGER)
             v = json_integer(strtoll(vals[i], NULL, 10));
-        else if (flags & DB_TYPEF_NUMBER)
+        else if (flags & DB_TYPEF_PRECISION) {
+            /* exact: a string, with the column's digits after the point */
+            char d[160];
+            decimal(d, sizeof d, vals[i], c->scale);
+            v = json_string(d);
+        } else if (flags & DB_TYPEF_JSON) {
+            /* the document itself, embedded; text if it is not JSON */
+            v = json_loads(vals[i], JSON_DECODE_ANY, NULL);
+            if (!v)
+                v = json_string(vals[i]);
+        } else if (flags & DB_TYPEF_NUMBER)
             v = json_real(strtod(vals[i], NULL));
         else if (flags & DB_TYPEF_BOOLEAN)
             v = json_boolean(vals[i][0] == 't' || vals[i][0] == '1');

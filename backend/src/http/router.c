@@ -14,7 +14,7 @@ static const struct {
 } allow_table[] = {
     {HTTP_ROUTE_HEALTH, "GET", 1},
     {HTTP_ROUTE_USERS, "GET", 0},
-    {HTTP_ROUTE_USER, "GET, DELETE", 0},
+    {HTTP_ROUTE_USER, "GET, PATCH, DELETE", 0},
     {HTTP_ROUTE_USER_TASKS, "GET, POST", 0},
     {HTTP_ROUTE_TASK, "GET, PATCH, DELETE", 0},
     {HTTP_ROUTE_SIGNUP, "POST", 1},

@@ -7,11 +7,11 @@
 #include "models.h"
 
 static const struct db_column columns[] = {
-    {.name = "id", .type = DB_TYPE_INTEGER, .primary_key = true,
+    {.name = "id", .type = DB_TYPE_BIGINT, .primary_key = true,
      .autoincrement = true},
     {.name = "email", .type = DB_TYPE_VARCHAR, .length = 255},
     /* Unix time in seconds: compared as a number on every database */
-    {.name = "failed_at", .type = DB_TYPE_INTEGER},
+    {.name = "failed_at", .type = DB_TYPE_BIGINT},
 };
 
 static const struct db_index indexes[] = {

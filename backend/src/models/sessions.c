@@ -7,9 +7,9 @@
 #include "models.h"
 
 static const struct db_column columns[] = {
-    {.name = "id", .type = DB_TYPE_INTEGER, .primary_key = true,
+    {.name = "id", .type = DB_TYPE_BIGINT, .primary_key = true,
      .autoincrement = true},
-    {.name = "user_id", .type = DB_TYPE_INTEGER},
+    {.name = "user_id", .type = DB_TYPE_BIGINT},
     {.name = "token_hash", .type = DB_TYPE_VARCHAR, .length = 64},
     {.name = "created_at", .type = DB_TYPE_TIMESTAMP,
      .def = DB_DEFAULT_CURRENT_TIME},

@@ -10,13 +10,15 @@
 #include "models.h"
 
 static const struct db_column columns[] = {
-    {.name = "id", .type = DB_TYPE_INTEGER, .primary_key = true,
+    {.name = "id", .type = DB_TYPE_BIGINT, .primary_key = true,
      .autoincrement = true},
     {.name = "email", .type = DB_TYPE_VARCHAR, .length = 255},
     {.name = "name", .type = DB_TYPE_VARCHAR, .length = 120},
     {.name = "created_at", .type = DB_TYPE_TIMESTAMP,
      .def = DB_DEFAULT_CURRENT_TIME},
     {.name = "password_hash", .type = DB_TYPE_TEXT, .nullable = true},
+    /* the user's preferences, a JSON object the API stores as given */
+    {.name = "settings", .type = DB_TYPE_JSON, .def = DB_DEFAULT_STR("{}")},
 };
 
 static const struct db_index indexes[] = {

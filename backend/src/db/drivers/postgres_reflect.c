@@ -113,7 +113,7 @@ static int on_column(void *ctx, int ncols, const char *const *v,
     if (!t)
         return x->rc = DB_ENOMEM;
     struct db_column col = {.name = v[1]};
-    db_reflect__type(&col.type, &col.length, val(v[2]));
+    db_reflect__type(&col, val(v[2]), false);
     col.primary_key = strcmp(val(v[6]), "t") == 0;
     col.nullable = strcmp(val(v[3]), "t") != 0 && !col.primary_key;
     /* an identity column, or a serial's nextval() default */

@@ -14,19 +14,58 @@
 #include "../render.h"
 #include "../schema.h"
 
+/*
+ * Each type under a declared name of its own, so that reflection reads it
+ * back exactly, and of the affinity its values need (sqlite.org/
+ * datatype3.html 3.1): DATE, UUID and JSON contain "TEXT" (TEXT affinity:
+ * '2024-01-31' or '123e4' stay text), NUMERIC(p,s) and the timestamps have
+ * NUMERIC affinity, the integer widths INTEGER affinity.
+ */
 static void type_sql(struct db_buf *out, const struct db_column *col)
 {
     switch (col->type) {
     case DB_TYPE_NONE_: case DB_TYPE_COUNT_: break;
+    case DB_TYPE_SMALLINT: db_buf_puts(out, "SMALLINT"); break;
     case DB_TYPE_INTEGER: db_buf_puts(out, "INTEGER"); break;
+    case DB_TYPE_BIGINT: db_buf_puts(out, "BIGINT"); break;
     case DB_TYPE_TEXT: db_buf_puts(out, "TEXT"); break;
     case DB_TYPE_VARCHAR: db_buf_printf(out, "VARCHAR(%d)", col->length); break;
     case DB_TYPE_BOOLEAN: db_buf_puts(out, "BOOLEAN"); break;
     case DB_TYPE_TIMESTAMP: db_buf_puts(out, "TIMESTAMP"); break;
+    case DB_TYPE_TIMESTAMP_LOCAL:
+        db_buf_puts(out, "TIMESTAMP WITHOUT TIME ZONE");
+        break;
     case DB_TYPE_REAL: db_buf_puts(out, "REAL"); break;
     case DB_TYPE_BLOB: db_buf_puts(out, "BLOB"); break;
+    case DB_TYPE_NUMERIC:
+        if (col->precision > 0)
+            db_buf_printf(out, "NUMERIC(%d,%d)", col->precision, col->scale);
+        else
+            db_buf_puts(out, "NUMERIC");
+        break;
+    case DB_TYPE_DATE: db_buf_puts(out, "DATE_TEXT"); break;
+    case DB_TYPE_UUID: db_buf_puts(out, "UUID_TEXT"); break;
+    case DB_TYPE_JSON: db_buf_puts(out, "JSON_TEXT"); break;
     }
 }
+
+/* JSON is text that json_valid accepts (NULL passes a CHECK). */
+static void type_check_sql(struct db_buf *out, const struct db_column *col)
+{
+    if (col->type != DB_TYPE_JSON)
+        return;
+    db_buf_puts(out, " CHECK (json_valid(");
+    db_buf_ident(out, col->name);
+    db_buf_puts(out, "))");
+}
+
+/* A random version 4 UUID as lower-case text: 122 random bits, the
+ * version nibble 4 and the variant nibble one of 8, 9, a, b. */
+#define SQLITE_UUID_SQL                                                    \
+    "(lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "   \
+    "substr(hex(randomblob(2)), 2) || '-' || "                             \
+    "substr('89ab', 1 + (random() & 3), 1) || "                            \
+    "substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))))"
 
 /* ---- what ALTER TABLE can do, and the rebuild ---- */
 
@@ -36,7 +75,8 @@ static bool alterable(const struct db_op *op)
     switch (op->kind) {
     case DB_OP_ADD_COLUMN: {
         const struct db_column *c = op->column;
-        if (c->primary_key || c->def.kind == DB_DEFAULT_NOW)
+        /* "Cannot add a column with non-constant default" */
+        if (c->primary_key || db_default_is_expression(c->def.kind))
             return false;
         if (!c->nullable && c->def.kind == DB_DEFAULT_NONE)
             return false;
@@ -233,9 +273,12 @@ const struct db_dialect_ops db_sqlite_dialect = {
     .true_sql = "1",
     .false_sql = "0",
     .now_sql = "CURRENT_TIMESTAMP",
+    .today_sql = "CURRENT_DATE",
+    .uuid_sql = SQLITE_UUID_SQL,
     .integer_pk_is_rowid = true,
     .keeps_fk_names = false,
     .type_sql = type_sql,
+    .type_check_sql = type_check_sql,
     .needs_rebuild = needs_rebuild,
     .render_rebuild = render_rebuild,
     /* fails the change when foreign keys are enforced during a rebuild of
@@ -277,7 +320,9 @@ const struct db_dialect_ops db_sqlite_dialect = {
         "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name "
         "NOT LIKE 'app\\_version%' ESCAPE '\\'",
     .create_race_sqlstates = NULL,
-    .identity_pk_sql = "INTEGER PRIMARY KEY",
+    /* the rowid, 64-bit, whatever the model's width */
+    .rowid_type_sql = "INTEGER",
+    .identity_pk_sql = " PRIMARY KEY",
     /* the sqlite3 shell's: a block comment ends at the first close;
      * identifiers may also be quoted with [] and `` */
     .split = {.bracket_idents = 1},

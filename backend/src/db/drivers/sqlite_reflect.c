@@ -78,7 +78,7 @@ static int on_column(void *ctx, int ncols, const char *const *v,
     if (!t)
         return x->rc = DB_ENOMEM;
     struct db_column col = {.name = v[1]};
-    db_reflect__type(&col.type, &col.length, val(v[2]));
+    db_reflect__type(&col, val(v[2]), true);
     int pk = atoi(val(v[5]));
     col.primary_key = pk > 0;
     col.nullable = atoi(val(v[3])) == 0 && !col.primary_key;
@@ -312,6 +312,26 @@ static int on_fk(void *ctx, int ncols, const char *const *v,
     return 0;
 }
 
+/* Whether an unnamed CHECK is the one a column's type writes for itself
+ * (JSON's json_valid): part of the type, not a constraint. */
+static bool type_check(struct db_reflect_table *t, const char *body)
+{
+    size_t n;
+    const struct db_column *cols = db_reflect__columns(t, &n);
+    for (size_t i = 0; i < n; i++) {
+        struct db_buf want = DB_BUF_INIT, have = DB_BUF_INIT;
+        db_sqlite_dialect.type_check_sql(&want, &cols[i]);
+        db_buf_printf(&have, " CHECK (%s)", body);
+        bool same = db_buf_ok(&want) && db_buf_ok(&have) && want.len &&
+                    strcmp(db_buf_str(&want), db_buf_str(&have)) == 0;
+        db_buf_free(&want);
+        db_buf_free(&have);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
 /* One constraint of a CREATE TABLE text (sqlite_ddl.c). */
 static int on_constraint(void *ctx, enum db_sqlite_constraint kind,
                          const char *name, const char *body)
@@ -321,6 +341,8 @@ static int on_constraint(void *ctx, enum db_sqlite_constraint kind,
     if (kind == DB_SQLITE_CHECK && name && strncmp(name, "ck_", 3) == 0)
         /* SQLite keeps the text as written: it is its own source */
         return db_reflect__add_check(t, name, body, body);
+    if (kind == DB_SQLITE_CHECK && !name && type_check(t, body))
+        return 0;
     struct db_buf what = DB_BUF_INIT, clause = DB_BUF_INIT;
     db_buf_puts(&what, kind == DB_SQLITE_CHECK ? "check" : "unique constraint");
     if (name)
