@@ -138,10 +138,7 @@ static long elapsed_ms(const struct timespec *t0)
 
 long db_migrate__find_id(const struct db_graph *g, const char *id)
 {
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->revs[i].id, id) == 0)
-            return (long)i;
-    return -1;
+    return db_graph_index(g, id);
 }
 
 /* Creates the version tables when missing. They are created in order, so

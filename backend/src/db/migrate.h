@@ -55,6 +55,8 @@ struct db_migrate_state {
     unsigned char *applied;   /* g->n marks */
     struct db_history_row *history;   /* oldest first */
     size_t nhistory;
+    long *last;               /* g->n: index in history of each revision's
+                                 last row, or -1 */
     bool dirty;               /* app_version_dirty has a row */
     char dirty_revision[DB_REVISION_ID_MAX];
     char dirty_operation[8];

@@ -104,10 +104,13 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
     memset(out, 0, sizeof *out);
     out->heads = calloc(g->n ? g->n : 1, sizeof *out->heads);
     out->applied = calloc(g->n ? g->n : 1, 1);
-    if (!out->heads || !out->applied) {
+    out->last = malloc((g->n ? g->n : 1) * sizeof *out->last);
+    if (!out->heads || !out->applied || !out->last) {
         db_migrate_state_free(out);
         return db_error_nomem(err);
     }
+    for (size_t i = 0; i < g->n; i++)
+        out->last[i] = -1;
     int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
     if (rc < 0)
         goto fail;
@@ -127,6 +130,11 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
         rc = db_error_nomem(err);
     if (rc)
         goto fail;
+    for (size_t k = 0; k < out->nhistory; k++) {
+        long i = db_migrate__find_id(g, out->history[k].revision);
+        if (i >= 0)
+            out->last[i] = (long)k;
+    }
     rc = db_migrate__vquery(
         c, "SELECT \"revision\", \"operation\", \"detail\" FROM " DT, 0, NULL,
         take_dirty, out, NULL, err);
@@ -145,12 +153,20 @@ void db_migrate_state_free(struct db_migrate_state *st)
     free(st->heads);
     free(st->applied);
     free(st->history);
+    free(st->last);
     memset(st, 0, sizeof *st);
 }
 
 const struct db_history_row *db_migrate_applied_row(
     const struct db_migrate_state *st, const struct db_graph *g, size_t i)
 {
+    if (st->last) {
+        long k = i < g->n ? st->last[i] : -1;
+        if (k < 0 || (size_t)k >= st->nhistory ||
+            strcmp(st->history[k].operation, "down") == 0)
+            return NULL;
+        return &st->history[k];
+    }
     for (size_t k = st->nhistory; k-- > 0;) {
         const struct db_history_row *r = &st->history[k];
         if (strcmp(r->revision, g->revs[i].id) != 0)
