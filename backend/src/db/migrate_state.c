@@ -98,6 +98,65 @@ static int take_dirty(void *ctx, int ncols, const char *const *vals,
     return 1;
 }
 
+/* The three version tables in one statement (one round trip): the kind
+ * of row ('d' dirty, 'h' history, 'v' a head), then the columns; history
+ * in order. Fails when a table is missing. */
+static const char state_sql[] =
+    "SELECT 'd', 0, \"revision\", \"operation\", \"detail\", NULL, NULL "
+    "FROM " DT " UNION ALL "
+    "SELECT 'h', \"seq\", \"revision\", \"operation\", \"applied_at\", "
+    "CAST(\"duration_ms\" AS TEXT), \"checksum\" FROM " HT " UNION ALL "
+    "SELECT 'v', 0, \"revision\", NULL, NULL, NULL, NULL FROM " VT
+    " ORDER BY 1, 2";
+
+struct state_ctx {
+    struct heads_ctx h;
+    struct db_migrate_state *st;
+};
+
+static int take_state_row(void *ctx, int ncols, const char *const *vals,
+                          const char *const *names)
+{
+    struct state_ctx *x = ctx;
+    if (ncols < 7 || !vals[0])
+        return 0;
+    switch (vals[0][0]) {
+    case 'v':
+        return take_head(&x->h, 1, vals + 2, names);
+    case 'h':
+        return take_history(x->st, 6, vals + 1, names);
+    case 'd':
+        if (!x->st->dirty)
+            take_dirty(x->st, 3, vals + 2, names);
+        return 0;
+    }
+    return 0;
+}
+
+/* The whole state in one query; 0, or an error when a table is missing
+ * (or anything else failed): then nothing of it is kept. */
+static int read_at_once(struct db_migrate_state *st, struct db_conn *c,
+                        const struct db_graph *g, struct db_error *err)
+{
+    struct state_ctx x = {{g, st}, st};
+    int rc = db_migrate__vquery(c, state_sql, 0, NULL, take_state_row, &x,
+                                NULL, err);
+    if (rc == 0) {
+        st->tables = true;
+        db_graph_applied(st->applied, g, st->heads, st->nheads);
+        return 0;
+    }
+    st->nheads = 0;
+    st->unknown[0] = '\0';
+    free(st->history);
+    st->history = NULL;
+    st->nhistory = 0;
+    st->dirty = false;
+    st->dirty_revision[0] = st->dirty_operation[0] = st->dirty_detail[0] =
+        '\0';
+    return rc == DB_ENOMEM ? db_error_nomem(err) : rc;
+}
+
 int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
                           const struct db_graph *g, struct db_error *err)
 {
@@ -111,7 +170,22 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
     }
     for (size_t i = 0; i < g->n; i++)
         out->last[i] = -1;
-    int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    int rc;
+    /* Outside a transaction a failed statement costs nothing: try the
+     * one-query read first; missing tables make it fail, and the tables
+     * are then looked up one by one. */
+    if (!c->in_tx) {
+        struct db_error first;
+        rc = read_at_once(out, c, g, &first);
+        if (rc == DB_ENOMEM) {
+            if (err)
+                *err = first;
+            goto fail;
+        }
+        if (rc == 0)
+            goto done;
+    }
+    rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
     if (rc < 0)
         goto fail;
     out->tables = rc == 1;
@@ -130,16 +204,17 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
         rc = db_error_nomem(err);
     if (rc)
         goto fail;
-    for (size_t k = 0; k < out->nhistory; k++) {
-        long i = db_migrate__find_id(g, out->history[k].revision);
-        if (i >= 0)
-            out->last[i] = (long)k;
-    }
     rc = db_migrate__vquery(
         c, "SELECT \"revision\", \"operation\", \"detail\" FROM " DT, 0, NULL,
         take_dirty, out, NULL, err);
     if (rc < 0)
         goto fail;
+done:
+    for (size_t k = 0; k < out->nhistory; k++) {
+        long i = db_migrate__find_id(g, out->history[k].revision);
+        if (i >= 0)
+            out->last[i] = (long)k;
+    }
     return 0;
 fail:
     db_migrate_state_free(out);
