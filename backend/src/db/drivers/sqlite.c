@@ -4,12 +4,23 @@
  * Every connection: foreign keys on, a busy timeout so concurrent writers
  * wait instead of failing, and WAL journaling for file databases so readers
  * never block the writer.
+ *
+ * Writers of one process take turns per database file before SQLite's
+ * write lock: a statement that writes, outside a transaction, holds the
+ * turn while it runs; BEGIN IMMEDIATE takes it until the transaction ends.
+ * Threads then queue and are woken the moment the writer before them is
+ * done, instead of sleeping in SQLite's busy handler (which backs off up
+ * to 100 ms between tries). The wait for the turn is bounded by the same
+ * busy timeout; other processes on the same file are still met by
+ * SQLite's lock and busy timeout.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -20,15 +31,108 @@
 
 #define SQLITE_BUSY_MS 30000
 
+struct writer;
+
 struct sqlite_conn {
     struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
     sqlite3 *db;
     char path[1024];
+    struct writer *writer;     /* the file's write turn; NULL: none */
+    int holds;                 /* this connection has the turn */
+    int timeout_ms;
 };
 
 static struct sqlite_conn *conn_of(struct db_conn *c)
 {
     return DB_CONTAINER_OF(c, struct sqlite_conn, base);
+}
+
+/* ---- the write turn ----------------------------------------------------- */
+
+#define WRITERS_MAX 32
+
+/* The write turn of one database file (full path), for the process's
+ * lifetime: a flag under a mutex, so that any thread may give back a turn
+ * another took. */
+struct writer {
+    char path[1024];
+    pthread_mutex_t m;
+    pthread_cond_t freed;
+    int taken;
+};
+
+static struct writer writers[WRITERS_MAX];
+static int nwriters;
+static pthread_mutex_t writers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct writer *writer_of(const char *path)
+{
+    if (!path || !path[0] || strlen(path) >= sizeof writers[0].path)
+        return NULL;
+    struct writer *w = NULL;
+    pthread_mutex_lock(&writers_lock);
+    for (int i = 0; i < nwriters && !w; i++)
+        if (strcmp(writers[i].path, path) == 0)
+            w = &writers[i];
+    if (!w && nwriters < WRITERS_MAX) {
+        w = &writers[nwriters++];
+        snprintf(w->path, sizeof w->path, "%s", path);
+        pthread_mutex_init(&w->m, NULL);
+        pthread_cond_init(&w->freed, NULL);
+    }
+    pthread_mutex_unlock(&writers_lock);
+    return w;
+}
+
+/* Takes the write turn, waiting at most the busy timeout. Returns 0 (also
+ * when held already or there is none) or DB_ELOCKED. */
+static int turn_take(struct sqlite_conn *c, struct db_error *err)
+{
+    struct writer *w = c->writer;
+    if (!w || c->holds)
+        return 0;
+    pthread_mutex_lock(&w->m);
+    if (w->taken) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += c->timeout_ms / 1000;
+        until.tv_nsec += (long)(c->timeout_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (w->taken)
+            if (pthread_cond_timedwait(&w->freed, &w->m, &until) ==
+                    ETIMEDOUT &&
+                w->taken) {
+                pthread_mutex_unlock(&w->m);
+                return db_error_set(err, DB_ELOCKED,
+                                    "database is locked: another writer of "
+                                    "this process held it for %d ms",
+                                    c->timeout_ms);
+            }
+    }
+    w->taken = 1;
+    pthread_mutex_unlock(&w->m);
+    c->holds = 1;
+    return 0;
+}
+
+static void turn_release(struct writer *w)
+{
+    pthread_mutex_lock(&w->m);
+    w->taken = 0;
+    pthread_cond_signal(&w->freed);
+    pthread_mutex_unlock(&w->m);
+}
+
+/* Gives the turn back once no transaction is open on the connection. */
+static void turn_give(struct sqlite_conn *c)
+{
+    if (c->holds && sqlite3_get_autocommit(c->db)) {
+        c->holds = 0;
+        turn_release(c->writer);
+    }
 }
 
 /* Copies SQLite's message now: the next call may overwrite it. */
@@ -161,8 +265,11 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
         return DB_ECONNECT;
     }
     sqlite3_extended_result_codes(c->db, 1);
-    sqlite3_busy_timeout(c->db, cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
-                                                         : SQLITE_BUSY_MS);
+    c->timeout_ms = cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
+                                             : SQLITE_BUSY_MS;
+    sqlite3_busy_timeout(c->db, c->timeout_ms);
+    if (!memory)
+        c->writer = writer_of(sqlite3_db_filename(c->db, "main"));
     const char *setup = memory ? "PRAGMA foreign_keys = ON;"
                                : "PRAGMA foreign_keys = ON;"
                                  "PRAGMA synchronous = NORMAL;";
@@ -187,22 +294,30 @@ static void sqlite_close(struct db_conn *base)
 {
     struct sqlite_conn *c = conn_of(base);
     sqlite3_close(c->db);
+    if (c->holds)
+        turn_release(c->writer);
     free(c);
 }
 
+/* Any SQL text (it may write): run with the write turn, which stays
+ * taken while the text leaves a transaction open. */
 static int sqlite_exec(struct db_conn *base, const char *sql,
                        struct db_error *err)
 {
     struct sqlite_conn *c = conn_of(base);
     char *msg = NULL;
+    int rc = turn_take(c, err);
+    if (rc)
+        return rc;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         int code = sqlite3_errcode(c->db);
         db_error_set(err, (code & 0xff) == SQLITE_BUSY ? DB_ELOCKED : DB_ESQL,
                      "%s", msg ? msg : sqlite3_errmsg(c->db));
         sqlite3_free(msg);
-        return err ? err->code : DB_ESQL;
+        rc = err ? err->code : DB_ESQL;
     }
-    return 0;
+    turn_give(c);
+    return rc;
 }
 
 static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
@@ -231,6 +346,11 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
             return DB_ESQL;
         }
     }
+    /* a statement that writes takes the write turn for its run */
+    if (!sqlite3_stmt_readonly(st) && (prc = turn_take(c, err)) != 0) {
+        sqlite3_finalize(st);
+        return prc;
+    }
     int ncols = sqlite3_column_count(st);
     const char *vals_small[16];
     const char *names_small[16];
@@ -242,6 +362,7 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
             free(vals);
             free(names);
             sqlite3_finalize(st);
+            turn_give(c);
             return db_error_set(err, DB_ENOMEM, "out of memory");
         }
     }
@@ -269,6 +390,7 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
         free(names);
     }
     sqlite3_finalize(st);
+    turn_give(c);
     return rc;
 }
 
@@ -285,8 +407,10 @@ static int sqlite_commit(struct db_conn *c, struct db_error *err)
 static int sqlite_rollback(struct db_conn *c, struct db_error *err)
 {
     struct sqlite_conn *sc = conn_of(c);
-    if (sqlite3_get_autocommit(sc->db))
+    if (sqlite3_get_autocommit(sc->db)) {
+        turn_give(sc);
         return 0; /* SQLite already rolled back */
+    }
     return sqlite_exec(c, "ROLLBACK", err);
 }
 
