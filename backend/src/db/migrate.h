@@ -54,7 +54,7 @@ struct db_migrate_state {
     char unknown[DB_REVISION_ID_MAX]; /* a head row with no file, or "" */
     unsigned char *applied;   /* g->n marks */
     struct db_history_row *history;   /* oldest first */
-    size_t nhistory;
+    size_t nhistory, history_cap;
     long *last;               /* g->n: index in history of each revision's
                                  last row, or -1 */
     bool dirty;               /* app_version_dirty has a row */

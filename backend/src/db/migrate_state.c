@@ -20,6 +20,18 @@
 
 /* ---- reading the state -------------------------------------------------- */
 
+/* snprintf(dst, cap, "%s", src ? src : "") without a format to parse:
+ * every history row goes through it on every start-up. */
+static void copy_val(char *dst, size_t cap, const char *src)
+{
+    size_t len = src ? strlen(src) : 0;
+    if (len >= cap)
+        len = cap - 1;
+    if (len)
+        memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 struct heads_ctx {
     const struct db_graph *g;
     struct db_migrate_state *st;
@@ -65,19 +77,22 @@ static int take_history(void *ctx, int ncols, const char *const *vals,
     struct db_migrate_state *st = ctx;
     if (ncols < 6)
         return 0;
-    struct db_history_row *p =
-        realloc(st->history, (st->nhistory + 1) * sizeof *p);
-    if (!p)
-        return DB_ENOMEM;
-    st->history = p;
+    if (st->nhistory == st->history_cap) {
+        size_t cap = st->history_cap ? st->history_cap * 2 : 64;
+        struct db_history_row *p = realloc(st->history, cap * sizeof *p);
+        if (!p)
+            return DB_ENOMEM;
+        st->history = p;
+        st->history_cap = cap;
+    }
+    struct db_history_row *p = st->history;
     struct db_history_row *r = &p[st->nhistory++];
     r->seq = vals[0] ? strtol(vals[0], NULL, 10) : 0;
-    snprintf(r->revision, sizeof r->revision, "%s", vals[1] ? vals[1] : "");
-    snprintf(r->operation, sizeof r->operation, "%s", vals[2] ? vals[2] : "");
-    snprintf(r->applied_at, sizeof r->applied_at, "%s",
-             vals[3] ? vals[3] : "");
+    copy_val(r->revision, sizeof r->revision, vals[1]);
+    copy_val(r->operation, sizeof r->operation, vals[2]);
+    copy_val(r->applied_at, sizeof r->applied_at, vals[3]);
     r->duration_ms = vals[4] ? strtol(vals[4], NULL, 10) : 0;
-    snprintf(r->checksum, sizeof r->checksum, "%s", vals[5] ? vals[5] : "");
+    copy_val(r->checksum, sizeof r->checksum, vals[5]);
     return 0;
 }
 
@@ -99,15 +114,32 @@ static int take_dirty(void *ctx, int ncols, const char *const *vals,
 }
 
 /* The three version tables in one statement (one round trip): the kind
- * of row ('d' dirty, 'h' history, 'v' a head), then the columns; history
- * in order. Fails when a table is missing. */
+ * of row ('d' dirty, 'h' history, 'v' a head), then the columns. Without
+ * ORDER BY (a sort of the whole history on every start-up): the history
+ * comes in seq order from a scan of its primary key, and is sorted here
+ * when it does not. Fails when a table is missing. */
 static const char state_sql[] =
     "SELECT 'd', 0, \"revision\", \"operation\", \"detail\", NULL, NULL "
     "FROM " DT " UNION ALL "
     "SELECT 'h', \"seq\", \"revision\", \"operation\", \"applied_at\", "
     "CAST(\"duration_ms\" AS TEXT), \"checksum\" FROM " HT " UNION ALL "
-    "SELECT 'v', 0, \"revision\", NULL, NULL, NULL, NULL FROM " VT
-    " ORDER BY 1, 2";
+    "SELECT 'v', 0, \"revision\", NULL, NULL, NULL, NULL FROM " VT;
+
+static int cmp_seq(const void *a, const void *b)
+{
+    long x = ((const struct db_history_row *)a)->seq;
+    long y = ((const struct db_history_row *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+static void sort_history(struct db_migrate_state *st)
+{
+    for (size_t k = 1; k < st->nhistory; k++)
+        if (st->history[k - 1].seq > st->history[k].seq) {
+            qsort(st->history, st->nhistory, sizeof *st->history, cmp_seq);
+            return;
+        }
+}
 
 struct state_ctx {
     struct heads_ctx h;
@@ -143,6 +175,7 @@ static int read_at_once(struct db_migrate_state *st, struct db_conn *c,
                                 NULL, err);
     if (rc == 0) {
         st->tables = true;
+        sort_history(st);
         db_graph_applied(st->applied, g, st->heads, st->nheads);
         return 0;
     }
@@ -150,7 +183,7 @@ static int read_at_once(struct db_migrate_state *st, struct db_conn *c,
     st->unknown[0] = '\0';
     free(st->history);
     st->history = NULL;
-    st->nhistory = 0;
+    st->nhistory = st->history_cap = 0;
     st->dirty = false;
     st->dirty_revision[0] = st->dirty_operation[0] = st->dirty_detail[0] =
         '\0';

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "error.h"
 
 static const char magic[] = "app revision cache 1\n";
@@ -169,9 +170,6 @@ int db_revcache_open(struct db_revcache *c, int dirfd)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     c->now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-    db_buf_putn(&c->out, magic, MAGIC_LEN);
-    if (!db_buf_ok(&c->out))
-        return DB_ENOMEM;
     int fd = openat(dirfd, DB_REVCACHE_FILE, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -212,23 +210,46 @@ const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
     return e;
 }
 
-static void put(struct db_revcache *c, const struct db_revcache_key *k,
-                const char *name, size_t namelen, const char *text,
-                size_t len, const char *checksum)
+static void put(struct db_buf *out, const struct db_revcache_entry *e)
 {
+    const struct db_revcache_key *k = &e->key;
     uint64_t num[NUMS] = {k->dev, k->ino, k->size, (uint64_t)k->mtime_s,
                           (uint64_t)k->mtime_ns, (uint64_t)k->ctime_s,
-                          (uint64_t)k->ctime_ns, namelen, len};
-    db_buf_putn(&c->out, (const char *)num, sizeof num);
-    db_buf_putn(&c->out, checksum, 64);
-    db_buf_putn(&c->out, name, namelen);
-    db_buf_putn(&c->out, text, len);
+                          (uint64_t)k->ctime_ns, e->namelen, e->len};
+    db_buf_putn(out, (const char *)num, sizeof num);
+    db_buf_putn(out, e->checksum, 64);
+    db_buf_putn(out, e->name, e->namelen);
+    db_buf_putn(out, e->text, e->len);
+}
+
+static void seq_push(struct db_revcache *c, struct db_revcache_entry *e)
+{
+    if (c->nseq == c->seqcap) {
+        size_t cap = c->seqcap ? c->seqcap * 2 : 256;
+        struct db_revcache_entry **p = realloc(c->seq, cap * sizeof *p);
+        if (!p) {
+            c->oom = true;
+            return;
+        }
+        c->seq = p;
+        c->seqcap = cap;
+    }
+    c->seq[c->nseq++] = e;
+}
+
+/* Whether e is one of v's (not a copy owned by the new record). */
+static bool is_old(const struct db_revcache *c,
+                   const struct db_revcache_entry *e)
+{
+    return c->n > 0 && e >= c->v && e < c->v + c->n;
 }
 
 void db_revcache_keep(struct db_revcache *c,
                       const struct db_revcache_entry *e)
 {
-    put(c, &e->key, e->name, e->namelen, e->text, e->len, e->checksum);
+    if (!is_old(c, e))
+        return;
+    seq_push(c, &c->v[e - c->v]);
     c->nkept++;
 }
 
@@ -252,37 +273,70 @@ void db_revcache_add(struct db_revcache *c, const char *name,
         !before(key->mtime_s, key->mtime_ns, limit) || len != key->size ||
         len > MAX_TEXT || strlen(checksum) != 64)
         return;
-    put(c, key, name, strlen(name), text, len, checksum);
+    size_t namelen = strlen(name);
+    struct db_revcache_entry *e = malloc(sizeof *e + namelen + len);
+    if (!e) {
+        c->oom = true;
+        return;
+    }
+    char *copy = (char *)(e + 1);
+    memcpy(copy, name, namelen);
+    memcpy(copy + namelen, text, len);
+    e->key = *key;
+    e->name = copy;
+    e->namelen = namelen;
+    e->text = copy + namelen;
+    e->len = len;
+    memcpy(e->checksum, checksum, 65);
+    seq_push(c, e);
+    if (c->oom) {
+        free(e);
+        return;
+    }
     c->added = true;
+}
+
+/* Writes buf as dirfd's record: a temporary file renamed over it. */
+static void write_record(int dirfd, const struct db_buf *buf)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", DB_REVCACHE_FILE, (long)getpid());
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                    0644);
+    if (fd < 0)
+        return;
+    size_t off = 0;
+    while (off < buf->len) {
+        ssize_t w = write(fd, buf->data + off, buf->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    int ok = close(fd) == 0 && off == buf->len;
+    if (!ok || renameat(dirfd, tmp, dirfd, DB_REVCACHE_FILE) != 0)
+        unlinkat(dirfd, tmp, 0);
 }
 
 void db_revcache_close(struct db_revcache *c, int dirfd)
 {
     if (!c)
         return;
-    if (dirfd >= 0 && db_buf_ok(&c->out) && (c->added || c->nkept != c->n)) {
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "%s.%ld.tmp", DB_REVCACHE_FILE,
-                 (long)getpid());
-        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0644);
-        if (fd >= 0) {
-            size_t off = 0;
-            while (off < c->out.len) {
-                ssize_t w = write(fd, c->out.data + off, c->out.len - off);
-                if (w < 0 && errno == EINTR)
-                    continue;
-                if (w <= 0)
-                    break;
-                off += (size_t)w;
-            }
-            int ok = close(fd) == 0 && off == c->out.len;
-            if (!ok || renameat(dirfd, tmp, dirfd, DB_REVCACHE_FILE) != 0)
-                unlinkat(dirfd, tmp, 0);
-        }
+    if (dirfd >= 0 && !c->oom && (c->added || c->nkept != c->n)) {
+        struct db_buf out = DB_BUF_INIT;
+        db_buf_putn(&out, magic, MAGIC_LEN);
+        for (size_t i = 0; i < c->nseq; i++)
+            put(&out, c->seq[i]);
+        if (db_buf_ok(&out))
+            write_record(dirfd, &out);
+        db_buf_free(&out);
     }
+    for (size_t i = 0; i < c->nseq; i++)
+        if (!is_old(c, c->seq[i]))
+            free(c->seq[i]);
+    free(c->seq);
     free(c->v);
     free(c->data);
-    db_buf_free(&c->out);
     memset(c, 0, sizeof *c);
 }

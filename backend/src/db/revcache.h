@@ -33,7 +33,6 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "buf.h"
 
 #define DB_REVCACHE_FILE ".revision-cache"
 #define DB_REVCACHE_SETTLE_SECONDS 2
@@ -59,9 +58,13 @@ struct db_revcache {
     struct db_revcache_entry *v;
     size_t n;
     size_t cursor;            /* lookups come in name order */
-    struct db_buf out;        /* the record to write */
-    size_t nkept;             /* entries of v carried into out */
-    bool added;               /* out has an entry v lacks */
+    /* the new record, in name order: entries of v kept, and files read
+     * (those own their copies); written only when it differs from v */
+    struct db_revcache_entry **seq;
+    size_t nseq, seqcap;
+    size_t nkept;             /* entries of v in seq */
+    bool added;               /* seq has an entry v lacks */
+    bool oom;
     int64_t now_ns;           /* when loading started (CLOCK_REALTIME) */
 };
 
