@@ -23,6 +23,7 @@
 #ifndef DB_MIGRATE_H
 #define DB_MIGRATE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -156,6 +157,27 @@ void db_migrate_versions_dir(char *out, size_t n, const struct db_config *cfg);
 /* db_graph_load of cfg's versions directory. */
 int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
                     struct db_error *err);
+
+/* A db_migrate_load running on a thread of its own, so that connecting
+ * (SQLite reads its schema then) goes on meanwhile. */
+struct db_migrate_loading {
+    const struct db_config *cfg;   /* borrowed until finish */
+    struct db_graph *g;
+    struct db_error err;
+    int rc;
+    bool threaded;
+    pthread_t thread;
+};
+
+/* Starts loading (or loads at once when no thread can be started). */
+void db_migrate_load_start(struct db_migrate_loading *l,
+                           const struct db_config *cfg);
+
+/* Waits for the load started on l; its graph or error as db_migrate_load.
+ * Call it exactly once after every start. */
+int db_migrate_load_finish(struct db_graph **out,
+                           struct db_migrate_loading *l,
+                           struct db_error *err);
 
 /*
  * Writes a new revision file into cfg's versions directory from
