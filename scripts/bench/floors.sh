@@ -131,10 +131,16 @@ apply_median() { # CMD: median of APPLY_RUNS, fresh files before each
     sed -n 's/.*"median": *\([0-9.e-]*\).*/\1/p' "$W/h.json" | head -1 |
         awk '{ printf "%.0f", $1 * 1000 }'
 }
+(cd "$D" && "$APP" db upgrade --sql head) >"$D/offline.sql"
+(echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+ cat "$D/offline.sql") >"$D/offline_wal.sql"
 app=$(cd "$D" && apply_median "$APP db upgrade head")
 cli=$(cd "$D" && apply_median "sh -c 'sqlite3 c.db < plain_wal.sql'")
+same=$(cd "$D" && apply_median "sh -c 'sqlite3 c.db < offline_wal.sql'")
 row "app db upgrade head" "$app" "$cli" "<= 1.1x"
 echo "  floor: sqlite3 CLI, the same DDL, one transaction per revision, WAL + synchronous=NORMAL"
+row "the same beside the sqlite3 CLI running its --sql script" "$app" "$same" "(reference)"
+echo "  (the script adds the version-table statements: one UPDATE and one INSERT per revision)"
 
 # 2 and 4. PostgreSQL
 "$ROOT/scripts/pg-test-server.sh" start >/dev/null

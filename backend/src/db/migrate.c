@@ -35,14 +35,18 @@ void db_migrate__vt_expand(struct db_buf *out,
                                   const struct db_migrate_vt_names *t,
                                   const char *tmpl)
 {
-    for (const char *p = tmpl; *p; p++) {
-        if (p[0] == '@' && (p[1] == 'V' || p[1] == 'H' || p[1] == 'D')) {
-            db_buf_puts(out, p[1] == 'V' ? t->v : p[1] == 'H' ? t->h : t->d);
-            p++;
+    const char *p = tmpl;
+    for (const char *at; (at = strchr(p, '@'));) {
+        db_buf_putn(out, p, (size_t)(at - p));
+        if (at[1] == 'V' || at[1] == 'H' || at[1] == 'D') {
+            db_buf_puts(out, at[1] == 'V' ? t->v : at[1] == 'H' ? t->h : t->d);
+            p = at + 2;
         } else {
-            db_buf_putn(out, p, 1);
+            db_buf_putn(out, at, 1);
+            p = at + 1;
         }
     }
+    db_buf_puts(out, p);
 }
 
 /* db_query, db_exec and db_query_value on a template of the tool's own. */
