@@ -33,10 +33,25 @@
 
 struct writer;
 
+#define STMT_CACHE 32
+
+/* A statement kept prepared for the next query of the same text (the API
+ * runs the same few on every request): reset after each use, so it holds
+ * no lock in between; SQLite prepares it again by itself when the schema
+ * changed. */
+struct cached_stmt {
+    char *sql;
+    size_t len;
+    sqlite3_stmt *st;
+    int busy;              /* in use (a query run from a row callback) */
+};
+
 struct sqlite_conn {
     struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
     sqlite3 *db;
     char path[1024];
+    struct cached_stmt stmts[STMT_CACHE];
+    int nstmts, next_evict;
     struct writer *writer;     /* the file's write turn; NULL: none */
     int holds;                 /* this connection has the turn */
     int timeout_ms;
@@ -293,6 +308,10 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
 static void sqlite_close(struct db_conn *base)
 {
     struct sqlite_conn *c = conn_of(base);
+    for (int i = 0; i < c->nstmts; i++) {
+        sqlite3_finalize(c->stmts[i].st);
+        free(c->stmts[i].sql);
+    }
     sqlite3_close(c->db);
     if (c->holds)
         turn_release(c->writer);
@@ -320,17 +339,82 @@ static int sqlite_exec(struct db_conn *base, const char *sql,
     return rc;
 }
 
+/* The prepared statement for sql: the cached one when it is free, else a
+ * new one, cached when there is room (or in place of the oldest free).
+ * *slot is its cache index, or -1 when the caller finalizes it. */
+static int stmt_get(struct sqlite_conn *c, const char *sql,
+                    sqlite3_stmt **out, int *slot)
+{
+    size_t len = strlen(sql);
+    for (int i = 0; i < c->nstmts; i++) {
+        struct cached_stmt *e = &c->stmts[i];
+        if (e->len == len && !e->busy && memcmp(e->sql, sql, len) == 0) {
+            e->busy = 1;
+            *out = e->st;
+            *slot = i;
+            return SQLITE_OK;
+        }
+    }
+    *slot = -1;
+    int prc = sqlite3_prepare_v2(c->db, sql, -1, out, NULL);
+    if (prc != SQLITE_OK || !*out)
+        return prc;
+    int i = c->nstmts < STMT_CACHE ? c->nstmts : -1;
+    for (int k = 0; i < 0 && k < STMT_CACHE; k++) {
+        int j = (c->next_evict + k) % STMT_CACHE;
+        if (!c->stmts[j].busy)
+            i = j;
+    }
+    if (i < 0)
+        return SQLITE_OK;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return SQLITE_OK;
+    memcpy(copy, sql, len + 1);
+    struct cached_stmt *e = &c->stmts[i];
+    if (i < c->nstmts) {
+        sqlite3_finalize(e->st);
+        free(e->sql);
+        c->next_evict = (i + 1) % STMT_CACHE;
+    } else {
+        c->nstmts++;
+    }
+    *e = (struct cached_stmt){.sql = copy, .len = len, .st = *out,
+                              .busy = 1};
+    *slot = i;
+    return SQLITE_OK;
+}
+
+/* Done with a statement from stmt_get: reset for the next use (its
+ * transaction, if it opened one, ends here) or finalized. */
+static void stmt_put(struct sqlite_conn *c, sqlite3_stmt *st, int slot)
+{
+    if (slot < 0) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    c->stmts[slot].busy = 0;
+}
+
 static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
                         const char *const *params, db_row_fn fn, void *ctx,
                         long *changes, struct db_error *err)
 {
     struct sqlite_conn *c = conn_of(base);
     sqlite3_stmt *st = NULL;
-    int prc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    int slot = -1;
+    int prc = stmt_get(c, sql, &st, &slot);
     if (prc != SQLITE_OK)
         /* reading the schema can meet a lock too, after the busy timeout */
         return fail(c->db, (prc & 0xff) == SQLITE_BUSY ? DB_ELOCKED : DB_ESQL,
                     err);
+    if (!st) { /* nothing but comments and spaces */
+        if (changes)
+            *changes = 0;
+        return 0;
+    }
     for (int i = 0; i < nparams; i++) {
         char name[16];
         snprintf(name, sizeof name, "$%d", i + 1);
@@ -342,34 +426,43 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
                             : sqlite3_bind_null(st, idx);
         if (brc != SQLITE_OK) {
             fail(c->db, DB_ESQL, err);
-            sqlite3_finalize(st);
+            stmt_put(c, st, slot);
             return DB_ESQL;
         }
     }
     /* a statement that writes takes the write turn for its run */
     if (!sqlite3_stmt_readonly(st) && (prc = turn_take(c, err)) != 0) {
-        sqlite3_finalize(st);
+        stmt_put(c, st, slot);
         return prc;
     }
-    int ncols = sqlite3_column_count(st);
     const char *vals_small[16];
     const char *names_small[16];
     const char **vals = vals_small, **names = names_small;
-    if (ncols > 16) {
-        vals = malloc(sizeof *vals * (size_t)ncols);
-        names = malloc(sizeof *names * (size_t)ncols);
-        if (!vals || !names) {
-            free(vals);
-            free(names);
-            sqlite3_finalize(st);
-            turn_give(c);
-            return db_error_set(err, DB_ENOMEM, "out of memory");
-        }
-    }
+    int cap = 16;
     int rc = 0, step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (!fn)
             continue;
+        /* counted per row: a kept statement prepared again by SQLite after
+         * a schema change may have gained columns */
+        int ncols = sqlite3_column_count(st);
+        if (ncols > cap) {
+            const char **v = malloc(sizeof *v * (size_t)ncols);
+            const char **n = malloc(sizeof *n * (size_t)ncols);
+            if (!v || !n) {
+                free(v);
+                free(n);
+                rc = db_error_set(err, DB_ENOMEM, "out of memory");
+                break;
+            }
+            if (vals != vals_small) {
+                free(vals);
+                free(names);
+            }
+            vals = v;
+            names = n;
+            cap = ncols;
+        }
         for (int i = 0; i < ncols; i++) {
             vals[i] = (const char *)sqlite3_column_text(st, i);
             names[i] = sqlite3_column_name(st, i);
@@ -383,13 +476,13 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
                                                                    : DB_ESQL;
         rc = fail(c->db, code, err);
     }
-    if (changes)
-        *changes = sqlite3_changes(c->db);
     if (vals != vals_small) {
         free(vals);
         free(names);
     }
-    sqlite3_finalize(st);
+    if (changes)
+        *changes = sqlite3_changes(c->db);
+    stmt_put(c, st, slot);
     turn_give(c);
     return rc;
 }
