@@ -8,6 +8,8 @@
  * validate the models, reflect their tables, diff, print.
  *
  *   check_bench URL create [N]   create the schema (create-all) and a row
+ *   check_bench URL create-sql [N]  the SQL create-all runs on an empty
+ *                                database of URL's dialect, for psql / sqlite3
  *   check_bench URL check [N]    exit 0 when the database matches, else 1
  *   check_bench URL models [N]   print the models as Python for Alembic
  *   check_bench URL rebuild      turn "big"."b" from TEXT into VARCHAR(100):
@@ -210,6 +212,17 @@ int main(int argc, char **argv)
     int status = 0;
     if (strncmp(argv[2], "rebuild", 7) == 0) {
         status = rebuild(c, strcmp(argv[2], "rebuild-sql") == 0);
+    } else if (strcmp(argv[2], "create-sql") == 0) {
+        static const struct db_schema empty = {NULL, 0};
+        struct db_diff d = DB_DIFF_INIT;
+        struct db_buf out = DB_BUF_INIT;
+        if (db_diff_schemas(&d, models, &empty, c->driver->dialect, &err) ||
+            db_diff_render(&out, &d, c->driver->dialect, 0, &err))
+            status = fail("create-sql", &err);
+        else
+            fputs(db_buf_str(&out), stdout);
+        db_buf_free(&out);
+        db_diff_free(&d);
     } else if (strcmp(argv[2], "create") == 0) {
         if (create_db_and_tables(c, models, &err))
             status = fail("create", &err);

@@ -11,8 +11,8 @@
 # Environment: BUILD (build), DURATION (10s), CONNECTIONS (32), THREADS (2,
 # wrk's), SERVER_THREADS (1 and 2: one run each, `serve --threads N`),
 # USERS (1000 other users seeded), TASKS (100 tasks of the signed-in user),
-# FLOOR (requests/s below which a run fails;
-# 1000 by default, 0 to only report).
+# FLOOR (requests/s printed beside each run, 1000 by default; a report,
+# never a failure: only errors during a run make the exit status 1).
 # wrk runs on the same machine and takes cores from the server.
 # The server runs on a fresh SQLite file in a temporary directory, in the
 # pre-user phase, on a free port; it is stopped with SIGTERM at the end.
@@ -112,10 +112,8 @@ for st in $SERVER_THREADS; do
         echo "bench/http: errors during the run: $errors" >&2
         status=1
     fi
-    if [ "$FLOOR" -gt 0 ] && awk -v r="$rps" -v f="$FLOOR" 'BEGIN {exit !(r < f)}'; then
-        echo "bench/http: $rps requests/s is below the floor of $FLOOR" >&2
-        status=1
+    if [ "$FLOOR" -gt 0 ]; then
+        echo "  serve --threads $st: $(echo "$rps $FLOOR" | awk '{ printf "%.2fx", $1 / $2 }') the floor of $FLOOR requests/s"
     fi
 done
-[ "$status" -eq 0 ] && echo "  floor:           $FLOOR requests/s (every run above it)"
 exit "$status"

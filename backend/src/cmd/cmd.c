@@ -394,12 +394,19 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
 
     int status = CMD_OK;
     struct db_error err;
+    /* the revision files are read while connecting */
+    struct db_migrate_loading loading;
+    if (e->flags & CMD_NEEDS_GRAPH)
+        db_migrate_load_start(&loading, &ctx->cfg);
     if ((e->flags & CMD_NEEDS_DB) && !offline &&
         cmd_connect(ctx, &ctx->conn, &err))
         status = cmd_fail(ctx, &err);
-    if (status == CMD_OK && (e->flags & CMD_NEEDS_GRAPH) &&
-        db_migrate_load(&ctx->graph, &ctx->cfg, &err))
-        status = cmd_fail(ctx, &err);
+    if (e->flags & CMD_NEEDS_GRAPH) {
+        struct db_error gerr;
+        if (db_migrate_load_finish(&ctx->graph, &loading, &gerr) &&
+            status == CMD_OK)
+            status = cmd_fail(ctx, &gerr);
+    }
     if (status == CMD_OK && (e->flags & CMD_BACKUP) && !offline &&
         ctx->cfg.phase == DB_PHASE_PRODUCTION)
         status = take_backup(ctx);

@@ -254,9 +254,23 @@ static int exec_upgrade(struct cmd_ctx *ctx, const struct cmd_args *args)
     struct db_graph *g = NULL;
     struct db_conn *c = NULL;
     struct db_buf script = DB_BUF_INIT;
-    int rc = db_migrate_load(&g, &ctx->cfg, &err);
-    if (rc)
+    int rc;
+    if (!sql) {
+        /* the revision files are read while connecting */
+        struct db_migrate_loading loading;
+        db_migrate_load_start(&loading, &ctx->cfg);
+        struct db_error cerr;
+        int crc = cmd_connect(ctx, &c, &cerr);
+        rc = db_migrate_load_finish(&g, &loading, &err);
+        if (rc == 0 && crc) {
+            err = cerr;
+            rc = crc;
+        }
+        if (rc)
+            goto out;
+    } else if ((rc = db_migrate_load(&g, &ctx->cfg, &err))) {
         goto out;
+    }
     if (sql) {
         enum db_dialect d;
         if ((rc = db_config_dialect(&d, &ctx->cfg, &err)) == 0 &&
@@ -265,8 +279,6 @@ static int exec_upgrade(struct cmd_ctx *ctx, const struct cmd_args *args)
             fputs(db_buf_str(&script), ctx->out);
         goto out;
     }
-    if ((rc = cmd_connect(ctx, &c, &err)))
-        goto out;
     struct upgrade_hook hook = {ctx, g, target, accept, ""};
     struct db_migrate_opts o = {.progress = report, .ctx = ctx->out,
                                 .before_change = lint_then_backup,

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "revcache.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -24,22 +27,17 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-static int list_sql_files(char ***out, size_t *n, const char *dir,
+/* The *.sql names of the open directory d, sorted. */
+static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
                           struct db_error *err)
 {
     *out = NULL;
     *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        if (errno == ENOENT)
-            return 0;
-        return db_error_set(err, DB_EIO, "cannot open directory %s: %s", dir,
-                            strerror(errno));
-    }
     char **names = NULL;
     size_t cap = 0;
     struct dirent *e;
     int rc = 0;
+    errno = 0;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
         if (e->d_name[0] == '.' || e->d_name[0] == '_' || len < 5 ||
@@ -60,7 +58,9 @@ static int list_sql_files(char ***out, size_t *n, const char *dir,
         }
         (*n)++;
     }
-    closedir(d);
+    if (rc == 0 && errno)
+        rc = db_error_set(err, DB_EIO, "cannot list directory %s: %s", dir,
+                          strerror(errno));
     if (rc) {
         free_names(names, *n);
         *n = 0;
@@ -70,6 +70,44 @@ static int list_sql_files(char ***out, size_t *n, const char *dir,
         qsort(names, *n, sizeof *names, cmp_str);
     *out = names;
     return 0;
+}
+
+/* Revision file name (in dfd) into out: from the record when its status
+ * matches and its text still hashes to the recorded checksum, else read
+ * (one open, one read) and recorded. */
+static int load_one(struct db_revision *out, int dfd, const char *name,
+                    const char *path, struct db_revcache *cache,
+                    struct db_error *err)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, 0) != 0)
+        return db_error_set(err, DB_EIO, "cannot read %s: %s", path,
+                            strerror(errno));
+    struct db_revcache_key key;
+    db_revcache_key_of(&key, &st);
+    const struct db_revcache_entry *e = db_revcache_find(cache, name, &key);
+    if (e) {
+        struct db_error ignored;
+        if (db_revision_parse(out, path, e->text, e->len, &ignored) == 0) {
+            if (strcmp(out->checksum, e->checksum) == 0) {
+                db_revcache_keep(cache, e);
+                return 0;
+            }
+            db_revision_clear(out);
+        }
+    }
+    size_t len = 0;
+    char *text = db_revcache_read(dfd, name, (uint64_t)st.st_size, &len);
+    if (!text)
+        return errno == ENOMEM ? db_error_nomem(err)
+                               : db_error_set(err, DB_EIO,
+                                              "cannot read %s: %s", path,
+                                              strerror(errno));
+    int rc = db_revision_parse(out, path, text, len, err);
+    if (rc == 0)
+        db_revcache_add(cache, name, &key, text, len, out->checksum);
+    free(text);
+    return rc;
 }
 
 static int graph_fail(struct db_error *err, const struct db_revision *r,
@@ -224,6 +262,14 @@ static int link(struct db_graph *g, struct db_error *err)
                         revs[i].id, "");
         goto out;
     }
+    /* revs are in id order here: revs[i] ends at pos[i] */
+    g->by_id = malloc(n * sizeof *g->by_id);
+    if (!g->by_id) {
+        rc = db_error_nomem(err);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        g->by_id[i] = pos[i];
     for (size_t k = 0; k < n; k++) {
         sorted[k] = revs[order[k]];
         for (size_t j = 0; j < sorted[k].ndown; j++)
@@ -254,9 +300,27 @@ int db_graph_load(struct db_graph **out, const char *dir,
     snprintf(g->dir, sizeof g->dir, "%s", dir);
     char **names = NULL;
     size_t nnames = 0;
-    int rc = list_sql_files(&names, &nnames, dir, err);
-    if (rc)
+    struct db_revcache cache;
+    bool have_cache = false;
+    int rc = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT) {
+            *out = g;
+            return 0;
+        }
+        rc = db_error_set(err, DB_EIO, "cannot open directory %s: %s", dir,
+                          strerror(errno));
         goto fail;
+    }
+    int dfd = dirfd(d);
+    if ((rc = list_sql_files(&names, &nnames, d, dir, err)))
+        goto fail;
+    if (db_revcache_open(&cache, dfd)) {
+        rc = db_error_nomem(err);
+        goto fail;
+    }
+    have_cache = true;
     g->revs = calloc(nnames ? nnames : 1, sizeof *g->revs);
     if (!g->revs) {
         rc = db_error_nomem(err);
@@ -265,16 +329,25 @@ int db_graph_load(struct db_graph **out, const char *dir,
     for (size_t i = 0; i < nnames; i++) {
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if ((rc = db_revision_load(&g->revs[g->n], path, err)))
+        if ((rc = load_one(&g->revs[g->n], dfd, names[i], path, &cache,
+                           err)))
             goto fail;
         g->n++;
     }
+    db_revcache_close(&cache, dfd);
+    have_cache = false;
+    closedir(d);
+    d = NULL;
     if ((rc = link(g, err)))
         goto fail;
     free_names(names, nnames);
     *out = g;
     return 0;
 fail:
+    if (have_cache)
+        db_revcache_close(&cache, -1);
+    if (d)
+        closedir(d);
     free_names(names, nnames);
     db_graph_free(g);
     return rc;
@@ -287,17 +360,40 @@ void db_graph_free(struct db_graph *g)
     for (size_t i = 0; i < g->n; i++)
         db_revision_clear(&g->revs[i]);
     free(g->revs);
+    free(g->by_id);
     free(g);
+}
+
+long db_graph_index(const struct db_graph *g, const char *id)
+{
+    if (!g->by_id) { /* a graph not built by db_graph_load */
+        for (size_t i = 0; i < g->n; i++)
+            if (strcmp(g->revs[i].id, id) == 0)
+                return (long)i;
+        return -1;
+    }
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(g->revs[g->by_id[mid]].id, id);
+        if (c == 0)
+            return (long)g->by_id[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }
 
 int db_graph_find(size_t *out, const struct db_graph *g, const char *id,
                   struct db_error *err)
 {
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->revs[i].id, id) == 0) {
-            *out = i;
-            return 0;
-        }
+    long exact = db_graph_index(g, id);
+    if (exact >= 0) {
+        *out = (size_t)exact;
+        return 0;
+    }
     size_t len = strlen(id), found = 0, at = 0;
     char list[256] = "";
     size_t ll = 0;

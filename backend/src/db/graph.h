@@ -20,6 +20,7 @@ struct db_graph {
     struct db_revision *revs;
     size_t n;
     char dir[1024];
+    size_t *by_id;      /* indexes of revs in id order (strcmp) */
 };
 
 /*
@@ -41,6 +42,9 @@ void db_graph_free(struct db_graph *g);
  */
 int db_graph_find(size_t *out, const struct db_graph *g, const char *id,
                   struct db_error *err);
+
+/* The index of the revision whose id is exactly id, or -1. O(log n). */
+long db_graph_index(const struct db_graph *g, const char *id);
 
 /* The heads (no child), in graph order, into out (g->n). Returns the count. */
 size_t db_graph_heads(size_t *out, const struct db_graph *g);

@@ -35,14 +35,18 @@ void db_migrate__vt_expand(struct db_buf *out,
                                   const struct db_migrate_vt_names *t,
                                   const char *tmpl)
 {
-    for (const char *p = tmpl; *p; p++) {
-        if (p[0] == '@' && (p[1] == 'V' || p[1] == 'H' || p[1] == 'D')) {
-            db_buf_puts(out, p[1] == 'V' ? t->v : p[1] == 'H' ? t->h : t->d);
-            p++;
+    const char *p = tmpl;
+    for (const char *at; (at = strchr(p, '@'));) {
+        db_buf_putn(out, p, (size_t)(at - p));
+        if (at[1] == 'V' || at[1] == 'H' || at[1] == 'D') {
+            db_buf_puts(out, at[1] == 'V' ? t->v : at[1] == 'H' ? t->h : t->d);
+            p = at + 2;
         } else {
-            db_buf_putn(out, p, 1);
+            db_buf_putn(out, at, 1);
+            p = at + 1;
         }
     }
+    db_buf_puts(out, p);
 }
 
 /* db_query, db_exec and db_query_value on a template of the tool's own. */
@@ -62,7 +66,7 @@ int db_migrate__vquery(struct db_conn *c, const char *tmpl, int nparams,
     return rc;
 }
 
-static int vexec(struct db_conn *c, const char *tmpl, struct db_error *err)
+int db_migrate__vexec(struct db_conn *c, const char *tmpl, struct db_error *err)
 {
     struct db_migrate_vt_names t;
     db_migrate__vt_names(&t, db_conn_schema(c));
@@ -112,7 +116,7 @@ const char *const db_migrate__create_tables[] = {
     NULL,
 };
 
-static const char insert_history[] =
+const char db_migrate__insert_history[] =
     "INSERT INTO " HT " (\"seq\", \"revision\", \"operation\", "
     "\"applied_at\", \"duration_ms\", \"checksum\") VALUES ((SELECT "
     "COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT "), $1, $2, $3, $4, $5)";
@@ -138,16 +142,13 @@ static long elapsed_ms(const struct timespec *t0)
 
 long db_migrate__find_id(const struct db_graph *g, const char *id)
 {
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->revs[i].id, id) == 0)
-            return (long)i;
-    return -1;
+    return db_graph_index(g, id);
 }
 
 /* Creates the version tables when missing. They are created in order, so
  * the last one present means all are: one lookup on every command instead
  * of three DDL statements (three round trips on PostgreSQL). */
-static int ensure_tables(struct db_conn *c, struct db_error *err)
+int db_migrate__ensure_tables(struct db_conn *c, struct db_error *err)
 {
     int have = c->driver->table_exists(c, DB_MIGRATE_DIRTY_TABLE, err);
     if (have < 0)
@@ -155,7 +156,7 @@ static int ensure_tables(struct db_conn *c, struct db_error *err)
     if (have)
         return 0;
     for (size_t i = 0; db_migrate__create_tables[i]; i++) {
-        int rc = vexec(c, db_migrate__create_tables[i], err);
+        int rc = db_migrate__vexec(c, db_migrate__create_tables[i], err);
         if (rc)
             return rc;
     }
@@ -209,7 +210,7 @@ static int record(struct db_conn *c, const struct db_graph *g,
         snprintf(dur, sizeof dur, "%ld", ms);
         const char *p[] = {r->id, dir == DB_UPGRADE ? "up" : "down", at, dur,
                            r->checksum};
-        rc = db_migrate__vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
+        rc = db_migrate__vquery(c, db_migrate__insert_history, 5, p, NULL, NULL, NULL, err);
     }
 out:
     free(old);
@@ -288,7 +289,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     if ((rc = db_begin(c, err)) == 0 &&
         (rc = db_migrate__read_heads(st, c, g, err)) == 0 &&
         (rc = record(c, g, st, i, dir, *ms, false, err)) == 0 &&
-        (rc = vexec(c, "DELETE FROM " DT, err)) == 0 &&
+        (rc = db_migrate__vexec(c, "DELETE FROM " DT, err)) == 0 &&
         (rc = db_commit(c, err)) == 0)
         return 0;
     /* Every statement ran, but the record of it did not commit: the
@@ -520,6 +521,57 @@ int db_migrate_plan_downgrade(size_t *plan, size_t *n, const struct db_graph *g,
     return rc;
 }
 
+/* The revisions to move in dir to reach target, into set; *work says
+ * whether any of them is not there yet. */
+static int plan(unsigned char *set, size_t *plan_buf, bool *work,
+                const struct db_graph *g, const struct db_migrate_state *st,
+                const char *target, enum db_direction dir,
+                struct db_error *err)
+{
+    int rc;
+    memset(set, 0, g->n ? g->n : 1);
+    *work = false;
+    if (dir == DB_UPGRADE) {
+        if ((rc = db_graph_upgrade_target(set, g, st->applied, target, err)))
+            return rc;
+    } else {
+        size_t n;
+        if ((rc = db_migrate_plan_downgrade(plan_buf, &n, g, st, target,
+                                            err)))
+            return rc;
+        for (size_t k = 0; k < n; k++)
+            set[plan_buf[k]] = 1;
+    }
+    for (size_t i = 0; i < g->n && !*work; i++)
+        *work = set[i] && (dir == DB_UPGRADE) != (bool)st->applied[i];
+    return 0;
+}
+
+/*
+ * Whether the database is already where target asks, read without the
+ * lock: one query (the version tables at once) and no lock when there is
+ * nothing to do. Each revision commits with its version rows, so what is
+ * read is a state some upgrade left. Anything else (work to do, a state
+ * to refuse, missing tables, an error) is left to the locked path, which
+ * reads everything again under the lock.
+ */
+bool db_migrate__nothing_to_do(struct db_conn *c, const struct db_graph *g,
+                          const char *target, enum db_direction dir,
+                          unsigned char *set, size_t *plan_buf)
+{
+    if (c->in_tx)
+        return false;
+    struct db_error ignored;
+    struct db_migrate_state st = {0};
+    bool work = true;
+    if (db_migrate_state_read(&st, c, g, &ignored) == 0 && st.tables &&
+        db_migrate_check(g, &st, &ignored) == 0 &&
+        plan(set, plan_buf, &work, g, &st, target, dir, &ignored) != 0)
+        work = true;
+    db_migrate_state_free(&st);
+    return !work;
+}
+
 static int migrate(struct db_conn *c, const struct db_graph *g,
                    const char *target, enum db_direction dir,
                    const struct db_migrate_opts *o, size_t *ndone,
@@ -527,31 +579,25 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
 {
     struct db_migrate_state st = {0};
     unsigned char *set = calloc(g->n ? g->n : 1, 1);
-    size_t *plan = calloc(g->n ? g->n : 1, sizeof *plan);
+    size_t *plan_buf = calloc(g->n ? g->n : 1, sizeof *plan_buf);
     int rc = 0, locked = 0;
     if (ndone)
         *ndone = 0;
-    if (!set || !plan) {
+    if (!set || !plan_buf) {
         rc = db_error_nomem(err);
         goto out;
     }
+    if (db_migrate__nothing_to_do(c, g, target, dir, set, plan_buf))
+        goto out;
     if ((rc = db_lock(c, err)))
         goto out;
     locked = 1;
-    if ((rc = ensure_tables(c, err)) ||
+    bool work = false;
+    if ((rc = db_migrate__ensure_tables(c, err)) ||
         (rc = db_migrate_state_read(&st, c, g, err)) ||
-        (rc = db_migrate_check(g, &st, err)))
+        (rc = db_migrate_check(g, &st, err)) ||
+        (rc = plan(set, plan_buf, &work, g, &st, target, dir, err)))
         goto out;
-    if (dir == DB_UPGRADE) {
-        if ((rc = db_graph_upgrade_target(set, g, st.applied, target, err)))
-            goto out;
-    } else {
-        size_t n;
-        if ((rc = db_migrate_plan_downgrade(plan, &n, g, &st, target, err)))
-            goto out;
-        for (size_t k = 0; k < n; k++)
-            set[plan[k]] = 1;
-    }
     /* Every revision to run is split with this database's rules first:
      * a file it cannot read stops the command before anything runs. */
     for (size_t i = 0; i < g->n; i++)
@@ -559,13 +605,9 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
             (rc = db_revision_check(&g->revs[i], dir, c->driver->dialect,
                                     err)))
             goto out;
-    if (o && o->before_change) {
-        bool work = false;
-        for (size_t i = 0; i < g->n && !work; i++)
-            work = set[i] && (dir == DB_UPGRADE) != (bool)st.applied[i];
-        if (work && (rc = o->before_change(o->change_ctx, c, err)))
-            goto out;
-    }
+    if (work && o && o->before_change &&
+        (rc = o->before_change(o->change_ctx, c, err)))
+        goto out;
     bool known = false;
     size_t steps = 0;
     for (;;) {
@@ -596,7 +638,7 @@ out:
         rc = db_unlock_after(c, rc, err);
     db_migrate_state_free(&st);
     free(set);
-    free(plan);
+    free(plan_buf);
     return rc;
 }
 
@@ -612,120 +654,4 @@ int db_migrate_downgrade(struct db_conn *c, const struct db_graph *g,
                          size_t *ndone, struct db_error *err)
 {
     return migrate(c, g, target, DB_DOWNGRADE, o, ndone, err);
-}
-
-/* ---- stamp -------------------------------------------------------------- */
-
-int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
-                     const char *target, struct db_error *err)
-{
-    struct db_error ignored;
-    struct db_migrate_state st = {0};
-    unsigned char *want = calloc(g->n ? g->n : 1, 1);
-    unsigned char *none = calloc(g->n ? g->n : 1, 1);
-    int rc = 0, locked = 0;
-    if (!want || !none) {
-        rc = db_error_nomem(err);
-        goto out;
-    }
-    if (strcmp(target, "base") != 0 &&
-        (rc = db_graph_upgrade_target(want, g, none, target, err)))
-        goto out;
-    if ((rc = db_lock(c, err)))
-        goto out;
-    locked = 1;
-    if ((rc = ensure_tables(c, err)) ||
-        (rc = db_migrate_state_read(&st, c, g, err)) ||
-        (rc = db_begin(c, err)))
-        goto out;
-    rc = vexec(c, "DELETE FROM " VT, err);
-    if (rc == 0)
-        rc = vexec(c, "DELETE FROM " DT, err);
-    size_t nheads = db_graph_current(st.heads, g, want);
-    for (size_t h = 0; h < nheads && rc == 0; h++) {
-        const char *p[] = {g->revs[st.heads[h]].id};
-        rc = db_migrate__vquery(c,
-                                "INSERT INTO " VT " (\"revision\") VALUES ($1)",
-                                1, p, NULL, NULL, NULL, err);
-    }
-    char at[40];
-    db_migrate__now_utc(at, sizeof at);
-    for (size_t i = 0; i < g->n && rc == 0; i++) {
-        if (!want[i])
-            continue;
-        const struct db_history_row *row = db_migrate_applied_row(&st, g, i);
-        if (st.applied[i] && row &&
-            strcmp(row->checksum, g->revs[i].checksum) == 0)
-            continue; /* already recorded as it is */
-        const char *p[] = {g->revs[i].id, "stamp", at, "0",
-                           g->revs[i].checksum};
-        rc = db_migrate__vquery(c, insert_history, 5, p, NULL, NULL, NULL, err);
-    }
-    if (rc == 0)
-        rc = db_commit(c, err);
-    if (rc)
-        db_rollback(c, &ignored);
-out:
-    if (locked)
-        rc = db_unlock_after(c, rc, err);
-    db_migrate_state_free(&st);
-    free(want);
-    free(none);
-    return rc;
-}
-
-/* ---- run_migrations ----------------------------------------------------- */
-
-/* Tables other than the version tables: the dialect's catalog query. */
-static int count_other_tables(long *out, struct db_conn *c,
-                              struct db_error *err)
-{
-    const char *sql = db_dialect_get(c->driver->dialect)->other_tables_sql;
-    char v[32];
-    const char *params[] = {db_conn_schema(c)};
-    int rc = db_query_value(c, sql, 1, params, v, sizeof v, err);
-    if (rc == 0)
-        *out = strtol(v, NULL, 10);
-    return rc;
-}
-
-int db_migrate_run(struct db_conn *c, struct db_error *err)
-{
-    struct db_graph *g;
-    int rc = db_migrate_load(&g, c->cfg, err);
-    if (rc)
-        return rc;
-    if (g->n == 0) {
-        db_error_set(err, DB_ENOTFOUND,
-                     "phase is production but %s has no revisions", g->dir);
-        db_error_hint(err, "write the baseline revision and stamp the "
-                           "database (MIGRATION_STRATEGY.md), or set [app] "
-                           "phase = pre-user in %s", c->cfg->phase_source);
-        db_graph_free(g);
-        return DB_ENOTFOUND;
-    }
-    /* Count the other tables first, then look for the version table: a
-     * process upgrading at the same moment commits the version table
-     * before any revision's tables, so tables seen here imply a version
-     * table visible to the next query, and nothing is refused by a race. */
-    long others = 0;
-    int has = 0;
-    if ((rc = count_other_tables(&others, c, err)) == 0)
-        has = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
-    if (rc == 0 && has == 0 && others > 0) {
-        db_error_set(err, DB_EREFUSED,
-                     "the database has %ld table%s but no version table: "
-                     "it was not created by these revisions", others,
-                     others == 1 ? "" : "s");
-        db_error_hint(err, "if its schema is the baseline revision's, record "
-                           "that with '{db} stamp <baseline id>' (see "
-                           "MIGRATION_STRATEGY.md), then start again");
-        rc = DB_EREFUSED;
-    } else if (has < 0) {
-        rc = has;
-    } else if (rc == 0) {
-        rc = db_migrate_upgrade(c, g, "head", NULL, NULL, err);
-    }
-    db_graph_free(g);
-    return rc;
 }

@@ -23,6 +23,7 @@
 #ifndef DB_MIGRATE_H
 #define DB_MIGRATE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -54,7 +55,9 @@ struct db_migrate_state {
     char unknown[DB_REVISION_ID_MAX]; /* a head row with no file, or "" */
     unsigned char *applied;   /* g->n marks */
     struct db_history_row *history;   /* oldest first */
-    size_t nhistory;
+    size_t nhistory, history_cap;
+    long *last;               /* g->n: index in history of each revision's
+                                 last row, or -1 */
     bool dirty;               /* app_version_dirty has a row */
     char dirty_revision[DB_REVISION_ID_MAX];
     char dirty_operation[8];
@@ -154,6 +157,27 @@ void db_migrate_versions_dir(char *out, size_t n, const struct db_config *cfg);
 /* db_graph_load of cfg's versions directory. */
 int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
                     struct db_error *err);
+
+/* A db_migrate_load running on a thread of its own, so that connecting
+ * (SQLite reads its schema then) goes on meanwhile. */
+struct db_migrate_loading {
+    const struct db_config *cfg;   /* borrowed until finish */
+    struct db_graph *g;
+    struct db_error err;
+    int rc;
+    bool threaded;
+    pthread_t thread;
+};
+
+/* Starts loading (or loads at once when no thread can be started). */
+void db_migrate_load_start(struct db_migrate_loading *l,
+                           const struct db_config *cfg);
+
+/* Waits for the load started on l; its graph or error as db_migrate_load.
+ * Call it exactly once after every start. */
+int db_migrate_load_finish(struct db_graph **out,
+                           struct db_migrate_loading *l,
+                           struct db_error *err);
 
 /*
  * Writes a new revision file into cfg's versions directory from

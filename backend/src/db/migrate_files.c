@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,39 @@ int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
     char dir[1100];
     db_migrate_versions_dir(dir, sizeof dir, cfg);
     return db_graph_load(out, dir, err);
+}
+
+static void *load_thread(void *arg)
+{
+    struct db_migrate_loading *l = arg;
+    l->rc = db_migrate_load(&l->g, l->cfg, &l->err);
+    return NULL;
+}
+
+void db_migrate_load_start(struct db_migrate_loading *l,
+                           const struct db_config *cfg)
+{
+    memset(l, 0, sizeof *l);
+    l->cfg = cfg;
+    if (pthread_create(&l->thread, NULL, load_thread, l) == 0) {
+        l->threaded = true;
+        return;
+    }
+    load_thread(l);
+}
+
+int db_migrate_load_finish(struct db_graph **out,
+                           struct db_migrate_loading *l,
+                           struct db_error *err)
+{
+    if (l->threaded)
+        pthread_join(l->thread, NULL);
+    l->threaded = false;
+    *out = l->g;
+    l->g = NULL;
+    if (l->rc && err)
+        *err = l->err;
+    return l->rc;
 }
 
 static const char default_template[] =

@@ -2,7 +2,9 @@
  * migrate_internal.h - what the files of the migration engine share: the
  * version tables' names, their SQL templates, and the helpers that run
  * them. Private to backend/src/db/migrate*.c.
- *   migrate.c        version tables, running one revision, stamp, run_migrations
+ *   migrate.c        version tables, stepping through revisions, upgrade,
+ *                    downgrade
+ *   migrate_stamp.c  stamp, run_migrations
  *   migrate_state.c  reading the state (heads, history, needs-attention)
  *   migrate_sql.c    offline SQL (--sql)
  *   migrate_files.c  loading and writing revision files
@@ -11,6 +13,7 @@
 #ifndef DB_MIGRATE_INTERNAL_H
 #define DB_MIGRATE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -45,6 +48,24 @@ int db_migrate__vquery(struct db_conn *c, const char *tmpl, int nparams,
                               void *ctx, long *changes, struct db_error *err);
 
 void db_migrate__now_utc(char *out, size_t n);
+
+/* db_exec on a template of the tool's own. */
+int db_migrate__vexec(struct db_conn *c, const char *tmpl,
+                      struct db_error *err);
+
+/* INSERT of one history row: $1 revision, $2 operation, $3 applied_at,
+ * $4 duration_ms, $5 checksum. */
+extern const char db_migrate__insert_history[];
+
+/* Creates the version tables when missing. */
+int db_migrate__ensure_tables(struct db_conn *c, struct db_error *err);
+
+/* Whether the database is already where target asks in dir, read in one
+ * query without the lock (set and plan_buf: g->n each, scratch). False
+ * also for anything the locked path must decide. */
+bool db_migrate__nothing_to_do(struct db_conn *c, const struct db_graph *g,
+                               const char *target, enum db_direction dir,
+                               unsigned char *set, size_t *plan_buf);
 
 long db_migrate__find_id(const struct db_graph *g, const char *id);
 

@@ -20,6 +20,18 @@
 
 /* ---- reading the state -------------------------------------------------- */
 
+/* snprintf(dst, cap, "%s", src ? src : "") without a format to parse:
+ * every history row goes through it on every start-up. */
+static void copy_val(char *dst, size_t cap, const char *src)
+{
+    size_t len = src ? strlen(src) : 0;
+    if (len >= cap)
+        len = cap - 1;
+    if (len)
+        memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 struct heads_ctx {
     const struct db_graph *g;
     struct db_migrate_state *st;
@@ -65,19 +77,22 @@ static int take_history(void *ctx, int ncols, const char *const *vals,
     struct db_migrate_state *st = ctx;
     if (ncols < 6)
         return 0;
-    struct db_history_row *p =
-        realloc(st->history, (st->nhistory + 1) * sizeof *p);
-    if (!p)
-        return DB_ENOMEM;
-    st->history = p;
+    if (st->nhistory == st->history_cap) {
+        size_t cap = st->history_cap ? st->history_cap * 2 : 64;
+        struct db_history_row *p = realloc(st->history, cap * sizeof *p);
+        if (!p)
+            return DB_ENOMEM;
+        st->history = p;
+        st->history_cap = cap;
+    }
+    struct db_history_row *p = st->history;
     struct db_history_row *r = &p[st->nhistory++];
     r->seq = vals[0] ? strtol(vals[0], NULL, 10) : 0;
-    snprintf(r->revision, sizeof r->revision, "%s", vals[1] ? vals[1] : "");
-    snprintf(r->operation, sizeof r->operation, "%s", vals[2] ? vals[2] : "");
-    snprintf(r->applied_at, sizeof r->applied_at, "%s",
-             vals[3] ? vals[3] : "");
+    copy_val(r->revision, sizeof r->revision, vals[1]);
+    copy_val(r->operation, sizeof r->operation, vals[2]);
+    copy_val(r->applied_at, sizeof r->applied_at, vals[3]);
     r->duration_ms = vals[4] ? strtol(vals[4], NULL, 10) : 0;
-    snprintf(r->checksum, sizeof r->checksum, "%s", vals[5] ? vals[5] : "");
+    copy_val(r->checksum, sizeof r->checksum, vals[5]);
     return 0;
 }
 
@@ -98,17 +113,112 @@ static int take_dirty(void *ctx, int ncols, const char *const *vals,
     return 1;
 }
 
+/* The three version tables in one statement (one round trip): the kind
+ * of row ('d' dirty, 'h' history, 'v' a head), then the columns. Without
+ * ORDER BY (a sort of the whole history on every start-up): the history
+ * comes in seq order from a scan of its primary key, and is sorted here
+ * when it does not. Fails when a table is missing. */
+static const char state_sql[] =
+    "SELECT 'd', 0, \"revision\", \"operation\", \"detail\", NULL, NULL "
+    "FROM " DT " UNION ALL "
+    "SELECT 'h', \"seq\", \"revision\", \"operation\", \"applied_at\", "
+    "CAST(\"duration_ms\" AS TEXT), \"checksum\" FROM " HT " UNION ALL "
+    "SELECT 'v', 0, \"revision\", NULL, NULL, NULL, NULL FROM " VT;
+
+static int cmp_seq(const void *a, const void *b)
+{
+    long x = ((const struct db_history_row *)a)->seq;
+    long y = ((const struct db_history_row *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+static void sort_history(struct db_migrate_state *st)
+{
+    for (size_t k = 1; k < st->nhistory; k++)
+        if (st->history[k - 1].seq > st->history[k].seq) {
+            qsort(st->history, st->nhistory, sizeof *st->history, cmp_seq);
+            return;
+        }
+}
+
+struct state_ctx {
+    struct heads_ctx h;
+    struct db_migrate_state *st;
+};
+
+static int take_state_row(void *ctx, int ncols, const char *const *vals,
+                          const char *const *names)
+{
+    struct state_ctx *x = ctx;
+    if (ncols < 7 || !vals[0])
+        return 0;
+    switch (vals[0][0]) {
+    case 'v':
+        return take_head(&x->h, 1, vals + 2, names);
+    case 'h':
+        return take_history(x->st, 6, vals + 1, names);
+    case 'd':
+        if (!x->st->dirty)
+            take_dirty(x->st, 3, vals + 2, names);
+        return 0;
+    }
+    return 0;
+}
+
+/* The whole state in one query; 0, or an error when a table is missing
+ * (or anything else failed): then nothing of it is kept. */
+static int read_at_once(struct db_migrate_state *st, struct db_conn *c,
+                        const struct db_graph *g, struct db_error *err)
+{
+    struct state_ctx x = {{g, st}, st};
+    int rc = db_migrate__vquery(c, state_sql, 0, NULL, take_state_row, &x,
+                                NULL, err);
+    if (rc == 0) {
+        st->tables = true;
+        sort_history(st);
+        db_graph_applied(st->applied, g, st->heads, st->nheads);
+        return 0;
+    }
+    st->nheads = 0;
+    st->unknown[0] = '\0';
+    free(st->history);
+    st->history = NULL;
+    st->nhistory = st->history_cap = 0;
+    st->dirty = false;
+    st->dirty_revision[0] = st->dirty_operation[0] = st->dirty_detail[0] =
+        '\0';
+    return rc == DB_ENOMEM ? db_error_nomem(err) : rc;
+}
+
 int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
                           const struct db_graph *g, struct db_error *err)
 {
     memset(out, 0, sizeof *out);
     out->heads = calloc(g->n ? g->n : 1, sizeof *out->heads);
     out->applied = calloc(g->n ? g->n : 1, 1);
-    if (!out->heads || !out->applied) {
+    out->last = malloc((g->n ? g->n : 1) * sizeof *out->last);
+    if (!out->heads || !out->applied || !out->last) {
         db_migrate_state_free(out);
         return db_error_nomem(err);
     }
-    int rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
+    for (size_t i = 0; i < g->n; i++)
+        out->last[i] = -1;
+    int rc;
+    /* Outside a transaction a failed statement costs nothing: try the
+     * one-query read first; missing tables make it fail, and the tables
+     * are then looked up one by one. */
+    if (!c->in_tx) {
+        struct db_error first;
+        rc = read_at_once(out, c, g, &first);
+        if (rc == DB_ENOMEM) {
+            if (err)
+                *err = first;
+            goto fail;
+        }
+        if (rc == 0)
+            goto done;
+    }
+    rc = c->driver->table_exists(c, DB_MIGRATE_TABLE, err);
     if (rc < 0)
         goto fail;
     out->tables = rc == 1;
@@ -132,6 +242,12 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
         take_dirty, out, NULL, err);
     if (rc < 0)
         goto fail;
+done:
+    for (size_t k = 0; k < out->nhistory; k++) {
+        long i = db_migrate__find_id(g, out->history[k].revision);
+        if (i >= 0)
+            out->last[i] = (long)k;
+    }
     return 0;
 fail:
     db_migrate_state_free(out);
@@ -145,12 +261,20 @@ void db_migrate_state_free(struct db_migrate_state *st)
     free(st->heads);
     free(st->applied);
     free(st->history);
+    free(st->last);
     memset(st, 0, sizeof *st);
 }
 
 const struct db_history_row *db_migrate_applied_row(
     const struct db_migrate_state *st, const struct db_graph *g, size_t i)
 {
+    if (st->last) {
+        long k = i < g->n ? st->last[i] : -1;
+        if (k < 0 || (size_t)k >= st->nhistory ||
+            strcmp(st->history[k].operation, "down") == 0)
+            return NULL;
+        return &st->history[k];
+    }
     for (size_t k = st->nhistory; k-- > 0;) {
         const struct db_history_row *r = &st->history[k];
         if (strcmp(r->revision, g->revs[i].id) != 0)

@@ -14,6 +14,17 @@
 
 #include "buf.h"
 
+/* src into dst (cap bytes), cut to fit and NUL-terminated: what
+ * snprintf(dst, cap, "%s", src) does, without parsing a format (revision
+ * files are parsed on every start-up). */
+static void copy_text(char *dst, size_t cap, const char *src, size_t len)
+{
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 /* ---- statement splitting ---------------------------------------------- */
 
 static int is_word_start(int ch)
@@ -300,7 +311,7 @@ static int marker(struct db_revision_block *b, const char *line,
     b->transaction = true;
     b->fk_off = false;
     char opts[256];
-    snprintf(opts, sizeof opts, "%s", p);
+    copy_text(opts, sizeof opts, p, strlen(p));
     char *save = NULL;
     for (char *tok = strtok_r(opts, " \t\r", &save); tok;
          tok = strtok_r(NULL, " \t\r", &save)) {
@@ -461,7 +472,7 @@ static int parse_down(struct db_revision *r, const char *value,
     pos = 0;
     while ((n = next_down_id(value, &pos, &tok)) > 0) {
         char id[1024];
-        snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : 0), tok);
+        copy_text(id, sizeof id, tok, n < sizeof id ? n : 0);
         if (n >= sizeof id || !valid_id(id))
             return parse_fail(err, path, line,
                               "ids are letters, digits and '_'; leave "
@@ -471,7 +482,7 @@ static int parse_down(struct db_revision *r, const char *value,
             if (strcmp(r->down[i], id) == 0)
                 return parse_fail(err, path, line, "name each parent once",
                                   "down_revision names '%s' twice", id);
-        snprintf(r->down[r->ndown++], DB_REVISION_ID_MAX, "%s", id);
+        copy_text(r->down[r->ndown++], DB_REVISION_ID_MAX, id, strlen(id));
     }
     if (r->ndown == 0)
         return parse_fail(err, path, line,
@@ -535,7 +546,7 @@ static int header_line(struct db_revision *r, char *t, int line,
             return parse_fail(err, path, line,
                               "ids are 1-63 letters, digits or '_'",
                               "bad revision id '%s'", value);
-        snprintf(r->id, sizeof r->id, "%s", value);
+        copy_text(r->id, sizeof r->id, value, strlen(value));
         r->header_line = line;
     } else if (strcmp(key, "down_revision") == 0) {
         if ((*seen_down)++)
@@ -546,7 +557,7 @@ static int header_line(struct db_revision *r, char *t, int line,
         r->down_line = line;
         return parse_down(r, value, path, line, err);
     } else if (strcmp(key, "message") == 0) {
-        snprintf(r->message, sizeof r->message, "%s", value);
+        copy_text(r->message, sizeof r->message, value, strlen(value));
     }
     return 0;
 }
@@ -556,7 +567,7 @@ int db_revision_parse(struct db_revision *out, const char *path,
 {
     struct db_revision *r = out;
     memset(r, 0, sizeof *r);
-    snprintf(r->path, sizeof r->path, "%s", path);
+    copy_text(r->path, sizeof r->path, path, strlen(path));
     int seen_rev = 0, seen_down = 0, in_block = 0, line = 0, rc = 0;
     struct db_revision_block open = {0};
     const char *block_start = NULL;

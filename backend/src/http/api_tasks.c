@@ -166,8 +166,8 @@ void http_api__update_task(struct http_api *api, const struct http_request *req,
     if (!root)
         return;
     if (!f[0].present && !f[1].present && !f[2].present) {
-        http_api__error_on(resp, 400, "nothing to change: give status, "
-                           "project_id or due_date (one or more)", "field",
+        http_api__error_on(resp, 400, "nothing to change: give 'status', "
+                           "'project_id' or 'due_date' (one or more)", "field",
                            "status");
         json_decref(root);
         return;

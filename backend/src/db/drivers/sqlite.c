@@ -4,12 +4,23 @@
  * Every connection: foreign keys on, a busy timeout so concurrent writers
  * wait instead of failing, and WAL journaling for file databases so readers
  * never block the writer.
+ *
+ * Writers of one process take turns per database file before SQLite's
+ * write lock: a statement that writes, outside a transaction, holds the
+ * turn while it runs; BEGIN IMMEDIATE takes it until the transaction ends.
+ * Threads then queue and are woken the moment the writer before them is
+ * done, instead of sleeping in SQLite's busy handler (which backs off up
+ * to 100 ms between tries). The wait for the turn is bounded by the same
+ * busy timeout; other processes on the same file are still met by
+ * SQLite's lock and busy timeout.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -20,15 +31,123 @@
 
 #define SQLITE_BUSY_MS 30000
 
+struct writer;
+
+#define STMT_CACHE 32
+
+/* A statement kept prepared for the next query of the same text (the API
+ * runs the same few on every request): reset after each use, so it holds
+ * no lock in between; SQLite prepares it again by itself when the schema
+ * changed. */
+struct cached_stmt {
+    char *sql;
+    size_t len;
+    sqlite3_stmt *st;
+    int busy;              /* in use (a query run from a row callback) */
+};
+
 struct sqlite_conn {
     struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
     sqlite3 *db;
     char path[1024];
+    struct cached_stmt stmts[STMT_CACHE];
+    int nstmts, next_evict;
+    struct writer *writer;     /* the file's write turn; NULL: none */
+    int holds;                 /* this connection has the turn */
+    int timeout_ms;
 };
 
 static struct sqlite_conn *conn_of(struct db_conn *c)
 {
     return DB_CONTAINER_OF(c, struct sqlite_conn, base);
+}
+
+/* ---- the write turn ----------------------------------------------------- */
+
+#define WRITERS_MAX 32
+
+/* The write turn of one database file (full path), for the process's
+ * lifetime: a flag under a mutex, so that any thread may give back a turn
+ * another took. */
+struct writer {
+    char path[1024];
+    pthread_mutex_t m;
+    pthread_cond_t freed;
+    int taken;
+};
+
+static struct writer writers[WRITERS_MAX];
+static int nwriters;
+static pthread_mutex_t writers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct writer *writer_of(const char *path)
+{
+    if (!path || !path[0] || strlen(path) >= sizeof writers[0].path)
+        return NULL;
+    struct writer *w = NULL;
+    pthread_mutex_lock(&writers_lock);
+    for (int i = 0; i < nwriters && !w; i++)
+        if (strcmp(writers[i].path, path) == 0)
+            w = &writers[i];
+    if (!w && nwriters < WRITERS_MAX) {
+        w = &writers[nwriters++];
+        snprintf(w->path, sizeof w->path, "%s", path);
+        pthread_mutex_init(&w->m, NULL);
+        pthread_cond_init(&w->freed, NULL);
+    }
+    pthread_mutex_unlock(&writers_lock);
+    return w;
+}
+
+/* Takes the write turn, waiting at most the busy timeout. Returns 0 (also
+ * when held already or there is none) or DB_ELOCKED. */
+static int turn_take(struct sqlite_conn *c, struct db_error *err)
+{
+    struct writer *w = c->writer;
+    if (!w || c->holds)
+        return 0;
+    pthread_mutex_lock(&w->m);
+    if (w->taken) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += c->timeout_ms / 1000;
+        until.tv_nsec += (long)(c->timeout_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (w->taken)
+            if (pthread_cond_timedwait(&w->freed, &w->m, &until) ==
+                    ETIMEDOUT &&
+                w->taken) {
+                pthread_mutex_unlock(&w->m);
+                return db_error_set(err, DB_ELOCKED,
+                                    "database is locked: another writer of "
+                                    "this process held it for %d ms",
+                                    c->timeout_ms);
+            }
+    }
+    w->taken = 1;
+    pthread_mutex_unlock(&w->m);
+    c->holds = 1;
+    return 0;
+}
+
+static void turn_release(struct writer *w)
+{
+    pthread_mutex_lock(&w->m);
+    w->taken = 0;
+    pthread_cond_signal(&w->freed);
+    pthread_mutex_unlock(&w->m);
+}
+
+/* Gives the turn back once no transaction is open on the connection. */
+static void turn_give(struct sqlite_conn *c)
+{
+    if (c->holds && sqlite3_get_autocommit(c->db)) {
+        c->holds = 0;
+        turn_release(c->writer);
+    }
 }
 
 /* Copies SQLite's message now: the next call may overwrite it. */
@@ -161,8 +280,11 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
         return DB_ECONNECT;
     }
     sqlite3_extended_result_codes(c->db, 1);
-    sqlite3_busy_timeout(c->db, cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
-                                                         : SQLITE_BUSY_MS);
+    c->timeout_ms = cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
+                                             : SQLITE_BUSY_MS;
+    sqlite3_busy_timeout(c->db, c->timeout_ms);
+    if (!memory)
+        c->writer = writer_of(sqlite3_db_filename(c->db, "main"));
     const char *setup = memory ? "PRAGMA foreign_keys = ON;"
                                : "PRAGMA foreign_keys = ON;"
                                  "PRAGMA synchronous = NORMAL;";
@@ -186,23 +308,94 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
 static void sqlite_close(struct db_conn *base)
 {
     struct sqlite_conn *c = conn_of(base);
+    for (int i = 0; i < c->nstmts; i++) {
+        sqlite3_finalize(c->stmts[i].st);
+        free(c->stmts[i].sql);
+    }
     sqlite3_close(c->db);
+    if (c->holds)
+        turn_release(c->writer);
     free(c);
 }
 
+/* Any SQL text (it may write): run with the write turn, which stays
+ * taken while the text leaves a transaction open. */
 static int sqlite_exec(struct db_conn *base, const char *sql,
                        struct db_error *err)
 {
     struct sqlite_conn *c = conn_of(base);
     char *msg = NULL;
+    int rc = turn_take(c, err);
+    if (rc)
+        return rc;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         int code = sqlite3_errcode(c->db);
         db_error_set(err, (code & 0xff) == SQLITE_BUSY ? DB_ELOCKED : DB_ESQL,
                      "%s", msg ? msg : sqlite3_errmsg(c->db));
         sqlite3_free(msg);
-        return err ? err->code : DB_ESQL;
+        rc = err ? err->code : DB_ESQL;
     }
-    return 0;
+    turn_give(c);
+    return rc;
+}
+
+/* The prepared statement for sql: the cached one when it is free, else a
+ * new one, cached when there is room (or in place of the oldest free).
+ * *slot is its cache index, or -1 when the caller finalizes it. */
+static int stmt_get(struct sqlite_conn *c, const char *sql,
+                    sqlite3_stmt **out, int *slot)
+{
+    size_t len = strlen(sql);
+    for (int i = 0; i < c->nstmts; i++) {
+        struct cached_stmt *e = &c->stmts[i];
+        if (e->len == len && !e->busy && memcmp(e->sql, sql, len) == 0) {
+            e->busy = 1;
+            *out = e->st;
+            *slot = i;
+            return SQLITE_OK;
+        }
+    }
+    *slot = -1;
+    int prc = sqlite3_prepare_v2(c->db, sql, -1, out, NULL);
+    if (prc != SQLITE_OK || !*out)
+        return prc;
+    int i = c->nstmts < STMT_CACHE ? c->nstmts : -1;
+    for (int k = 0; i < 0 && k < STMT_CACHE; k++) {
+        int j = (c->next_evict + k) % STMT_CACHE;
+        if (!c->stmts[j].busy)
+            i = j;
+    }
+    if (i < 0)
+        return SQLITE_OK;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return SQLITE_OK;
+    memcpy(copy, sql, len + 1);
+    struct cached_stmt *e = &c->stmts[i];
+    if (i < c->nstmts) {
+        sqlite3_finalize(e->st);
+        free(e->sql);
+        c->next_evict = (i + 1) % STMT_CACHE;
+    } else {
+        c->nstmts++;
+    }
+    *e = (struct cached_stmt){.sql = copy, .len = len, .st = *out,
+                              .busy = 1};
+    *slot = i;
+    return SQLITE_OK;
+}
+
+/* Done with a statement from stmt_get: reset for the next use (its
+ * transaction, if it opened one, ends here) or finalized. */
+static void stmt_put(struct sqlite_conn *c, sqlite3_stmt *st, int slot)
+{
+    if (slot < 0) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    c->stmts[slot].busy = 0;
 }
 
 static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
@@ -211,11 +404,17 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
 {
     struct sqlite_conn *c = conn_of(base);
     sqlite3_stmt *st = NULL;
-    int prc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    int slot = -1;
+    int prc = stmt_get(c, sql, &st, &slot);
     if (prc != SQLITE_OK)
         /* reading the schema can meet a lock too, after the busy timeout */
         return fail(c->db, (prc & 0xff) == SQLITE_BUSY ? DB_ELOCKED : DB_ESQL,
                     err);
+    if (!st) { /* nothing but comments and spaces */
+        if (changes)
+            *changes = 0;
+        return 0;
+    }
     for (int i = 0; i < nparams; i++) {
         char name[16];
         snprintf(name, sizeof name, "$%d", i + 1);
@@ -227,28 +426,43 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
                             : sqlite3_bind_null(st, idx);
         if (brc != SQLITE_OK) {
             fail(c->db, DB_ESQL, err);
-            sqlite3_finalize(st);
+            stmt_put(c, st, slot);
             return DB_ESQL;
         }
     }
-    int ncols = sqlite3_column_count(st);
+    /* a statement that writes takes the write turn for its run */
+    if (!sqlite3_stmt_readonly(st) && (prc = turn_take(c, err)) != 0) {
+        stmt_put(c, st, slot);
+        return prc;
+    }
     const char *vals_small[16];
     const char *names_small[16];
     const char **vals = vals_small, **names = names_small;
-    if (ncols > 16) {
-        vals = malloc(sizeof *vals * (size_t)ncols);
-        names = malloc(sizeof *names * (size_t)ncols);
-        if (!vals || !names) {
-            free(vals);
-            free(names);
-            sqlite3_finalize(st);
-            return db_error_set(err, DB_ENOMEM, "out of memory");
-        }
-    }
+    int cap = 16;
     int rc = 0, step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (!fn)
             continue;
+        /* counted per row: a kept statement prepared again by SQLite after
+         * a schema change may have gained columns */
+        int ncols = sqlite3_column_count(st);
+        if (ncols > cap) {
+            const char **v = malloc(sizeof *v * (size_t)ncols);
+            const char **n = malloc(sizeof *n * (size_t)ncols);
+            if (!v || !n) {
+                free(v);
+                free(n);
+                rc = db_error_set(err, DB_ENOMEM, "out of memory");
+                break;
+            }
+            if (vals != vals_small) {
+                free(vals);
+                free(names);
+            }
+            vals = v;
+            names = n;
+            cap = ncols;
+        }
         for (int i = 0; i < ncols; i++) {
             vals[i] = (const char *)sqlite3_column_text(st, i);
             names[i] = sqlite3_column_name(st, i);
@@ -262,13 +476,14 @@ static int sqlite_query(struct db_conn *base, const char *sql, int nparams,
                                                                    : DB_ESQL;
         rc = fail(c->db, code, err);
     }
-    if (changes)
-        *changes = sqlite3_changes(c->db);
     if (vals != vals_small) {
         free(vals);
         free(names);
     }
-    sqlite3_finalize(st);
+    if (changes)
+        *changes = sqlite3_changes(c->db);
+    stmt_put(c, st, slot);
+    turn_give(c);
     return rc;
 }
 
@@ -285,8 +500,10 @@ static int sqlite_commit(struct db_conn *c, struct db_error *err)
 static int sqlite_rollback(struct db_conn *c, struct db_error *err)
 {
     struct sqlite_conn *sc = conn_of(c);
-    if (sqlite3_get_autocommit(sc->db))
+    if (sqlite3_get_autocommit(sc->db)) {
+        turn_give(sc);
         return 0; /* SQLite already rolled back */
+    }
     return sqlite_exec(c, "ROLLBACK", err);
 }
 

@@ -1,0 +1,342 @@
+/*
+ * revcache.c - the record of the revision files as last read (see
+ * revcache.h).
+ *
+ * Layout: the line "app revision cache 1\n", then per file, in name order:
+ * nine unsigned 64-bit numbers in the machine's byte order (device, inode,
+ * size, modification seconds and nanoseconds, status-change seconds and
+ * nanoseconds, name length, text length), the 64 hex digits of the
+ * text's SHA-256, the name, the text. It is a cache of this machine's
+ * files, never copied elsewhere.
+ */
+#include "revcache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+
+static const char magic[] = "app revision cache 1\n";
+#define MAGIC_LEN (sizeof magic - 1)
+#define NUMS 9
+#define FIXED (NUMS * 8 + 64)
+/* a revision file is text people review; anything larger is not cached */
+#define MAX_TEXT (64u << 20)
+
+void db_revcache_key_of(struct db_revcache_key *out, const struct stat *st)
+{
+    memset(out, 0, sizeof *out);
+    out->dev = (uint64_t)st->st_dev;
+    out->ino = (uint64_t)st->st_ino;
+    out->size = (uint64_t)st->st_size;
+    out->mtime_s = (int64_t)st->st_mtim.tv_sec;
+    out->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
+    out->ctime_s = (int64_t)st->st_ctim.tv_sec;
+    out->ctime_ns = (int64_t)st->st_ctim.tv_nsec;
+}
+
+static int key_eq(const struct db_revcache_key *a,
+                  const struct db_revcache_key *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+           a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
+}
+
+static int is_hex(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
+{
+    free(c->v);
+    c->v = NULL;
+    c->n = 0;
+    c->cursor = 0;
+    if (len < MAGIC_LEN || memcmp(data, magic, MAGIC_LEN) != 0)
+        return -1;
+    size_t cap = 0, pos = MAGIC_LEN;
+    while (pos < len) {
+        uint64_t num[NUMS];
+        if (len - pos < FIXED)
+            goto bad;
+        memcpy(num, data + pos, sizeof num);
+        uint64_t namelen = num[7], textlen = num[8];
+        const char *sum = data + pos + NUMS * 8;
+        pos += FIXED;
+        if (namelen == 0 || namelen > 4096 || textlen > MAX_TEXT ||
+            textlen != num[2] || len - pos < namelen ||
+            len - pos - namelen < textlen || !is_hex(sum, 64))
+            goto bad;
+        if (c->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct db_revcache_entry *p = realloc(c->v, cap * sizeof *p);
+            if (!p)
+                goto bad;
+            c->v = p;
+        }
+        struct db_revcache_entry *e = &c->v[c->n++];
+        e->key.dev = num[0];
+        e->key.ino = num[1];
+        e->key.size = num[2];
+        e->key.mtime_s = (int64_t)num[3];
+        e->key.mtime_ns = (int64_t)num[4];
+        e->key.ctime_s = (int64_t)num[5];
+        e->key.ctime_ns = (int64_t)num[6];
+        memcpy(e->checksum, sum, 64);
+        e->checksum[64] = '\0';
+        e->name = data + pos;
+        e->namelen = (size_t)namelen;
+        pos += namelen;
+        e->text = data + pos;
+        e->len = (size_t)textlen;
+        pos += textlen;
+    }
+    return 0;
+bad:
+    free(c->v);
+    c->v = NULL;
+    c->n = 0;
+    return -1;
+}
+
+/* The rest of fd: one read of size + 1 bytes when size is right (a
+ * short read of a regular file is its end), more when it grew. */
+static char *read_all(int fd, uint64_t size, size_t *len)
+{
+    if (size > (uint64_t)MAX_TEXT * 4)
+        size = (uint64_t)MAX_TEXT * 4;
+    size_t cap = (size_t)size + 1, got = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        ssize_t r = read(fd, buf + got, cap - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            errno = e;
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+        if (got < cap)
+            break;
+        char *p = realloc(buf, cap * 2);
+        if (!p) {
+            free(buf);
+            errno = ENOMEM;
+            return NULL;
+        }
+        buf = p;
+        cap *= 2;
+    }
+    if (!buf) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+char *db_revcache_read(int dirfd, const char *name, uint64_t size,
+                       size_t *len)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char *buf = read_all(fd, size, len);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return buf;
+}
+
+int db_revcache_open(struct db_revcache *c, int dirfd)
+{
+    memset(c, 0, sizeof *c);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    c->now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    int fd = openat(dirfd, DB_REVCACHE_FILE, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size > 0)
+        c->data = read_all(fd, (uint64_t)st.st_size, &c->len);
+    close(fd);
+    if (c->data && db_revcache_parse(c, c->data, c->len) != 0) {
+        free(c->data);
+        c->data = NULL;
+        c->len = 0;
+    }
+    return 0;
+}
+
+static int name_cmp(const struct db_revcache_entry *e, const char *name,
+                    size_t namelen)
+{
+    size_t n = e->namelen < namelen ? e->namelen : namelen;
+    int r = memcmp(e->name, name, n);
+    if (r)
+        return r;
+    return e->namelen < namelen ? -1 : e->namelen > namelen;
+}
+
+const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
+                                                 const char *name,
+                                                 const struct db_revcache_key *key)
+{
+    size_t namelen = strlen(name);
+    while (c->cursor < c->n && name_cmp(&c->v[c->cursor], name, namelen) < 0)
+        c->cursor++;
+    if (c->cursor == c->n)
+        return NULL;
+    const struct db_revcache_entry *e = &c->v[c->cursor];
+    if (name_cmp(e, name, namelen) != 0 || !key_eq(&e->key, key))
+        return NULL;
+    return e;
+}
+
+static void put(struct db_buf *out, const struct db_revcache_entry *e)
+{
+    const struct db_revcache_key *k = &e->key;
+    uint64_t num[NUMS] = {k->dev, k->ino, k->size, (uint64_t)k->mtime_s,
+                          (uint64_t)k->mtime_ns, (uint64_t)k->ctime_s,
+                          (uint64_t)k->ctime_ns, e->namelen, e->len};
+    db_buf_putn(out, (const char *)num, sizeof num);
+    db_buf_putn(out, e->checksum, 64);
+    db_buf_putn(out, e->name, e->namelen);
+    db_buf_putn(out, e->text, e->len);
+}
+
+static void seq_push(struct db_revcache *c, struct db_revcache_entry *e)
+{
+    if (c->nseq == c->seqcap) {
+        size_t cap = c->seqcap ? c->seqcap * 2 : 256;
+        struct db_revcache_entry **p = realloc(c->seq, cap * sizeof *p);
+        if (!p) {
+            c->oom = true;
+            return;
+        }
+        c->seq = p;
+        c->seqcap = cap;
+    }
+    c->seq[c->nseq++] = e;
+}
+
+/* Whether e is one of v's (not a copy owned by the new record). */
+static bool is_old(const struct db_revcache *c,
+                   const struct db_revcache_entry *e)
+{
+    return c->n > 0 && e >= c->v && e < c->v + c->n;
+}
+
+void db_revcache_keep(struct db_revcache *c,
+                      const struct db_revcache_entry *e)
+{
+    if (!is_old(c, e))
+        return;
+    seq_push(c, &c->v[e - c->v]);
+    c->nkept++;
+}
+
+#define NS 1000000000LL
+
+/* Whether the time s.n is before limit (in nanoseconds since the epoch). */
+static int before(int64_t s, int64_t n, int64_t limit)
+{
+    int64_t ls = limit / NS, ln = limit % NS;
+    return s < ls || (s == ls && n < ln);
+}
+
+void db_revcache_add(struct db_revcache *c, const char *name,
+                     const struct db_revcache_key *key, const char *text,
+                     size_t len, const char *checksum)
+{
+    /* settled: both times well before this load began (a time in the
+     * future never is) */
+    int64_t limit = c->now_ns - DB_REVCACHE_SETTLE_SECONDS * NS;
+    if (!before(key->ctime_s, key->ctime_ns, limit) ||
+        !before(key->mtime_s, key->mtime_ns, limit) || len != key->size ||
+        len > MAX_TEXT || strlen(checksum) != 64)
+        return;
+    size_t namelen = strlen(name);
+    struct db_revcache_entry *e = malloc(sizeof *e + namelen + len);
+    if (!e) {
+        c->oom = true;
+        return;
+    }
+    char *copy = (char *)(e + 1);
+    memcpy(copy, name, namelen);
+    memcpy(copy + namelen, text, len);
+    e->key = *key;
+    e->name = copy;
+    e->namelen = namelen;
+    e->text = copy + namelen;
+    e->len = len;
+    memcpy(e->checksum, checksum, 65);
+    seq_push(c, e);
+    if (c->oom) {
+        free(e);
+        return;
+    }
+    c->added = true;
+}
+
+/* Writes buf as dirfd's record: a temporary file renamed over it. */
+static void write_record(int dirfd, const struct db_buf *buf)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", DB_REVCACHE_FILE, (long)getpid());
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                    0644);
+    if (fd < 0)
+        return;
+    size_t off = 0;
+    while (off < buf->len) {
+        ssize_t w = write(fd, buf->data + off, buf->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    int ok = close(fd) == 0 && off == buf->len;
+    if (!ok || renameat(dirfd, tmp, dirfd, DB_REVCACHE_FILE) != 0)
+        unlinkat(dirfd, tmp, 0);
+}
+
+void db_revcache_close(struct db_revcache *c, int dirfd)
+{
+    if (!c)
+        return;
+    if (dirfd >= 0 && !c->oom && (c->added || c->nkept != c->n)) {
+        struct db_buf out = DB_BUF_INIT;
+        db_buf_putn(&out, magic, MAGIC_LEN);
+        for (size_t i = 0; i < c->nseq; i++)
+            put(&out, c->seq[i]);
+        if (db_buf_ok(&out))
+            write_record(dirfd, &out);
+        db_buf_free(&out);
+    }
+    for (size_t i = 0; i < c->nseq; i++)
+        if (!is_old(c, c->seq[i]))
+            free(c->seq[i]);
+    free(c->seq);
+    free(c->v);
+    free(c->data);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,114 @@
+/*
+ * revcache.h - what each revision file of a versions directory held when
+ * it was last read, keyed on its status, so that a start-up on an
+ * unchanged directory reads one file instead of every revision.
+ *
+ * The record is <versions>/.revision-cache (the graph loader skips names
+ * starting with '.'). For each file it keeps the name, the device, inode,
+ * size, modification time and status-change time (both to the
+ * nanosecond), the file's text and its SHA-256. A file is taken from the
+ * record only when all six match its stat(2); its text is then parsed and
+ * hashed as if read from the file, and a hash that differs from the
+ * recorded one (a damaged record) makes the file be read again. So an
+ * edit is always seen: writing a file, or restoring its modification time
+ * with `touch -d`, moves its status-change time, which no unprivileged
+ * call can set back. What it cannot see: an edit followed by setting the
+ * system clock back to the old status-change time (root only), or a
+ * filesystem that does not keep status-change times.
+ *
+ * A file changed less than DB_REVCACHE_SETTLE_SECONDS before it was read
+ * is not recorded (another write within the same clock tick would keep
+ * its times): it is read again until it has settled.
+ *
+ * The record is rewritten (a temporary file renamed over it) only when
+ * what it holds changed; a directory that cannot be written keeps no
+ * record and every file is read, as before. It is a cache: a missing,
+ * truncated or damaged record only costs reading the files.
+ */
+#ifndef DB_REVCACHE_H
+#define DB_REVCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+
+#define DB_REVCACHE_FILE ".revision-cache"
+#define DB_REVCACHE_SETTLE_SECONDS 2
+
+/* The status a record entry is matched on. */
+struct db_revcache_key {
+    uint64_t dev, ino, size;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+
+struct db_revcache_entry {
+    struct db_revcache_key key;
+    const char *name;         /* not NUL-terminated: namelen bytes */
+    size_t namelen;
+    const char *text;         /* the file's bytes, len of them */
+    size_t len;
+    char checksum[65];        /* hex SHA-256 of text */
+};
+
+struct db_revcache {
+    char *data;               /* the record as read; entries point into it */
+    size_t len;
+    struct db_revcache_entry *v;
+    size_t n;
+    size_t cursor;            /* lookups come in name order */
+    /* the new record, in name order: entries of v kept, and files read
+     * (those own their copies); written only when it differs from v */
+    struct db_revcache_entry **seq;
+    size_t nseq, seqcap;
+    size_t nkept;             /* entries of v in seq */
+    bool added;               /* seq has an entry v lacks */
+    bool oom;
+    int64_t now_ns;           /* when loading started (CLOCK_REALTIME) */
+};
+
+/* The key of a stat(2) result. */
+void db_revcache_key_of(struct db_revcache_key *out, const struct stat *st);
+
+/*
+ * Parses a record's bytes into c->v (pointing into data, which must stay
+ * valid). Returns 0, or -1 when the bytes are not a whole record (c->v is
+ * then empty); never reads outside data. Frees nothing it did not
+ * allocate: call db_revcache_close.
+ */
+int db_revcache_parse(struct db_revcache *c, const char *data, size_t len);
+
+/* Reads dirfd's record (missing or damaged: empty) and starts a new one.
+ * Returns 0 or DB_ENOMEM. */
+int db_revcache_open(struct db_revcache *c, int dirfd);
+
+/* The entry for name when it matches key, or NULL. Names must be asked
+ * in strcmp order. */
+const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
+                                                 const char *name,
+                                                 const struct db_revcache_key *key);
+
+/* Carries a found entry into the new record. */
+void db_revcache_keep(struct db_revcache *c,
+                      const struct db_revcache_entry *e);
+
+/* Records a file just read, unless it changed too recently. */
+void db_revcache_add(struct db_revcache *c, const char *name,
+                     const struct db_revcache_key *key, const char *text,
+                     size_t len, const char *checksum);
+
+/*
+ * The bytes of the file name in dirfd, NUL-terminated, their count in
+ * *len: one open and one read of size + 1 bytes when size (from stat) is
+ * still right. NULL with errno set when it cannot be read. Free with free.
+ */
+char *db_revcache_read(int dirfd, const char *name, uint64_t size,
+                       size_t *len);
+
+/* Writes the new record into dirfd when it differs from the old one
+ * (errors are ignored: it is a cache), then frees c. NULL-safe with
+ * dirfd < 0 meaning "do not write". */
+void db_revcache_close(struct db_revcache *c, int dirfd);
+
+#endif /* DB_REVCACHE_H */

@@ -1,0 +1,226 @@
+#!/bin/sh
+# The figures of the speed goals, each beside its floor (the raw client
+# doing the same work) with the ratio and the goal, in one run:
+#
+#   1. a no-op `app db upgrade head` and `app db current` on SQLite with
+#      100, 1,000 and 10,000 applied revisions; floor: sqlite3 reading the
+#      version table (which loads the same schema);
+#   2. the same on PostgreSQL with 100 revisions; floor: psql connecting
+#      and reading the version table (one query);
+#   3. an empty SQLite database through 1,000 revisions (a CREATE TABLE and
+#      a CREATE INDEX each); floor: the sqlite3 CLI running the same DDL,
+#      one transaction per revision, with the app's journal settings (WAL,
+#      synchronous=NORMAL, foreign keys on);
+#   4. create-all of 200 tables on PostgreSQL (10 columns, 2 indexes and a
+#      foreign key each); floor: psql running the same DDL in one
+#      transaction;
+#   5. POST /users/{id}/tasks on SQLite with `serve --threads 2` beside
+#      `--threads 1` (wrk, 32 connections): the ratio of requests per
+#      second, and p99 over p50 at two threads.
+#
+#   scripts/bench/floors.sh        (make bench runs every scripts/bench/*.sh)
+#
+# Whole-process times are hyperfine medians (RUNS runs after 3 warm-ups,
+# no shell in between); the applies are the median of APPLY_RUNS runs on a
+# fresh database each. It is a report: the goals are printed, never
+# enforced; it exits 1 only when something fails to run.
+# Environment: BUILD (build), RUNS (40), APPLY_RUNS (5), DURATION (10s),
+# SIZES (100 1000 10000), PGTEST_DIR (BUILD/pgfloors: a cluster started and
+# stopped here by scripts/pg-test-server.sh).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+APP=$ROOT/$BUILD/app
+RUNS=${RUNS:-40}
+APPLY_RUNS=${APPLY_RUNS:-5}
+DURATION=${DURATION:-10s}
+SIZES=${SIZES:-100 1000 10000}
+PGTEST_DIR=${PGTEST_DIR:-$ROOT/$BUILD/pgfloors}
+export PGTEST_DIR
+
+for tool in hyperfine sqlite3 wrk curl; do
+    command -v $tool >/dev/null || {
+        echo "bench/floors: $tool is not installed (scripts/install-deps.sh)" >&2
+        exit 1
+    }
+done
+BENCH=$BUILD/bench/check_bench
+make -s BUILD="$BUILD" all "$BENCH" >/dev/null
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+PSQL=$PGBIN/psql
+[ -x "$PSQL" ] || PSQL=psql
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/benchfloors.XXXXXX")
+PID=
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null
+      "$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1 || true
+      rm -rf "$W"' EXIT
+unset DATABASE_URL APP_PHASE APP_CONFIG PGPASSWORD
+
+# median 'CMD': hyperfine's median of RUNS runs, in ms (2 decimals); CMD
+# is one string, split by hyperfine as a shell would (no shell runs)
+median() {
+    hyperfine -N --style none --warmup 3 --runs "$RUNS" \
+        --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err" ||
+        { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
+    sed -n 's/.*"median": *\([0-9.e-]*\).*/\1/p' "$W/h.json" | head -1 |
+        awk '{ printf "%.2f", $1 * 1000 }'
+}
+ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2; else print "-" }'; }
+row() { # row WORK APP FLOOR GOAL [UNIT]
+    printf '  %-52s %10s %10s %7s  %s\n' "$1" "$2 ${5:-ms}" "$3 ${5:-ms}" \
+        "$(ratio "$2" "$3")" "$4"
+}
+header() {
+    echo "== $1"
+    printf '  %-52s %10s %10s %7s  %s\n' "work" "app" "floor" "ratio" "goal"
+}
+
+# gen DIR N TYPE: N revisions (a table and an index each), and the same
+# DDL as plain.sql (one transaction per revision)
+gen() {
+    mkdir -p "$1/migrations/versions" "$1/config"
+    awk -v n="$2" -v d="$1" -v ty="$3" 'BEGIN {
+        for (i = 1; i <= n; i++) {
+            id = sprintf("%05d", i)
+            ddl = sprintf("CREATE TABLE \"t%d\" (\"id\" %s PRIMARY KEY, \"v\" TEXT);\nCREATE INDEX \"ix_t%d\" ON \"t%d\" (\"v\");\n", i, ty, i, i)
+            f = d "/migrations/versions/" id "_t" i ".sql"
+            printf "-- revision: %s\n", id > f
+            if (i > 1) printf "-- down_revision: %05d\n", i - 1 > f
+            printf "-- message: table %d\n\n-- +upgrade\n%s\n-- +downgrade\nDROP TABLE \"t%d\";\n", i, ddl, i > f
+            close(f)
+            printf "BEGIN;\n%sCOMMIT;\n", ddl > (d "/plain.sql")
+        }
+    }'
+}
+
+echo "bench/floors: each figure beside its floor ($(nproc) cores; medians of $RUNS runs unless said)"
+
+# 1. SQLite no-op start-up
+header "no-op start-up on SQLite ($(sqlite3 --version | cut -d' ' -f1))"
+for n in $SIZES; do
+    D=$W/sqlite$n
+    gen "$D" "$n" INTEGER
+    printf '[database]\nurl = sqlite:///var/app.db\n' >"$D/config/app.ini"
+    (cd "$D" && "$APP" db upgrade head >/dev/null)
+    # files changed in the last 2 s are read every time (revcache.h)
+    sleep 2
+    (cd "$D" && "$APP" db current >/dev/null)
+    floor=$(cd "$D" && median "sqlite3 var/app.db 'select * from app_version'")
+    up=$(cd "$D" && median "$APP db upgrade head")
+    cur=$(cd "$D" && median "$APP db current")
+    case $n in 100) goal="<= 1.1x" ;; 1000) goal="<= 1.2x" ;; *) goal="(flat with history)" ;; esac
+    row "upgrade head, $n revisions" "$up" "$floor" "$goal"
+    row "current, $n revisions" "$cur" "$floor" "$goal"
+done
+echo "  floor: sqlite3 DB 'select * from app_version'"
+
+# 3. applying 1,000 revisions on SQLite
+header "an empty SQLite database through 1000 revisions (median of $APPLY_RUNS)"
+D=$W/apply
+gen "$D" 1000 INTEGER
+printf '[database]\nurl = sqlite:///var/app.db\n' >"$D/config/app.ini"
+(echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+ cat "$D/plain.sql") >"$D/plain_wal.sql"
+apply_median() { # CMD: median of APPLY_RUNS, fresh files before each
+    hyperfine -N --style none --runs "$APPLY_RUNS" \
+        --prepare "rm -rf $D/var $D/c.db $D/c.db-wal $D/c.db-shm" \
+        --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err" ||
+        { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
+    sed -n 's/.*"median": *\([0-9.e-]*\).*/\1/p' "$W/h.json" | head -1 |
+        awk '{ printf "%.0f", $1 * 1000 }'
+}
+(cd "$D" && "$APP" db upgrade --sql head) >"$D/offline.sql"
+(echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+ cat "$D/offline.sql") >"$D/offline_wal.sql"
+app=$(cd "$D" && apply_median "$APP db upgrade head")
+cli=$(cd "$D" && apply_median "sh -c 'sqlite3 c.db < plain_wal.sql'")
+same=$(cd "$D" && apply_median "sh -c 'sqlite3 c.db < offline_wal.sql'")
+row "app db upgrade head" "$app" "$cli" "<= 1.1x"
+echo "  floor: sqlite3 CLI, the same DDL, one transaction per revision, WAL + synchronous=NORMAL"
+row "the same beside the sqlite3 CLI running its --sql script" "$app" "$same" "(reference)"
+echo "  (the script adds the version-table statements: one UPDATE and one INSERT per revision)"
+
+# 2 and 4. PostgreSQL
+"$ROOT/scripts/pg-test-server.sh" start >/dev/null
+URL=$("$ROOT/scripts/pg-test-server.sh" url)
+header "PostgreSQL $("$PSQL" -X -At "$URL" -c 'show server_version' | cut -d' ' -f1), Unix socket"
+sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
+D=$W/pg
+gen "$D" 100 BIGINT
+sql "DROP SCHEMA IF EXISTS bench_floors CASCADE" >/dev/null 2>&1
+printf '[app]\nphase = pre-user\n[database]\nurl = %s\nschema = bench_floors\n' \
+    "$URL" >"$D/config/app.ini"
+(cd "$D" && "$APP" db upgrade head >/dev/null)
+sleep 2
+(cd "$D" && "$APP" db current >/dev/null)
+floor=$(median "$PSQL -X -q -At -o /dev/null -c 'select * from bench_floors.app_version' $URL")
+up=$(cd "$D" && median "$APP db upgrade head")
+cur=$(cd "$D" && median "$APP db current")
+row "upgrade head, 100 revisions" "$up" "$floor" "<= 1.05x"
+row "current, 100 revisions" "$cur" "$floor" "<= 1.05x"
+echo "  floor: psql connecting and reading the version table (one query)"
+sql "DROP SCHEMA IF EXISTS bench_floors CASCADE" >/dev/null 2>&1
+BENCH_SCHEMA=bench_ca "$BENCH" "$URL" create-sql 200 >"$W/ca.sql"
+{ echo 'SET search_path TO bench_ca;'; cat "$W/ca.sql"; } >"$W/ca_psql.sql"
+fresh="$PSQL -X -q $URL -c 'DROP SCHEMA IF EXISTS bench_ca CASCADE' -c 'CREATE SCHEMA bench_ca'"
+ca_median() {
+    BENCH_SCHEMA=bench_ca hyperfine -N --style none --runs "$APPLY_RUNS" \
+        --prepare "$fresh" --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err" ||
+        { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
+    sed -n 's/.*"median": *\([0-9.e-]*\).*/\1/p' "$W/h.json" | head -1 |
+        awk '{ printf "%.0f", $1 * 1000 }'
+}
+app=$(ca_median "$ROOT/$BENCH $URL create 200")
+floor=$(ca_median "$PSQL -X -q -1 -v ON_ERROR_STOP=1 -f $W/ca_psql.sql $URL")
+row "create-all of 200 tables (median of $APPLY_RUNS)" "$app" "$floor" "<= 1.1x"
+echo "  floor: psql running the same DDL in one transaction"
+sql "DROP SCHEMA IF EXISTS bench_ca CASCADE" >/dev/null 2>&1
+"$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1 || true
+
+# 5. writes under serve --threads N
+header "POST /users/{id}/tasks on SQLite, wrk: 2 threads, 32 connections, $DURATION"
+cat >"$W/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"title":"a task from the benchmark"}'
+LUA
+# ms VALUE: wrk's latency ("850.00us", "12.3ms", "1.2s") in ms
+ms() { echo "$1" | awk '/us$/ { printf "%.3f", $1 / 1000; next }
+    /ms$/ { printf "%.3f", $1 + 0; next } /s$/ { printf "%.3f", $1 * 1000 }'; }
+for st in 1 2; do
+    S=$W/serve$st
+    mkdir -p "$S/config"
+    printf '[app]\nphase = pre-user\n[database]\nurl = sqlite:///var/app.db\n' >"$S/config/app.ini"
+    (cd "$S" && exec "$APP" serve --port 0 --threads "$st" >serve.out 2>serve.err) &
+    PID=$!
+    i=0
+    until grep -q 'listening on' "$S/serve.out" 2>/dev/null; do
+        i=$((i + 1)); [ "$i" -lt 400 ] || { cat "$S/serve.err" >&2; exit 1; }
+        sleep 0.05
+    done
+    port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$S/serve.out")
+    base=http://127.0.0.1:$port
+    curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' \
+        -d '{"email":"bench@example.org","name":"Bench","password":"bench pass phrase"}' \
+        "$base/auth/signup"
+    token=$(curl -fsS -X POST -H 'Content-Type: application/json' \
+        -d '{"email":"bench@example.org","password":"bench pass phrase"}' \
+        "$base/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+    id=$(sqlite3 "$S/var/app.db" "SELECT id FROM users WHERE email = 'bench@example.org'")
+    wrk -t2 -c32 -d"$DURATION" --latency -s "$W/post.lua" \
+        -H "Authorization: Bearer $token" "$base/users/$id/tasks" >"$W/wrk$st"
+    kill -TERM "$PID"; wait "$PID" || true
+    PID=
+    if grep -q 'Non-2xx' "$W/wrk$st"; then
+        echo "bench/floors: errors during the POST run: $(grep 'Non-2xx' "$W/wrk$st")" >&2
+        exit 1
+    fi
+    eval "rps$st=$(awk '/^Requests\/sec:/ {print $2}' "$W/wrk$st")"
+    eval "p50_$st=$(ms "$(awk '$1 == "50%" {print $2}' "$W/wrk$st")")"
+    eval "p99_$st=$(ms "$(awk '$1 == "99%" {print $2}' "$W/wrk$st")")"
+done
+row "requests/s, --threads 2 (app) vs --threads 1 (floor)" "$rps2" "$rps1" ">= 1.00x" "/s"
+row "p99 (app) over p50 (floor), --threads 2" "$p99_2" "$p50_2" "<= 3x"
+row "p99 (app) over p50 (floor), --threads 1" "$p99_1" "$p50_1" "(for reference)"
