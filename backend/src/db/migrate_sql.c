@@ -60,8 +60,15 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     struct emit_ctx e = {out};
     for (size_t b = 0; b < r->nblocks; b++) {
         const struct db_revision_block *blk = &r->blocks[b];
-        if (blk->direction == dir && (!blk->dialect || blk->dialect == (int)d))
-            db_sql_split(blk->sql, d, blk->line, emit_statement, &e, NULL);
+        if (blk->direction != dir || (blk->dialect && blk->dialect != (int)d))
+            continue;
+        /* outside a transaction, a section without transaction=false
+         * still runs in one of its own */
+        if (!tx && blk->transaction)
+            db_buf_puts(out, "BEGIN;\n");
+        db_sql_split(blk->sql, d, blk->line, emit_statement, &e, NULL);
+        if (!tx && blk->transaction)
+            db_buf_puts(out, "COMMIT;\n");
     }
     if (!tx)
         db_buf_puts(out, "BEGIN;\n");
