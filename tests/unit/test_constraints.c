@@ -96,6 +96,26 @@ static const struct db_table items_v3 = {
 static const struct db_table *const v3_tables[] = {&items_v3, &shops};
 static const struct db_schema v3 = {v3_tables, 2};
 
+/* v4: a column added with a check on it (no guard can read it before) */
+static const struct db_column items_cols_v4[] = {
+    ITEMS_COLS(DB_VALUES("new", "sold")),
+    {.name = "note", .type = DB_TYPE_TEXT, .nullable = true},
+};
+static const struct db_check items_ck_v4[] = {
+    {.name = "price_positive", .expr = "price >= 0"},
+    {.name = "sku_short", .expr = "length(sku) <= 20",
+     .dialects = DB_CHECK_SQL({"postgresql", "char_length(sku) <= 20"})},
+    {.name = "price_range", .expr = "price BETWEEN 0 AND 1000000"},
+    {.name = "note_short", .expr = "length(note) < 100"},
+};
+static const struct db_table items_v4 = {
+    .name = "items", DB_ARRAY(columns, items_cols_v4),
+    DB_ARRAY(indexes, items_ix), DB_ARRAY(foreign_keys, items_fk),
+    DB_ARRAY(checks, items_ck_v4),
+};
+static const struct db_table *const v4_tables[] = {&items_v4, &shops};
+static const struct db_schema v4 = {v4_tables, 2};
+
 static void run(struct db_conn *c, const struct db_schema *target)
 {
     struct db_diff d;
@@ -645,6 +665,14 @@ START_TEST(test_constraints__online_forms)
                   "%s", db_buf_str(&guards));
     ck_assert_msg(strncmp(db_buf_str(&guards), "-- guard: alter values", 22)
                   == 0, "%s", db_buf_str(&guards));
+    db_diff_free(&d);
+    /* a check on a column the same revision adds: validated, no guard */
+    ck_assert_int_eq(db_diff_schemas(&d, &v4, &v1, DB_DIALECT_POSTGRESQL,
+                                     &err), 0);
+    ck_assert(db_diff_any_online(&d, DB_DIALECT_POSTGRESQL));
+    db_buf_reset(&guards);
+    ck_assert_msg(!db_diff_render_guards(&guards, &d, DB_DIALECT_POSTGRESQL,
+                                         0), "%s", db_buf_str(&guards));
     db_diff_free(&d);
     /* SQLite: its own forms, no guard */
     ck_assert_int_eq(db_diff_schemas(&d, &v2, &v1, DB_DIALECT_SQLITE, &err),
