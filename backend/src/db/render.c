@@ -242,11 +242,17 @@ void db_render_create_index(struct db_buf *out, const struct db_table *t,
                             unsigned flags)
 {
     (void)d;
-    char name[DB_NAME_MAX];
-    db_index_name(name, t, ix);
     db_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
     if (flags & DB_RENDER_IF_NOT_EXISTS)
         db_buf_puts(out, "IF NOT EXISTS ");
+    db_render_index_target(out, t, ix);
+}
+
+void db_render_index_target(struct db_buf *out, const struct db_table *t,
+                            const struct db_index *ix)
+{
+    char name[DB_NAME_MAX];
+    db_index_name(name, t, ix);
     db_buf_ident(out, name);
     db_buf_puts(out, " ON ");
     db_buf_ident(out, t->name);

@@ -77,6 +77,11 @@ void db_render_create_table_as(struct db_buf *out, const struct db_table *t,
 void db_render_create_index(struct db_buf *out, const struct db_table *t,
                             const struct db_index *ix, enum db_dialect d,
                             unsigned flags);
+
+/* What follows CREATE [UNIQUE] INDEX [...]: "name" ON "table" ("a", "b");
+ * and a newline. */
+void db_render_index_target(struct db_buf *out, const struct db_table *t,
+                            const struct db_index *ix);
 void db_render_drop_table(struct db_buf *out, const char *table,
                           enum db_dialect d, unsigned flags);
 void db_render_drop_index(struct db_buf *out, const char *index,

@@ -37,20 +37,9 @@
 static void index_concurrently(struct db_buf *out, const struct db_table *t,
                                const struct db_index *ix)
 {
-    char name[DB_NAME_MAX];
-    db_index_name(name, t, ix);
     db_buf_puts(out, ix->unique ? "CREATE UNIQUE INDEX CONCURRENTLY "
                                 : "CREATE INDEX CONCURRENTLY ");
-    db_buf_ident(out, name);
-    db_buf_puts(out, " ON ");
-    db_buf_ident(out, t->name);
-    db_buf_puts(out, " (");
-    for (const char *const *c = ix->columns; *c; c++) {
-        if (c != ix->columns)
-            db_buf_puts(out, ", ");
-        db_buf_ident(out, *c);
-    }
-    db_buf_puts(out, ");\n");
+    db_render_index_target(out, t, ix);
 }
 
 static void validate(struct db_buf *out, const char *table, const char *name)
