@@ -4,9 +4,10 @@
  *
  * The input is the record's bytes. A record that parses has entries that
  * lie inside the input, with a non-empty name, a text as long as the
- * recorded size and a checksum of 64 hex digits; lookups in name order
- * find each entry with its own key. A record that does not parse has no
- * entries.
+ * recorded size and a checksum of 64 hex digits, and is marked ok exactly
+ * when its check matches its bytes; lookups in name order find each ok
+ * entry with its own key and never one that failed its check. A record
+ * that does not parse has no entries.
  */
 #include "db/revcache.h"
 #include "fuzz.h"
@@ -30,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(e->text >= copy && e->text + e->len <= copy + size);
         FUZZ_ASSERT(e->len == e->key.size);
         FUZZ_ASSERT(strlen(e->checksum) == 64);
+        /* the entry's bytes: from the numbers after its check to its text's end */
+        const char *start = e->name - 64 - 9 * 8;
+        uint64_t check;
+        memcpy(&check, start - 8, 8);
+        size_t n = (size_t)(e->text + e->len - start);
+        FUZZ_ASSERT(e->ok == (db_revcache_check(start, n) == check));
     }
     /* in a record of distinct names in order (as the loader writes it),
      * each name asked in order finds its own entry */
@@ -53,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(name, e->name, e->namelen);
         name[e->namelen] = '\0';
         const struct db_revcache_entry *f = db_revcache_find(&c, name, &e->key);
-        FUZZ_ASSERT(f == e);
+        FUZZ_ASSERT(f == (e->ok ? e : NULL));
     }
     free(c.v);
     free(copy);

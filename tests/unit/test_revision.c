@@ -8,11 +8,14 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/buf.h"
+#include "db/revcache.h"
 #include "db/revision.h"
 #include "testutil.h"
 
@@ -197,6 +200,99 @@ START_TEST(test_revision__check_by_dialect)
 }
 END_TEST
 
+/* Text that parsed before, with its recorded checksum: the same revision
+ * (header, blocks and their lines), the checksum taken as recorded
+ * rather than hashed again; a recorded checksum of the wrong length is
+ * not trusted. */
+START_TEST(test_revision__parse_recorded)
+{
+    const char *text = "-- revision: 0002\n-- down_revision: 0001\n"
+                       "-- message: two\n\n-- +upgrade\nCREATE TABLE t (a INT);\n"
+                       "-- +downgrade dialect=sqlite\nDROP TABLE t;\n";
+    struct db_revision a, b;
+    struct db_error err;
+    ck_assert_int_eq(db_revision_parse(&a, "v/0002_x.sql", text,
+                                       strlen(text), &err), 0);
+    char recorded[65];
+    memset(recorded, 'f', 64);
+    recorded[64] = '\0';
+    ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
+                                                strlen(text), recorded,
+                                                &err), 0);
+    ck_assert_str_eq(b.checksum, recorded);
+    ck_assert_str_eq(b.id, a.id);
+    ck_assert_int_eq(b.ndown, 1);
+    ck_assert_str_eq(b.down[0], "0001");
+    ck_assert_str_eq(b.message, a.message);
+    ck_assert_int_eq(b.nblocks, a.nblocks);
+    ck_assert(b.has_downgrade);
+    for (size_t i = 0; i < a.nblocks; i++) {
+        ck_assert_str_eq(b.blocks[i].sql, a.blocks[i].sql);
+        ck_assert_int_eq(b.blocks[i].line, a.blocks[i].line);
+        ck_assert_int_eq(b.blocks[i].dialect, a.blocks[i].dialect);
+    }
+    db_revision_clear(&b);
+    ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
+                                                strlen(text), "abc", &err),
+                     0);
+    ck_assert_str_eq(b.checksum, a.checksum);
+    db_revision_clear(&a);
+    db_revision_clear(&b);
+}
+END_TEST
+
+/* Each entry of the record carries its own check: a damaged entry is
+ * never found, the others still are. */
+START_TEST(test_revision__record_entry_check)
+{
+    const char *tmp = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/revcacheXXXXXX", tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(path));
+    int dfd = open(path, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dfd, 0);
+    struct db_revcache c;
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    struct db_revcache_key k1 = {1, 2, 5, 100, 0, 100, 0};
+    struct db_revcache_key k2 = {1, 3, 5, 100, 0, 100, 0};
+    char sum[65];
+    memset(sum, 'a', 64);
+    sum[64] = '\0';
+    db_revcache_add(&c, "0001_a.sql", &k1, "one;\n", 5, sum);
+    db_revcache_add(&c, "0002_b.sql", &k2, "two;\n", 5, sum);
+    db_revcache_close(&c, dfd);
+
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    ck_assert_int_eq(c.n, 2);
+    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &k1));
+    ck_assert_ptr_nonnull(db_revcache_find(&c, "0002_b.sql", &k2));
+    /* one byte of the second entry's text changed */
+    char *data = malloc(c.len);
+    ck_assert_ptr_nonnull(data);
+    memcpy(data, c.data, c.len);
+    size_t len = c.len;
+    db_revcache_close(&c, -1);
+    char *t = NULL;
+    for (size_t i = 0; i + 4 <= len && !t; i++)
+        if (memcmp(data + i, "two;", 4) == 0)
+            t = data + i;
+    ck_assert_ptr_nonnull(t);
+    t[1] = 'X';
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
+    ck_assert_int_eq(c.n, 2);
+    ck_assert(c.v[0].ok);
+    ck_assert(!c.v[1].ok);
+    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &k1));
+    ck_assert_ptr_null(db_revcache_find(&c, "0002_b.sql", &k2));
+    free(c.v);
+    free(data);
+    unlinkat(dfd, DB_REVCACHE_FILE, 0);
+    close(dfd);
+    rmdir(path);
+}
+END_TEST
+
 START_TEST(test_revision__checksum_covers_the_file)
 {
     const char *a = "-- revision: 0001\n-- message: m\n-- +upgrade\nSELECT 1;\n";
@@ -366,6 +462,8 @@ Suite *revision_suite(void)
     tcase_add_test(tc, test_revision__psql_meta_commands);
     tcase_add_test(tc, test_revision__check_by_dialect);
     tcase_add_test(tc, test_revision__checksum_covers_the_file);
+    tcase_add_test(tc, test_revision__parse_recorded);
+    tcase_add_test(tc, test_revision__record_entry_check);
     tcase_add_test(tc, test_revision__down_revision_any_whitespace);
     tcase_add_test(tc, test_revision__fixtures);
     suite_add_tcase(s, tc);

@@ -73,7 +73,7 @@ static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
 }
 
 /* Revision file name (in dfd) into out: from the record when its status
- * matches and its text still hashes to the recorded checksum, else read
+ * matches and its entry passes its check, else read
  * (one open, one read) and recorded. */
 static int load_one(struct db_revision *out, int dfd, const char *name,
                     const char *path, struct db_revcache *cache,
@@ -88,12 +88,10 @@ static int load_one(struct db_revision *out, int dfd, const char *name,
     const struct db_revcache_entry *e = db_revcache_find(cache, name, &key);
     if (e) {
         struct db_error ignored;
-        if (db_revision_parse(out, path, e->text, e->len, &ignored) == 0) {
-            if (strcmp(out->checksum, e->checksum) == 0) {
-                db_revcache_keep(cache, e);
-                return 0;
-            }
-            db_revision_clear(out);
+        if (db_revision_parse_recorded(out, path, e->text, e->len,
+                                       e->checksum, &ignored) == 0) {
+            db_revcache_keep(cache, e);
+            return 0;
         }
     }
     size_t len = 0;

@@ -2,12 +2,16 @@
  * revcache.c - the record of the revision files as last read (see
  * revcache.h).
  *
- * Layout: the line "app revision cache 1\n", then per file, in name order:
- * nine unsigned 64-bit numbers in the machine's byte order (device, inode,
+ * Layout: the line "app revision cache 2\n", then per file, in name order:
+ * the entry's check, then nine unsigned 64-bit numbers (device, inode,
  * size, modification seconds and nanoseconds, status-change seconds and
  * nanoseconds, name length, text length), the 64 hex digits of the
- * text's SHA-256, the name, the text. It is a cache of this machine's
- * files, never copied elsewhere.
+ * text's SHA-256, the name, the text; the numbers in the machine's byte
+ * order. The check is db_revcache_check of the entry's bytes after it: a
+ * 64-bit hash that catches a damaged or truncated entry (it is no defence
+ * against someone who writes the record on purpose; whoever can write the
+ * record can write the revision files beside it). It is a cache of this
+ * machine's files, never copied elsewhere.
  */
 #include "revcache.h"
 
@@ -22,10 +26,10 @@
 #include "buf.h"
 #include "error.h"
 
-static const char magic[] = "app revision cache 1\n";
+static const char magic[] = "app revision cache 2\n";
 #define MAGIC_LEN (sizeof magic - 1)
 #define NUMS 9
-#define FIXED (NUMS * 8 + 64)
+#define FIXED (8 + NUMS * 8 + 64)
 /* a revision file is text people review; anything larger is not cached */
 #define MAX_TEXT (64u << 20)
 
@@ -49,6 +53,29 @@ static int key_eq(const struct db_revcache_key *a,
            a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
 }
 
+uint64_t db_revcache_check(const char *p, size_t n)
+{
+    const uint64_t m = 0xff51afd7ed558ccdULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i);
+        h = (h ^ w) * m;
+        h ^= h >> 32;
+    }
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 static int is_hex(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -67,12 +94,14 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
         return -1;
     size_t cap = 0, pos = MAGIC_LEN;
     while (pos < len) {
-        uint64_t num[NUMS];
+        uint64_t num[NUMS], check;
         if (len - pos < FIXED)
             goto bad;
-        memcpy(num, data + pos, sizeof num);
+        size_t start = pos + 8;
+        memcpy(&check, data + pos, 8);
+        memcpy(num, data + start, sizeof num);
         uint64_t namelen = num[7], textlen = num[8];
-        const char *sum = data + pos + NUMS * 8;
+        const char *sum = data + start + NUMS * 8;
         pos += FIXED;
         if (namelen == 0 || namelen > 4096 || textlen > MAX_TEXT ||
             textlen != num[2] || len - pos < namelen ||
@@ -101,6 +130,7 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
         e->text = data + pos;
         e->len = (size_t)textlen;
         pos += textlen;
+        e->ok = db_revcache_check(data + start, pos - start) == check;
     }
     return 0;
 bad:
@@ -205,7 +235,7 @@ const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
     if (c->cursor == c->n)
         return NULL;
     const struct db_revcache_entry *e = &c->v[c->cursor];
-    if (name_cmp(e, name, namelen) != 0 || !key_eq(&e->key, key))
+    if (name_cmp(e, name, namelen) != 0 || !key_eq(&e->key, key) || !e->ok)
         return NULL;
     return e;
 }
@@ -216,10 +246,17 @@ static void put(struct db_buf *out, const struct db_revcache_entry *e)
     uint64_t num[NUMS] = {k->dev, k->ino, k->size, (uint64_t)k->mtime_s,
                           (uint64_t)k->mtime_ns, (uint64_t)k->ctime_s,
                           (uint64_t)k->ctime_ns, e->namelen, e->len};
+    uint64_t check = 0;
+    size_t at = out->len;
+    db_buf_putn(out, (const char *)&check, 8);
     db_buf_putn(out, (const char *)num, sizeof num);
     db_buf_putn(out, e->checksum, 64);
     db_buf_putn(out, e->name, e->namelen);
     db_buf_putn(out, e->text, e->len);
+    if (db_buf_ok(out)) {
+        check = db_revcache_check(out->data + at + 8, out->len - at - 8);
+        memcpy(out->data + at, &check, 8);
+    }
 }
 
 static void seq_push(struct db_revcache *c, struct db_revcache_entry *e)
@@ -287,6 +324,7 @@ void db_revcache_add(struct db_revcache *c, const char *name,
     e->namelen = namelen;
     e->text = copy + namelen;
     e->len = len;
+    e->ok = true;
     memcpy(e->checksum, checksum, 65);
     seq_push(c, e);
     if (c->oom) {

@@ -562,8 +562,10 @@ static int header_line(struct db_revision *r, char *t, int line,
     return 0;
 }
 
-int db_revision_parse(struct db_revision *out, const char *path,
-                      const char *text, size_t len, struct db_error *err)
+/* The parse; recorded: the checksum of text as recorded when it last
+ * parsed (the splitting checks and the hash are then skipped), or NULL. */
+static int parse(struct db_revision *out, const char *path, const char *text,
+                 size_t len, const char *recorded, struct db_error *err)
 {
     struct db_revision *r = out;
     memset(r, 0, sizeof *r);
@@ -656,6 +658,11 @@ int db_revision_parse(struct db_revision *out, const char *path,
                             r->id);
             goto fail;
         }
+    if (recorded) {
+        memcpy(r->checksum, recorded, 64);
+        r->checksum[64] = '\0';
+        return 0;
+    }
     for (size_t i = 0; i < r->nblocks; i++)
         if ((rc = check_block(&r->blocks[i], path, err)))
             goto fail;
@@ -664,6 +671,21 @@ int db_revision_parse(struct db_revision *out, const char *path,
 fail:
     db_revision_clear(r);
     return rc;
+}
+
+int db_revision_parse(struct db_revision *out, const char *path,
+                      const char *text, size_t len, struct db_error *err)
+{
+    return parse(out, path, text, len, NULL, err);
+}
+
+int db_revision_parse_recorded(struct db_revision *out, const char *path,
+                               const char *text, size_t len,
+                               const char *checksum, struct db_error *err)
+{
+    if (strlen(checksum) != 64)
+        return parse(out, path, text, len, NULL, err);
+    return parse(out, path, text, len, checksum, err);
 }
 
 int db_revision_load(struct db_revision *out, const char *path,

@@ -73,6 +73,16 @@ struct db_revision {
 int db_revision_parse(struct db_revision *out, const char *path,
                       const char *text, size_t len, struct db_error *err);
 
+/*
+ * db_revision_parse of text that parsed before, with checksum (64 hex
+ * digits) its SHA-256 as recorded then (revcache.h): the same revision,
+ * without hashing text again or re-running the splitting checks that
+ * passed then. Only for text whose integrity the caller verified.
+ */
+int db_revision_parse_recorded(struct db_revision *out, const char *path,
+                               const char *text, size_t len,
+                               const char *checksum, struct db_error *err);
+
 /* Reads and parses a file. Returns 0, DB_EIO or DB_EPARSE. */
 int db_revision_load(struct db_revision *out, const char *path,
                      struct db_error *err);
