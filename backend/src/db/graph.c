@@ -324,9 +324,18 @@ int db_graph_load(struct db_graph **out, const char *dir,
         rc = db_error_nomem(err);
         goto fail;
     }
+    char path[2048];
+    size_t dirlen = strlen(dir);
+    if (dirlen > sizeof path / 2)
+        dirlen = sizeof path / 2;
+    memcpy(path, dir, dirlen);
+    path[dirlen] = '/';
     for (size_t i = 0; i < nnames; i++) {
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        size_t nlen = strlen(names[i]);
+        if (nlen > sizeof path - dirlen - 2)
+            nlen = sizeof path - dirlen - 2;
+        memcpy(path + dirlen + 1, names[i], nlen);
+        path[dirlen + 1 + nlen] = '\0';
         if ((rc = load_one(&g->revs[g->n], dfd, names[i], path, &cache,
                            err)))
             goto fail;
