@@ -218,7 +218,7 @@ START_TEST(test_revision__parse_recorded)
     recorded[64] = '\0';
     ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
                                                 strlen(text), recorded,
-                                                &err), 0);
+                                                false, &err), 0);
     ck_assert_str_eq(b.checksum, recorded);
     ck_assert_str_eq(b.id, a.id);
     ck_assert_int_eq(b.ndown, 1);
@@ -233,7 +233,8 @@ START_TEST(test_revision__parse_recorded)
     }
     db_revision_clear(&b);
     ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
-                                                strlen(text), "abc", &err),
+                                                strlen(text), "abc", false,
+                                                &err),
                      0);
     ck_assert_str_eq(b.checksum, a.checksum);
     db_revision_clear(&a);

@@ -77,7 +77,7 @@ static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
  * (one open, one read) and recorded. */
 static int load_one(struct db_revision *out, int dfd, const char *name,
                     const char *path, struct db_revcache *cache,
-                    struct db_error *err)
+                    bool headers, struct db_error *err)
 {
     struct stat st;
     if (fstatat(dfd, name, &st, 0) != 0)
@@ -89,7 +89,7 @@ static int load_one(struct db_revision *out, int dfd, const char *name,
     if (e) {
         struct db_error ignored;
         if (db_revision_parse_recorded(out, path, e->text, e->len,
-                                       e->checksum, &ignored) == 0) {
+                                       e->checksum, headers, &ignored) == 0) {
             db_revcache_keep(cache, e);
             return 0;
         }
@@ -288,8 +288,33 @@ out:
     return rc;
 }
 
+int db_graph_complete(struct db_graph *g, struct db_error *err)
+{
+    if (!g || !g->record)
+        return 0;
+    for (size_t i = 0; i < g->n; i++) {
+        int rc = db_revision_complete(&g->revs[i], err);
+        if (rc)
+            return rc;
+    }
+    free(g->record);
+    g->record = NULL;
+    return 0;
+}
+
 int db_graph_load(struct db_graph **out, const char *dir,
                   struct db_error *err)
+{
+    int rc = db_graph_load_headers(out, dir, err);
+    if (rc == 0 && (rc = db_graph_complete(*out, err))) {
+        db_graph_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int db_graph_load_headers(struct db_graph **out, const char *dir,
+                          struct db_error *err)
 {
     *out = NULL;
     struct db_graph *g = calloc(1, sizeof *g);
@@ -337,11 +362,12 @@ int db_graph_load(struct db_graph **out, const char *dir,
         memcpy(path + dirlen + 1, names[i], nlen);
         path[dirlen + 1 + nlen] = '\0';
         if ((rc = load_one(&g->revs[g->n], dfd, names[i], path, &cache,
-                           err)))
+                           true, err)))
             goto fail;
         g->n++;
     }
-    db_revcache_close(&cache, dfd);
+    /* the pending blocks point into the record as read */
+    g->record = db_revcache_close_keep(&cache, dfd);
     have_cache = false;
     closedir(d);
     d = NULL;
@@ -368,6 +394,7 @@ void db_graph_free(struct db_graph *g)
         db_revision_clear(&g->revs[i]);
     free(g->revs);
     free(g->by_id);
+    free(g->record);
     free(g);
 }
 

@@ -589,6 +589,10 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
     }
     if (db_migrate__nothing_to_do(c, g, target, dir, set, plan_buf))
         goto out;
+    /* a graph loaded for its headers (db_graph_load_headers) reads its
+     * blocks now; it is the caller's heap object, never a constant */
+    if ((rc = db_graph_complete((struct db_graph *)g, err)))
+        goto out;
     if ((rc = db_lock(c, err)))
         goto out;
     locked = 1;

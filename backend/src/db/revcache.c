@@ -359,8 +359,13 @@ static void write_record(int dirfd, const struct db_buf *buf)
 
 void db_revcache_close(struct db_revcache *c, int dirfd)
 {
+    free(db_revcache_close_keep(c, dirfd));
+}
+
+char *db_revcache_close_keep(struct db_revcache *c, int dirfd)
+{
     if (!c)
-        return;
+        return NULL;
     if (dirfd >= 0 && !c->oom && (c->added || c->nkept != c->n)) {
         struct db_buf out = DB_BUF_INIT;
         db_buf_putn(&out, magic, MAGIC_LEN);
@@ -375,6 +380,7 @@ void db_revcache_close(struct db_revcache *c, int dirfd)
             free(c->seq[i]);
     free(c->seq);
     free(c->v);
-    free(c->data);
+    char *data = c->data;
     memset(c, 0, sizeof *c);
+    return data;
 }

@@ -118,4 +118,9 @@ char *db_revcache_read(int dirfd, const char *name, uint64_t size,
  * dirfd < 0 meaning "do not write". */
 void db_revcache_close(struct db_revcache *c, int dirfd);
 
+/* db_revcache_close, except that the record as read (the bytes the found
+ * entries' text points into) is returned, for the caller to free, instead
+ * of freed. NULL when there was none. */
+char *db_revcache_close_keep(struct db_revcache *c, int dirfd);
+
 #endif /* DB_REVCACHE_H */

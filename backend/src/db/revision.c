@@ -563,10 +563,13 @@ static int header_line(struct db_revision *r, char *t, int line,
 }
 
 /* The parse; recorded: the checksum of text as recorded when it last
- * parsed (the splitting checks and the hash are then skipped), or NULL. */
+ * parsed (the splitting checks and the hash are then skipped), or NULL;
+ * headers: recorded text whose blocks are left pending (not copied). */
 static int parse(struct db_revision *out, const char *path, const char *text,
-                 size_t len, const char *recorded, struct db_error *err)
+                 size_t len, const char *recorded, bool headers,
+                 struct db_error *err)
 {
+    bool has_up = false;
     struct db_revision *r = out;
     memset(r, 0, sizeof *r);
     copy_text(r->path, sizeof r->path, path, strlen(path));
@@ -603,8 +606,11 @@ static int parse(struct db_revision *out, const char *path, const char *text,
             goto fail;
         }
         if (m != 0) {
-            if (in_block && (rc = close_block(r, &open, block_start, p, err)))
+            if (in_block && !headers &&
+                (rc = close_block(r, &open, block_start, p, err)))
                 goto fail;
+            if (b.direction == DB_UPGRADE)
+                has_up = true;
             open = b;
             open.line = line + 1;
             in_block = 1;
@@ -621,17 +627,14 @@ static int parse(struct db_revision *out, const char *path, const char *text,
         }
         p = next;
     }
-    if (in_block && (rc = close_block(r, &open, block_start, end, err)))
+    if (in_block && !headers &&
+        (rc = close_block(r, &open, block_start, end, err)))
         goto fail;
     if (!seen_rev) {
         rc = parse_fail(err, path, 1, "add '-- revision: <id>' at the top",
                         "no '%s' line", "-- revision:");
         goto fail;
     }
-    int has_up = 0;
-    for (size_t i = 0; i < r->nblocks; i++)
-        if (r->blocks[i].direction == DB_UPGRADE)
-            has_up = 1;
     if (!has_up) {
         rc = parse_fail(err, path, line > 0 ? line : 1,
                         "add a '-- +upgrade' line before the SQL",
@@ -661,6 +664,10 @@ static int parse(struct db_revision *out, const char *path, const char *text,
     if (recorded) {
         memcpy(r->checksum, recorded, 64);
         r->checksum[64] = '\0';
+        if (headers) {
+            r->pending = text;
+            r->pending_len = len;
+        }
         return 0;
     }
     for (size_t i = 0; i < r->nblocks; i++)
@@ -676,16 +683,37 @@ fail:
 int db_revision_parse(struct db_revision *out, const char *path,
                       const char *text, size_t len, struct db_error *err)
 {
-    return parse(out, path, text, len, NULL, err);
+    return parse(out, path, text, len, NULL, false, err);
 }
 
 int db_revision_parse_recorded(struct db_revision *out, const char *path,
                                const char *text, size_t len,
-                               const char *checksum, struct db_error *err)
+                               const char *checksum, bool headers,
+                               struct db_error *err)
 {
     if (strlen(checksum) != 64)
-        return parse(out, path, text, len, NULL, err);
-    return parse(out, path, text, len, checksum, err);
+        return parse(out, path, text, len, NULL, false, err);
+    return parse(out, path, text, len, checksum, headers, err);
+}
+
+int db_revision_complete(struct db_revision *r, struct db_error *err)
+{
+    if (!r->pending)
+        return 0;
+    struct db_revision full;
+    int rc = parse(&full, r->path, r->pending, r->pending_len, r->checksum,
+                   false, err);
+    if (rc)
+        return rc;
+    r->blocks = full.blocks;
+    r->nblocks = full.nblocks;
+    r->has_downgrade = full.has_downgrade;
+    r->pending = NULL;
+    r->pending_len = 0;
+    full.blocks = NULL;
+    full.nblocks = 0;
+    db_revision_clear(&full);
+    return 0;
 }
 
 int db_revision_load(struct db_revision *out, const char *path,

@@ -62,6 +62,10 @@ struct db_revision {
     size_t nblocks;
     bool has_downgrade;                /* some "-- +downgrade" block */
     char checksum[65];                 /* hex SHA-256 of the file */
+    /* Recorded text whose blocks are not read yet (parsed for its header
+     * only; not owned): blocks is empty until db_revision_complete. */
+    const char *pending;
+    size_t pending_len;
 };
 
 /*
@@ -77,11 +81,19 @@ int db_revision_parse(struct db_revision *out, const char *path,
  * db_revision_parse of text that parsed before, with checksum (64 hex
  * digits) its SHA-256 as recorded then (revcache.h): the same revision,
  * without hashing text again or re-running the splitting checks that
- * passed then. Only for text whose integrity the caller verified.
+ * passed then. Only for text whose integrity the caller verified. With
+ * headers, the blocks are left pending in text (which must outlive r
+ * until db_revision_complete): id, parents, message, lines, checksum and
+ * has_downgrade are set, blocks is empty.
  */
 int db_revision_parse_recorded(struct db_revision *out, const char *path,
                                const char *text, size_t len,
-                               const char *checksum, struct db_error *err);
+                               const char *checksum, bool headers,
+                               struct db_error *err);
+
+/* Reads r's pending blocks (see db_revision_parse_recorded); 0 when none
+ * are pending. Returns 0 or DB_ENOMEM. */
+int db_revision_complete(struct db_revision *r, struct db_error *err);
 
 /* Reads and parses a file. Returns 0, DB_EIO or DB_EPARSE. */
 int db_revision_load(struct db_revision *out, const char *path,
