@@ -1,7 +1,9 @@
 #!/bin/sh
 # revision --autogenerate on PostgreSQL writes the online forms for tables
 # that exist: indexes CONCURRENTLY, foreign keys NOT VALID then VALIDATE,
-# SET NOT NULL through a validated CHECK, in a transaction=false section;
+# SET NOT NULL through a validated CHECK, in a transaction=false section
+# after a transactional one of guards, which stop the revision before
+# anything changes when rows would fail a validation;
 # the result lints clean, rehearses, upgrades (its --sql runs CONCURRENTLY
 # outside a transaction) and leaves check clean. The SQLite section keeps
 # its plain forms. A kill -9 in the middle of such a section leaves a
@@ -48,7 +50,11 @@ expect_out '^lint: 1 revision, [0-9]* statements: 0 errors, 0 warnings, 0 ignore
 f=$(ls migrations/versions/0003_*.sql 2>/dev/null)
 pgsec=$(sed -n '/^-- +upgrade dialect=postgresql/,/^-- +downgrade/p' "$f")
 litesec=$(sed -n '/^-- +upgrade dialect=sqlite/,/^-- +upgrade dialect=postgresql/p' "$f")
-expect_eq "$(printf '%s\n' "$pgsec" | head -1)" "-- +upgrade dialect=postgresql transaction=false" "a transaction=false section"
+# first, in a transaction, the guard of the validation that can fail on
+# existing rows; then the online forms, outside one
+expect_eq "$(printf '%s\n' "$pgsec" | grep -v '^-- [a-z]' | grep . | head -3 | sed 's/ THEN .*//')" '-- +upgrade dialect=postgresql
+DO $guard$ BEGIN IF EXISTS (SELECT FROM "tasks" WHERE "title" IS NULL)
+-- +upgrade dialect=postgresql transaction=false' "a transactional section of guards, then a transaction=false one"
 expect_eq "$(printf '%s\n' "$pgsec" | grep -c '^CREATE UNIQUE INDEX CONCURRENTLY "uq_users_email" ON "users" ("email");$')" 1 "unique index concurrently"
 expect_eq "$(printf '%s\n' "$pgsec" | grep -c '^CREATE INDEX CONCURRENTLY "ix_tasks_title" ON "tasks" ("title");$')" 1 "index concurrently"
 expect_eq "$(printf '%s\n' "$pgsec" | grep -c 'REFERENCES "users" ("id") ON DELETE CASCADE NOT VALID;$')" 1 "foreign key NOT VALID"
@@ -71,11 +77,12 @@ expect_status 0 "not even a warning in what autogenerate wrote"
 # offline: CONCURRENTLY outside any transaction, the record in one after
 run "$APP" db upgrade --sql 0002:head
 expect_status 0
-printf '%s\n' "$out" | grep -v '^--' | grep . > "$T/script"
-expect_eq "$(grep -n 'CONCURRENTLY\|^BEGIN;' "$T/script" | sed 's/:.*//' | tr '\n' ' ')" \
-    "$(grep -n 'CONCURRENTLY' "$T/script" | sed 's/:.*//' | tr '\n' ' ')$(grep -n '^BEGIN;' "$T/script" | sed 's/:.*//') " \
-    "every CONCURRENTLY before the BEGIN of the record"
-expect_eq "$(grep -c '^BEGIN;' "$T/script")" 1 "one transaction: the version record"
+printf '%s\n' "$out" | sed -n '/^-- upgrade 0003/,$p' | grep -v '^--' | grep . > "$T/script"
+expect_eq "$(grep -n 'CONCURRENTLY\|^BEGIN;\|^COMMIT;' "$T/script" | sed 's/:.*//' | tr '\n' ' ')" \
+    "$(grep -n '^BEGIN;\|^COMMIT;' "$T/script" | head -2 | sed 's/:.*//' | tr '\n' ' ')$(grep -n 'CONCURRENTLY' "$T/script" | sed 's/:.*//' | tr '\n' ' ')$(grep -n '^BEGIN;\|^COMMIT;' "$T/script" | tail -2 | sed 's/:.*//' | tr '\n' ' ')" \
+    "every CONCURRENTLY after the guards' transaction, before the record's"
+expect_eq "$(grep -c '^BEGIN;' "$T/script")" 2 "two transactions: the guards, the version record"
+expect_eq "$(grep -A1 '^BEGIN;' "$T/script" | head -2 | tail -1 | cut -c1-12)" 'DO $guard$ B' "the guards' transaction"
 
 run "$APP" db upgrade --rehearse
 expect_status 0 "the rehearsal passes"
@@ -83,6 +90,17 @@ expect_out '^    rehearsed as CREATE UNIQUE INDEX uq_users_email ON users USING 
 expect_out '^    table "tasks": AccessExclusiveLock, 2 rows$'
 expect_no 'lint: error'
 
+# a row the validation would refuse: the guard stops the upgrade before
+# anything changed, and it runs again once the row is fixed
+pg "INSERT INTO tasks (user_id, title) SELECT min(id), NULL FROM users" >/dev/null
+run "$APP" db upgrade
+expect_status 1 "a NULL title"
+expect_err 'column "title" of relation "tasks" contains null values; nothing was changed'
+expect_no 'needs attention'
+expect_eq "$(printf '%s\n' "$err" | grep -c '^app db upgrade: ')" 1 "one line says why"
+expect_eq "$(pg "SELECT count(*) FROM app_version_dirty")" 0 "no marker"
+expect_eq "$(pg "SELECT count(*) FROM pg_indexes WHERE indexname IN ('uq_users_email', 'ix_tasks_title') AND schemaname = '$SCHEMA'")" 0 "no index built"
+pg "DELETE FROM tasks WHERE title IS NULL" >/dev/null
 run "$APP" db upgrade
 expect_status 0 "no lint error to accept"
 expect_out 'upgrade 0003: edits'

@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/autogen.h"
 #include "db/diff.h"
+#include "db/graph.h"
+#include "db/lint.h"
+#include "db/migrate.h"
 #include "db/reflect.h"
 #include "db/render.h"
 #include "testutil.h"
@@ -91,6 +95,26 @@ static const struct db_table items_v3 = {
 };
 static const struct db_table *const v3_tables[] = {&items_v3, &shops};
 static const struct db_schema v3 = {v3_tables, 2};
+
+/* v4: a column added with a check on it (no guard can read it before) */
+static const struct db_column items_cols_v4[] = {
+    ITEMS_COLS(DB_VALUES("new", "sold")),
+    {.name = "note", .type = DB_TYPE_TEXT, .nullable = true},
+};
+static const struct db_check items_ck_v4[] = {
+    {.name = "price_positive", .expr = "price >= 0"},
+    {.name = "sku_short", .expr = "length(sku) <= 20",
+     .dialects = DB_CHECK_SQL({"postgresql", "char_length(sku) <= 20"})},
+    {.name = "price_range", .expr = "price BETWEEN 0 AND 1000000"},
+    {.name = "note_short", .expr = "length(note) < 100"},
+};
+static const struct db_table items_v4 = {
+    .name = "items", DB_ARRAY(columns, items_cols_v4),
+    DB_ARRAY(indexes, items_ix), DB_ARRAY(foreign_keys, items_fk),
+    DB_ARRAY(checks, items_ck_v4),
+};
+static const struct db_table *const v4_tables[] = {&items_v4, &shops};
+static const struct db_schema v4 = {v4_tables, 2};
 
 static void run(struct db_conn *c, const struct db_schema *target)
 {
@@ -583,6 +607,170 @@ START_TEST(test_constraints__validation)
 }
 END_TEST
 
+/* The PostgreSQL section for an existing table: a check or an
+ * enumeration's values added NOT VALID (the old one dropped in the same
+ * statement), the source comment, then validated; a guard for each one
+ * that rows can break, none for an additive change. SQLite keeps its
+ * forms. */
+START_TEST(test_constraints__online_forms)
+{
+    struct db_error err;
+    struct db_diff d;
+    struct db_buf sql = DB_BUF_INIT, guards = DB_BUF_INIT;
+    ck_assert_int_eq(db_diff_schemas(&d, &v2, &v1, DB_DIALECT_POSTGRESQL,
+                                     &err), 0);
+    ck_assert(db_diff_any_online(&d, DB_DIALECT_POSTGRESQL));
+    ck_assert_int_eq(db_diff_render(&sql, &d, DB_DIALECT_POSTGRESQL,
+                                    DB_DIFF_ONLINE, &err), 0);
+    ck_assert_str_eq(
+        db_buf_str(&sql),
+        "ALTER TABLE \"items\" DROP CONSTRAINT \"ck_items_price_positive\";\n"
+        "ALTER TABLE \"items\" DROP CONSTRAINT \"ck_items_status\", ADD "
+        "CONSTRAINT \"ck_items_status\" CHECK (\"status\" IN ('new', 'sold', "
+        "'it''s back')) NOT VALID;\n"
+        "ALTER TABLE \"items\" VALIDATE CONSTRAINT \"ck_items_status\";\n"
+        "ALTER TABLE \"items\" ADD CONSTRAINT \"ck_items_price_positive\" "
+        "CHECK (price >= 0 AND price < 1000000) NOT VALID;\n"
+        "COMMENT ON CONSTRAINT \"ck_items_price_positive\" ON \"items\" IS "
+        "'price >= 0 AND price < 1000000';\n"
+        "ALTER TABLE \"items\" VALIDATE CONSTRAINT "
+        "\"ck_items_price_positive\";\n"
+        "ALTER TABLE \"items\" ADD CONSTRAINT \"ck_items_sku_set\" CHECK "
+        "(sku <> '') NOT VALID;\n"
+        "COMMENT ON CONSTRAINT \"ck_items_sku_set\" ON \"items\" IS "
+        "'sku <> ''''';\n"
+        "ALTER TABLE \"items\" VALIDATE CONSTRAINT \"ck_items_sku_set\";\n");
+    ck_assert(db_diff_render_guards(&guards, &d, DB_DIALECT_POSTGRESQL, 0));
+    ck_assert_str_eq(
+        db_buf_str(&guards),
+        "DO $guard$ BEGIN IF EXISTS (SELECT FROM \"items\" WHERE NOT (price "
+        ">= 0 AND price < 1000000)) THEN RAISE EXCEPTION USING MESSAGE = "
+        "'check constraint \"ck_items_price_positive\" of relation \"items\" "
+        "is violated by some row; nothing was changed', ERRCODE = '23514'; "
+        "END IF; END $guard$;\n"
+        "DO $guard$ BEGIN IF EXISTS (SELECT FROM \"items\" WHERE NOT (sku <> "
+        "'')) THEN RAISE EXCEPTION USING MESSAGE = 'check constraint "
+        "\"ck_items_sku_set\" of relation \"items\" is violated by some row; "
+        "nothing was changed', ERRCODE = '23514'; END IF; END $guard$;\n");
+    db_diff_free(&d);
+    db_buf_reset(&sql);
+    db_buf_reset(&guards);
+    /* a value removed: its guard */
+    ck_assert_int_eq(db_diff_schemas(&d, &v3, &v1, DB_DIALECT_POSTGRESQL,
+                                     &err), 0);
+    ck_assert(db_diff_render_guards(&guards, &d, DB_DIALECT_POSTGRESQL,
+                                    DB_DIFF_COMMENTS));
+    ck_assert_msg(strstr(db_buf_str(&guards),
+                         "WHERE NOT (\"status\" IN ('new'))) THEN") != NULL,
+                  "%s", db_buf_str(&guards));
+    ck_assert_msg(strncmp(db_buf_str(&guards), "-- guard: alter values", 22)
+                  == 0, "%s", db_buf_str(&guards));
+    db_diff_free(&d);
+    /* a check on a column the same revision adds: validated, no guard */
+    ck_assert_int_eq(db_diff_schemas(&d, &v4, &v1, DB_DIALECT_POSTGRESQL,
+                                     &err), 0);
+    ck_assert(db_diff_any_online(&d, DB_DIALECT_POSTGRESQL));
+    db_buf_reset(&guards);
+    ck_assert_msg(!db_diff_render_guards(&guards, &d, DB_DIALECT_POSTGRESQL,
+                                         0), "%s", db_buf_str(&guards));
+    db_diff_free(&d);
+    /* SQLite: its own forms, no guard */
+    ck_assert_int_eq(db_diff_schemas(&d, &v2, &v1, DB_DIALECT_SQLITE, &err),
+                     0);
+    ck_assert(!db_diff_any_online(&d, DB_DIALECT_SQLITE));
+    db_buf_reset(&guards);
+    ck_assert(!db_diff_render_guards(&guards, &d, DB_DIALECT_SQLITE, 0));
+    db_diff_free(&d);
+    /* a new table: plain forms */
+    const struct db_schema none = {NULL, 0};
+    ck_assert_int_eq(db_diff_schemas(&d, &v2, &none, DB_DIALECT_POSTGRESQL,
+                                     &err), 0);
+    ck_assert(!db_diff_any_online(&d, DB_DIALECT_POSTGRESQL));
+    ck_assert(!db_diff_render_guards(&guards, &d, DB_DIALECT_POSTGRESQL, 0));
+    db_diff_free(&d);
+    db_buf_free(&sql);
+    db_buf_free(&guards);
+}
+END_TEST
+
+/* An autogenerated revision that adds a value, changes a check and adds
+ * one on a table with rows: it lints clean, upgrades, leaves nothing to
+ * change; its downgrade, while a row holds the value it removes, fails
+ * with nothing changed and no marker, and runs once the row is fixed. */
+START_TEST(test_constraints__autogenerated_revision)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    snprintf(cfg.migrations_dir, sizeof cfg.migrations_dir, "%s/migrations",
+             tu_tmpdir());
+    char vdir[1100], path[1300], cmd[1200];
+    db_migrate_versions_dir(vdir, sizeof vdir, &cfg);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", vdir);
+    ck_assert_int_eq(system(cmd), 0);
+    struct db_conn *c = tu_connect(&cfg);
+    run(c, &v1);
+    tu_exec(c, "INSERT INTO shops (region, code, name) VALUES ('eu', 1, 'a')");
+    tu_exec(c, "INSERT INTO items (region, shop, sku, price, status, kind) "
+               "VALUES ('eu', 1, 'x-1', 5, 'sold', 'a'), "
+               "('eu', 1, 'x-2', 7, 'new', NULL)");
+
+    struct db_autogen a;
+    struct db_error err;
+    ck_assert_int_eq(db_autogen(&a, c, NULL, &v2, 0, &err), 0);
+    struct db_buf text = DB_BUF_INIT;
+    db_buf_printf(&text, "-- revision: 0001\n-- message: online\n\n"
+                         "-- +upgrade\n%s\n\n-- +downgrade\n%s\n",
+                  a.upgrade, a.downgrade);
+    db_autogen_free(&a);
+    snprintf(path, sizeof path, "%s/0001_online.sql", vdir);
+    tu_write_file(path, db_buf_str(&text));
+
+    struct db_revision r;
+    ck_assert_int_eq(db_revision_parse(&r, path, text.data, text.len, &err),
+                     0);
+    struct db_lint_report rep = {0};
+    struct db_lint_opts o = {.lock_timeout_ms = 5000};
+    ck_assert_int_eq(db_lint_revision(&rep, &r, &o, &err), 0);
+    struct db_buf found = DB_BUF_INIT;
+    for (size_t i = 0; i < rep.n; i++)
+        db_lint_format(&found, &rep.v[i]);
+    ck_assert_msg(db_lint_count(&rep, DB_LINT_ERROR) == 0, "%s\n%s",
+                  db_buf_str(&found), db_buf_str(&text));
+    db_buf_free(&found);
+    db_lint_report_free(&rep);
+    db_revision_clear(&r);
+
+    struct db_graph *g;
+    ck_assert_int_eq(db_migrate_load(&g, &cfg, &err), 0);
+    int rc = db_migrate_upgrade(c, g, "head", NULL, NULL, &err);
+    ck_assert_msg(rc == 0, "upgrade: %s\n%s", err.message, db_buf_str(&text));
+    assert_clean(c, &v2, "after the generated upgrade", _i);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM items"), 2);
+
+    tu_exec(c, "UPDATE items SET status = 'it''s back' WHERE sku = 'x-1'");
+    rc = db_migrate_downgrade(c, g, "base", NULL, NULL, &err);
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(err.message, "ck_items_status") != NULL, "%s",
+                  err.message);
+    struct db_migrate_state st;
+    ck_assert_int_eq(db_migrate_state_read(&st, c, g, &err), 0);
+    ck_assert_msg(!st.dirty, "%s: a failed guard leaves no marker",
+                  tu_backend_name(_i));
+    ck_assert(st.applied[0]);
+    db_migrate_state_free(&st);
+    assert_clean(c, &v2, "after the failed downgrade", _i);
+
+    tu_exec(c, "UPDATE items SET status = 'sold' WHERE sku = 'x-1'");
+    rc = db_migrate_downgrade(c, g, "base", NULL, NULL, &err);
+    ck_assert_msg(rc == 0, "downgrade: %s", err.message);
+    assert_clean(c, &v1, "after the downgrade", _i);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM items"), 2);
+    db_graph_free(g);
+    db_buf_free(&text);
+    db_disconnect(c);
+}
+END_TEST
+
 Suite *constraints_suite(void)
 {
     Suite *s = suite_create("constraints");
@@ -601,6 +789,8 @@ Suite *constraints_suite(void)
     tcase_add_test(tc,
                    test_constraints__expressions_compare_as_databases_write_them);
     tcase_add_test(tc, test_constraints__sqlite_create_table_scanner);
+    tcase_add_test(tc, test_constraints__online_forms);
+    tcase_add_loop_test(tc, test_constraints__autogenerated_revision, 0, n);
     tcase_add_test(tc, test_constraints__validation);
     suite_add_tcase(s, tc);
     return s;

@@ -158,6 +158,19 @@ static const struct rule_case more_cases[] = {
      LT "ALTER TABLE t ADD COLUMN k text;\n"
         "CREATE UNIQUE INDEX CONCURRENTLY t_k_idx ON t (k);\n"
         "ALTER TABLE t ADD CONSTRAINT t_k_key UNIQUE USING INDEX t_k_idx;"},
+    /* a section without transaction=false in a revision that has one runs
+     * in a transaction of its own */
+    {"validate-in-same-transaction", NOTX,
+     LT "CREATE INDEX CONCURRENTLY i ON t (a);\n"
+        "-- +upgrade dialect=postgresql\n"
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n"
+        "ALTER TABLE t VALIDATE CONSTRAINT c;",
+     NOTX,
+     LT "CREATE INDEX CONCURRENTLY i ON t (a);\n"
+        "-- +upgrade dialect=postgresql\n"
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n"
+        "-- +upgrade dialect=postgresql transaction=false\n"
+        "ALTER TABLE t VALIDATE CONSTRAINT c;"},
     {"integer-key", "", LT "CREATE TABLE n (id integer, PRIMARY KEY (id));",
      "", LT "CREATE TABLE n (id bigint, PRIMARY KEY (id));"},
     {"alter-column-type", "",

@@ -32,13 +32,13 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
 {
     enum { MAX = 8 };
     const struct db_dialect_ops *const *dialects = db_dialects;
-    struct db_buf sql[MAX];
+    struct db_buf sql[MAX], guards[MAX];
     bool rebuild[MAX], online[MAX];
     size_t n = 0;
     int rc = 0;
     for (; dialects[n] && n < MAX && rc == 0; n++) {
         struct db_diff d;
-        sql[n] = (struct db_buf)DB_BUF_INIT;
+        sql[n] = guards[n] = (struct db_buf)DB_BUF_INIT;
         rebuild[n] = online[n] = false;
         rc = db_diff_schemas_from(&d, target, current, dialects[n]->id,
                                   live, err);
@@ -56,6 +56,9 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
                             DB_DIFF_COMMENTS | DB_DIFF_ONLINE, err);
         rebuild[n] = db_diff_any_rebuild(&d, dialects[n]->id);
         online[n] = db_diff_any_online(&d, dialects[n]->id);
+        if (online[n])
+            db_diff_render_guards(&guards[n], &d, dialects[n]->id,
+                                  DB_DIFF_COMMENTS);
         db_diff_free(&d);
     }
     struct db_buf text = DB_BUF_INIT;
@@ -71,14 +74,23 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
              * foreign_keys=off, so it runs with enforcement off and is
              * checked with PRAGMA foreign_key_check before it commits).
              * Online forms commit statement by statement (PostgreSQL:
-             * transaction=false). */
+             * transaction=false); the guards of the validations they
+             * hold come first, in a transactional section of their own,
+             * so that rows breaking a new rule stop the revision before
+             * anything has changed. */
             for (size_t i = 0; i < n; i++) {
                 const char *opt = rebuild[i] ? dialects[i]->rebuild_option
                                              : NULL;
                 const char *on = online[i] ? dialects[i]->online_option
                                            : NULL;
+                if (guards[i].len > 0)
+                    db_buf_printf(&text, "%s-- %s dialect=%s%s%s\n%s\n",
+                                  i ? "\n" : "", marker, dialects[i]->name,
+                                  opt ? " " : "", opt ? opt : "",
+                                  db_buf_str(&guards[i]));
                 db_buf_printf(&text, "%s-- %s dialect=%s%s%s%s%s\n%s",
-                              i ? "\n" : "", marker, dialects[i]->name,
+                              i && !guards[i].len ? "\n" : "", marker,
+                              dialects[i]->name,
                               opt ? " " : "", opt ? opt : "",
                               on ? " " : "", on ? on : "",
                               db_buf_str(&sql[i]));
@@ -89,6 +101,9 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
             text.data[--text.len] = '\0';
         if (!db_buf_ok(&text))
             rc = db_error_set(err, DB_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (!db_buf_ok(&guards[i]))
+                rc = db_error_set(err, DB_ENOMEM, "out of memory");
     }
     if (rc == 0) {
         *out = strdup(db_buf_str(&text));
@@ -96,8 +111,10 @@ static int render_direction(char **out, size_t *nops, size_t *ndestructive,
             rc = db_error_set(err, DB_ENOMEM, "out of memory");
     }
     db_buf_free(&text);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         db_buf_free(&sql[i]);
+        db_buf_free(&guards[i]);
+    }
     return rc;
 }
 

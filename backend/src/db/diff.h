@@ -144,6 +144,14 @@ bool db_diff_rebuilds(const struct db_diff *diff, size_t i,
  * section then carries the dialect's online_option). */
 bool db_diff_any_online(const struct db_diff *diff, enum db_dialect d);
 
+/* The dialect's guards (driver.h: render_guard) for the operations
+ * written in online forms, with a comment above each when DB_DIFF_COMMENTS
+ * is in flags; whether it wrote any. A guard runs before the revision, so
+ * a check on a table whose columns the diff adds or retypes has none (its
+ * validation alone decides). */
+bool db_diff_render_guards(struct db_buf *out, const struct db_diff *diff,
+                           enum db_dialect d, unsigned flags);
+
 /* Whether any operation is done by a rebuild. */
 bool db_diff_any_rebuild(const struct db_diff *diff, enum db_dialect d);
 

@@ -437,6 +437,51 @@ int db_diff_render(struct db_buf *out, const struct db_diff *diff,
     return 0;
 }
 
+/* Whether the diff adds a column to table, or changes one's type: a guard
+ * runs before the revision, on the table as it is, and could not evaluate
+ * an expression about such a column. */
+static bool reshapes(const struct db_diff *diff, const char *table)
+{
+    for (size_t i = 0; i < diff->n; i++) {
+        const struct db_op *op = &diff->ops[i];
+        if (op->table && op->from && strcmp(op->table->name, table) == 0 &&
+            (op->kind == DB_OP_ADD_COLUMN ||
+             (op->kind == DB_OP_ALTER_COLUMN &&
+              (op->changes & DB_ALTER_TYPE))))
+            return true;
+    }
+    return false;
+}
+
+bool db_diff_render_guards(struct db_buf *out, const struct db_diff *diff,
+                           enum db_dialect d, unsigned flags)
+{
+    const struct db_dialect_ops *x = db_dialect_get(d);
+    bool any = false;
+    if (!x->render_guard || !x->render_online)
+        return false;
+    for (size_t i = 0; i < diff->n; i++) {
+        const struct db_op *op = &diff->ops[i];
+        if (db_diff_rebuilds(diff, i, d) || !x->render_online(NULL, op) ||
+            (op->kind != DB_OP_ALTER_COLUMN && reshapes(diff, op->table->name)))
+            continue;
+        struct db_buf g = DB_BUF_INIT;
+        if (x->render_guard(&g, op)) {
+            if (flags & DB_DIFF_COMMENTS) {
+                db_buf_puts(out, "-- guard: ");
+                db_diff_describe(out, op, d);
+                db_buf_puts(out, "\n");
+            }
+            db_buf_puts(out, db_buf_str(&g));
+            any = true;
+        }
+        if (!db_buf_ok(&g))
+            out->oom = true;
+        db_buf_free(&g);
+    }
+    return any;
+}
+
 int db_diff_render_op(struct db_buf *out, const struct db_diff *diff,
                       size_t i, enum db_dialect d, struct db_error *err)
 {

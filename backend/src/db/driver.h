@@ -94,6 +94,12 @@ struct db_dialect_ops {
      */
     bool (*render_online)(struct db_buf *out, const struct db_op *op);
     const char *online_option;
+    /* render_guard appends, for an op whose online form validates existing
+     * rows after statements that commit, a statement that fails the same
+     * way while nothing has changed yet, and returns true (false: none).
+     * Autogenerate puts these in a transactional section before the
+     * online one. NULL: none. */
+    bool (*render_guard)(struct db_buf *out, const struct db_op *op);
 
     /*
      * CHECK constraints: check_source_sql appends the statement that keeps

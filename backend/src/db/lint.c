@@ -128,6 +128,7 @@ static void add_constraint(struct db_lint_ctx *c, const char *table,
     k->name = strdup(name ? name : "");
     k->column = column ? strdup(column) : NULL;
     k->line = line;
+    k->block = c->blk;
     k->not_valid = not_valid;
     k->validated = validated;
     if (!k->table || !k->name || (column && !k->column)) {

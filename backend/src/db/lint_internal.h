@@ -30,6 +30,7 @@ struct constraint {
     char *name;       /* "" when unnamed */
     char *column;     /* the column of a CHECK (col IS NOT NULL), or NULL */
     int line;
+    const void *block;   /* the revision block that added it */
     bool not_valid;   /* added NOT VALID on an existing table */
     bool validated;
 };

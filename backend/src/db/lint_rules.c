@@ -206,7 +206,10 @@ static int validate_tx(struct db_lint_ctx *c, const struct db_lint_stmt *st,
     struct constraint *k = is(sub, "AT_ValidateConstraint")
                                ? find_constraint(c, t, sfield(cmd, "name"))
                                : NULL;
-    if (k && k->not_valid)
+    /* one transaction: the revision's, or that of a section without
+     * transaction=false in a revision that has one */
+    bool same = c->one_tx || (c->blk->transaction && k && k->block == c->blk);
+    if (k && k->not_valid && same)
         flag(c, "validate-in-same-transaction", st->line,
              "constraint \"%s\" on \"%s\", added NOT VALID on line %d",
              k->name, k->table, k->line);
@@ -216,7 +219,7 @@ static int validate_tx(struct db_lint_ctx *c, const struct db_lint_stmt *st,
 static void check_validate_tx(struct db_lint_ctx *c,
                               const struct db_lint_stmt *st)
 {
-    if (c->one_tx)
+    if (c->one_tx || c->blk->transaction)
         each_alter_cmd(c, st, false, validate_tx);
 }
 

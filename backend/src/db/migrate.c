@@ -265,7 +265,12 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int nrun = 0;
-    rc = db_migrate__run_blocks(c, r, dir, &nrun, err);
+    bool clean = false;
+    rc = db_migrate__run_blocks(c, r, dir, &nrun, &clean, err);
+    /* failed in a transactional section before anything committed: the
+     * revision changed nothing, as if it ran in one transaction */
+    if (rc && clean && db_migrate__vexec(c, "DELETE FROM " DT, &ignored) == 0)
+        return rc;
     if (rc) {
         char detail[1400];
         char where[1100] = "";
@@ -444,7 +449,7 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
         }
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = db_migrate__run_blocks(c, r, dir, NULL, err);
+        rc = db_migrate__run_blocks(c, r, dir, NULL, NULL, err);
         *ms = elapsed_ms(&t0);
         if (rc == 0 && *fk_off)
             rc = foreign_key_check(c, r, err);

@@ -82,11 +82,14 @@ int db_migrate__dirty_error(const struct db_migrate_state *st,
  * order, on the session as connect left it. With nrun (the revision runs
  * outside a transaction): *nrun counts the statements that finished, and
  * before each one the dirty marker's detail says which runs, so that a
- * process killed there leaves the place it stopped. Returns 0 or the
- * failing statement's error (file and line in err).
+ * process killed there leaves the place it stopped; a block without
+ * transaction=false runs in a transaction of its own, and *clean says
+ * whether the failure was in such a block before any statement had
+ * committed (nothing changed). Returns 0 or the failing statement's error
+ * (file and line in err).
  */
 int db_migrate__run_blocks(struct db_conn *c, const struct db_revision *r,
-                           enum db_direction dir, int *nrun,
+                           enum db_direction dir, int *nrun, bool *clean,
                            struct db_error *err);
 
 #endif /* DB_MIGRATE_INTERNAL_H */

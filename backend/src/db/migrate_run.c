@@ -62,22 +62,87 @@ static int run_statement(void *ctx, const char *stmt, size_t len, int line)
     return rc;
 }
 
+/* The dirty marker's detail around a section that runs in a transaction
+ * inside a revision that does not: before it (a kill rolls it back) and,
+ * inside its transaction, once it is done. */
+static int mark_section(struct run_ctx *x, const struct db_revision_block *b,
+                        bool done)
+{
+    char detail[1400];
+    snprintf(detail, sizeof detail, "it was interrupted %s the section at "
+             "%s:%d, which runs in a transaction%s, after %d statement%s "
+             "had finished", done ? "after" : "in", x->r->path, b->line,
+             done ? " and committed" : " and was rolled back", x->nrun,
+             x->nrun == 1 ? "" : "s");
+    const char *p[] = {detail};
+    return db_migrate__vquery(x->c, "UPDATE " DT " SET \"detail\" = $1", 1,
+                              p, NULL, NULL, NULL, x->err);
+}
+
+/* A section without transaction=false, in a revision that has one: in a
+ * transaction of its own. */
+static int count_statement(void *ctx, const char *stmt, size_t len,
+                           int line)
+{
+    (void)stmt, (void)len, (void)line;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int run_section_tx(struct run_ctx *x,
+                          const struct db_revision_block *b)
+{
+    struct db_error ignored;
+    int before = x->nrun, n = 0;
+    int rc = db_sql_split(b->sql, x->c->driver->dialect, b->line,
+                          count_statement, &n, x->err);
+    if (rc || n == 0)
+        return rc;   /* nothing to run: no transaction */
+    rc = mark_section(x, b, false);
+    if (rc || (rc = db_begin(x->c, x->err)))
+        return rc;
+    x->mark = false;
+    rc = db_sql_split(b->sql, x->c->driver->dialect, b->line, run_statement,
+                      x, x->err);
+    x->mark = true;
+    if (rc == 0)
+        rc = mark_section(x, b, true);
+    if (rc == 0)
+        rc = db_commit(x->c, x->err);
+    if (rc) {
+        db_rollback(x->c, &ignored);
+        x->nrun = before;
+    }
+    return rc;
+}
+
 int db_migrate__run_blocks(struct db_conn *c, const struct db_revision *r,
-                      enum db_direction dir, int *nrun, struct db_error *err)
+                           enum db_direction dir, int *nrun, bool *clean,
+                           struct db_error *err)
 {
     struct run_ctx x = {c, r, err, 0, nrun != NULL};
     int rc = 0;
     if (nrun)
         *nrun = 0;
+    if (clean)
+        *clean = false;
     if (c->driver->reset_session && (rc = c->driver->reset_session(c, err)))
         return rc;
+    bool committed = false;   /* outside a transaction: something has */
     for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
         const struct db_revision_block *blk = &r->blocks[b];
         if (blk->direction != dir ||
             (blk->dialect && blk->dialect != (int)c->driver->dialect))
             continue;
-        rc = db_sql_split(blk->sql, c->driver->dialect, blk->line,
-                          run_statement, &x, err);
+        if (nrun && blk->transaction) {
+            rc = run_section_tx(&x, blk);
+            if (rc && clean)
+                *clean = !committed;
+        } else {
+            rc = db_sql_split(blk->sql, c->driver->dialect, blk->line,
+                              run_statement, &x, err);
+        }
+        committed = committed || x.nrun > 0;
         if (rc == DB_EPARSE && err && !err->file[0])
             snprintf(err->file, sizeof err->file, "%s", r->path);
     }
@@ -89,6 +154,6 @@ int db_migrate__run_blocks(struct db_conn *c, const struct db_revision *r,
 int db_migrate_run_blocks(struct db_conn *c, const struct db_revision *r,
                           enum db_direction dir, struct db_error *err)
 {
-    return db_migrate__run_blocks(c, r, dir, NULL, err);
+    return db_migrate__run_blocks(c, r, dir, NULL, NULL, err);
 }
 

@@ -57,11 +57,24 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
         db_buf_printf(out, "%s;\n", x->fk_off_sql);
     if (tx)
         db_buf_puts(out, "BEGIN;\n");
-    struct emit_ctx e = {out};
     for (size_t b = 0; b < r->nblocks; b++) {
         const struct db_revision_block *blk = &r->blocks[b];
-        if (blk->direction == dir && (!blk->dialect || blk->dialect == (int)d))
-            db_sql_split(blk->sql, d, blk->line, emit_statement, &e, NULL);
+        if (blk->direction != dir || (blk->dialect && blk->dialect != (int)d))
+            continue;
+        /* outside a transaction, a section without transaction=false
+         * still runs in one of its own (none when it is empty) */
+        struct db_buf sec = DB_BUF_INIT;
+        struct emit_ctx es = {&sec};
+        db_sql_split(blk->sql, d, blk->line, emit_statement, &es, NULL);
+        bool own = !tx && blk->transaction && sec.len > 0;
+        if (own)
+            db_buf_puts(out, "BEGIN;\n");
+        db_buf_puts(out, db_buf_str(&sec));
+        if (own)
+            db_buf_puts(out, "COMMIT;\n");
+        if (!db_buf_ok(&sec))
+            out->oom = true;
+        db_buf_free(&sec);
     }
     if (!tx)
         db_buf_puts(out, "BEGIN;\n");

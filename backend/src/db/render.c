@@ -113,6 +113,18 @@ void db_render_column(struct db_buf *out, const struct db_table *t,
     }
 }
 
+void db_render_values_expr(struct db_buf *out, const struct db_column *col)
+{
+    db_buf_ident(out, col->name);
+    db_buf_puts(out, " IN (");
+    for (const char *const *v = col->values; *v; v++) {
+        if (v != col->values)
+            db_buf_puts(out, ", ");
+        db_buf_literal(out, *v);
+    }
+    db_buf_puts(out, ")");
+}
+
 void db_render_values_constraint(struct db_buf *out, const struct db_table *t,
                                  const struct db_column *col)
 {
@@ -121,14 +133,8 @@ void db_render_values_constraint(struct db_buf *out, const struct db_table *t,
     db_buf_puts(out, "CONSTRAINT ");
     db_buf_ident(out, name);
     db_buf_puts(out, " CHECK (");
-    db_buf_ident(out, col->name);
-    db_buf_puts(out, " IN (");
-    for (const char *const *v = col->values; *v; v++) {
-        if (v != col->values)
-            db_buf_puts(out, ", ");
-        db_buf_literal(out, *v);
-    }
-    db_buf_puts(out, "))");
+    db_render_values_expr(out, col);
+    db_buf_puts(out, ")");
 }
 
 const char *db_render_check_expr(const struct db_check *ck, enum db_dialect d)

@@ -45,6 +45,9 @@ void db_render_default(struct db_buf *out, const struct db_column *col,
 void db_render_fk_constraint(struct db_buf *out, const struct db_table *t,
                              const struct db_foreign_key *fk);
 
+/* "col" IN ('a', 'b'): an enumeration's expression. */
+void db_render_values_expr(struct db_buf *out, const struct db_column *col);
+
 /* CONSTRAINT "ck_t_col" CHECK ("col" IN ('a', 'b')): an enumeration. */
 void db_render_values_constraint(struct db_buf *out, const struct db_table *t,
                                  const struct db_column *col);

@@ -16,7 +16,9 @@
  * Header lines come before the first section; other comment lines there are
  * ignored. A section marker may add "dialect=sqlite" or "dialect=postgresql"
  * (the block then runs only there) and "transaction=false" (its statements
- * run outside a transaction). A direction may have a block per dialect plus
+ * run outside a transaction, each committing on its own; the revision's
+ * other blocks then run each in a transaction of its own). A direction
+ * may have a block per dialect plus
  * one for every database; they run in file order. A file with no
  * "-- +downgrade" cannot be downgraded; an empty one downgrades doing
  * nothing.

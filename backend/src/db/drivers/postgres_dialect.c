@@ -171,6 +171,7 @@ static int scratch_drop(struct db_conn *live, const struct db_config *cfg,
 }
 
 bool db_pg_render_online(struct db_buf *out, const struct db_op *op);
+bool db_pg_render_guard(struct db_buf *out, const struct db_op *op);
 
 static const char *const race_sqlstates[] = {"23505", "42P07", NULL};
 
@@ -188,6 +189,7 @@ const struct db_dialect_ops db_postgres_dialect = {
     .render_alter_column = render_alter_column,
     .render_online = db_pg_render_online,   /* postgres_online_dialect.c */
     .online_option = "transaction=false",
+    .render_guard = db_pg_render_guard,     /* postgres_online_dialect.c */
     .check_source_sql = check_source_sql,
     .scratch_config = scratch_config,
     .scratch_drop = scratch_drop,

@@ -10,6 +10,15 @@
  *   SET NOT NULL on one             CHECK (col IS NOT NULL) NOT VALID,
  *                                   VALIDATE, SET NOT NULL (the validated
  *                                   check spares it the scan), DROP the check
+ *   a CHECK or an enumeration's     ADD CONSTRAINT ... CHECK ... NOT VALID
+ *   values on one                   (the old one dropped in the same
+ *                                   statement), then VALIDATE CONSTRAINT
+ *
+ * A validation fails when existing rows break the rule, after the
+ * statements before it have committed. So db_pg_render_guard writes, for
+ * the section that runs first and in a transaction, a statement that
+ * fails the same way before anything changes: rows that break a new check
+ * or hold NULL in a column made NOT NULL stop the revision there.
  *
  * Each statement must commit on its own: CONCURRENTLY cannot run inside a
  * transaction, and a validation in the transaction that added the
@@ -84,6 +93,105 @@ static bool sets_not_null(const struct db_op *op)
            !op->column->primary_key;
 }
 
+/* The check op adds, with its table's name and its expression. */
+static bool added_check(const struct db_op *op, char *name,
+                        struct db_buf *expr)
+{
+    if (op->kind == DB_OP_ADD_CHECK) {
+        db_check_name(name, op->table, op->check);
+        db_buf_puts(expr, db_render_check_expr(op->check,
+                                               DB_DIALECT_POSTGRESQL));
+        return true;
+    }
+    if (op->kind == DB_OP_ALTER_VALUES && op->column->values) {
+        db_values_name(name, op->table, op->column);
+        db_render_values_expr(expr, op->column);
+        return true;
+    }
+    return false;
+}
+
+/* ALTER TABLE t [DROP CONSTRAINT old,] ADD CONSTRAINT c CHECK (e) NOT
+ * VALID; the source comment; VALIDATE. */
+static void check_not_valid(struct db_buf *out, const struct db_op *op)
+{
+    char name[DB_NAME_MAX];
+    struct db_buf expr = DB_BUF_INIT;
+    added_check(op, name, &expr);
+    db_render_alter_table(out, op->table->name);
+    if (op->kind == DB_OP_ALTER_VALUES && op->from_column->values) {
+        char old[DB_NAME_MAX];
+        db_values_name(old, op->from, op->from_column);
+        db_buf_puts(out, "DROP CONSTRAINT ");
+        db_buf_ident(out, old);
+        db_buf_puts(out, ", ");
+    }
+    db_buf_puts(out, "ADD CONSTRAINT ");
+    db_buf_ident(out, name);
+    db_buf_puts(out, " CHECK (");
+    db_buf_puts(out, db_buf_str(&expr));
+    db_buf_puts(out, ") NOT VALID;\n");
+    if (op->kind == DB_OP_ADD_CHECK)
+        db_render_check_source(out, op->table, op->check,
+                               DB_DIALECT_POSTGRESQL);
+    validate(out, op->table->name, name);
+    if (!db_buf_ok(&expr))
+        out->oom = true;
+    db_buf_free(&expr);
+}
+
+/* DO $guard$ ... $guard$: fails with msg when a row of table matches
+ * where. The tag is chosen so that the text does not contain it. */
+static void guard(struct db_buf *out, const char *table, const char *where,
+                  const char *msg, const char *errcode)
+{
+    char tag[32] = "$guard$";
+    for (int k = 1; strstr(where, tag) || strstr(msg, tag); k++)
+        snprintf(tag, sizeof tag, "$guard%d$", k);
+    db_buf_printf(out, "DO %s BEGIN IF EXISTS (SELECT FROM ", tag);
+    db_buf_ident(out, table);
+    db_buf_printf(out, " WHERE %s) THEN RAISE EXCEPTION USING MESSAGE = ",
+                  where);
+    db_buf_literal(out, msg);
+    db_buf_printf(out, ", ERRCODE = '%s'; END IF; END %s;\n", errcode, tag);
+}
+
+bool db_pg_render_guard(struct db_buf *out, const struct db_op *op);
+
+bool db_pg_render_guard(struct db_buf *out, const struct db_op *op)
+{
+    if (!op->from || !op->table)
+        return false;
+    char name[DB_NAME_MAX], msg[3 * DB_NAME_MAX + 64];
+    struct db_buf where = DB_BUF_INIT;
+    bool any = false;
+    if (op->may_fail && added_check(op, name, &where)) {
+        /* a row breaks a check when its expression is false (not NULL) */
+        struct db_buf w = DB_BUF_INIT;
+        db_buf_printf(&w, "NOT (%s)", db_buf_str(&where));
+        snprintf(msg, sizeof msg, "check constraint \"%s\" of relation "
+                 "\"%s\" is violated by some row; nothing was changed",
+                 name, op->table->name);
+        guard(out, op->table->name, db_buf_str(&w), msg, "23514");
+        if (!db_buf_ok(&w))
+            out->oom = true;
+        db_buf_free(&w);
+        any = true;
+    } else if (op->kind == DB_OP_ALTER_COLUMN && sets_not_null(op)) {
+        db_buf_ident(&where, op->column->name);
+        db_buf_puts(&where, " IS NULL");
+        snprintf(msg, sizeof msg, "column \"%s\" of relation \"%s\" "
+                 "contains null values; nothing was changed",
+                 op->column->name, op->table->name);
+        guard(out, op->table->name, db_buf_str(&where), msg, "23502");
+        any = true;
+    }
+    if (!db_buf_ok(&where))
+        out->oom = true;
+    db_buf_free(&where);
+    return any;
+}
+
 bool db_pg_render_online(struct db_buf *out, const struct db_op *op);
 
 bool db_pg_render_online(struct db_buf *out, const struct db_op *op)
@@ -115,6 +223,16 @@ bool db_pg_render_online(struct db_buf *out, const struct db_op *op)
             db_buf_puts(out, " NOT VALID;\n");
             validate(out, op->table->name, name);
         }
+        return true;
+    case DB_OP_ADD_CHECK:
+        if (out)
+            check_not_valid(out, op);
+        return true;
+    case DB_OP_ALTER_VALUES:
+        if (!op->column->values)
+            return false;   /* only a DROP CONSTRAINT: nothing to scan */
+        if (out)
+            check_not_valid(out, op);
         return true;
     case DB_OP_ALTER_COLUMN:
         if (!sets_not_null(op))
