@@ -218,7 +218,7 @@ START_TEST(test_revision__parse_recorded)
     recorded[64] = '\0';
     ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
                                                 strlen(text), recorded,
-                                                false, &err), 0);
+                                                &err), 0);
     ck_assert_str_eq(b.checksum, recorded);
     ck_assert_str_eq(b.id, a.id);
     ck_assert_int_eq(b.ndown, 1);
@@ -233,12 +233,78 @@ START_TEST(test_revision__parse_recorded)
     }
     db_revision_clear(&b);
     ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
-                                                strlen(text), "abc", false,
-                                                &err),
+                                                strlen(text), "abc", &err),
                      0);
     ck_assert_str_eq(b.checksum, a.checksum);
     db_revision_clear(&a);
     db_revision_clear(&b);
+}
+END_TEST
+
+/* A revision built from its recorded header: the same header as the
+ * parse, its blocks pending until completed; a header that a parse would
+ * refuse (a bad id, a parent named twice or itself, a file name that does
+ * not start with the id) is refused, so the file is read instead. */
+START_TEST(test_revision__from_head)
+{
+    const char *text = "-- revision: 0003\n-- down_revision: 0001, 0002\n"
+                       "-- message: merge\n\n-- +upgrade\nSELECT 1;\n"
+                       "-- +downgrade\nSELECT 2;\n";
+    struct db_revision a, b;
+    struct db_error err;
+    ck_assert_int_eq(db_revision_parse(&a, "v/0003_m.sql", text,
+                                       strlen(text), &err), 0);
+    struct db_revision_head h;
+    char down[256];
+    ck_assert_int_eq(db_revision_head_of(&h, &a, down, sizeof down), 0);
+    ck_assert_int_eq(h.downlen, 9);
+    ck_assert_int_eq(memcmp(h.down, "0001,0002", 9), 0);
+    ck_assert_int_eq(db_revision_head_of(&h, &a, down, 6), -1);
+    ck_assert_int_eq(db_revision_head_of(&h, &a, down, sizeof down), 0);
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &h, text,
+                                           strlen(text), a.checksum), 0);
+    ck_assert_str_eq(b.id, "0003");
+    ck_assert_int_eq(b.ndown, 2);
+    ck_assert_str_eq(b.down[0], "0001");
+    ck_assert_str_eq(b.down[1], "0002");
+    ck_assert_str_eq(b.message, "merge");
+    ck_assert_int_eq(b.header_line, a.header_line);
+    ck_assert_int_eq(b.down_line, a.down_line);
+    ck_assert(b.has_downgrade);
+    ck_assert_str_eq(b.checksum, a.checksum);
+    ck_assert_int_eq(b.nblocks, 0);
+    ck_assert_int_eq(db_revision_complete(&b, &err), 0);
+    ck_assert_int_eq(b.nblocks, a.nblocks);
+    ck_assert_str_eq(b.blocks[1].sql, a.blocks[1].sql);
+    ck_assert_ptr_null(b.pending);
+    db_revision_clear(&b);
+
+    struct db_revision_head bad = h;
+    bad.down = "0001,0001";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad.down = "0001,0003";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad.down = "0001,,002";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad = h;
+    bad.id = "0004";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad.id = "00-3";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/00-3_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    /* a head that disagrees with the text: refused when completed */
+    bad = h;
+    bad.down = "0001";
+    bad.downlen = 4;
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), 0);
+    ck_assert_int_eq(db_revision_complete(&b, &err), DB_EPARSE);
+    db_revision_clear(&b);
+    db_revision_clear(&a);
 }
 END_TEST
 
@@ -259,14 +325,24 @@ START_TEST(test_revision__record_entry_check)
     char sum[65];
     memset(sum, 'a', 64);
     sum[64] = '\0';
-    db_revcache_add(&c, "0001_a.sql", &k1, "one;\n", 5, sum);
-    db_revcache_add(&c, "0002_b.sql", &k2, "two;\n", 5, sum);
+    struct db_revision_head h1 = {"0001", "", "a", 4, 0, 1, 1, 0, true};
+    struct db_revision_head h2 = {"0002", "0001", "b", 4, 4, 1, 1, 2, true};
+    db_revcache_add(&c, "0001_a.sql", &k1, "one;\n", 5, sum, &h1);
+    db_revcache_add(&c, "0002_b.sql", &k2, "two;\n", 5, sum, &h2);
     db_revcache_close(&c, dfd);
 
     ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
     ck_assert_int_eq(c.n, 2);
     ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &k1));
-    ck_assert_ptr_nonnull(db_revcache_find(&c, "0002_b.sql", &k2));
+    const struct db_revcache_entry *e = db_revcache_find(&c, "0002_b.sql", &k2);
+    ck_assert_ptr_nonnull(e);
+    /* the header comes back as recorded */
+    ck_assert_int_eq(e->head.idlen, 4);
+    ck_assert_int_eq(memcmp(e->head.id, "0002", 4), 0);
+    ck_assert_int_eq(e->head.downlen, 4);
+    ck_assert_int_eq(memcmp(e->head.down, "0001", 4), 0);
+    ck_assert_int_eq(e->head.down_line, 2);
+    ck_assert(e->head.has_downgrade);
     /* one byte of the second entry's text changed */
     char *data = malloc(c.len);
     ck_assert_ptr_nonnull(data);
@@ -465,6 +541,7 @@ Suite *revision_suite(void)
     tcase_add_test(tc, test_revision__checksum_covers_the_file);
     tcase_add_test(tc, test_revision__parse_recorded);
     tcase_add_test(tc, test_revision__record_entry_check);
+    tcase_add_test(tc, test_revision__from_head);
     tcase_add_test(tc, test_revision__down_revision_any_whitespace);
     tcase_add_test(tc, test_revision__fixtures);
     suite_add_tcase(s, tc);

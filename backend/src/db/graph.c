@@ -77,7 +77,7 @@ static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
  * (one open, one read) and recorded. */
 static int load_one(struct db_revision *out, int dfd, const char *name,
                     const char *path, struct db_revcache *cache,
-                    bool headers, struct db_error *err)
+                    struct db_error *err)
 {
     struct stat st;
     if (fstatat(dfd, name, &st, 0) != 0)
@@ -87,9 +87,8 @@ static int load_one(struct db_revision *out, int dfd, const char *name,
     db_revcache_key_of(&key, &st);
     const struct db_revcache_entry *e = db_revcache_find(cache, name, &key);
     if (e) {
-        struct db_error ignored;
-        if (db_revision_parse_recorded(out, path, e->text, e->len,
-                                       e->checksum, headers, &ignored) == 0) {
+        if (db_revision_from_head(out, path, &e->head, e->text, e->len,
+                                  e->checksum) == 0) {
             db_revcache_keep(cache, e);
             return 0;
         }
@@ -102,8 +101,10 @@ static int load_one(struct db_revision *out, int dfd, const char *name,
                                               "cannot read %s: %s", path,
                                               strerror(errno));
     int rc = db_revision_parse(out, path, text, len, err);
-    if (rc == 0)
-        db_revcache_add(cache, name, &key, text, len, out->checksum);
+    struct db_revision_head head;
+    char down[4096];
+    if (rc == 0 && db_revision_head_of(&head, out, down, sizeof down) == 0)
+        db_revcache_add(cache, name, &key, text, len, out->checksum, &head);
     free(text);
     return rc;
 }
@@ -362,7 +363,7 @@ int db_graph_load_headers(struct db_graph **out, const char *dir,
         memcpy(path + dirlen + 1, names[i], nlen);
         path[dirlen + 1 + nlen] = '\0';
         if ((rc = load_one(&g->revs[g->n], dfd, names[i], path, &cache,
-                           true, err)))
+                           err)))
             goto fail;
         g->n++;
     }

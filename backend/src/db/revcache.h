@@ -6,12 +6,14 @@
  * The record is <versions>/.revision-cache (the graph loader skips names
  * starting with '.'). For each file it keeps the name, the device, inode,
  * size, modification time and status-change time (both to the
- * nanosecond), the file's text and its SHA-256, and a 64-bit check of
- * the entry. A file is taken from the record only when all six match its
- * stat(2) and the entry passes its check; its text is then parsed as if
- * read from the file, with the recorded SHA-256 (db_revision_parse_recorded:
- * neither hashed nor split again). An entry that fails its check (a
- * damaged record) makes the file be read again. So an
+ * nanosecond), the file's text, its SHA-256 and its parsed header (id,
+ * parents, message), and a 64-bit check of the entry. A file is taken
+ * from the record only when all six match its stat(2) and the entry
+ * passes its check: the revision is then built from the recorded header
+ * and SHA-256 without reading or parsing its text, whose blocks stay
+ * pending until something runs them (db_revision_from_head,
+ * db_revision_complete). An entry that fails its check (a damaged
+ * record) makes the file be read again. So an
  * edit is always seen: writing a file, or restoring its modification time
  * with `touch -d`, moves its status-change time, which no unprivileged
  * call can set back. What it cannot see: an edit followed by setting the
@@ -35,6 +37,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "revision.h"
+
 
 #define DB_REVCACHE_FILE ".revision-cache"
 #define DB_REVCACHE_SETTLE_SECONDS 2
@@ -52,6 +56,7 @@ struct db_revcache_entry {
     const char *text;         /* the file's bytes, len of them */
     size_t len;
     char checksum[65];        /* hex SHA-256 of text */
+    struct db_revision_head head;  /* its header as parsed */
     bool ok;                  /* the entry passed its check */
 };
 
@@ -100,10 +105,12 @@ const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
 void db_revcache_keep(struct db_revcache *c,
                       const struct db_revcache_entry *e);
 
-/* Records a file just read, unless it changed too recently. */
+/* Records a file just read (head: its parsed header, copied), unless it
+ * changed too recently. */
 void db_revcache_add(struct db_revcache *c, const char *name,
                      const struct db_revcache_key *key, const char *text,
-                     size_t len, const char *checksum);
+                     size_t len, const char *checksum,
+                     const struct db_revision_head *head);
 
 /*
  * The bytes of the file name in dirfd, NUL-terminated, their count in
