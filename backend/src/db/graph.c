@@ -183,7 +183,12 @@ static int link(struct db_graph *g, struct db_error *err)
     size_t n = g->n;
     if (n == 0)
         return 0;
-    qsort(g->revs, n, sizeof *g->revs, cmp_rev_id);
+    /* file names usually put the ids in order already: no sort then */
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(g->revs[i - 1].id, g->revs[i].id) > 0) {
+            qsort(g->revs, n, sizeof *g->revs, cmp_rev_id);
+            break;
+        }
     struct db_revision *revs = g->revs;
     for (size_t i = 1; i < n; i++)
         if (strcmp(revs[i - 1].id, revs[i].id) == 0)
