@@ -222,12 +222,9 @@ static int link(struct db_graph *g, struct db_error *err)
     size_t *fill = calloc(n, sizeof *fill);
     size_t *indeg = calloc(n, sizeof *indeg);
     size_t *heap = calloc(n, sizeof *heap);
-    size_t *order = calloc(n, sizeof *order);
     size_t *pos = calloc(n, sizeof *pos);
-    struct db_revision *sorted = calloc(n, sizeof *sorted);
     int rc = 0;
-    if (!start || !kids || !fill || !indeg || !heap || !order || !pos ||
-        !sorted) {
+    if (!start || !kids || !fill || !indeg || !heap || !pos) {
         rc = db_error_nomem(err);
         goto out;
     }
@@ -249,7 +246,6 @@ static int link(struct db_graph *g, struct db_error *err)
             heap_push(heap, &nheap, i);
     while (nheap > 0) {
         size_t i = heap_pop(heap, &nheap);
-        order[placed] = i;
         pos[i] = placed++;
         for (size_t k = start[i]; k < start[i + 1]; k++)
             if (--indeg[kids[k]] == 0)
@@ -274,23 +270,27 @@ static int link(struct db_graph *g, struct db_error *err)
     }
     for (size_t i = 0; i < n; i++)
         g->by_id[i] = pos[i];
-    for (size_t k = 0; k < n; k++) {
-        sorted[k] = revs[order[k]];
-        for (size_t j = 0; j < sorted[k].ndown; j++)
-            sorted[k].parents[j] = pos[sorted[k].parents[j]];
-    }
-    free(g->revs);
-    g->revs = sorted;
-    sorted = NULL;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < revs[i].ndown; j++)
+            revs[i].parents[j] = pos[revs[i].parents[j]];
+    /* each revision to its place, in place (no second array of them):
+     * every swap puts one where it belongs */
+    for (size_t i = 0; i < n; i++)
+        while (pos[i] != i) {
+            size_t j = pos[i];
+            struct db_revision t = revs[i];
+            revs[i] = revs[j];
+            revs[j] = t;
+            pos[i] = pos[j];
+            pos[j] = j;
+        }
 out:
     free(start);
     free(kids);
     free(fill);
     free(indeg);
     free(heap);
-    free(order);
     free(pos);
-    free(sorted);
     return rc;
 }
 
