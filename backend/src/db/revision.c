@@ -570,10 +570,13 @@ static int parse(struct db_revision *out, const char *path, const char *text,
     bool has_up = false;
     struct db_revision *r = out;
     memset(r, 0, sizeof *r);
-    copy_text(r->path, sizeof r->path, path, strlen(path));
     int seen_rev = 0, seen_down = 0, in_block = 0, line = 0, rc = 0;
     struct db_revision_block open = {0};
     const char *block_start = NULL;
+    if (!(r->path = strdup(path))) {
+        rc = db_error_set(err, DB_ENOMEM, "out of memory");
+        goto fail;
+    }
     if (memchr(text, '\0', len)) {
         rc = parse_fail(err, path, 0, "revision files are text",
                         "a NUL byte in %s", "the file");
@@ -736,7 +739,8 @@ int db_revision_from_head(struct db_revision *out, const char *path,
         (h->downlen > 0) != (h->down_line > 0) || h->down_line < 0 ||
         strlen(checksum) != 64)
         return -1;
-    copy_text(r->path, sizeof r->path, path, strlen(path));
+    if (!(r->path = strdup(path)))
+        return -1;
     memcpy(r->id, h->id, h->idlen);
     r->id[h->idlen] = '\0';
     const char *base = base_name(path);
@@ -850,6 +854,7 @@ void db_revision_clear(struct db_revision *r)
     free(r->blocks);
     free(r->down);
     free(r->parents);
+    free(r->path);
     memset(r, 0, sizeof *r);
 }
 

@@ -57,7 +57,7 @@ struct db_revision {
     size_t ndown;                      /* 0: a base; 2 or more: a merge */
     size_t *parents;                   /* indexes of down[] (graph.h) */
     char message[256];
-    char path[1024];
+    char *path;                        /* the file, for messages; owned */
     int header_line;                   /* line of "-- revision:" */
     int down_line;                     /* line of "-- down_revision:" */
     struct db_revision_block *blocks;  /* in file order; owned */
