@@ -93,4 +93,26 @@ echo "not a record" > $V/.revision-cache
 run "$APP" db upgrade head
 expect_status 0; expect_out "nothing to upgrade"
 
+# revisions to apply from the record: a start-up reads only the headers of
+# recorded files, and the blocks of the ones it applies come from the
+# record too (no file opened), the checksums recorded with them
+sleep 2.2
+run "$APP" db current
+expect_status 0
+run "$APP" db downgrade 0001 --yes
+expect_status 0
+expect_eq "$(sqlite3 var/app.db "SELECT count(*) FROM sqlite_master WHERE name IN ('t0002', 't0003')")" "0" "downgraded"
+sql_io "$APP" db upgrade head
+expect_eq "$opens $reads" "0 0" "the pending revisions' SQL comes from the record"
+expect_eq "$(sqlite3 var/app.db "SELECT count(*) FROM sqlite_master WHERE name IN ('t0002', 't0003')")" "2" "and runs"
+run "$APP" db current
+expect_status 0; expect_out "0003"
+# a new file beside recorded ones: read once, applied with them
+rev 0004 0003
+run "$APP" db upgrade head
+expect_status 0; expect_out "0004"
+expect_eq "$(sqlite3 var/app.db "SELECT count(*) FROM sqlite_master WHERE name = 't0004'")" "1" "the new revision ran"
+run "$APP" db show 0002
+expect_status 0; expect_out 'CREATE TABLE "t0002"'
+
 finish

@@ -4,9 +4,11 @@
  *
  * The input is the record's bytes. A record that parses has entries that
  * lie inside the input, with a non-empty name, a text as long as the
- * recorded size and a checksum of 64 hex digits; lookups in name order
- * find each entry with its own key. A record that does not parse has no
- * entries.
+ * recorded size, a header (id, parents, message) right after its text, a
+ * checksum of 64 hex digits, and is marked ok exactly
+ * when its check matches its bytes; lookups in name order find each ok
+ * entry with its own key and never one that failed its check. A record
+ * that does not parse has no entries.
  */
 #include "db/revcache.h"
 #include "fuzz.h"
@@ -30,6 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(e->text >= copy && e->text + e->len <= copy + size);
         FUZZ_ASSERT(e->len == e->key.size);
         FUZZ_ASSERT(strlen(e->checksum) == 64);
+        const struct db_revision_head *h = &e->head;
+        FUZZ_ASSERT(h->id == e->text + e->len);
+        FUZZ_ASSERT(h->down == h->id + h->idlen);
+        FUZZ_ASSERT(h->message == h->down + h->downlen);
+        FUZZ_ASSERT(h->message + h->msglen <= copy + size);
+        FUZZ_ASSERT(h->header_line >= 0 && h->down_line >= 0);
+        /* the entry's bytes: from the numbers after its check to its end */
+        const char *start = e->name - 64 - 15 * 8;
+        uint64_t check;
+        memcpy(&check, start - 8, 8);
+        size_t n = (size_t)(h->message + h->msglen - start);
+        FUZZ_ASSERT(e->ok == (db_revcache_check(start, n) == check));
     }
     /* in a record of distinct names in order (as the loader writes it),
      * each name asked in order finds its own entry */
@@ -53,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(name, e->name, e->namelen);
         name[e->namelen] = '\0';
         const struct db_revcache_entry *f = db_revcache_find(&c, name, &e->key);
-        FUZZ_ASSERT(f == e);
+        FUZZ_ASSERT(f == (e->ok ? e : NULL));
     }
     free(c.v);
     free(copy);

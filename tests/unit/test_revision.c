@@ -8,11 +8,14 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/buf.h"
+#include "db/revcache.h"
 #include "db/revision.h"
 #include "testutil.h"
 
@@ -197,6 +200,176 @@ START_TEST(test_revision__check_by_dialect)
 }
 END_TEST
 
+/* Text that parsed before, with its recorded checksum: the same revision
+ * (header, blocks and their lines), the checksum taken as recorded
+ * rather than hashed again; a recorded checksum of the wrong length is
+ * not trusted. */
+START_TEST(test_revision__parse_recorded)
+{
+    const char *text = "-- revision: 0002\n-- down_revision: 0001\n"
+                       "-- message: two\n\n-- +upgrade\nCREATE TABLE t (a INT);\n"
+                       "-- +downgrade dialect=sqlite\nDROP TABLE t;\n";
+    struct db_revision a, b;
+    struct db_error err;
+    ck_assert_int_eq(db_revision_parse(&a, "v/0002_x.sql", text,
+                                       strlen(text), &err), 0);
+    char recorded[65];
+    memset(recorded, 'f', 64);
+    recorded[64] = '\0';
+    ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
+                                                strlen(text), recorded,
+                                                &err), 0);
+    ck_assert_str_eq(b.checksum, recorded);
+    ck_assert_str_eq(b.id, a.id);
+    ck_assert_int_eq(b.ndown, 1);
+    ck_assert_str_eq(b.down[0], "0001");
+    ck_assert_str_eq(b.message, a.message);
+    ck_assert_int_eq(b.nblocks, a.nblocks);
+    ck_assert(b.has_downgrade);
+    for (size_t i = 0; i < a.nblocks; i++) {
+        ck_assert_str_eq(b.blocks[i].sql, a.blocks[i].sql);
+        ck_assert_int_eq(b.blocks[i].line, a.blocks[i].line);
+        ck_assert_int_eq(b.blocks[i].dialect, a.blocks[i].dialect);
+    }
+    db_revision_clear(&b);
+    ck_assert_int_eq(db_revision_parse_recorded(&b, "v/0002_x.sql", text,
+                                                strlen(text), "abc", &err),
+                     0);
+    ck_assert_str_eq(b.checksum, a.checksum);
+    db_revision_clear(&a);
+    db_revision_clear(&b);
+}
+END_TEST
+
+/* A revision built from its recorded header: the same header as the
+ * parse, its blocks pending until completed; a header that a parse would
+ * refuse (a bad id, a parent named twice or itself, a file name that does
+ * not start with the id) is refused, so the file is read instead. */
+START_TEST(test_revision__from_head)
+{
+    const char *text = "-- revision: 0003\n-- down_revision: 0001, 0002\n"
+                       "-- message: merge\n\n-- +upgrade\nSELECT 1;\n"
+                       "-- +downgrade\nSELECT 2;\n";
+    struct db_revision a, b;
+    struct db_error err;
+    ck_assert_int_eq(db_revision_parse(&a, "v/0003_m.sql", text,
+                                       strlen(text), &err), 0);
+    struct db_revision_head h;
+    char down[256];
+    ck_assert_int_eq(db_revision_head_of(&h, &a, down, sizeof down), 0);
+    ck_assert_int_eq(h.downlen, 9);
+    ck_assert_int_eq(memcmp(h.down, "0001,0002", 9), 0);
+    ck_assert_int_eq(db_revision_head_of(&h, &a, down, 6), -1);
+    ck_assert_int_eq(db_revision_head_of(&h, &a, down, sizeof down), 0);
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &h, text,
+                                           strlen(text), a.checksum), 0);
+    ck_assert_str_eq(b.id, "0003");
+    ck_assert_int_eq(b.ndown, 2);
+    ck_assert_str_eq(b.down[0], "0001");
+    ck_assert_str_eq(b.down[1], "0002");
+    ck_assert_str_eq(b.message, "merge");
+    ck_assert_int_eq(b.header_line, a.header_line);
+    ck_assert_int_eq(b.down_line, a.down_line);
+    ck_assert(b.has_downgrade);
+    ck_assert_str_eq(b.checksum, a.checksum);
+    ck_assert_int_eq(b.nblocks, 0);
+    ck_assert_int_eq(db_revision_complete(&b, &err), 0);
+    ck_assert_int_eq(b.nblocks, a.nblocks);
+    ck_assert_str_eq(b.blocks[1].sql, a.blocks[1].sql);
+    ck_assert_ptr_null(b.pending);
+    db_revision_clear(&b);
+
+    struct db_revision_head bad = h;
+    bad.down = "0001,0001";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad.down = "0001,0003";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad.down = "0001,,002";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad = h;
+    bad.id = "0004";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    bad.id = "00-3";
+    ck_assert_int_eq(db_revision_from_head(&b, "v/00-3_m.sql", &bad, text,
+                                           strlen(text), a.checksum), -1);
+    /* a head that disagrees with the text: refused when completed */
+    bad = h;
+    bad.down = "0001";
+    bad.downlen = 4;
+    ck_assert_int_eq(db_revision_from_head(&b, "v/0003_m.sql", &bad, text,
+                                           strlen(text), a.checksum), 0);
+    ck_assert_int_eq(db_revision_complete(&b, &err), DB_EPARSE);
+    db_revision_clear(&b);
+    db_revision_clear(&a);
+}
+END_TEST
+
+/* Each entry of the record carries its own check: a damaged entry is
+ * never found, the others still are. */
+START_TEST(test_revision__record_entry_check)
+{
+    const char *tmp = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/revcacheXXXXXX", tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(path));
+    int dfd = open(path, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dfd, 0);
+    struct db_revcache c;
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    struct db_revcache_key k1 = {1, 2, 5, 100, 0, 100, 0};
+    struct db_revcache_key k2 = {1, 3, 5, 100, 0, 100, 0};
+    char sum[65];
+    memset(sum, 'a', 64);
+    sum[64] = '\0';
+    struct db_revision_head h1 = {"0001", "", "a", 4, 0, 1, 1, 0, true};
+    struct db_revision_head h2 = {"0002", "0001", "b", 4, 4, 1, 1, 2, true};
+    db_revcache_add(&c, "0001_a.sql", &k1, "one;\n", 5, sum, &h1);
+    db_revcache_add(&c, "0002_b.sql", &k2, "two;\n", 5, sum, &h2);
+    db_revcache_close(&c, dfd);
+
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    ck_assert_int_eq(c.n, 2);
+    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &k1));
+    const struct db_revcache_entry *e = db_revcache_find(&c, "0002_b.sql", &k2);
+    ck_assert_ptr_nonnull(e);
+    /* the header comes back as recorded */
+    ck_assert_int_eq(e->head.idlen, 4);
+    ck_assert_int_eq(memcmp(e->head.id, "0002", 4), 0);
+    ck_assert_int_eq(e->head.downlen, 4);
+    ck_assert_int_eq(memcmp(e->head.down, "0001", 4), 0);
+    ck_assert_int_eq(e->head.down_line, 2);
+    ck_assert(e->head.has_downgrade);
+    /* one byte of the second entry's text changed */
+    char *data = malloc(c.len);
+    ck_assert_ptr_nonnull(data);
+    memcpy(data, c.data, c.len);
+    size_t len = c.len;
+    db_revcache_close(&c, -1);
+    char *t = NULL;
+    for (size_t i = 0; i + 4 <= len && !t; i++)
+        if (memcmp(data + i, "two;", 4) == 0)
+            t = data + i;
+    ck_assert_ptr_nonnull(t);
+    t[1] = 'X';
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
+    ck_assert_int_eq(c.n, 2);
+    ck_assert(c.v[0].ok);
+    ck_assert(!c.v[1].ok);
+    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &k1));
+    ck_assert_ptr_null(db_revcache_find(&c, "0002_b.sql", &k2));
+    free(c.v);
+    free(data);
+    unlinkat(dfd, DB_REVCACHE_FILE, 0);
+    close(dfd);
+    rmdir(path);
+}
+END_TEST
+
 START_TEST(test_revision__checksum_covers_the_file)
 {
     const char *a = "-- revision: 0001\n-- message: m\n-- +upgrade\nSELECT 1;\n";
@@ -366,6 +539,9 @@ Suite *revision_suite(void)
     tcase_add_test(tc, test_revision__psql_meta_commands);
     tcase_add_test(tc, test_revision__check_by_dialect);
     tcase_add_test(tc, test_revision__checksum_covers_the_file);
+    tcase_add_test(tc, test_revision__parse_recorded);
+    tcase_add_test(tc, test_revision__record_entry_check);
+    tcase_add_test(tc, test_revision__from_head);
     tcase_add_test(tc, test_revision__down_revision_any_whitespace);
     tcase_add_test(tc, test_revision__fixtures);
     suite_add_tcase(s, tc);

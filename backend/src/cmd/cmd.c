@@ -403,7 +403,9 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table,
         status = cmd_fail(ctx, &err);
     if (e->flags & CMD_NEEDS_GRAPH) {
         struct db_error gerr;
-        if (db_migrate_load_finish(&ctx->graph, &loading, &gerr) &&
+        if ((db_migrate_load_finish(&ctx->graph, &loading, &gerr) ||
+             (!(e->flags & CMD_GRAPH_HEADERS) &&
+              db_graph_complete(ctx->graph, &gerr))) &&
             status == CMD_OK)
             status = cmd_fail(ctx, &gerr);
     }

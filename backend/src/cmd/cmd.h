@@ -41,6 +41,9 @@ enum cmd_flags {
     CMD_NEEDS_GRAPH = 1 << 7,    /* load the revision files (ctx->graph) */
     CMD_DASH_NUMBERS = 1 << 8,   /* "-1" is an argument, not an option
                                     (downgrade's -N) */
+    CMD_GRAPH_HEADERS = 1 << 9,  /* with CMD_NEEDS_GRAPH: the revisions'
+                                    headers are enough (db_graph_load_headers:
+                                    recorded blocks stay pending) */
 };
 
 /* The most options one command line may carry. */

@@ -50,7 +50,7 @@ const struct cmd_entry cmd_current_entry = {
     .summary = "print the database's current revision ids, one per line",
     .help = "  -v, --verbose       add each one's message and when it was "
             "applied\n",
-    .flags = CMD_NEEDS_DB | CMD_NEEDS_GRAPH,
+    .flags = CMD_NEEDS_DB | CMD_NEEDS_GRAPH | CMD_GRAPH_HEADERS,
     .options = opts,
     .shortopts = "v",
     .min_args = 0,

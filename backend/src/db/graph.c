@@ -73,7 +73,7 @@ static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
 }
 
 /* Revision file name (in dfd) into out: from the record when its status
- * matches and its text still hashes to the recorded checksum, else read
+ * matches and its entry passes its check, else read
  * (one open, one read) and recorded. */
 static int load_one(struct db_revision *out, int dfd, const char *name,
                     const char *path, struct db_revcache *cache,
@@ -87,13 +87,10 @@ static int load_one(struct db_revision *out, int dfd, const char *name,
     db_revcache_key_of(&key, &st);
     const struct db_revcache_entry *e = db_revcache_find(cache, name, &key);
     if (e) {
-        struct db_error ignored;
-        if (db_revision_parse(out, path, e->text, e->len, &ignored) == 0) {
-            if (strcmp(out->checksum, e->checksum) == 0) {
-                db_revcache_keep(cache, e);
-                return 0;
-            }
-            db_revision_clear(out);
+        if (db_revision_from_head(out, path, &e->head, e->text, e->len,
+                                  e->checksum) == 0) {
+            db_revcache_keep(cache, e);
+            return 0;
         }
     }
     size_t len = 0;
@@ -104,8 +101,10 @@ static int load_one(struct db_revision *out, int dfd, const char *name,
                                               "cannot read %s: %s", path,
                                               strerror(errno));
     int rc = db_revision_parse(out, path, text, len, err);
-    if (rc == 0)
-        db_revcache_add(cache, name, &key, text, len, out->checksum);
+    struct db_revision_head head;
+    char down[4096];
+    if (rc == 0 && db_revision_head_of(&head, out, down, sizeof down) == 0)
+        db_revcache_add(cache, name, &key, text, len, out->checksum, &head);
     free(text);
     return rc;
 }
@@ -184,7 +183,12 @@ static int link(struct db_graph *g, struct db_error *err)
     size_t n = g->n;
     if (n == 0)
         return 0;
-    qsort(g->revs, n, sizeof *g->revs, cmp_rev_id);
+    /* file names usually put the ids in order already: no sort then */
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(g->revs[i - 1].id, g->revs[i].id) > 0) {
+            qsort(g->revs, n, sizeof *g->revs, cmp_rev_id);
+            break;
+        }
     struct db_revision *revs = g->revs;
     for (size_t i = 1; i < n; i++)
         if (strcmp(revs[i - 1].id, revs[i].id) == 0)
@@ -218,12 +222,9 @@ static int link(struct db_graph *g, struct db_error *err)
     size_t *fill = calloc(n, sizeof *fill);
     size_t *indeg = calloc(n, sizeof *indeg);
     size_t *heap = calloc(n, sizeof *heap);
-    size_t *order = calloc(n, sizeof *order);
     size_t *pos = calloc(n, sizeof *pos);
-    struct db_revision *sorted = calloc(n, sizeof *sorted);
     int rc = 0;
-    if (!start || !kids || !fill || !indeg || !heap || !order || !pos ||
-        !sorted) {
+    if (!start || !kids || !fill || !indeg || !heap || !pos) {
         rc = db_error_nomem(err);
         goto out;
     }
@@ -245,7 +246,6 @@ static int link(struct db_graph *g, struct db_error *err)
             heap_push(heap, &nheap, i);
     while (nheap > 0) {
         size_t i = heap_pop(heap, &nheap);
-        order[placed] = i;
         pos[i] = placed++;
         for (size_t k = start[i]; k < start[i + 1]; k++)
             if (--indeg[kids[k]] == 0)
@@ -270,28 +270,57 @@ static int link(struct db_graph *g, struct db_error *err)
     }
     for (size_t i = 0; i < n; i++)
         g->by_id[i] = pos[i];
-    for (size_t k = 0; k < n; k++) {
-        sorted[k] = revs[order[k]];
-        for (size_t j = 0; j < sorted[k].ndown; j++)
-            sorted[k].parents[j] = pos[sorted[k].parents[j]];
-    }
-    free(g->revs);
-    g->revs = sorted;
-    sorted = NULL;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < revs[i].ndown; j++)
+            revs[i].parents[j] = pos[revs[i].parents[j]];
+    /* each revision to its place, in place (no second array of them):
+     * every swap puts one where it belongs */
+    for (size_t i = 0; i < n; i++)
+        while (pos[i] != i) {
+            size_t j = pos[i];
+            struct db_revision t = revs[i];
+            revs[i] = revs[j];
+            revs[j] = t;
+            pos[i] = pos[j];
+            pos[j] = j;
+        }
 out:
     free(start);
     free(kids);
     free(fill);
     free(indeg);
     free(heap);
-    free(order);
     free(pos);
-    free(sorted);
     return rc;
+}
+
+int db_graph_complete(struct db_graph *g, struct db_error *err)
+{
+    if (!g || !g->record)
+        return 0;
+    for (size_t i = 0; i < g->n; i++) {
+        int rc = db_revision_complete(&g->revs[i], err);
+        if (rc)
+            return rc;
+    }
+    free(g->record);
+    g->record = NULL;
+    return 0;
 }
 
 int db_graph_load(struct db_graph **out, const char *dir,
                   struct db_error *err)
+{
+    int rc = db_graph_load_headers(out, dir, err);
+    if (rc == 0 && (rc = db_graph_complete(*out, err))) {
+        db_graph_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int db_graph_load_headers(struct db_graph **out, const char *dir,
+                          struct db_error *err)
 {
     *out = NULL;
     struct db_graph *g = calloc(1, sizeof *g);
@@ -326,15 +355,25 @@ int db_graph_load(struct db_graph **out, const char *dir,
         rc = db_error_nomem(err);
         goto fail;
     }
+    char path[2048];
+    size_t dirlen = strlen(dir);
+    if (dirlen > sizeof path / 2)
+        dirlen = sizeof path / 2;
+    memcpy(path, dir, dirlen);
+    path[dirlen] = '/';
     for (size_t i = 0; i < nnames; i++) {
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        size_t nlen = strlen(names[i]);
+        if (nlen > sizeof path - dirlen - 2)
+            nlen = sizeof path - dirlen - 2;
+        memcpy(path + dirlen + 1, names[i], nlen);
+        path[dirlen + 1 + nlen] = '\0';
         if ((rc = load_one(&g->revs[g->n], dfd, names[i], path, &cache,
                            err)))
             goto fail;
         g->n++;
     }
-    db_revcache_close(&cache, dfd);
+    /* the pending blocks point into the record as read */
+    g->record = db_revcache_close_keep(&cache, dfd);
     have_cache = false;
     closedir(d);
     d = NULL;
@@ -361,6 +400,7 @@ void db_graph_free(struct db_graph *g)
         db_revision_clear(&g->revs[i]);
     free(g->revs);
     free(g->by_id);
+    free(g->record);
     free(g);
 }
 

@@ -21,6 +21,8 @@ struct db_graph {
     size_t n;
     char dir[1024];
     size_t *by_id;      /* indexes of revs in id order (strcmp) */
+    char *record;       /* the revision record as read, while some
+                           revision's blocks are pending in it */
 };
 
 /*
@@ -32,6 +34,19 @@ struct db_graph {
  */
 int db_graph_load(struct db_graph **out, const char *dir,
                   struct db_error *err);
+
+/*
+ * db_graph_load, except that a file taken from the revision record
+ * (revcache.h) is parsed for its header only: ids, parents, messages,
+ * checksums and has_downgrade are there, its blocks are pending until
+ * db_graph_complete. For a start-up that may have nothing to run.
+ */
+int db_graph_load_headers(struct db_graph **out, const char *dir,
+                          struct db_error *err);
+
+/* Reads every pending block of g (db_graph_load_headers); NULL-safe, 0
+ * when nothing is pending. Returns 0 or DB_ENOMEM. */
+int db_graph_complete(struct db_graph *g, struct db_error *err);
 
 /* NULL-safe. */
 void db_graph_free(struct db_graph *g);

@@ -171,10 +171,12 @@ static int record(struct db_conn *c, const struct db_graph *g,
                   struct db_error *err)
 {
     const struct db_revision *r = &g->revs[i];
-    size_t *old = calloc(g->n ? g->n : 1, sizeof *old);
-    size_t *now = calloc(g->n ? g->n : 1, sizeof *now);
+    /* the heads are compared only when the caller has not moved them */
+    size_t *old = NULL, *now = NULL;
     int rc = 0;
-    if (!old || !now) {
+    if (!heads_done &&
+        (!(old = calloc(g->n ? g->n : 1, sizeof *old)) ||
+         !(now = calloc(g->n ? g->n : 1, sizeof *now)))) {
         rc = db_error_nomem(err);
         goto out;
     }
@@ -593,6 +595,10 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
         goto out;
     }
     if (db_migrate__nothing_to_do(c, g, target, dir, set, plan_buf))
+        goto out;
+    /* a graph loaded for its headers (db_graph_load_headers) reads its
+     * blocks now; it is the caller's heap object, never a constant */
+    if ((rc = db_graph_complete((struct db_graph *)g, err)))
         goto out;
     if ((rc = db_lock(c, err)))
         goto out;

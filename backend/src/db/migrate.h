@@ -158,8 +158,11 @@ void db_migrate_versions_dir(char *out, size_t n, const struct db_config *cfg);
 int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
                     struct db_error *err);
 
-/* A db_migrate_load running on a thread of its own, so that connecting
- * (SQLite reads its schema then) goes on meanwhile. */
+/* A load of cfg's versions directory running on a thread of its own, so
+ * that connecting (SQLite reads its schema then) goes on meanwhile. It is
+ * db_graph_load_headers: blocks of recorded files stay pending until
+ * db_graph_complete (db_migrate_upgrade and db_migrate_downgrade complete
+ * the graph themselves once they find work to do). */
 struct db_migrate_loading {
     const struct db_config *cfg;   /* borrowed until finish */
     struct db_graph *g;
@@ -173,8 +176,8 @@ struct db_migrate_loading {
 void db_migrate_load_start(struct db_migrate_loading *l,
                            const struct db_config *cfg);
 
-/* Waits for the load started on l; its graph or error as db_migrate_load.
- * Call it exactly once after every start. */
+/* Waits for the load started on l; its graph (headers: see above) or
+ * error. Call it exactly once after every start. */
 int db_migrate_load_finish(struct db_graph **out,
                            struct db_migrate_loading *l,
                            struct db_error *err);

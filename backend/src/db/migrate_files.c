@@ -38,7 +38,9 @@ int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
 static void *load_thread(void *arg)
 {
     struct db_migrate_loading *l = arg;
-    l->rc = db_migrate_load(&l->g, l->cfg, &l->err);
+    char dir[1100];
+    db_migrate_versions_dir(dir, sizeof dir, l->cfg);
+    l->rc = db_graph_load_headers(&l->g, dir, &l->err);
     return NULL;
 }
 

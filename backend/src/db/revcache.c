@@ -2,12 +2,18 @@
  * revcache.c - the record of the revision files as last read (see
  * revcache.h).
  *
- * Layout: the line "app revision cache 1\n", then per file, in name order:
- * nine unsigned 64-bit numbers in the machine's byte order (device, inode,
+ * Layout: the line "app revision cache 2\n", then per file, in name order:
+ * the entry's check, then fifteen unsigned 64-bit numbers (device, inode,
  * size, modification seconds and nanoseconds, status-change seconds and
- * nanoseconds, name length, text length), the 64 hex digits of the
- * text's SHA-256, the name, the text. It is a cache of this machine's
- * files, never copied elsewhere.
+ * nanoseconds, name length, text length; the header's line, the
+ * down_revision line, whether it downgrades, the lengths of its id, its
+ * parents joined by ',' and its message), the 64 hex digits of the
+ * text's SHA-256, the name, the text, the id, the parents, the message;
+ * the numbers in the machine's byte order. The check is db_revcache_check of the entry's bytes after it: a
+ * 64-bit hash that catches a damaged or truncated entry (it is no defence
+ * against someone who writes the record on purpose; whoever can write the
+ * record can write the revision files beside it). It is a cache of this
+ * machine's files, never copied elsewhere.
  */
 #include "revcache.h"
 
@@ -22,10 +28,10 @@
 #include "buf.h"
 #include "error.h"
 
-static const char magic[] = "app revision cache 1\n";
+static const char magic[] = "app revision cache 2\n";
 #define MAGIC_LEN (sizeof magic - 1)
-#define NUMS 9
-#define FIXED (NUMS * 8 + 64)
+#define NUMS 15
+#define FIXED (8 + NUMS * 8 + 64)
 /* a revision file is text people review; anything larger is not cached */
 #define MAX_TEXT (64u << 20)
 
@@ -49,6 +55,29 @@ static int key_eq(const struct db_revcache_key *a,
            a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
 }
 
+uint64_t db_revcache_check(const char *p, size_t n)
+{
+    const uint64_t m = 0xff51afd7ed558ccdULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i);
+        h = (h ^ w) * m;
+        h ^= h >> 32;
+    }
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 static int is_hex(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -67,16 +96,23 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
         return -1;
     size_t cap = 0, pos = MAGIC_LEN;
     while (pos < len) {
-        uint64_t num[NUMS];
+        uint64_t num[NUMS], check;
         if (len - pos < FIXED)
             goto bad;
-        memcpy(num, data + pos, sizeof num);
+        size_t start = pos + 8;
+        memcpy(&check, data + pos, 8);
+        memcpy(num, data + start, sizeof num);
         uint64_t namelen = num[7], textlen = num[8];
-        const char *sum = data + pos + NUMS * 8;
+        uint64_t idlen = num[12], downlen = num[13], msglen = num[14];
+        const char *sum = data + start + NUMS * 8;
         pos += FIXED;
         if (namelen == 0 || namelen > 4096 || textlen > MAX_TEXT ||
-            textlen != num[2] || len - pos < namelen ||
-            len - pos - namelen < textlen || !is_hex(sum, 64))
+            textlen != num[2] || idlen > 4096 || downlen > MAX_TEXT ||
+            msglen > 4096 || num[9] > INT32_MAX || num[10] > INT32_MAX ||
+            num[11] > 1 || len - pos < namelen ||
+            len - pos - namelen < textlen ||
+            len - pos - namelen - textlen < idlen + downlen + msglen ||
+            !is_hex(sum, 64))
             goto bad;
         if (c->n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -101,6 +137,19 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
         e->text = data + pos;
         e->len = (size_t)textlen;
         pos += textlen;
+        e->head.header_line = (int)num[9];
+        e->head.down_line = (int)num[10];
+        e->head.has_downgrade = num[11] != 0;
+        e->head.id = data + pos;
+        e->head.idlen = (size_t)idlen;
+        pos += idlen;
+        e->head.down = data + pos;
+        e->head.downlen = (size_t)downlen;
+        pos += downlen;
+        e->head.message = data + pos;
+        e->head.msglen = (size_t)msglen;
+        pos += msglen;
+        e->ok = db_revcache_check(data + start, pos - start) == check;
     }
     return 0;
 bad:
@@ -205,7 +254,7 @@ const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
     if (c->cursor == c->n)
         return NULL;
     const struct db_revcache_entry *e = &c->v[c->cursor];
-    if (name_cmp(e, name, namelen) != 0 || !key_eq(&e->key, key))
+    if (name_cmp(e, name, namelen) != 0 || !key_eq(&e->key, key) || !e->ok)
         return NULL;
     return e;
 }
@@ -213,13 +262,26 @@ const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
 static void put(struct db_buf *out, const struct db_revcache_entry *e)
 {
     const struct db_revcache_key *k = &e->key;
+    const struct db_revision_head *h = &e->head;
     uint64_t num[NUMS] = {k->dev, k->ino, k->size, (uint64_t)k->mtime_s,
                           (uint64_t)k->mtime_ns, (uint64_t)k->ctime_s,
-                          (uint64_t)k->ctime_ns, e->namelen, e->len};
+                          (uint64_t)k->ctime_ns, e->namelen, e->len,
+                          (uint64_t)h->header_line, (uint64_t)h->down_line,
+                          h->has_downgrade, h->idlen, h->downlen, h->msglen};
+    uint64_t check = 0;
+    size_t at = out->len;
+    db_buf_putn(out, (const char *)&check, 8);
     db_buf_putn(out, (const char *)num, sizeof num);
     db_buf_putn(out, e->checksum, 64);
     db_buf_putn(out, e->name, e->namelen);
     db_buf_putn(out, e->text, e->len);
+    db_buf_putn(out, h->id, h->idlen);
+    db_buf_putn(out, h->down, h->downlen);
+    db_buf_putn(out, h->message, h->msglen);
+    if (db_buf_ok(out)) {
+        check = db_revcache_check(out->data + at + 8, out->len - at - 8);
+        memcpy(out->data + at, &check, 8);
+    }
 }
 
 static void seq_push(struct db_revcache *c, struct db_revcache_entry *e)
@@ -264,17 +326,20 @@ static int before(int64_t s, int64_t n, int64_t limit)
 
 void db_revcache_add(struct db_revcache *c, const char *name,
                      const struct db_revcache_key *key, const char *text,
-                     size_t len, const char *checksum)
+                     size_t len, const char *checksum,
+                     const struct db_revision_head *head)
 {
     /* settled: both times well before this load began (a time in the
      * future never is) */
     int64_t limit = c->now_ns - DB_REVCACHE_SETTLE_SECONDS * NS;
     if (!before(key->ctime_s, key->ctime_ns, limit) ||
         !before(key->mtime_s, key->mtime_ns, limit) || len != key->size ||
-        len > MAX_TEXT || strlen(checksum) != 64)
+        len > MAX_TEXT || strlen(checksum) != 64 || head->header_line < 0 ||
+        head->down_line < 0)
         return;
     size_t namelen = strlen(name);
-    struct db_revcache_entry *e = malloc(sizeof *e + namelen + len);
+    size_t hlen = head->idlen + head->downlen + head->msglen;
+    struct db_revcache_entry *e = malloc(sizeof *e + namelen + len + hlen);
     if (!e) {
         c->oom = true;
         return;
@@ -287,6 +352,17 @@ void db_revcache_add(struct db_revcache *c, const char *name,
     e->namelen = namelen;
     e->text = copy + namelen;
     e->len = len;
+    char *hc = copy + namelen + len;
+    e->head = *head;
+    memcpy(hc, head->id, head->idlen);
+    e->head.id = hc;
+    hc += head->idlen;
+    memcpy(hc, head->down, head->downlen);
+    e->head.down = hc;
+    hc += head->downlen;
+    memcpy(hc, head->message, head->msglen);
+    e->head.message = hc;
+    e->ok = true;
     memcpy(e->checksum, checksum, 65);
     seq_push(c, e);
     if (c->oom) {
@@ -321,8 +397,13 @@ static void write_record(int dirfd, const struct db_buf *buf)
 
 void db_revcache_close(struct db_revcache *c, int dirfd)
 {
+    free(db_revcache_close_keep(c, dirfd));
+}
+
+char *db_revcache_close_keep(struct db_revcache *c, int dirfd)
+{
     if (!c)
-        return;
+        return NULL;
     if (dirfd >= 0 && !c->oom && (c->added || c->nkept != c->n)) {
         struct db_buf out = DB_BUF_INIT;
         db_buf_putn(&out, magic, MAGIC_LEN);
@@ -337,6 +418,7 @@ void db_revcache_close(struct db_revcache *c, int dirfd)
             free(c->seq[i]);
     free(c->seq);
     free(c->v);
-    free(c->data);
+    char *data = c->data;
     memset(c, 0, sizeof *c);
+    return data;
 }

@@ -6,10 +6,14 @@
  * The record is <versions>/.revision-cache (the graph loader skips names
  * starting with '.'). For each file it keeps the name, the device, inode,
  * size, modification time and status-change time (both to the
- * nanosecond), the file's text and its SHA-256. A file is taken from the
- * record only when all six match its stat(2); its text is then parsed and
- * hashed as if read from the file, and a hash that differs from the
- * recorded one (a damaged record) makes the file be read again. So an
+ * nanosecond), the file's text, its SHA-256 and its parsed header (id,
+ * parents, message), and a 64-bit check of the entry. A file is taken
+ * from the record only when all six match its stat(2) and the entry
+ * passes its check: the revision is then built from the recorded header
+ * and SHA-256 without reading or parsing its text, whose blocks stay
+ * pending until something runs them (db_revision_from_head,
+ * db_revision_complete). An entry that fails its check (a damaged
+ * record) makes the file be read again. So an
  * edit is always seen: writing a file, or restoring its modification time
  * with `touch -d`, moves its status-change time, which no unprivileged
  * call can set back. What it cannot see: an edit followed by setting the
@@ -33,6 +37,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "revision.h"
+
 
 #define DB_REVCACHE_FILE ".revision-cache"
 #define DB_REVCACHE_SETTLE_SECONDS 2
@@ -50,6 +56,8 @@ struct db_revcache_entry {
     const char *text;         /* the file's bytes, len of them */
     size_t len;
     char checksum[65];        /* hex SHA-256 of text */
+    struct db_revision_head head;  /* its header as parsed */
+    bool ok;                  /* the entry passed its check */
 };
 
 struct db_revcache {
@@ -68,12 +76,16 @@ struct db_revcache {
     int64_t now_ns;           /* when loading started (CLOCK_REALTIME) */
 };
 
+/* The check of an entry's n bytes: a 64-bit hash against damage. */
+uint64_t db_revcache_check(const char *p, size_t n);
+
 /* The key of a stat(2) result. */
 void db_revcache_key_of(struct db_revcache_key *out, const struct stat *st);
 
 /*
  * Parses a record's bytes into c->v (pointing into data, which must stay
- * valid). Returns 0, or -1 when the bytes are not a whole record (c->v is
+ * valid); an entry that fails its check has ok false and is never found.
+ * Returns 0, or -1 when the bytes are not a whole record (c->v is
  * then empty); never reads outside data. Frees nothing it did not
  * allocate: call db_revcache_close.
  */
@@ -83,7 +95,7 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len);
  * Returns 0 or DB_ENOMEM. */
 int db_revcache_open(struct db_revcache *c, int dirfd);
 
-/* The entry for name when it matches key, or NULL. Names must be asked
+/* The entry for name when it matches key and passed its check, or NULL. Names must be asked
  * in strcmp order. */
 const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
                                                  const char *name,
@@ -93,10 +105,12 @@ const struct db_revcache_entry *db_revcache_find(struct db_revcache *c,
 void db_revcache_keep(struct db_revcache *c,
                       const struct db_revcache_entry *e);
 
-/* Records a file just read, unless it changed too recently. */
+/* Records a file just read (head: its parsed header, copied), unless it
+ * changed too recently. */
 void db_revcache_add(struct db_revcache *c, const char *name,
                      const struct db_revcache_key *key, const char *text,
-                     size_t len, const char *checksum);
+                     size_t len, const char *checksum,
+                     const struct db_revision_head *head);
 
 /*
  * The bytes of the file name in dirfd, NUL-terminated, their count in
@@ -110,5 +124,10 @@ char *db_revcache_read(int dirfd, const char *name, uint64_t size,
  * (errors are ignored: it is a cache), then frees c. NULL-safe with
  * dirfd < 0 meaning "do not write". */
 void db_revcache_close(struct db_revcache *c, int dirfd);
+
+/* db_revcache_close, except that the record as read (the bytes the found
+ * entries' text points into) is returned, for the caller to free, instead
+ * of freed. NULL when there was none. */
+char *db_revcache_close_keep(struct db_revcache *c, int dirfd);
 
 #endif /* DB_REVCACHE_H */

@@ -562,15 +562,21 @@ static int header_line(struct db_revision *r, char *t, int line,
     return 0;
 }
 
-int db_revision_parse(struct db_revision *out, const char *path,
-                      const char *text, size_t len, struct db_error *err)
+/* The parse; recorded: the checksum of text as recorded when it last
+ * parsed (the splitting checks and the hash are then skipped), or NULL. */
+static int parse(struct db_revision *out, const char *path, const char *text,
+                 size_t len, const char *recorded, struct db_error *err)
 {
+    bool has_up = false;
     struct db_revision *r = out;
     memset(r, 0, sizeof *r);
-    copy_text(r->path, sizeof r->path, path, strlen(path));
     int seen_rev = 0, seen_down = 0, in_block = 0, line = 0, rc = 0;
     struct db_revision_block open = {0};
     const char *block_start = NULL;
+    if (!(r->path = strdup(path))) {
+        rc = db_error_set(err, DB_ENOMEM, "out of memory");
+        goto fail;
+    }
     if (memchr(text, '\0', len)) {
         rc = parse_fail(err, path, 0, "revision files are text",
                         "a NUL byte in %s", "the file");
@@ -601,8 +607,11 @@ int db_revision_parse(struct db_revision *out, const char *path,
             goto fail;
         }
         if (m != 0) {
-            if (in_block && (rc = close_block(r, &open, block_start, p, err)))
+            if (in_block &&
+                (rc = close_block(r, &open, block_start, p, err)))
                 goto fail;
+            if (b.direction == DB_UPGRADE)
+                has_up = true;
             open = b;
             open.line = line + 1;
             in_block = 1;
@@ -619,17 +628,14 @@ int db_revision_parse(struct db_revision *out, const char *path,
         }
         p = next;
     }
-    if (in_block && (rc = close_block(r, &open, block_start, end, err)))
+    if (in_block &&
+        (rc = close_block(r, &open, block_start, end, err)))
         goto fail;
     if (!seen_rev) {
         rc = parse_fail(err, path, 1, "add '-- revision: <id>' at the top",
                         "no '%s' line", "-- revision:");
         goto fail;
     }
-    int has_up = 0;
-    for (size_t i = 0; i < r->nblocks; i++)
-        if (r->blocks[i].direction == DB_UPGRADE)
-            has_up = 1;
     if (!has_up) {
         rc = parse_fail(err, path, line > 0 ? line : 1,
                         "add a '-- +upgrade' line before the SQL",
@@ -656,6 +662,11 @@ int db_revision_parse(struct db_revision *out, const char *path,
                             r->id);
             goto fail;
         }
+    if (recorded) {
+        memcpy(r->checksum, recorded, 64);
+        r->checksum[64] = '\0';
+        return 0;
+    }
     for (size_t i = 0; i < r->nblocks; i++)
         if ((rc = check_block(&r->blocks[i], path, err)))
             goto fail;
@@ -664,6 +675,148 @@ int db_revision_parse(struct db_revision *out, const char *path,
 fail:
     db_revision_clear(r);
     return rc;
+}
+
+int db_revision_parse(struct db_revision *out, const char *path,
+                      const char *text, size_t len, struct db_error *err)
+{
+    return parse(out, path, text, len, NULL, err);
+}
+
+int db_revision_parse_recorded(struct db_revision *out, const char *path,
+                               const char *text, size_t len,
+                               const char *checksum, struct db_error *err)
+{
+    if (strlen(checksum) != 64)
+        return parse(out, path, text, len, NULL, err);
+    return parse(out, path, text, len, checksum, err);
+}
+
+int db_revision_head_of(struct db_revision_head *h, const struct db_revision *r,
+                        char *buf, size_t n)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < r->ndown; i++) {
+        size_t l = strlen(r->down[i]);
+        if (used + l + 1 > n)
+            return -1;
+        if (i)
+            buf[used++] = ',';
+        memcpy(buf + used, r->down[i], l);
+        used += l;
+    }
+    h->id = r->id;
+    h->idlen = strlen(r->id);
+    h->down = buf;
+    h->downlen = used;
+    h->message = r->message;
+    h->msglen = strlen(r->message);
+    h->header_line = r->header_line;
+    h->down_line = r->down_line;
+    h->has_downgrade = r->has_downgrade;
+    return 0;
+}
+
+/* Whether id (n bytes) is one valid_id accepts. */
+static int valid_idn(const char *id, size_t n)
+{
+    if (n == 0 || n >= DB_REVISION_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && id[i] != '_')
+            return 0;
+    return 1;
+}
+
+int db_revision_from_head(struct db_revision *out, const char *path,
+                          const struct db_revision_head *h, const char *text,
+                          size_t len, const char *checksum)
+{
+    struct db_revision *r = out;
+    memset(r, 0, sizeof *r);
+    if (!valid_idn(h->id, h->idlen) || h->msglen >= sizeof r->message ||
+        memchr(h->message, '\0', h->msglen) || h->header_line < 1 ||
+        (h->downlen > 0) != (h->down_line > 0) || h->down_line < 0 ||
+        strlen(checksum) != 64)
+        return -1;
+    if (!(r->path = strdup(path)))
+        return -1;
+    memcpy(r->id, h->id, h->idlen);
+    r->id[h->idlen] = '\0';
+    const char *base = base_name(path);
+    if (strncmp(base, r->id, h->idlen) != 0 ||
+        (base[h->idlen] != '_' && base[h->idlen] != '.'))
+        goto bad;
+    size_t ndown = 0;
+    for (size_t i = 0; h->downlen && i <= h->downlen; i++)
+        if (i == h->downlen || h->down[i] == ',')
+            ndown++;
+    if (ndown) {
+        r->down = calloc(ndown, sizeof *r->down);
+        if (!r->down)
+            goto bad;
+        size_t start = 0;
+        for (size_t i = 0; i <= h->downlen; i++) {
+            if (i < h->downlen && h->down[i] != ',')
+                continue;
+            const char *d = h->down + start;
+            size_t dl = i - start;
+            if (!valid_idn(d, dl) ||
+                (dl == h->idlen && memcmp(d, r->id, dl) == 0))
+                goto bad;
+            for (size_t k = 0; k < r->ndown; k++)
+                if (strlen(r->down[k]) == dl && memcmp(r->down[k], d, dl) == 0)
+                    goto bad;
+            memcpy(r->down[r->ndown], d, dl);
+            r->down[r->ndown][dl] = '\0';
+            r->ndown++;
+            start = i + 1;
+        }
+    }
+    memcpy(r->message, h->message, h->msglen);
+    r->message[h->msglen] = '\0';
+    r->header_line = h->header_line;
+    r->down_line = h->down_line;
+    r->has_downgrade = h->has_downgrade;
+    memcpy(r->checksum, checksum, 65);
+    r->pending = text;
+    r->pending_len = len;
+    return 0;
+bad:
+    db_revision_clear(r);
+    return -1;
+}
+
+int db_revision_complete(struct db_revision *r, struct db_error *err)
+{
+    if (!r->pending)
+        return 0;
+    struct db_revision full;
+    int rc = parse(&full, r->path, r->pending, r->pending_len, r->checksum,
+                   err);
+    if (rc)
+        return rc;
+    bool same = strcmp(full.id, r->id) == 0 && full.ndown == r->ndown &&
+                full.has_downgrade == r->has_downgrade;
+    for (size_t i = 0; same && i < r->ndown; i++)
+        same = strcmp(full.down[i], r->down[i]) == 0;
+    if (!same) {
+        db_revision_clear(&full);
+        return parse_fail(err, r->path, 0,
+                          "delete it; it is rebuilt on the next start",
+                          "the revision record disagrees with its own text "
+                          "of this file (%s)", "migrations/versions/"
+                          ".revision-cache");
+    }
+    r->blocks = full.blocks;
+    r->nblocks = full.nblocks;
+    r->has_downgrade = full.has_downgrade;
+    r->pending = NULL;
+    r->pending_len = 0;
+    full.blocks = NULL;
+    full.nblocks = 0;
+    db_revision_clear(&full);
+    return 0;
 }
 
 int db_revision_load(struct db_revision *out, const char *path,
@@ -701,6 +854,7 @@ void db_revision_clear(struct db_revision *r)
     free(r->blocks);
     free(r->down);
     free(r->parents);
+    free(r->path);
     memset(r, 0, sizeof *r);
 }
 

@@ -57,13 +57,17 @@ struct db_revision {
     size_t ndown;                      /* 0: a base; 2 or more: a merge */
     size_t *parents;                   /* indexes of down[] (graph.h) */
     char message[256];
-    char path[1024];
+    char *path;                        /* the file, for messages; owned */
     int header_line;                   /* line of "-- revision:" */
     int down_line;                     /* line of "-- down_revision:" */
     struct db_revision_block *blocks;  /* in file order; owned */
     size_t nblocks;
     bool has_downgrade;                /* some "-- +downgrade" block */
     char checksum[65];                 /* hex SHA-256 of the file */
+    /* Recorded text whose blocks are not read yet (db_revision_from_head;
+     * not owned): blocks is empty until db_revision_complete. */
+    const char *pending;
+    size_t pending_len;
 };
 
 /*
@@ -74,6 +78,47 @@ struct db_revision {
  */
 int db_revision_parse(struct db_revision *out, const char *path,
                       const char *text, size_t len, struct db_error *err);
+
+/*
+ * db_revision_parse of text that parsed before, with checksum (64 hex
+ * digits) its SHA-256 as recorded then (revcache.h): the same revision,
+ * without hashing text again or re-running the splitting checks that
+ * passed then. Only for text whose integrity the caller verified.
+ */
+int db_revision_parse_recorded(struct db_revision *out, const char *path,
+                               const char *text, size_t len,
+                               const char *checksum, struct db_error *err);
+
+/* A revision's header as a parse found it, kept in the revision record
+ * (revcache.h). Strings are not NUL-terminated; down is the parents' ids
+ * joined by ',' (empty for a base). */
+struct db_revision_head {
+    const char *id, *down, *message;
+    size_t idlen, downlen, msglen;
+    int header_line, down_line;
+    bool has_downgrade;
+};
+
+/* The head of a parsed revision; down is written into buf (n bytes, at
+ * least DB_REVISION_ID_MAX per parent). Returns 0, or -1 when buf is too
+ * small. */
+int db_revision_head_of(struct db_revision_head *h, const struct db_revision *r,
+                        char *buf, size_t n);
+
+/*
+ * The revision whose file (path) held text with that recorded head and
+ * checksum, without parsing text: its blocks stay pending in text (which
+ * must outlive out until db_revision_complete). The head is checked as a
+ * parse would (ids, parents, the file name): 0, or -1 when it does not
+ * hold (out is then cleared; read the file instead).
+ */
+int db_revision_from_head(struct db_revision *out, const char *path,
+                          const struct db_revision_head *h, const char *text,
+                          size_t len, const char *checksum);
+
+/* Reads r's pending blocks (see db_revision_parse_recorded); 0 when none
+ * are pending. Returns 0 or DB_ENOMEM. */
+int db_revision_complete(struct db_revision *r, struct db_error *err);
 
 /* Reads and parses a file. Returns 0, DB_EIO or DB_EPARSE. */
 int db_revision_load(struct db_revision *out, const char *path,

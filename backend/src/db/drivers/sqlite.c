@@ -253,9 +253,21 @@ static int check_path(int *created, const char *path,
     return mkdir_default ? db_mkdirs(dir, err) : 0;
 }
 
+/* Before the library's first use: no allocation statistics (nothing
+ * reads them; keeping them takes a global mutex on every allocation,
+ * also on connections opened without mutexes). Refused, harmlessly, when
+ * the library was already initialised. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
                           struct db_error *err)
 {
+    pthread_once(&sqlite_once, sqlite_configure);
     struct db_url u;
     int rc = db_url_parse(&u, cfg->url, err);
     if (rc)
