@@ -25,8 +25,9 @@
 # fresh database each. It is a report: the goals are printed, never
 # enforced; it exits 1 only when something fails to run.
 # Environment: BUILD (build), RUNS (40), APPLY_RUNS (5), DURATION (10s),
-# SIZES (100 1000 10000), PGTEST_DIR (BUILD/pgfloors: a cluster started and
-# stopped here by scripts/pg-test-server.sh).
+# SIZES (100 1000 10000), BENCH_PGTEST_DIR (BUILD/pgfloors: a cluster of its
+# own, started and stopped here by scripts/pg-test-server.sh; the tests'
+# PGTEST_DIR is never used, so their server is left as it is).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -36,7 +37,7 @@ RUNS=${RUNS:-40}
 APPLY_RUNS=${APPLY_RUNS:-5}
 DURATION=${DURATION:-10s}
 SIZES=${SIZES:-100 1000 10000}
-PGTEST_DIR=${PGTEST_DIR:-$ROOT/$BUILD/pgfloors}
+PGTEST_DIR=${BENCH_PGTEST_DIR:-$ROOT/$BUILD/pgfloors}
 export PGTEST_DIR
 
 for tool in hyperfine sqlite3 wrk curl; do
