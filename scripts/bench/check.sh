@@ -108,7 +108,16 @@ fi
 # PostgreSQL
 if [ -n "$PG_URL" ] && command -v psql >/dev/null; then
     schema=bench_check_$$
-    trap 'psql -X -q "$PG_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1; rm -rf "$T"' EXIT
+    # one table per transaction: a single DROP SCHEMA of N tables can need
+    # more locks than max_locks_per_transaction allows
+    drop_schema() {
+        printf '%s\n' \
+            "SELECT format('DROP TABLE IF EXISTS %I.%I CASCADE', schemaname, tablename) FROM pg_tables WHERE schemaname = '$schema' \\gexec" \
+            "DROP SCHEMA IF EXISTS $schema CASCADE;" |
+            psql -X -q "$PG_URL" >/dev/null 2>&1 || true
+        rm -rf "$T"
+    }
+    trap drop_schema EXIT
     export BENCH_SCHEMA=$schema
     "$BENCH" "$PG_URL" create "$N"
     "$BENCH" "$PG_URL" check "$N" >/dev/null || {
