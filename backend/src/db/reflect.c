@@ -680,3 +680,55 @@ void db_reflect__json_names(struct db_buf *out, const char *const *names,
         db_buf_puts(out, "\"");
     }
 }
+
+int db_reflect__fk_flush(struct db_reflect_fk_rows *r,
+                         struct db_reflect_builder *b)
+{
+    int rc = 0;
+    struct db_reflect_table *t =
+        b && r->n ? db_reflect__find(b, r->table) : NULL;
+    if (t) {
+        r->cols[r->n] = r->refs[r->n] = NULL;
+        r->fk.name = r->name[0] ? r->name : NULL;
+        r->fk.column = r->cols[0];
+        r->fk.ref_column = r->refs[0];
+        r->fk.columns = r->n > 1 ? (const char *const *)r->cols : NULL;
+        r->fk.ref_columns = r->n > 1 ? (const char *const *)r->refs : NULL;
+        rc = db_reflect__add_fk(t, &r->fk);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->cols[i]);
+        free(r->refs[i]);
+    }
+    free((void *)r->fk.ref_table);
+    memset(r, 0, sizeof *r);
+    return rc ? DB_ENOMEM : 0;
+}
+
+int db_reflect__fk_row(struct db_reflect_fk_rows *r,
+                       struct db_reflect_builder *b, const char *table,
+                       const char *key, bool start,
+                       const struct db_foreign_key *head, const char *column,
+                       const char *ref_column)
+{
+    if (start || strcmp(r->table, table) != 0 || strcmp(r->key, key) != 0) {
+        if (db_reflect__fk_flush(r, b))
+            return DB_ENOMEM;
+        snprintf(r->table, sizeof r->table, "%s", table);
+        snprintf(r->key, sizeof r->key, "%s", key);
+        snprintf(r->name, sizeof r->name, "%s", head->name ? head->name : "");
+        r->fk.ref_table = strdup(head->ref_table ? head->ref_table : "");
+        r->fk.on_update = head->on_update;
+        r->fk.on_delete = head->on_delete;
+        if (!r->fk.ref_table)
+            return DB_ENOMEM;
+    }
+    if (r->n + 1 >= sizeof r->cols / sizeof r->cols[0])
+        return 0; /* more columns than a key of the models may have */
+    r->cols[r->n] = strdup(column ? column : "");
+    r->refs[r->n] = strdup(ref_column ? ref_column : "");
+    r->n++;
+    if (!r->cols[r->n - 1] || !r->refs[r->n - 1])
+        return DB_ENOMEM;
+    return 0;
+}

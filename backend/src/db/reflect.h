@@ -113,6 +113,32 @@ int db_reflect__index_row(struct db_reflect_index_rows *r,
 int db_reflect__index_flush(struct db_reflect_index_rows *r,
                             struct db_reflect_builder *b);
 
+/* Foreign-key rows as catalogs list them (one per column, in order, the
+ * rows of one key together) gathered into whole keys. Zero-initialise. */
+struct db_reflect_fk_rows {
+    char table[DB_NAME_MAX * 2];
+    char key[DB_NAME_MAX * 2];   /* the catalog's name or id of the key */
+    char name[DB_NAME_MAX * 2];  /* "": the fk_ convention's */
+    struct db_foreign_key fk;    /* ref_table owned; columns at the flush */
+    char *cols[33], *refs[33];   /* owned copies */
+    size_t n;
+};
+
+/* One row of key (of table) pairing column with ref_column; head gives
+ * the key's name (NULL: the convention's), referenced table and actions.
+ * A new table or key, or start, adds the key collected before. Returns 0
+ * or DB_ENOMEM. */
+int db_reflect__fk_row(struct db_reflect_fk_rows *r,
+                       struct db_reflect_builder *b, const char *table,
+                       const char *key, bool start,
+                       const struct db_foreign_key *head, const char *column,
+                       const char *ref_column);
+
+/* Adds the key collected so far (after the last row) and empties r; with
+ * b NULL it only frees what r holds. Returns 0 or DB_ENOMEM. */
+int db_reflect__fk_flush(struct db_reflect_fk_rows *r,
+                         struct db_reflect_builder *b);
+
 /* Names as JSON strings, comma-separated, without brackets: the table lists
  * both drivers hand to json_each / json_array_elements_text as $n. */
 void db_reflect__json_names(struct db_buf *out, const char *const *names,

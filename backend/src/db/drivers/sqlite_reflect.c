@@ -26,13 +26,7 @@ struct ctx {
     int npk;
     struct db_reflect_index_rows ix;   /* the index being collected */
     struct db_buf unparsed;   /* JSON array of indexes left to the pragma */
-    struct {                  /* the foreign key being collected */
-        char table[DB_NAME_MAX * 2];
-        int id;
-        struct db_foreign_key key;
-        char *cols[33], *refs[33];
-        size_t n;
-    } fk;
+    struct db_reflect_fk_rows fk;      /* the foreign key being collected */
     struct db_reflect_table *ddl_table;   /* whose CREATE TABLE is read */
 };
 
@@ -259,29 +253,6 @@ static enum db_fk_action action(const char *s)
     return DB_FK_NO_ACTION;
 }
 
-/* Adds the foreign key collected so far, and empties x->fk. */
-static int fk_flush(struct ctx *x, bool add)
-{
-    int rc = 0;
-    struct db_reflect_table *t =
-        add && x->fk.n ? db_reflect__find(x->b, x->fk.table) : NULL;
-    if (t) {
-        x->fk.cols[x->fk.n] = x->fk.refs[x->fk.n] = NULL;
-        x->fk.key.column = x->fk.cols[0];
-        x->fk.key.ref_column = x->fk.refs[0];
-        x->fk.key.columns = x->fk.n > 1 ? (const char *const *)x->fk.cols : NULL;
-        x->fk.key.ref_columns = x->fk.n > 1 ? (const char *const *)x->fk.refs : NULL;
-        rc = db_reflect__add_fk(t, &x->fk.key);
-    }
-    for (size_t i = 0; i < x->fk.n; i++) {
-        free(x->fk.cols[i]);
-        free(x->fk.refs[i]);
-    }
-    free((void *)x->fk.key.ref_table);
-    memset(&x->fk, 0, sizeof x->fk);
-    return rc ? (x->rc = DB_ENOMEM) : 0;
-}
-
 /* One row per column of a key, the rows of a key together (id, seq). */
 static int on_fk(void *ctx, int ncols, const char *const *v,
                  const char *const *names)
@@ -289,25 +260,15 @@ static int on_fk(void *ctx, int ncols, const char *const *v,
     (void)ncols;
     (void)names;
     struct ctx *x = ctx;
-    if (strcmp(x->fk.table, v[0]) != 0 || x->fk.id != atoi(val(v[1])) ||
-        atoi(val(v[2])) == 0) {
-        if (fk_flush(x, true))
-            return x->rc;
-        snprintf(x->fk.table, sizeof x->fk.table, "%s", v[0]);
-        x->fk.id = atoi(val(v[1]));
-        x->fk.key.ref_table = strdup(val(v[3]));
-        x->fk.key.on_update = action(v[6]);
-        x->fk.key.on_delete = action(v[7]);
-        if (!x->fk.key.ref_table)
-            return x->rc = DB_ENOMEM;
-    }
-    if (x->fk.n + 1 >= sizeof x->fk.cols / sizeof x->fk.cols[0])
-        return 0; /* more columns than a key of the models may have */
-    x->fk.cols[x->fk.n] = strdup(val(v[4]));
-    /* a key to the referenced table's primary key names no columns */
-    x->fk.refs[x->fk.n] = strdup(val(v[5]));
-    x->fk.n++;
-    if (!x->fk.cols[x->fk.n - 1] || !x->fk.refs[x->fk.n - 1])
+    /* the catalog names no key: the fk_ convention's name; a key to the
+     * referenced table's primary key names no columns */
+    const struct db_foreign_key head = {
+        .ref_table = val(v[3]),
+        .on_update = action(v[6]),
+        .on_delete = action(v[7]),
+    };
+    if (db_reflect__fk_row(&x->fk, x->b, v[0], val(v[1]),
+                           atoi(val(v[2])) == 0, &head, v[4], v[5]))
         return x->rc = DB_ENOMEM;
     return 0;
 }
@@ -454,7 +415,9 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
     db_buf_free(&x.unparsed);
     if (rc == 0)
         rc = db_query(c, q_fks[some], some, params, on_fk, &x, NULL, err);
-    fk_flush(&x, rc == 0);
+    if (db_reflect__fk_flush(&x.fk, rc == 0 ? x.b : NULL) && rc == 0)
+        rc = DB_ENOMEM;
+    db_reflect__fk_flush(&x.fk, NULL); /* frees what an interrupted scan left */
     if (rc == 0)
         rc = db_query(c, q_tables[some], some, params, on_table_sql, &x, NULL,
                       err);
