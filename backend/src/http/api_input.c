@@ -232,8 +232,7 @@ int http_api__check_column(struct http_response *resp,
                            const char *column, const char *field,
                            const char *v)
 {
-    const struct db_table *t = db_schema_table(api->models, table);
-    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    const struct db_column *c = http_api__model_column(api, table, column);
     if (!c)
         return 0;
     unsigned f = db_type_flags(c->type);
@@ -268,8 +267,7 @@ int http_api__check_column(struct http_response *resp,
 static const char *const *model_values(const struct http_api *api,
                                        const char *table, const char *column)
 {
-    const struct db_table *t = db_schema_table(api->models, table);
-    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    const struct db_column *c = http_api__model_column(api, table, column);
     return c ? c->values : NULL;
 }
 

@@ -187,6 +187,11 @@ void http_api__db_failed(struct http_api *api,
                                 const struct db_error *err,
                                 struct http_response *resp);
 
+/* The models' column table.column, or NULL. */
+const struct db_column *http_api__model_column(const struct http_api *api,
+                                               const char *table,
+                                               const char *column);
+
 int http_api__model_length(const struct http_api *api, const char *table,
                                   const char *column);
 

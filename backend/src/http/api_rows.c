@@ -18,20 +18,26 @@
 /* ---- rows to JSON ------------------------------------------------------- */
 
 
+const struct db_column *http_api__model_column(const struct http_api *api,
+                                               const char *table,
+                                               const char *column)
+{
+    const struct db_table *t = db_schema_table(api->models, table);
+    return t ? db_table_column(t, column) : NULL;
+}
+
 /* The declared length of a column of the models (VARCHAR(n)). */
 int http_api__model_length(const struct http_api *api, const char *table,
                                   const char *column)
 {
-    const struct db_table *t = db_schema_table(api->models, table);
-    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    const struct db_column *c = http_api__model_column(api, table, column);
     return c ? c->length : 0;
 }
 
 void http_api__cast(struct db_buf *out, const struct http_api *api, int n,
                     const char *table, const char *column)
 {
-    const struct db_table *t = db_schema_table(api->models, table);
-    const struct db_column *c = t ? db_table_column(t, column) : NULL;
+    const struct db_column *c = http_api__model_column(api, table, column);
     db_buf_printf(out, "CAST($%d AS ", n);
     if (c)
         db_render_type(out, c, db_conn_dialect(api->conn));
