@@ -122,15 +122,6 @@ int db_migrate_plan_downgrade(size_t *plan, size_t *n, const struct db_graph *g,
                               const char *target, struct db_error *err);
 
 /*
- * Runs the statements of r's blocks for dir and c's dialect, in file
- * order, in whatever transaction the caller holds; no version rows are
- * written. For rehearsals. Returns 0 or the failing statement's error
- * (file, line, statement).
- */
-int db_migrate_run_blocks(struct db_conn *c, const struct db_revision *r,
-                          enum db_direction dir, struct db_error *err);
-
-/*
  * Records target ("head", "heads", "base", an id or prefix) as the current
  * head without running any SQL, and clears the dirty marker. One
  * transaction under the lock.

@@ -48,14 +48,8 @@ static int run_statement(void *ctx, const char *stmt, size_t len, int line)
     memcpy(sql, stmt, len);
     sql[len] = '\0';
     int rc = db_exec(x->c, sql, x->err);
-    if (rc) {
-        char excerpt[128], msg[sizeof x->err->message];
-        db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
-        snprintf(msg, sizeof msg, "%s", x->err->message);
-        snprintf(x->err->message, sizeof x->err->message,
-                 "statement '%s' failed: %s", excerpt, msg);
-        db_error_at(x->err, x->r->path, line);
-    }
+    if (rc)
+        db_sql_statement_failed(x->err, x->r->path, line, stmt, len);
     free(sql);
     if (rc == 0)
         x->nrun++;
@@ -149,11 +143,5 @@ int db_migrate__run_blocks(struct db_conn *c, const struct db_revision *r,
     if (nrun)
         *nrun = x.nrun;
     return rc;
-}
-
-int db_migrate_run_blocks(struct db_conn *c, const struct db_revision *r,
-                          enum db_direction dir, struct db_error *err)
-{
-    return db_migrate__run_blocks(c, r, dir, NULL, NULL, err);
 }
 

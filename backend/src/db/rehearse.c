@@ -357,12 +357,7 @@ static int run_statement(void *ctx, const char *stmt, size_t len, int line)
         x->in_tx(sql, &alt, live, sizeof live) < 0)
         rc = db_error_nomem(x->err);
     if (rc == 0 && (rc = db_exec(x->c, alt ? alt : sql, x->err))) {
-        char excerpt[128], msg[sizeof x->err->message];
-        db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
-        snprintf(msg, sizeof msg, "%s", x->err->message);
-        snprintf(x->err->message, sizeof x->err->message,
-                 "statement '%s' failed: %s", excerpt, msg);
-        db_error_at(x->err, x->r->path, line);
+        db_sql_statement_failed(x->err, x->r->path, line, stmt, len);
         if (alt)
             db_error_hint(x->err, "rehearsed in a transaction as '%.300s'",
                           alt);

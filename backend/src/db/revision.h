@@ -175,4 +175,9 @@ int db_revision_check(const struct db_revision *r, enum db_direction dir,
 /* "'CREATE TABLE x (...'": the first line of stmt, cut to fit n. */
 void db_sql_excerpt(char *out, size_t n, const char *stmt, size_t len);
 
+/* Prefixes err's message with the statement that failed ("statement
+ * 'CREATE ...' failed: ") and sets its place to path:line. */
+void db_sql_statement_failed(struct db_error *err, const char *path, int line,
+                             const char *stmt, size_t len);
+
 #endif /* DB_REVISION_H */

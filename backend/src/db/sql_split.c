@@ -228,3 +228,14 @@ void db_sql_excerpt(char *out, size_t n, const char *stmt, size_t len)
     }
     snprintf(out, n, "%.*s%s", (int)k, stmt, cut ? " ..." : "");
 }
+
+void db_sql_statement_failed(struct db_error *err, const char *path, int line,
+                             const char *stmt, size_t len)
+{
+    char excerpt[128], msg[sizeof err->message];
+    db_sql_excerpt(excerpt, sizeof excerpt, stmt, len);
+    snprintf(msg, sizeof msg, "%s", err->message);
+    snprintf(err->message, sizeof err->message, "statement '%s' failed: %s",
+             excerpt, msg);
+    db_error_at(err, path, line);
+}
