@@ -157,30 +157,49 @@ static void check_alter_type(struct db_lint_ctx *c,
     each_alter_cmd(c, st, true, alter_type);
 }
 
+/* The constraint of kind a or b that an ALTER TABLE command adds: a table
+ * constraint (*con) or one on the column it adds (*coldef). Returns the
+ * kind found (a first), NULL when it adds none. */
+static const char *adds_constraint(const char *sub, json_t *cmd,
+                                   const char *a, const char *b,
+                                   json_t **con, json_t **coldef)
+{
+    json_t *def = field(cmd, "def");
+    *con = *coldef = NULL;
+    if (is(sub, "AT_AddConstraint")) {
+        json_t *k = field(def, "Constraint");
+        const char *ct = sfield(k, "contype");
+        if (!is(ct, a) && !is(ct, b))
+            return NULL;
+        *con = k;
+        return is(ct, a) ? a : b;
+    }
+    if (!is(sub, "AT_AddColumn"))
+        return NULL;
+    json_t *cd = field(def, "ColumnDef");
+    const char *kind = col_constraint(cd, a)   ? a
+                       : col_constraint(cd, b) ? b
+                                               : NULL;
+    if (kind)
+        *coldef = cd;
+    return kind;
+}
+
 static int not_valid(struct db_lint_ctx *c, const struct db_lint_stmt *st,
                      const char *t, const char *sub, json_t *cmd)
 {
-    json_t *def = field(cmd, "def");
-    if (is(sub, "AT_AddConstraint")) {
-        json_t *con = field(def, "Constraint");
-        const char *ct = sfield(con, "contype");
-        if ((is(ct, "CONSTR_FOREIGN") || is(ct, "CONSTR_CHECK")) &&
-            !bfield(con, "skip_validation"))
-            flag(c, "constraint-not-valid", st->line,
-                 "%s \"%s\" on \"%s\"",
-                 is(ct, "CONSTR_CHECK") ? "check" : "foreign key",
-                 sfield(con, "conname") ? sfield(con, "conname")
-                                        : "(unnamed)", t);
-    } else if (is(sub, "AT_AddColumn")) {
-        json_t *coldef = field(def, "ColumnDef");
-        if (col_constraint(coldef, "CONSTR_FOREIGN") ||
-            col_constraint(coldef, "CONSTR_CHECK"))
-            flag(c, "constraint-not-valid", st->line,
-                 "column \"%s\" of \"%s\" with %s",
-                 sfield(coldef, "colname"), t,
-                 col_constraint(coldef, "CONSTR_FOREIGN")
-                     ? "REFERENCES" : "CHECK");
-    }
+    json_t *con, *coldef;
+    const char *kind = adds_constraint(sub, cmd, "CONSTR_FOREIGN",
+                                       "CONSTR_CHECK", &con, &coldef);
+    if (con && !bfield(con, "skip_validation"))
+        flag(c, "constraint-not-valid", st->line, "%s \"%s\" on \"%s\"",
+             is(kind, "CONSTR_CHECK") ? "check" : "foreign key",
+             sfield(con, "conname") ? sfield(con, "conname") : "(unnamed)",
+             t);
+    else if (coldef)
+        flag(c, "constraint-not-valid", st->line,
+             "column \"%s\" of \"%s\" with %s", sfield(coldef, "colname"),
+             t, is(kind, "CONSTR_FOREIGN") ? "REFERENCES" : "CHECK");
     return 0;
 }
 
@@ -247,25 +266,17 @@ static void check_set_not_null(struct db_lint_ctx *c,
 static int unique(struct db_lint_ctx *c, const struct db_lint_stmt *st,
                   const char *t, const char *sub, json_t *cmd)
 {
-    json_t *def = field(cmd, "def");
-    if (is(sub, "AT_AddConstraint")) {
-        json_t *con = field(def, "Constraint");
-        const char *ct = sfield(con, "contype");
-        if ((is(ct, "CONSTR_UNIQUE") || is(ct, "CONSTR_PRIMARY")) &&
-            !sfield(con, "indexname"))
-            flag(c, "add-unique-not-using-index", st->line,
-                 "%s on \"%s\"",
-                 is(ct, "CONSTR_UNIQUE") ? "UNIQUE" : "PRIMARY KEY", t);
-    } else if (is(sub, "AT_AddColumn")) {
-        json_t *coldef = field(def, "ColumnDef");
-        if (col_constraint(coldef, "CONSTR_UNIQUE") ||
-            col_constraint(coldef, "CONSTR_PRIMARY"))
-            flag(c, "add-unique-not-using-index", st->line,
-                 "column \"%s\" of \"%s\" with %s",
-                 sfield(coldef, "colname"), t,
-                 col_constraint(coldef, "CONSTR_UNIQUE") ? "UNIQUE"
-                                                         : "PRIMARY KEY");
-    }
+    json_t *con, *coldef;
+    const char *kind = adds_constraint(sub, cmd, "CONSTR_UNIQUE",
+                                       "CONSTR_PRIMARY", &con, &coldef);
+    const char *what = is(kind, "CONSTR_UNIQUE") ? "UNIQUE" : "PRIMARY KEY";
+    if (con && !sfield(con, "indexname"))
+        flag(c, "add-unique-not-using-index", st->line, "%s on \"%s\"",
+             what, t);
+    else if (coldef)
+        flag(c, "add-unique-not-using-index", st->line,
+             "column \"%s\" of \"%s\" with %s", sfield(coldef, "colname"),
+             t, what);
     return 0;
 }
 
