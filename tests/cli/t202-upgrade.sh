@@ -77,6 +77,24 @@ expect_eq "$(sqlite3 var/app.db 'select revision from app_version')" "0002" "sta
 expect_eq "$(sqlite3 var/app.db "select count(*) from sqlite_master where name='pets'")" 0 "nothing of the failed revision stays"
 rm migrations/versions/0003_bad.sql
 
+# app_version is stored as its key alone; a database whose version tables
+# were created with app_version as a rowid table is carried on as it is
+expect_out_sql() { expect_eq "$(sqlite3 "$1" "$2")" "$3" "$4"; }
+expect_out_sql var/app.db "select sql like '%WITHOUT ROWID' from sqlite_master where name='app_version'" 1 "app_version without rowid"
+rm -f var/old.db
+sqlite3 var/old.db 'CREATE TABLE "app_version" ("revision" TEXT NOT NULL PRIMARY KEY);
+CREATE TABLE "app_version_history" ("seq" INTEGER NOT NULL PRIMARY KEY, "revision" TEXT NOT NULL, "operation" TEXT NOT NULL, "applied_at" TEXT NOT NULL, "duration_ms" INTEGER NOT NULL, "checksum" TEXT NOT NULL);
+CREATE TABLE "app_version_dirty" ("revision" TEXT NOT NULL, "operation" TEXT NOT NULL, "since" TEXT NOT NULL, "detail" TEXT NOT NULL);'
+run env DATABASE_URL=sqlite:///var/old.db "$APP" db upgrade
+expect_status 0; expect_out "upgrade 0002: phone"
+expect_out_sql var/old.db 'select group_concat(revision) from app_version' 0002 "one head after two steps"
+expect_out_sql var/old.db "select group_concat(seq || revision || operation, ' ') from app_version_history" "10001up 20002up" "history numbered in order"
+run env DATABASE_URL=sqlite:///var/old.db "$APP" db downgrade base --yes
+expect_status 0
+expect_out_sql var/old.db 'select count(*) from app_version' 0 "base: no head"
+expect_out_sql var/old.db "select max(seq) from app_version_history" 4 "every step numbered"
+expect_out_sql var/old.db "select count(*) from sqlite_master where name='app_version' and sql like '%WITHOUT ROWID%'" 0 "the old table kept"
+
 # an applied file edited afterwards
 printf '\n-- an innocent-looking edit\n' >> migrations/versions/0001_people.sql
 run "$APP" db upgrade

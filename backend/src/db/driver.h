@@ -126,6 +126,12 @@ struct db_dialect_ops {
      * schema. The tool names its own tables with it. */
     const char *schema;
 
+    /* Written after the closing parenthesis of a table that is nothing
+     * but its primary key (the tool's app_version), to store it as one
+     * tree (SQLite: " WITHOUT ROWID", not a table and an index); NULL:
+     * nothing. */
+    const char *key_table_sql;
+
     /* Counts the tables of schema $1 other than the version tables
      * (app_version*) and the database's own. */
     const char *other_tables_sql;

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-void db_migrate__vt_names(struct db_migrate_vt_names *t,
-                                 const char *schema)
+void db_migrate__vt_names(struct db_migrate_vt_names *t, const char *schema,
+                          const struct db_dialect_ops *x)
 {
     char s[160], name[64];
     if (db_quote_ident(s, sizeof s, schema))
@@ -28,6 +28,15 @@ void db_migrate__vt_names(struct db_migrate_vt_names *t,
     snprintf(t->h, sizeof t->h, "%s.%s", s, name);
     db_quote_ident(name, sizeof name, DB_MIGRATE_DIRTY_TABLE);
     snprintf(t->d, sizeof t->d, "%s.%s", s, name);
+    t->key_table = x && x->key_table_sql ? x->key_table_sql : "";
+    t->seq_generated = x && x->integer_pk_is_rowid;
+}
+
+/* The names and facts of c's version tables. */
+static void conn_names(struct db_migrate_vt_names *t, struct db_conn *c)
+{
+    db_migrate__vt_names(t, db_conn_schema(c),
+                         db_dialect_get(db_conn_dialect(c)));
 }
 
 /* tmpl with @V, @H and @D replaced; no other '@' is touched. */
@@ -38,8 +47,11 @@ void db_migrate__vt_expand(struct db_buf *out,
     const char *p = tmpl;
     for (const char *at; (at = strchr(p, '@'));) {
         db_buf_putn(out, p, (size_t)(at - p));
-        if (at[1] == 'V' || at[1] == 'H' || at[1] == 'D') {
-            db_buf_puts(out, at[1] == 'V' ? t->v : at[1] == 'H' ? t->h : t->d);
+        if (at[1] == 'V' || at[1] == 'H' || at[1] == 'D' || at[1] == 'K') {
+            db_buf_puts(out, at[1] == 'V'   ? t->v
+                             : at[1] == 'H' ? t->h
+                             : at[1] == 'D' ? t->d
+                                            : t->key_table);
             p = at + 2;
         } else {
             db_buf_putn(out, at, 1);
@@ -55,7 +67,7 @@ int db_migrate__vquery(struct db_conn *c, const char *tmpl, int nparams,
                               void *ctx, long *changes, struct db_error *err)
 {
     struct db_migrate_vt_names t;
-    db_migrate__vt_names(&t, db_conn_schema(c));
+    conn_names(&t, c);
     struct db_buf sql = DB_BUF_INIT;
     db_migrate__vt_expand(&sql, &t, tmpl);
     int rc = db_buf_ok(&sql)
@@ -69,7 +81,7 @@ int db_migrate__vquery(struct db_conn *c, const char *tmpl, int nparams,
 int db_migrate__vexec(struct db_conn *c, const char *tmpl, struct db_error *err)
 {
     struct db_migrate_vt_names t;
-    db_migrate__vt_names(&t, db_conn_schema(c));
+    conn_names(&t, c);
     struct db_buf sql = DB_BUF_INIT;
     db_migrate__vt_expand(&sql, &t, tmpl);
     int rc = db_buf_ok(&sql) ? db_exec(c, db_buf_str(&sql), err)
@@ -83,7 +95,7 @@ static int vquery_value(struct db_conn *c, const char *tmpl, int nparams,
                         struct db_error *err)
 {
     struct db_migrate_vt_names t;
-    db_migrate__vt_names(&t, db_conn_schema(c));
+    conn_names(&t, c);
     struct db_buf sql = DB_BUF_INIT;
     db_migrate__vt_expand(&sql, &t, tmpl);
     int rc = db_buf_ok(&sql)
@@ -98,7 +110,7 @@ static int vquery_value(struct db_conn *c, const char *tmpl, int nparams,
 const char *const db_migrate__create_tables[] = {
     "CREATE TABLE IF NOT EXISTS " VT " (\n"
     "    \"revision\" TEXT NOT NULL PRIMARY KEY\n"
-    ")",
+    ")@K",
     "CREATE TABLE IF NOT EXISTS " HT " (\n"
     "    \"seq\" INTEGER NOT NULL PRIMARY KEY,\n"
     "    \"revision\" TEXT NOT NULL,\n"
@@ -116,10 +128,62 @@ const char *const db_migrate__create_tables[] = {
     NULL,
 };
 
-const char db_migrate__insert_history[] =
+static const char insert_history[] =
     "INSERT INTO " HT " (\"seq\", \"revision\", \"operation\", "
     "\"applied_at\", \"duration_ms\", \"checksum\") VALUES ((SELECT "
     "COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT "), $1, $2, $3, $4, $5)";
+
+/* Without the subquery, which is prepared again after every revision's
+ * DDL (the schema changed) on SQLite, where a rowid needs none. */
+static const char insert_history_generated[] =
+    "INSERT INTO " HT " (\"revision\", \"operation\", \"applied_at\", "
+    "\"duration_ms\", \"checksum\") VALUES ($1, $2, $3, $4, $5)";
+
+int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
+                               struct db_error *err)
+{
+    struct db_migrate_vt_names t;
+    conn_names(&t, c);
+    return db_migrate__vquery(c, t.seq_generated ? insert_history_generated
+                                                 : insert_history,
+                              5, p, NULL, NULL, NULL, err);
+}
+
+int db_migrate__head_moves(const struct db_graph *g, const size_t *old,
+                           size_t nold, const size_t *now, size_t nnow,
+                           db_migrate_move_fn fn, void *ctx)
+{
+    /* heads that go, then heads that come, paired up in order */
+    size_t *gone = malloc((nold ? nold : 1) * sizeof *gone);
+    size_t *come = malloc((nnow ? nnow : 1) * sizeof *come);
+    size_t ngone = 0, ncome = 0;
+    if (!gone || !come) {
+        free(gone);
+        free(come);
+        return DB_ENOMEM;
+    }
+    for (size_t a = 0; a < nold; a++) {
+        bool keep = false;
+        for (size_t b = 0; b < nnow; b++)
+            keep |= now[b] == old[a];
+        if (!keep)
+            gone[ngone++] = old[a];
+    }
+    for (size_t b = 0; b < nnow; b++) {
+        bool had = false;
+        for (size_t a = 0; a < nold; a++)
+            had |= now[b] == old[a];
+        if (!had)
+            come[ncome++] = now[b];
+    }
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && (k < ngone || k < ncome); k++)
+        rc = fn(ctx, k < ngone ? g->revs[gone[k]].id : NULL,
+                k < ncome ? g->revs[come[k]].id : NULL);
+    free(gone);
+    free(come);
+    return rc;
+}
 
 void db_migrate__now_utc(char *out, size_t n)
 {
@@ -165,6 +229,34 @@ int db_migrate__ensure_tables(struct db_conn *c, struct db_error *err)
 
 /* The version rows after revision i moves in dir: heads in app_version
  * replaced by the new ones, one history row. st->applied is updated. */
+struct move_ctx {
+    struct db_conn *c;
+    struct db_error *err;
+};
+
+/* One statement for a replaced head (a linear step): one fewer to prepare
+ * again after each revision's DDL. */
+static int move_head(void *ctx, const char *from, const char *to)
+{
+    struct move_ctx *m = ctx;
+    if (from && to) {
+        const char *p[] = {from, to};
+        long changed = 0;
+        int rc = db_migrate__vquery(
+            m->c, "UPDATE " VT " SET \"revision\" = $2 WHERE \"revision\" = $1",
+            2, p, NULL, NULL, &changed, m->err);
+        if (rc || changed > 0)
+            return rc;
+        from = NULL; /* not there: the new head is inserted */
+    }
+    const char *p[] = {from ? from : to};
+    return db_migrate__vquery(
+        m->c,
+        from ? "DELETE FROM " VT " WHERE \"revision\" = $1"
+             : "INSERT INTO " VT " (\"revision\") VALUES ($1)",
+        1, p, NULL, NULL, NULL, m->err);
+}
+
 static int record(struct db_conn *c, const struct db_graph *g,
                   struct db_migrate_state *st, size_t i,
                   enum db_direction dir, long ms, bool heads_done,
@@ -186,33 +278,17 @@ static int record(struct db_conn *c, const struct db_graph *g,
     st->applied[i] = dir == DB_UPGRADE;
     if (!heads_done)
         nnow = db_graph_current(now, g, st->applied);
-    for (size_t a = 0; a < nold && rc == 0; a++) {
-        int keep = 0;
-        for (size_t b = 0; b < nnow; b++)
-            keep |= now[b] == old[a];
-        const char *p[] = {g->revs[old[a]].id};
-        if (!keep)
-            rc = db_migrate__vquery(
-                c, "DELETE FROM " VT " WHERE \"revision\" = $1", 1, p, NULL,
-                NULL, NULL, err);
-    }
-    for (size_t b = 0; b < nnow && rc == 0; b++) {
-        int had = 0;
-        for (size_t a = 0; a < nold; a++)
-            had |= now[b] == old[a];
-        const char *p[] = {g->revs[now[b]].id};
-        if (!had)
-            rc = db_migrate__vquery(
-                c, "INSERT INTO " VT " (\"revision\") VALUES ($1)", 1, p, NULL,
-                NULL, NULL, err);
-    }
+    struct move_ctx m = {c, err};
+    rc = db_migrate__head_moves(g, old, nold, now, nnow, move_head, &m);
+    if (rc == DB_ENOMEM)
+        rc = db_error_nomem(err);
     if (rc == 0) {
         char at[40], dur[32];
         db_migrate__now_utc(at, sizeof at);
         snprintf(dur, sizeof dur, "%ld", ms);
         const char *p[] = {r->id, dir == DB_UPGRADE ? "up" : "down", at, dur,
                            r->checksum};
-        rc = db_migrate__vquery(c, db_migrate__insert_history, 5, p, NULL, NULL, NULL, err);
+        rc = db_migrate__insert_history(c, p, err);
     }
 out:
     free(old);

@@ -24,20 +24,40 @@
 /* The version tables in the SQL below: @V, @H and @D become their names
  * qualified with the schema they live in ("main" on SQLite, [database]
  * schema on PostgreSQL), so nothing a revision does to its session
- * (search_path, a TEMP table of the same name) can redirect them. */
+ * (search_path, a TEMP table of the same name) can redirect them. @K
+ * becomes what the dialect writes after a table that is nothing but its
+ * primary key (struct db_dialect_ops key_table_sql). */
 #define VT "@V"
 #define HT "@H"
 #define DT "@D"
 
 struct db_migrate_vt_names {
     char v[200], h[200], d[200];
+    const char *key_table;    /* "" or the dialect's key_table_sql */
+    bool seq_generated;       /* a history row left without "seq" gets the
+                                 next one (integer_pk_is_rowid) */
 };
 
 /* CREATE TABLE IF NOT EXISTS for the three version tables, NULL-ended. */
 extern const char *const db_migrate__create_tables[];
 
-void db_migrate__vt_names(struct db_migrate_vt_names *t,
-                                 const char *schema);
+/* The names in schema, and the facts of dialect x (NULL: the portable
+ * forms). */
+void db_migrate__vt_names(struct db_migrate_vt_names *t, const char *schema,
+                          const struct db_dialect_ops *x);
+
+/*
+ * How app_version changes when revision i moves in dir: the heads before
+ * (old, nold) and after (now, nnow) it. Calls fn with (from, to): a head
+ * replaced by another (both ids), one that goes (to NULL) or one that
+ * comes (from NULL); a linear step is one replacement. Stops at and
+ * returns fn's first non-zero result.
+ */
+typedef int (*db_migrate_move_fn)(void *ctx, const char *from,
+                                  const char *to);
+int db_migrate__head_moves(const struct db_graph *g, const size_t *old,
+                           size_t nold, const size_t *now, size_t nnow,
+                           db_migrate_move_fn fn, void *ctx);
 
 void db_migrate__vt_expand(struct db_buf *out,
                                   const struct db_migrate_vt_names *t,
@@ -53,9 +73,11 @@ void db_migrate__now_utc(char *out, size_t n);
 int db_migrate__vexec(struct db_conn *c, const char *tmpl,
                       struct db_error *err);
 
-/* INSERT of one history row: $1 revision, $2 operation, $3 applied_at,
- * $4 duration_ms, $5 checksum. */
-extern const char db_migrate__insert_history[];
+/* Inserts one history row: p[0] revision, p[1] operation, p[2]
+ * applied_at, p[3] duration_ms, p[4] checksum; "seq" one more than the
+ * largest (left to the database where it generates it). */
+int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
+                               struct db_error *err);
 
 /* Creates the version tables when missing. */
 int db_migrate__ensure_tables(struct db_conn *c, struct db_error *err);

@@ -33,6 +33,31 @@ static int emit_statement(void *ctx, const char *stmt, size_t len, int line)
     return 0;
 }
 
+struct move_ctx {
+    struct db_buf *out;
+    const struct db_migrate_vt_names *t;
+};
+
+/* A head that goes is deleted and one that comes inserted, whatever the
+ * rows say: the script does not rely on the state it is run on. */
+static int emit_move(void *ctx, const char *from, const char *to)
+{
+    struct move_ctx *m = ctx;
+    if (from) {
+        db_migrate__vt_expand(m->out, m->t,
+                              "DELETE FROM " VT " WHERE \"revision\" = ");
+        db_buf_literal(m->out, from);
+        db_buf_puts(m->out, ";\n");
+    }
+    if (to) {
+        db_migrate__vt_expand(m->out, m->t,
+                              "INSERT INTO " VT " (\"revision\") VALUES (");
+        db_buf_literal(m->out, to);
+        db_buf_puts(m->out, ");\n");
+    }
+    return 0;
+}
+
 static void emit_revision(struct db_buf *out, const struct db_graph *g,
                           unsigned char *applied, size_t i,
                           enum db_direction dir, enum db_dialect d,
@@ -81,34 +106,19 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     size_t nold = db_graph_current(old, g, applied);
     applied[i] = dir == DB_UPGRADE;
     size_t nnow = db_graph_current(now, g, applied);
-    for (size_t a = 0; a < nold; a++) {
-        int keep = 0;
-        for (size_t b = 0; b < nnow; b++)
-            keep |= now[b] == old[a];
-        if (!keep) {
-            db_migrate__vt_expand(out, t,
-                                  "DELETE FROM " VT " WHERE \"revision\" = ");
-            db_buf_literal(out, g->revs[old[a]].id);
-            db_buf_puts(out, ";\n");
-        }
-    }
-    for (size_t b = 0; b < nnow; b++) {
-        int had = 0;
-        for (size_t a = 0; a < nold; a++)
-            had |= now[b] == old[a];
-        if (!had) {
-            db_migrate__vt_expand(out, t,
-                                  "INSERT INTO " VT " (\"revision\") VALUES (");
-            db_buf_literal(out, g->revs[now[b]].id);
-            db_buf_puts(out, ");\n");
-        }
-    }
-    db_migrate__vt_expand(
-        out, t,
-        "INSERT INTO " HT " (\"seq\", \"revision\", "
-        "\"operation\", \"applied_at\", \"duration_ms\", "
-        "\"checksum\") VALUES ((SELECT COALESCE(MAX(\"seq\"), 0) "
-        "+ 1 FROM " HT "), ");
+    struct move_ctx m = {out, t};
+    if (db_migrate__head_moves(g, old, nold, now, nnow, emit_move, &m))
+        out->oom = true;
+    db_migrate__vt_expand(out, t,
+                          t->seq_generated
+                              ? "INSERT INTO " HT " (\"revision\", "
+                                "\"operation\", \"applied_at\", "
+                                "\"duration_ms\", \"checksum\") VALUES ("
+                              : "INSERT INTO " HT " (\"seq\", \"revision\", "
+                                "\"operation\", \"applied_at\", "
+                                "\"duration_ms\", \"checksum\") VALUES "
+                                "((SELECT COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT
+                                "), ");
     db_buf_literal(out, r->id);
     db_buf_printf(out, ", '%s', CURRENT_TIMESTAMP, 0, ",
                   dir == DB_UPGRADE ? "up" : "down");
@@ -132,7 +142,7 @@ int db_migrate_sql(struct db_buf *out, const struct db_graph *g,
     /* the version tables as a connection of that dialect names them */
     struct db_migrate_vt_names t;
     const struct db_dialect_ops *x = db_dialect_get(d);
-    db_migrate__vt_names(&t, x && x->schema ? x->schema : schema);
+    db_migrate__vt_names(&t, x && x->schema ? x->schema : schema, x);
     char from[256] = "";
     const char *target = range;
     const char *colon = strchr(range, ':');

@@ -56,7 +56,7 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
             continue; /* already recorded as it is */
         const char *p[] = {g->revs[i].id, "stamp", at, "0",
                            g->revs[i].checksum};
-        rc = db_migrate__vquery(c, db_migrate__insert_history, 5, p, NULL, NULL, NULL, err);
+        rc = db_migrate__insert_history(c, p, err);
     }
     if (rc == 0)
         rc = db_commit(c, err);

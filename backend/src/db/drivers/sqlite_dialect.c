@@ -315,6 +315,7 @@ const struct db_dialect_ops db_sqlite_dialect = {
     .copy_suffixes = copy_suffixes,
     .rehearsal_where = "a copy (SQLite online backup)",
     .schema = "main",
+    .key_table_sql = " WITHOUT ROWID",
     .other_tables_sql =
         "SELECT count(*) FROM \"main\".sqlite_master WHERE type = "
         "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name "
