@@ -95,6 +95,33 @@ expect_out_sql var/old.db 'select count(*) from app_version' 0 "base: no head"
 expect_out_sql var/old.db "select max(seq) from app_version_history" 4 "every step numbered"
 expect_out_sql var/old.db "select count(*) from sqlite_master where name='app_version' and sql like '%WITHOUT ROWID%'" 0 "the old table kept"
 
+# the record of the last verified history: a no-op start-up reads the
+# heads and the record, not the history, while nothing was recorded since
+verified() { sqlite3 var/app.db "select value from app_version_meta where key='verified_history'"; }
+# (the failed upgrade above kept the record of the run before it)
+run "$APP" db downgrade -1 --yes
+expect_status 0
+run "$APP" db upgrade
+expect_status 0; expect_out "upgrade 0002: phone"
+expect_eq "$(verified | cut -d' ' -f1)" "$(sqlite3 var/app.db 'select max(seq) from app_version_history')" "the record names the last history row"
+sqlite3 var/app.db "delete from app_version_meta"
+run "$APP" db upgrade
+expect_status 0; expect_out "nothing to upgrade"
+expect_eq "$(verified)" "" "a no-op start-up writes nothing"
+run "$APP" db stamp head
+expect_status 0
+expect_eq "$(verified | cut -d' ' -f1)" "$(sqlite3 var/app.db 'select max(seq) from app_version_history')" "a stamp writes the record"
+# a history row added by a writer that keeps no record (an older version):
+# the record no longer holds and the history is read and checked again
+sqlite3 var/app.db "insert into app_version_history (revision, operation, applied_at, duration_ms, checksum) values ('0002', 'stamp', '2026-01-01 00:00:00', 0, '$(printf '%064d' 0)')"
+run "$APP" db upgrade
+expect_status 1; expect_err "revision 0002 was edited after it was applied"; expect_one_line_err
+run "$APP" db current
+expect_status 1; expect_err "revision 0002 was edited after it was applied"
+sqlite3 var/app.db "delete from app_version_history where seq = (select max(seq) from app_version_history)"
+run "$APP" db current
+expect_status 0; expect_eq "$out" "0002"
+
 # an applied file edited afterwards
 printf '\n-- an innocent-looking edit\n' >> migrations/versions/0001_people.sql
 run "$APP" db upgrade

@@ -44,9 +44,8 @@ int db_meta_set(struct db_conn *c, const char *key, const char *value,
     char sql[600];
     if (rc == 0) {
         if ((rc = meta_sql(sql, sizeof sql, c,
-                           "CREATE TABLE IF NOT EXISTS %s ("
-                           "\"key\" VARCHAR(64) NOT NULL PRIMARY KEY, "
-                           "\"value\" TEXT NOT NULL)", err)))
+                           "CREATE TABLE IF NOT EXISTS %s " DB_META_COLUMNS,
+                           err)))
             return rc;
         rc = db_exec(c, sql, err);
         /* Several instances starting at once: PostgreSQL's IF NOT EXISTS

@@ -15,6 +15,10 @@
 
 #define DB_META_TABLE "app_version_meta"
 
+/* Its columns, as CREATE TABLE writes them after the name. */
+#define DB_META_COLUMNS \
+    "(\"key\" VARCHAR(64) NOT NULL PRIMARY KEY, \"value\" TEXT NOT NULL)"
+
 /* Reads key into out. DB_ENOTFOUND when the table or the key is absent. */
 int db_meta_get(struct db_conn *c, const char *key, char *out, size_t n,
                 struct db_error *err);

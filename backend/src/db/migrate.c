@@ -3,6 +3,7 @@
  */
 #include "migrate.h"
 #include "fsutil.h"
+#include "meta.h"
 #include "migrate_internal.h"
 
 #include <ctype.h>
@@ -28,6 +29,8 @@ void db_migrate__vt_names(struct db_migrate_vt_names *t, const char *schema,
     snprintf(t->h, sizeof t->h, "%s.%s", s, name);
     db_quote_ident(name, sizeof name, DB_MIGRATE_DIRTY_TABLE);
     snprintf(t->d, sizeof t->d, "%s.%s", s, name);
+    db_quote_ident(name, sizeof name, DB_META_TABLE);
+    snprintf(t->m, sizeof t->m, "%s.%s", s, name);
     t->key_table = x && x->key_table_sql ? x->key_table_sql : "";
     t->seq_generated = x && x->integer_pk_is_rowid;
 }
@@ -47,10 +50,11 @@ void db_migrate__vt_expand(struct db_buf *out,
     const char *p = tmpl;
     for (const char *at; (at = strchr(p, '@'));) {
         db_buf_putn(out, p, (size_t)(at - p));
-        if (at[1] == 'V' || at[1] == 'H' || at[1] == 'D' || at[1] == 'K') {
+        if (at[1] && strchr("VHDMK", at[1])) {
             db_buf_puts(out, at[1] == 'V'   ? t->v
                              : at[1] == 'H' ? t->h
                              : at[1] == 'D' ? t->d
+                             : at[1] == 'M' ? t->m
                                             : t->key_table);
             p = at + 2;
         } else {
@@ -90,7 +94,7 @@ int db_migrate__vexec(struct db_conn *c, const char *tmpl, struct db_error *err)
     return rc;
 }
 
-static int vquery_value(struct db_conn *c, const char *tmpl, int nparams,
+int db_migrate__vquery_value(struct db_conn *c, const char *tmpl, int nparams,
                         const char *const *params, char *out, size_t n,
                         struct db_error *err)
 {
@@ -119,6 +123,7 @@ const char *const db_migrate__create_tables[] = {
     "    \"duration_ms\" INTEGER NOT NULL,\n"
     "    \"checksum\" TEXT NOT NULL\n"
     ")",
+    "CREATE TABLE IF NOT EXISTS " MT " " DB_META_COLUMNS,
     "CREATE TABLE IF NOT EXISTS " DT " (\n"
     "    \"revision\" TEXT NOT NULL,\n"
     "    \"operation\" TEXT NOT NULL,\n"
@@ -211,7 +216,9 @@ long db_migrate__find_id(const struct db_graph *g, const char *id)
 
 /* Creates the version tables when missing. They are created in order, so
  * the last one present means all are: one lookup on every command instead
- * of three DDL statements (three round trips on PostgreSQL). */
+ * of four DDL statements (four round trips on PostgreSQL). A database made
+ * before app_version_meta was among them gets it from db_meta_set, the
+ * first time something is recorded there. */
 int db_migrate__ensure_tables(struct db_conn *c, struct db_error *err)
 {
     int have = c->driver->table_exists(c, DB_MIGRATE_DIRTY_TABLE, err);
@@ -317,7 +324,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         db_rollback(c, &ignored);
         return 1;
     }
-    rc = vquery_value(c, "SELECT 1 FROM " DT, 0, NULL, v, sizeof v, err);
+    rc = db_migrate__vquery_value(c, "SELECT 1 FROM " DT, 0, NULL, v, sizeof v, err);
     if (rc == 0) {
         db_rollback(c, &ignored);
         struct db_migrate_state fresh;
@@ -647,7 +654,7 @@ bool db_migrate__nothing_to_do(struct db_conn *c, const struct db_graph *g,
     struct db_error ignored;
     struct db_migrate_state st = {0};
     bool work = true;
-    if (db_migrate_state_read(&st, c, g, &ignored) == 0 && st.tables &&
+    if (db_migrate_state_read_quick(&st, c, g, &ignored) == 0 && st.tables &&
         db_migrate_check(g, &st, &ignored) == 0 &&
         plan(set, plan_buf, &work, g, &st, target, dir, &ignored) != 0)
         work = true;
@@ -712,6 +719,13 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
             (*ndone)++;
         if (o && o->progress)
             o->progress(o->ctx, &g->revs[i], dir, ms);
+    }
+    /* the history as it is now matches the files: the next start-up at
+     * this state need not read it (db_migrate_state_read_quick); without
+     * the record it reads it, so a failure here costs only that */
+    if (rc == 0) {
+        struct db_error ignored;
+        db_migrate_record_verified(c, g, st.applied, &ignored);
     }
     /* what follows on this connection runs on the session connect made */
     if ((steps > 0 || rc) && c->driver->reset_session) {

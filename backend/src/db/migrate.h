@@ -62,12 +62,41 @@ struct db_migrate_state {
     char dirty_revision[DB_REVISION_ID_MAX];
     char dirty_operation[8];
     char dirty_detail[1024];
+    bool verified;            /* history not read: the record of its last
+                                 verification still holds (below) */
 };
 
 /* Reads the version tables (absent: nothing applied). Returns 0 or a
  * database error. Free with db_migrate_state_free. */
 int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
                           const struct db_graph *g, struct db_error *err);
+
+/*
+ * The same, without reading the history when the database's record of
+ * its last verification still holds: app_version_meta's
+ * DB_MIGRATE_VERIFIED_KEY holds the history's largest seq and a 64-bit
+ * hash of the applied revisions' ids and checksums when every applied
+ * revision's last history row had its file's checksum. When the largest
+ * seq is still that one (nothing was recorded since) and the applied
+ * revisions and their files' checksums hash the same, the history would
+ * pass db_migrate_check again: out->verified is set, out->history is
+ * empty, and db_migrate_check skips the checksums. Otherwise it is
+ * db_migrate_state_read. One query on a database at head.
+ */
+#define DB_MIGRATE_VERIFIED_KEY "verified_history"
+int db_migrate_state_read_quick(struct db_migrate_state *out,
+                                struct db_conn *c, const struct db_graph *g,
+                                struct db_error *err);
+
+/*
+ * Records, in c's open transaction or its own, that the history as it is
+ * now matches the applied revisions (applied, g->n marks) and their
+ * files: call only after db_migrate_check passed and with the migration
+ * lock held.
+ */
+int db_migrate_record_verified(struct db_conn *c, const struct db_graph *g,
+                               const unsigned char *applied,
+                               struct db_error *err);
 
 /* NULL-safe; leaves it zeroed. */
 void db_migrate_state_free(struct db_migrate_state *st);

@@ -24,15 +24,17 @@
 /* The version tables in the SQL below: @V, @H and @D become their names
  * qualified with the schema they live in ("main" on SQLite, [database]
  * schema on PostgreSQL), so nothing a revision does to its session
- * (search_path, a TEMP table of the same name) can redirect them. @K
+ * (search_path, a TEMP table of the same name) can redirect them; @M is
+ * app_version_meta, qualified the same way. @K
  * becomes what the dialect writes after a table that is nothing but its
  * primary key (struct db_dialect_ops key_table_sql). */
 #define VT "@V"
 #define HT "@H"
 #define DT "@D"
+#define MT "@M"               /* app_version_meta (meta.h) */
 
 struct db_migrate_vt_names {
-    char v[200], h[200], d[200];
+    char v[200], h[200], d[200], m[200];
     const char *key_table;    /* "" or the dialect's key_table_sql */
     bool seq_generated;       /* a history row left without "seq" gets the
                                  next one (integer_pk_is_rowid) */
@@ -68,6 +70,11 @@ int db_migrate__vquery(struct db_conn *c, const char *tmpl, int nparams,
                               void *ctx, long *changes, struct db_error *err);
 
 void db_migrate__now_utc(char *out, size_t n);
+
+/* db_query_value on a template of the tool's own. */
+int db_migrate__vquery_value(struct db_conn *c, const char *tmpl, int nparams,
+                             const char *const *params, char *out, size_t n,
+                             struct db_error *err);
 
 /* db_exec on a template of the tool's own. */
 int db_migrate__vexec(struct db_conn *c, const char *tmpl,

@@ -58,6 +58,9 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
                            g->revs[i].checksum};
         rc = db_migrate__insert_history(c, p, err);
     }
+    /* every revision in want has its file's checksum last now */
+    if (rc == 0)
+        rc = db_migrate_record_verified(c, g, want, err);
     if (rc == 0)
         rc = db_commit(c, err);
     if (rc)
