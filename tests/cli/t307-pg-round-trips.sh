@@ -1,7 +1,8 @@
 #!/bin/sh
 # On PostgreSQL a no-op start-up costs one query after the session setup:
-# the version rows, the history and the needs-attention marker read at
-# once, without the migration lock. When there is work, the lock is taken
+# the version rows, the needs-attention marker and the record of the last
+# verified history read at once, without the migration lock (the history
+# itself only when that record does not hold). When there is work, the lock is taken
 # and the state read again under it. Counted on the test server: the
 # app's session runs with log_statement = all (PGOPTIONS), and the
 # statements it logged are read back from the server's log.
@@ -31,6 +32,9 @@ logged() {
     stmts=$(tail -c +$((size + 1)) "$LOG" |
             sed -n 's/.*LOG:  \(statement\|execute [^:]*\): //p')
     n=$(printf '%s\n' "$stmts" | grep -c .)
+    # a statement the server refused before running it is not logged as
+    # run: its error is
+    errors=$(tail -c +$((size + 1)) "$LOG" | grep -c 'ERROR:')
 }
 
 logged "$APP" db upgrade head
@@ -43,13 +47,26 @@ expect_status 0; expect_out "nothing to upgrade"
 expect_eq "$n" "2" "a no-op upgrade: the session setup and one query"
 expect_eq "$(printf '%s\n' "$stmts" | sed -n 1p | grep -c "set_config('search_path'")" "1" \
     "the first statement sets up the session"
-expect_eq "$(printf '%s\n' "$stmts" | sed -n 2p | grep -c '"app_version_dirty".*"app_version_history".*"app_version"')" "1" \
-    "the second reads the three version tables at once"
+expect_eq "$(printf '%s\n' "$stmts" | sed -n 2p | grep -c '"app_version_dirty".*"app_version".*MAX("seq").*"app_version_meta"')" "1" \
+    "the second reads the marker, the heads and the record at once"
+expect_eq "$(printf '%s\n' "$stmts" | grep -c '"checksum"')" "0" "no history row read"
 expect_eq "$(printf '%s\n' "$stmts" | grep -c 'advisory')" "0" "no lock when nothing is to do"
+expect_eq "$errors" "0" "no statement refused by the server"
 
 logged "$APP" db current
 expect_status 0; expect_out "0005"
 expect_eq "$n" "2" "current: the session setup and one query"
+expect_eq "$errors" "0" "current: no statement refused by the server"
+
+# the record no longer holds (a history row added by a writer that keeps
+# none): the history is read in a second query
+pg "INSERT INTO app_version_history VALUES (100, '0005', 'stamp', '2026-01-01', 0, (SELECT checksum FROM app_version_history WHERE revision = '0005' ORDER BY seq DESC LIMIT 1))" >/dev/null
+logged "$APP" db upgrade head
+expect_status 0; expect_out "nothing to upgrade"
+expect_eq "$n" "3" "the setup, the heads and record, then the history"
+expect_eq "$(printf '%s\n' "$stmts" | sed -n 3p | grep -c '"checksum"')" "1" "the third reads the history"
+expect_eq "$(printf '%s\n' "$stmts" | grep -c 'advisory')" "0" "still no lock"
+pg "DELETE FROM app_version_history WHERE seq = 100" >/dev/null
 
 # the production phase at head: no lock, no backup
 sed -i 's/phase = pre-user/phase = production/' config/app.ini

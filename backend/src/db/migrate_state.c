@@ -286,7 +286,8 @@ static const char quick_sql[] =
     "SELECT 'd', NULL, \"revision\", \"operation\", \"detail\" FROM " DT
     " UNION ALL "
     "SELECT 'v', NULL, \"revision\", NULL, NULL FROM " VT " UNION ALL "
-    "SELECT 'm', (SELECT MAX(\"seq\") FROM " HT "), \"value\", NULL, NULL "
+    "SELECT 'm', CAST((SELECT MAX(\"seq\") FROM " HT ") AS TEXT), \"value\", "
+    "NULL, NULL "
     "FROM " MT " WHERE \"key\" = '" DB_MIGRATE_VERIFIED_KEY "'";
 
 struct quick_ctx {
