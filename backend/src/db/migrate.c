@@ -154,6 +154,21 @@ int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
                               5, p, NULL, NULL, NULL, err);
 }
 
+/* The members of a (na) that b (nb) lacks, into out; their count. */
+static size_t only_in(size_t *out, const size_t *a, size_t na,
+                      const size_t *b, size_t nb)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < na; i++) {
+        bool found = false;
+        for (size_t k = 0; k < nb && !found; k++)
+            found = b[k] == a[i];
+        if (!found)
+            out[n++] = a[i];
+    }
+    return n;
+}
+
 int db_migrate__head_moves(const struct db_graph *g, const size_t *old,
                            size_t nold, const size_t *now, size_t nnow,
                            db_migrate_move_fn fn, void *ctx)
@@ -167,20 +182,8 @@ int db_migrate__head_moves(const struct db_graph *g, const size_t *old,
         free(come);
         return DB_ENOMEM;
     }
-    for (size_t a = 0; a < nold; a++) {
-        bool keep = false;
-        for (size_t b = 0; b < nnow; b++)
-            keep |= now[b] == old[a];
-        if (!keep)
-            gone[ngone++] = old[a];
-    }
-    for (size_t b = 0; b < nnow; b++) {
-        bool had = false;
-        for (size_t a = 0; a < nold; a++)
-            had |= now[b] == old[a];
-        if (!had)
-            come[ncome++] = now[b];
-    }
+    ngone = only_in(gone, old, nold, now, nnow);
+    ncome = only_in(come, now, nnow, old, nold);
     int rc = 0;
     for (size_t k = 0; rc == 0 && (k < ngone || k < ncome); k++)
         rc = fn(ctx, k < ngone ? g->revs[gone[k]].id : NULL,

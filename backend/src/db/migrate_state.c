@@ -146,6 +146,10 @@ static void sort_history(struct db_migrate_state *st)
 struct state_ctx {
     struct heads_ctx h;
     struct db_migrate_state *st;
+    /* the record of the verified history ('m' rows of quick_sql) */
+    char seq[32];
+    char value[64];
+    bool has_value;
 };
 
 static int take_state_row(void *ctx, int ncols, const char *const *vals,
@@ -163,6 +167,11 @@ static int take_state_row(void *ctx, int ncols, const char *const *vals,
         if (!x->st->dirty)
             take_dirty(x->st, 3, vals + 2, names);
         return 0;
+    case 'm':
+        copy_val(x->seq, sizeof x->seq, vals[1]);
+        copy_val(x->value, sizeof x->value, vals[2]);
+        x->has_value = vals[2] != NULL;
+        return 0;
     }
     return 0;
 }
@@ -172,7 +181,7 @@ static int take_state_row(void *ctx, int ncols, const char *const *vals,
 static int read_at_once(struct db_migrate_state *st, struct db_conn *c,
                         const struct db_graph *g, struct db_error *err)
 {
-    struct state_ctx x = {{g, st}, st};
+    struct state_ctx x = {{g, st}, st, "", "", false};
     int rc = db_migrate__vquery(c, state_sql, 0, NULL, take_state_row, &x,
                                 NULL, err);
     if (rc == 0) {
@@ -281,44 +290,16 @@ static int verified_value(char *out, size_t n, const struct db_graph *g,
     return 0;
 }
 
-/* The heads, the marker and the record in one statement; no history. */
+/* The heads, the marker and the record in one statement, in the columns
+ * of state_sql; no history. */
 static const char quick_sql[] =
-    "SELECT 'd', NULL, \"revision\", \"operation\", \"detail\" FROM " DT
+    "SELECT 'd', NULL, \"revision\", \"operation\", \"detail\", NULL, NULL "
+    "FROM " DT " UNION ALL "
+    "SELECT 'v', NULL, \"revision\", NULL, NULL, NULL, NULL FROM " VT
     " UNION ALL "
-    "SELECT 'v', NULL, \"revision\", NULL, NULL FROM " VT " UNION ALL "
     "SELECT 'm', CAST((SELECT MAX(\"seq\") FROM " HT ") AS TEXT), \"value\", "
-    "NULL, NULL "
-    "FROM " MT " WHERE \"key\" = '" DB_MIGRATE_VERIFIED_KEY "'";
-
-struct quick_ctx {
-    struct heads_ctx h;
-    struct db_migrate_state *st;
-    char seq[32];
-    char value[64];
-    bool has_value;
-};
-
-static int take_quick_row(void *ctx, int ncols, const char *const *vals,
-                          const char *const *names)
-{
-    struct quick_ctx *x = ctx;
-    if (ncols < 5 || !vals[0])
-        return 0;
-    switch (vals[0][0]) {
-    case 'v':
-        return take_head(&x->h, 1, vals + 2, names);
-    case 'd':
-        if (!x->st->dirty)
-            take_dirty(x->st, 3, vals + 2, names);
-        return 0;
-    case 'm':
-        copy_val(x->seq, sizeof x->seq, vals[1]);
-        copy_val(x->value, sizeof x->value, vals[2]);
-        x->has_value = vals[2] != NULL;
-        return 0;
-    }
-    return 0;
-}
+    "NULL, NULL, NULL, NULL FROM " MT " WHERE \"key\" = '"
+    DB_MIGRATE_VERIFIED_KEY "'";
 
 int db_migrate_state_read_quick(struct db_migrate_state *out,
                                 struct db_conn *c, const struct db_graph *g,
@@ -333,11 +314,11 @@ int db_migrate_state_read_quick(struct db_migrate_state *out,
         db_migrate_state_free(out);
         return db_error_nomem(err);
     }
-    struct quick_ctx x = {{g, out}, out, "", "", false};
+    struct state_ctx x = {{g, out}, out, "", "", false};
     struct db_error ignored;
     /* fails where a table is missing (app_version_meta before anything
      * recorded a verification): the whole read then */
-    int rc = db_migrate__vquery(c, quick_sql, 0, NULL, take_quick_row, &x,
+    int rc = db_migrate__vquery(c, quick_sql, 0, NULL, take_state_row, &x,
                                 NULL, &ignored);
     char want[64];
     if (rc == 0 && x.has_value && !out->dirty && !out->unknown[0]) {
