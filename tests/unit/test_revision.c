@@ -343,11 +343,13 @@ START_TEST(test_revision__record_entry_check)
     ck_assert_int_eq(memcmp(e->head.down, "0001", 4), 0);
     ck_assert_int_eq(e->head.down_line, 2);
     ck_assert(e->head.has_downgrade);
+    /* the record is mapped, not copied */
+    ck_assert(c.data.mapped);
     /* one byte of the second entry's text changed */
-    char *data = malloc(c.len);
+    char *data = malloc(c.data.len);
     ck_assert_ptr_nonnull(data);
-    memcpy(data, c.data, c.len);
-    size_t len = c.len;
+    memcpy(data, c.data.p, c.data.len);
+    size_t len = c.data.len;
     db_revcache_close(&c, -1);
     char *t = NULL;
     for (size_t i = 0; i + 4 <= len && !t; i++)

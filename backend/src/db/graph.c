@@ -297,15 +297,14 @@ out:
 
 int db_graph_complete(struct db_graph *g, struct db_error *err)
 {
-    if (!g || !g->record)
+    if (!g || !g->record.p)
         return 0;
     for (size_t i = 0; i < g->n; i++) {
         int rc = db_revision_complete(&g->revs[i], err);
         if (rc)
             return rc;
     }
-    free(g->record);
-    g->record = NULL;
+    db_revcache_bytes_free(&g->record);
     return 0;
 }
 
@@ -401,7 +400,7 @@ void db_graph_free(struct db_graph *g)
         db_revision_clear(&g->revs[i]);
     free(g->revs);
     free(g->by_id);
-    free(g->record);
+    db_revcache_bytes_free(&g->record);
     free(g);
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "revcache.h"
 #include "revision.h"
 
 /*
@@ -21,8 +22,9 @@ struct db_graph {
     size_t n;
     char dir[1024];
     size_t *by_id;      /* indexes of revs in id order (strcmp) */
-    char *record;       /* the revision record as read, while some
-                           revision's blocks are pending in it */
+    struct db_revcache_bytes record; /* the revision record as read,
+                                        while some revision's blocks are
+                                        pending in it */
 };
 
 /*

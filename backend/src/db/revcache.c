@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -223,15 +224,35 @@ int db_revcache_open(struct db_revcache *c, int dirfd)
     if (fd < 0)
         return 0;
     struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_size > 0)
-        c->data = read_all(fd, (uint64_t)st.st_size, &c->len);
-    close(fd);
-    if (c->data && db_revcache_parse(c, c->data, c->len) != 0) {
-        free(c->data);
-        c->data = NULL;
-        c->len = 0;
+    if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+        (uint64_t)st.st_size <= (uint64_t)MAX_TEXT * 4) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+                       0);
+        if (m != MAP_FAILED) {
+            c->data.p = m;
+            c->data.len = (size_t)st.st_size;
+            c->data.mapped = true;
+        } else {
+            size_t len = 0;
+            c->data.p = read_all(fd, (uint64_t)st.st_size, &len);
+            c->data.len = len;
+        }
     }
+    close(fd);
+    if (c->data.p && db_revcache_parse(c, c->data.p, c->data.len) != 0)
+        db_revcache_bytes_free(&c->data);
     return 0;
+}
+
+void db_revcache_bytes_free(struct db_revcache_bytes *b)
+{
+    if (!b || !b->p)
+        return;
+    if (b->mapped)
+        munmap((void *)b->p, b->len);
+    else
+        free((void *)b->p);
+    memset(b, 0, sizeof *b);
 }
 
 static int name_cmp(const struct db_revcache_entry *e, const char *name,
@@ -397,13 +418,16 @@ static void write_record(int dirfd, const struct db_buf *buf)
 
 void db_revcache_close(struct db_revcache *c, int dirfd)
 {
-    free(db_revcache_close_keep(c, dirfd));
+    struct db_revcache_bytes b = db_revcache_close_keep(c, dirfd);
+    db_revcache_bytes_free(&b);
 }
 
-char *db_revcache_close_keep(struct db_revcache *c, int dirfd)
+struct db_revcache_bytes db_revcache_close_keep(struct db_revcache *c,
+                                                int dirfd)
 {
+    struct db_revcache_bytes none = {NULL, 0, false};
     if (!c)
-        return NULL;
+        return none;
     if (dirfd >= 0 && !c->oom && (c->added || c->nkept != c->n)) {
         struct db_buf out = DB_BUF_INIT;
         db_buf_putn(&out, magic, MAGIC_LEN);
@@ -418,7 +442,7 @@ char *db_revcache_close_keep(struct db_revcache *c, int dirfd)
             free(c->seq[i]);
     free(c->seq);
     free(c->v);
-    char *data = c->data;
+    struct db_revcache_bytes data = c->data;
     memset(c, 0, sizeof *c);
     return data;
 }

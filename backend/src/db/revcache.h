@@ -60,9 +60,25 @@ struct db_revcache_entry {
     bool ok;                  /* the entry passed its check */
 };
 
-struct db_revcache {
-    char *data;               /* the record as read; entries point into it */
+/*
+ * The record's bytes as read: mapped read-only where the system allows,
+ * else copied into memory. A mapping is safe to keep: the record is only
+ * ever replaced (a new file renamed over it), never written in place, so
+ * a reader keeps the bytes it parsed. Mapping instead of copying spares a
+ * start-up the page faults of a copy as large as every revision's text.
+ */
+struct db_revcache_bytes {
+    const char *p;            /* NULL: none */
     size_t len;
+    bool mapped;
+};
+
+/* Unmaps or frees b's bytes; NULL-safe, leaves b empty. */
+void db_revcache_bytes_free(struct db_revcache_bytes *b);
+
+struct db_revcache {
+    struct db_revcache_bytes data; /* the record as read; entries point
+                                      into it */
     struct db_revcache_entry *v;
     size_t n;
     size_t cursor;            /* lookups come in name order */
@@ -126,8 +142,9 @@ char *db_revcache_read(int dirfd, const char *name, uint64_t size,
 void db_revcache_close(struct db_revcache *c, int dirfd);
 
 /* db_revcache_close, except that the record as read (the bytes the found
- * entries' text points into) is returned, for the caller to free, instead
- * of freed. NULL when there was none. */
-char *db_revcache_close_keep(struct db_revcache *c, int dirfd);
+ * entries' text points into) is returned, for the caller to free with
+ * db_revcache_bytes_free, instead of freed. Empty when there was none. */
+struct db_revcache_bytes db_revcache_close_keep(struct db_revcache *c,
+                                                int dirfd);
 
 #endif /* DB_REVCACHE_H */
