@@ -1,6 +1,7 @@
 /*
  * postgres_reflect.c - PostgreSQL's schema in four catalog queries,
- * whatever the number of tables: columns (pg_attribute, pg_attrdef,
+ * whatever the number of tables (one when none of them exists): columns
+ * (pg_attribute, pg_attrdef,
  * identity), indexes (pg_index, not those behind primary keys or
  * constraints), foreign keys and the other constraints (pg_constraint:
  * checks with the comment keeping their text as written), all in the
@@ -106,6 +107,7 @@ struct ctx {
     struct db_reflect_builder *b;
     struct db_arena *arena;
     int rc;
+    size_t columns;                    /* rows of the columns query */
     struct db_reflect_index_rows ix;   /* the index being collected */
     struct db_reflect_fk_rows fk;      /* the foreign key being collected */
 };
@@ -121,6 +123,7 @@ static int on_column(void *ctx, int ncols, const char *const *v,
     (void)ncols;
     (void)names;
     struct ctx *x = ctx;
+    x->columns++;
     struct db_reflect_table *t = db_reflect__table(x->b, v[0]);
     if (!t)
         return x->rc = DB_ENOMEM;
@@ -270,18 +273,22 @@ int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
     if (rc == 0)
         rc = db_query(c, q_columns[some], nparams, params, on_column, &x,
                       NULL, err);
-    if (rc == 0)
+    /* The other queries only add to the tables the columns query found
+     * (a row of any other table is passed over), so on a schema without
+     * them (create-all's, twice) they have nothing to add. */
+    bool any = x.columns > 0;
+    if (rc == 0 && any)
         rc = db_query(c, q_indexes[some], nparams, params, on_index, &x,
                       NULL, err);
     if (rc == 0 && db_reflect__index_flush(&x.ix, x.b))
         rc = DB_ENOMEM;
     db_reflect__index_flush(&x.ix, NULL); /* frees what an interrupted scan left */
-    if (rc == 0)
+    if (rc == 0 && any)
         rc = db_query(c, q_fks[some], nparams, params, on_fk, &x, NULL, err);
     if (db_reflect__fk_flush(&x.fk, rc == 0 ? x.b : NULL) && rc == 0)
         rc = DB_ENOMEM;
     db_reflect__fk_flush(&x.fk, NULL); /* frees what an interrupted scan left */
-    if (rc == 0)
+    if (rc == 0 && any)
         rc = db_query(c, q_constraints[some], nparams, params, on_constraint,
                       &x, NULL, err);
     if (rc == DB_ENOMEM || x.rc)
