@@ -360,6 +360,147 @@ START_TEST(test_reflect__postgresql_spellings)
 }
 END_TEST
 
+/* The corners of PostgreSQL's catalog queries: only the configured
+ * schema (a table of the same name elsewhere is not read), dropped
+ * columns, serial and quoted defaults, an index's columns in their order
+ * and an expression's column, partial indexes and constraints the models
+ * cannot say, a composite foreign key in key order, a key to another
+ * schema's table, identifiers with a double quote, and the list of names
+ * matched whole (a name longer than 63 bytes matches no table, not its
+ * truncation). */
+START_TEST(test_reflect__postgresql_catalog_corners)
+{
+    ck_assert_msg(tu_backend_count() == 2, "TEST_PG_URL is not set: run "
+                  "make check, which starts scripts/pg-test-server.sh");
+    struct db_config cfg;
+    tu_config_backend(&cfg, 1);
+    struct db_conn *c = tu_connect(&cfg);
+    char sql[2048];
+    const char *s = cfg.schema;
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS \"%s_x\" CASCADE; "
+             "CREATE SCHEMA \"%s_x\"; "
+             "CREATE TABLE \"%s_x\".\"owners\" (\"zzz\" INTEGER); "
+             "CREATE TABLE \"%s_x\".\"far\" (\"id\" INTEGER PRIMARY KEY)",
+             s, s, s, s);
+    tu_exec(c, sql);
+    tu_exec(c, "CREATE TABLE owners (id serial PRIMARY KEY, a int, b int, "
+               "gone int, email text NOT NULL DEFAULT 'x''y', UNIQUE (a, b), "
+               "CONSTRAINT ck_owners_a CHECK (a > 0))");
+    tu_exec(c, "COMMENT ON CONSTRAINT ck_owners_a ON owners IS 'a > 0'");
+    tu_exec(c, "ALTER TABLE owners DROP COLUMN gone");
+    tu_exec(c, "CREATE INDEX ix_owners_ba ON owners (b, a)");
+    tu_exec(c, "CREATE INDEX ix_owners_lower ON owners (lower(email), a)");
+    tu_exec(c, "CREATE INDEX ix_owners_part ON owners (a) WHERE b > 0");
+    snprintf(sql, sizeof sql, "CREATE TABLE \"Odd \"\"name\" (\"x y\" int, "
+             "p int, q int, CONSTRAINT fk_two FOREIGN KEY (q, p) REFERENCES "
+             "owners (b, a) ON UPDATE SET NULL ON DELETE CASCADE, "
+             "CONSTRAINT fk_far FOREIGN KEY (p) REFERENCES \"%s_x\".far (id))",
+             s);
+    tu_exec(c, sql);
+    char l63[64], l70[71];
+    memset(l63, 'l', 63);
+    l63[63] = '\0';
+    memset(l70, 'l', 70);
+    l70[70] = '\0';
+    snprintf(sql, sizeof sql, "CREATE TABLE \"%s\" (\"id\" INTEGER)", l63);
+    tu_exec(c, sql);
+
+    static const struct db_table t_owners = {.name = "owners"};
+    static const struct db_table t_odd = {.name = "Odd \"name"};
+    static const struct db_table t_missing = {.name = "missing"};
+    const struct db_table t_long = {.name = l70};
+    const struct db_table *const only_tables[] = {&t_owners, &t_odd,
+                                                  &t_long, &t_missing};
+    const struct db_schema only = {only_tables, 4};
+    struct db_reflection *r;
+    struct db_error err;
+    ck_assert_int_eq(db_reflect(&r, c, &only, 0, &err), 0);
+    ck_assert_int_eq(r->schema.ntables, 2);
+    ck_assert_ptr_null(db_schema_table(&r->schema, l63));
+
+    const struct db_table *o = db_schema_table(&r->schema, "owners");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(o->ncolumns, 4);
+    ck_assert_str_eq(o->columns[0].name, "id");
+    ck_assert(o->columns[0].primary_key && o->columns[0].autoincrement);
+    ck_assert_str_eq(o->columns[1].name, "a");
+    ck_assert_str_eq(o->columns[2].name, "b");
+    ck_assert_str_eq(o->columns[3].name, "email");
+    ck_assert(!o->columns[3].nullable);
+    ck_assert_int_eq(o->columns[3].def.kind, DB_DEFAULT_STRING);
+    ck_assert_str_eq(o->columns[3].def.value, "x'y");
+    ck_assert_int_eq(o->columns[1].def.kind, DB_DEFAULT_NONE);
+    ck_assert_int_eq(o->nindexes, 1);
+    ck_assert_str_eq(o->indexes[0].name, "ix_owners_ba");
+    ck_assert_str_eq(o->indexes[0].columns[0], "b");
+    ck_assert_str_eq(o->indexes[0].columns[1], "a");
+    ck_assert_ptr_null(o->indexes[0].columns[2]);
+    ck_assert_int_eq(o->nchecks, 1);
+    ck_assert_str_eq(o->checks[0].constraint, "ck_owners_a");
+    ck_assert_str_eq(o->checks[0].source, "a > 0");
+    struct db_buf u = DB_BUF_INIT;
+    for (size_t i = 0; i < o->nunmanaged; i++)
+        db_buf_printf(&u, "%s|", o->unmanaged[i].what);
+    ck_assert_msg(o->nunmanaged == 3 &&
+                  strstr(db_buf_str(&u), "unique constraint \"owners_a_b_"
+                                         "key\"") &&
+                  strstr(db_buf_str(&u), "index \"ix_owners_lower\" on an "
+                                         "expression|") &&
+                  strstr(db_buf_str(&u), "partial index \"ix_owners_part\""),
+                  "%s", db_buf_str(&u));
+    db_buf_free(&u);
+
+    const struct db_table *d = db_schema_table(&r->schema, "Odd \"name");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_int_eq(d->ncolumns, 3);
+    ck_assert_str_eq(d->columns[0].name, "x y");
+    ck_assert_int_eq(d->nforeign_keys, 2);
+    int seen = 0;
+    for (size_t i = 0; i < d->nforeign_keys; i++) {
+        const struct db_foreign_key *fk = &d->foreign_keys[i];
+        if (strcmp(fk->name, "fk_two") == 0) {
+            ck_assert_str_eq(fk->ref_table, "owners");
+            ck_assert_str_eq(fk->columns[0], "q");
+            ck_assert_str_eq(fk->columns[1], "p");
+            ck_assert_ptr_null(fk->columns[2]);
+            ck_assert_str_eq(fk->ref_columns[0], "b");
+            ck_assert_str_eq(fk->ref_columns[1], "a");
+            ck_assert_int_eq(fk->on_update, DB_FK_SET_NULL);
+            ck_assert_int_eq(fk->on_delete, DB_FK_CASCADE);
+            seen |= 1;
+        } else {
+            ck_assert_str_eq(fk->name, "fk_far");
+            ck_assert_str_eq(fk->ref_table, "far");
+            ck_assert_str_eq(fk->column, "p");
+            ck_assert_str_eq(fk->ref_column, "id");
+            ck_assert_ptr_null(fk->columns);
+            ck_assert_int_eq(fk->on_delete, DB_FK_NO_ACTION);
+            seen |= 2;
+        }
+    }
+    ck_assert_int_eq(seen, 3);
+    db_reflection_free(r);
+
+    /* none of the names: nothing (one query, the columns, finds none) */
+    const struct db_table *const none_tables[] = {&t_missing, &t_long};
+    const struct db_schema none = {none_tables, 2};
+    ck_assert_int_eq(db_reflect(&r, c, &none, 0, &err), 0);
+    ck_assert_int_eq(r->schema.ntables, 0);
+    db_reflection_free(r);
+
+    /* every table of the schema, and still none of the other schema's */
+    ck_assert_int_eq(db_reflect(&r, c, NULL, 0, &err), 0);
+    ck_assert_int_eq(r->schema.ntables, 3);
+    ck_assert_ptr_nonnull(db_schema_table(&r->schema, l63));
+    ck_assert_ptr_null(db_schema_table(&r->schema, "far"));
+    ck_assert_int_eq(db_schema_table(&r->schema, "owners")->ncolumns, 4);
+    db_reflection_free(r);
+    snprintf(sql, sizeof sql, "DROP SCHEMA \"%s_x\" CASCADE", s);
+    tu_exec(c, sql);
+    db_disconnect(c);
+}
+END_TEST
+
 Suite *reflect_suite(void)
 {
     Suite *s = suite_create("reflect");
@@ -375,6 +516,7 @@ Suite *reflect_suite(void)
     tcase_add_test(tc, test_reflect__sqlite_declared_types_and_autoindexes);
     tcase_add_test(tc, test_reflect__sqlite_temp_table_does_not_shadow);
     tcase_add_test(tc, test_reflect__postgresql_spellings);
+    tcase_add_test(tc, test_reflect__postgresql_catalog_corners);
     suite_add_tcase(s, tc);
     return s;
 }

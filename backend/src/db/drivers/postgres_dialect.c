@@ -173,7 +173,12 @@ static int scratch_drop(struct db_conn *live, const struct db_config *cfg,
 bool db_pg_render_online(struct db_buf *out, const struct db_op *op);
 bool db_pg_render_guard(struct db_buf *out, const struct db_op *op);
 
-static const char *const race_sqlstates[] = {"23505", "42P07", NULL};
+/* CREATE TABLE IF NOT EXISTS losing to another session: a unique
+ * violation in pg_type or pg_class while the other one is still open
+ * (23505), the table committed before the name was looked up (42P07), or
+ * committed after that but before the table's row type was made: "type
+ * ... already exists" (42710). */
+static const char *const race_sqlstates[] = {"23505", "42P07", "42710", NULL};
 
 const struct db_dialect_ops db_postgres_dialect = {
     .id = DB_DIALECT_POSTGRESQL,

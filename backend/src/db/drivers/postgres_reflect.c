@@ -1,6 +1,7 @@
 /*
  * postgres_reflect.c - PostgreSQL's schema in four catalog queries,
- * whatever the number of tables: columns (pg_attribute, pg_attrdef,
+ * whatever the number of tables (one when none of them exists): columns
+ * (pg_attribute, pg_attrdef,
  * identity), indexes (pg_index, not those behind primary keys or
  * constraints), foreign keys and the other constraints (pg_constraint:
  * checks with the comment keeping their text as written), all in the
@@ -15,33 +16,51 @@
 #include "../driver.h"
 #include "../reflect.h"
 
-/* $1: the schema; $2 (with a list): the table names as a JSON array. */
-#define FILTER_ALL "n.nspname = $1 AND t.relkind IN ('r', 'p')"
-#define FILTER_SOME FILTER_ALL \
-    " AND t.relname IN (SELECT json_array_elements_text($2::json))"
+/*
+ * $1: the schema; $2 (with a list): the table names as a JSON array.
+ *
+ * The planner's time is most of what these queries cost on a schema of
+ * a few hundred tables (create-all reflects twice before it creates
+ * anything), and it grows with the number of relations joined. So the
+ * schema and the names are InitPlans (computed once, outside the join
+ * search) that the index on (relname, relnamespace) takes directly, and
+ * names read by key (a referenced table, a column by number, a default)
+ * are scalar subqueries. A name longer than 63 bytes (NAMEDATALEN - 1)
+ * matches no table, as it would not as text; it is left out of the
+ * array rather than truncated by the cast to name.
+ */
+#define FILTER_ALL                                                         \
+    "t.relnamespace = (SELECT s.oid FROM pg_catalog.pg_namespace s "       \
+    "WHERE s.nspname = $1) AND t.relkind IN ('r', 'p')"
+#define FILTER_SOME FILTER_ALL                                             \
+    " AND t.relname = ANY (ARRAY(SELECT j.name "                           \
+    "FROM pg_catalog.json_array_elements_text($2::json) AS j(name) "       \
+    "WHERE pg_catalog.octet_length(j.name) < 64)::name[])"
 
 #define Q_COLUMNS(filter)                                                  \
-    "SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod), "  \
-    "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', " \
+    "SELECT t.relname, a.attname, "                                        \
+    "pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "      \
+    "(SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) "                  \
+    "FROM pg_catalog.pg_attrdef d "                                        \
+    "WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum), "               \
+    "a.attidentity <> '', "                                                \
     "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid " \
     "AND i.indisprimary AND a.attnum = ANY (i.indkey)) "                   \
     "FROM pg_catalog.pg_class t "                                          \
-    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
     "JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "                \
     "AND a.attnum > 0 AND NOT a.attisdropped "                             \
-    "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = t.oid "              \
-    "AND d.adnum = a.attnum WHERE " filter " ORDER BY t.relname, a.attnum"
+    "WHERE " filter " ORDER BY t.relname, a.attnum"
 
+/* a column of an expression (attnum 0) has no name: NULL */
 #define Q_INDEXES(filter)                                                  \
-    "SELECT t.relname, ic.relname, x.indisunique, a.attname "              \
-    "FROM pg_catalog.pg_index x "                                          \
-    "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "                    \
+    "SELECT t.relname, ic.relname, x.indisunique, "                        \
+    "(SELECT a.attname FROM pg_catalog.pg_attribute a "                    \
+    "WHERE a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0) "  \
+    "FROM pg_catalog.pg_class t "                                          \
+    "JOIN pg_catalog.pg_index x ON x.indrelid = t.oid "                    \
     "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "                \
-    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
     "CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY "         \
     "AS k(attnum, ord) "                                                   \
-    "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "           \
-    "AND a.attnum = k.attnum AND k.attnum > 0 "                            \
     "WHERE " filter " AND NOT x.indisprimary AND x.indpred IS NULL "       \
     "AND NOT EXISTS (SELECT 1 "                                            \
     "FROM pg_catalog.pg_constraint c WHERE c.conindid = x.indexrelid "     \
@@ -53,34 +72,34 @@
  * unmanaged */
 #define Q_CONSTRAINTS(filter)                                              \
     "SELECT t.relname, c.conname, c.contype, "                             \
-    "pg_get_constraintdef(c.oid), "                                        \
-    "obj_description(c.oid, 'pg_constraint') "                             \
+    "pg_catalog.pg_get_constraintdef(c.oid), "                             \
+    "pg_catalog.obj_description(c.oid, 'pg_constraint') "                  \
     "FROM pg_catalog.pg_constraint c "                                     \
     "JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "                    \
-    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
     "WHERE c.contype IN ('c', 'u', 'x') AND " filter                       \
     " UNION ALL "                                                          \
-    "SELECT t.relname, ic.relname, 'i', pg_get_indexdef(x.indexrelid), "   \
-    "NULL FROM pg_catalog.pg_index x "                                     \
+    "SELECT t.relname, ic.relname, 'i', "                                  \
+    "pg_catalog.pg_get_indexdef(x.indexrelid), NULL "                      \
+    "FROM pg_catalog.pg_index x "                                          \
     "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "                    \
     "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "                \
-    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
     "WHERE x.indpred IS NOT NULL AND " filter                              \
     " ORDER BY 1, 2"
 
+/* unnest() of two arrays is ROWS FROM syntax: it takes no schema */
 #define Q_FKS(filter)                                                      \
-    "SELECT t.relname, c.conname, k.ord, rt.relname, a.attname, "          \
-    "ra.attname, c.confupdtype, c.confdeltype "                            \
-    "FROM pg_catalog.pg_constraint c "                                     \
-    "JOIN pg_catalog.pg_class t ON t.oid = c.conrelid "                    \
-    "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "            \
-    "JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid "                 \
+    "SELECT t.relname, c.conname, k.ord, "                                 \
+    "(SELECT rt.relname FROM pg_catalog.pg_class rt "                      \
+    "WHERE rt.oid = c.confrelid), "                                        \
+    "(SELECT a.attname FROM pg_catalog.pg_attribute a "                    \
+    "WHERE a.attrelid = c.conrelid AND a.attnum = k.att), "                \
+    "(SELECT ra.attname FROM pg_catalog.pg_attribute ra "                  \
+    "WHERE ra.attrelid = c.confrelid AND ra.attnum = k.ratt), "            \
+    "c.confupdtype, c.confdeltype "                                        \
+    "FROM pg_catalog.pg_class t "                                          \
+    "JOIN pg_catalog.pg_constraint c ON c.conrelid = t.oid "               \
     "CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY "      \
     "AS k(att, ratt, ord) "                                                \
-    "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid "           \
-    "AND a.attnum = k.att "                                                \
-    "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = c.confrelid "        \
-    "AND ra.attnum = k.ratt "                                              \
     "WHERE c.contype = 'f' AND " filter                                    \
     " ORDER BY t.relname, c.conname, k.ord"
 
@@ -88,6 +107,7 @@ struct ctx {
     struct db_reflect_builder *b;
     struct db_arena *arena;
     int rc;
+    size_t columns;                    /* rows of the columns query */
     struct db_reflect_index_rows ix;   /* the index being collected */
     struct db_reflect_fk_rows fk;      /* the foreign key being collected */
 };
@@ -103,6 +123,7 @@ static int on_column(void *ctx, int ncols, const char *const *v,
     (void)ncols;
     (void)names;
     struct ctx *x = ctx;
+    x->columns++;
     struct db_reflect_table *t = db_reflect__table(x->b, v[0]);
     if (!t)
         return x->rc = DB_ENOMEM;
@@ -252,18 +273,22 @@ int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
     if (rc == 0)
         rc = db_query(c, q_columns[some], nparams, params, on_column, &x,
                       NULL, err);
-    if (rc == 0)
+    /* The other queries only add to the tables the columns query found
+     * (a row of any other table is passed over), so on a schema without
+     * them (create-all's, twice) they have nothing to add. */
+    bool any = x.columns > 0;
+    if (rc == 0 && any)
         rc = db_query(c, q_indexes[some], nparams, params, on_index, &x,
                       NULL, err);
     if (rc == 0 && db_reflect__index_flush(&x.ix, x.b))
         rc = DB_ENOMEM;
     db_reflect__index_flush(&x.ix, NULL); /* frees what an interrupted scan left */
-    if (rc == 0)
+    if (rc == 0 && any)
         rc = db_query(c, q_fks[some], nparams, params, on_fk, &x, NULL, err);
     if (db_reflect__fk_flush(&x.fk, rc == 0 ? x.b : NULL) && rc == 0)
         rc = DB_ENOMEM;
     db_reflect__fk_flush(&x.fk, NULL); /* frees what an interrupted scan left */
-    if (rc == 0)
+    if (rc == 0 && any)
         rc = db_query(c, q_constraints[some], nparams, params, on_constraint,
                       &x, NULL, err);
     if (rc == DB_ENOMEM || x.rc)
