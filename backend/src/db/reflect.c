@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -455,16 +456,31 @@ static void squeeze(char *out, size_t n, const char *s)
     }
 }
 
+/* Every dialect's expression for a new UUID, squeezed once: a default
+ * is compared with them for each column reflected. */
+#define UUID_EXPRS_MAX 8
+static char uuid_exprs[UUID_EXPRS_MAX][512];
+static size_t n_uuid_exprs;
+static pthread_once_t uuid_exprs_once = PTHREAD_ONCE_INIT;
+
+static void squeeze_uuid_exprs(void)
+{
+    for (const struct db_dialect_ops *const *d = db_dialects;
+         *d && n_uuid_exprs < UUID_EXPRS_MAX; d++)
+        if ((*d)->uuid_sql)
+            squeeze(uuid_exprs[n_uuid_exprs++], sizeof uuid_exprs[0],
+                    (*d)->uuid_sql);
+}
+
 /* Whether expr is some dialect's expression for a new UUID. */
 static int is_uuid_expr(const char *expr)
 {
-    char a[512], b[512];
+    pthread_once(&uuid_exprs_once, squeeze_uuid_exprs);
+    char a[512];
     squeeze(a, sizeof a, expr);
-    for (const struct db_dialect_ops *const *d = db_dialects; *d; d++) {
-        squeeze(b, sizeof b, (*d)->uuid_sql);
-        if (strcmp(a, b) == 0)
+    for (size_t i = 0; i < n_uuid_exprs; i++)
+        if (strcmp(a, uuid_exprs[i]) == 0)
             return 1;
-    }
     return 0;
 }
 

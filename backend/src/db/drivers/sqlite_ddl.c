@@ -109,10 +109,25 @@ static int is_kw(const char *w, size_t len, const char *kw)
     return strlen(kw) == len && strncasecmp(w, kw, len) == 0;
 }
 
+/* Whether kw (upper case) appears in sql as a word, quoted or not. */
+static int mentions(const char *sql, const char *kw)
+{
+    size_t len = strlen(kw);
+    for (const char *p = sql; *p; p++)
+        if ((*p & ~0x20) == kw[0] &&
+            (p == sql || !word_char((unsigned char)p[-1])) &&
+            strncasecmp(p, kw, len) == 0 &&
+            !word_char((unsigned char)p[len]))
+            return 1;
+    return 0;
+}
+
 int db_sqlite__table_constraints(const char *sql, db_sqlite_constraint_fn fn,
                                  void *ctx)
 {
-    if (!sql)
+    /* what is reported starts with one of these words: a table without
+     * them (most) is not scanned */
+    if (!sql || (!mentions(sql, "CHECK") && !mentions(sql, "UNIQUE")))
         return 0;
     /* the column list: the first '(' outside quotes */
     const char *p = sql;
