@@ -20,11 +20,14 @@
 #
 #   scripts/bench/floors.sh        (make bench runs every scripts/bench/*.sh)
 #
-# Whole-process times are hyperfine medians (RUNS runs after 3 warm-ups,
-# no shell in between); the applies are the median of APPLY_RUNS runs on a
-# fresh database each. It is a report: the goals are printed, never
-# enforced; it exits 1 only when something fails to run.
-# Environment: BUILD (build), RUNS (40), APPLY_RUNS (5), DURATION (10s),
+# Whole-process times are medians of RUNS hyperfine runs (no shell in
+# between), taken in ROUNDS blocks that alternate between the app and its
+# floor (one warm-up each), so that the machine's load drifting during a
+# line falls on both sides alike; the applies alternate one run at a time,
+# APPLY_RUNS of each, on a fresh database each. It is a report: the goals
+# are printed, never enforced; it exits 1 only when something fails to run.
+# Environment: BUILD (build), RUNS (40), ROUNDS (10), APPLY_RUNS (5),
+# DURATION (10s),
 # SIZES (100 1000 10000), BENCH_PGTEST_DIR (BUILD/pgfloors: a cluster of its
 # own, started and stopped here by scripts/pg-test-server.sh; the tests'
 # PGTEST_DIR is never used, so their server is left as it is).
@@ -34,6 +37,7 @@ cd "$ROOT"
 BUILD=${BUILD:-build}
 APP=$ROOT/$BUILD/app
 RUNS=${RUNS:-40}
+ROUNDS=${ROUNDS:-10}
 APPLY_RUNS=${APPLY_RUNS:-5}
 DURATION=${DURATION:-10s}
 SIZES=${SIZES:-100 1000 10000}
@@ -59,14 +63,53 @@ trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null
       rm -rf "$W"' EXIT
 unset DATABASE_URL APP_PHASE APP_CONFIG PGPASSWORD
 
-# median 'CMD': hyperfine's median of RUNS runs, in ms (2 decimals); CMD
-# is one string, split by hyperfine as a shell would (no shell runs)
-median() {
-    hyperfine -N --style none --warmup 3 --runs "$RUNS" \
-        --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err" ||
-        { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
-    sed -n 's/.*"median": *\([0-9.e-]*\).*/\1/p' "$W/h.json" | head -1 |
-        awk '{ printf "%.2f", $1 * 1000 }'
+# run_times 'CMD' N: N run times in seconds, one per line, after one
+# warm-up (with PREP set: no warm-up, PREP run before each run). CMD is one
+# string, split by hyperfine as a shell would (no shell runs).
+run_times() {
+    if [ -n "${PREP:-}" ]; then
+        hyperfine -N --style none --runs "$2" --prepare "$PREP" \
+            --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err"
+    else
+        hyperfine -N --style none --warmup 1 --runs "$2" \
+            --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err"
+    fi || { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
+    tr -d ' \n\t' <"$W/h.json" | sed 's/.*"times":\[\([^]]*\)\].*/\1/' |
+        tr ',' '\n'
+}
+# median_of FILE DIGITS: the median of the times in FILE, in ms
+median_of() {
+    sort -g "$1" | awk -v d="$2" '{ v[NR] = $1 } END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.*f", d, m * 1000 }'
+}
+# interleaved ROUNDS TOTAL VAR1 'CMD1' VAR2 'CMD2' ...: sets each VAR to the
+# median (ms; DIGITS decimals, 2 unless set) of TOTAL runs of its CMD,
+# taken in ROUNDS alternating blocks (CMD1, CMD2, ..., CMD1, CMD2, ...),
+# so that a change in the machine's load falls on every command alike
+# rather than on whichever ran during it.
+interleaved() {
+    rounds=$1 per=$(( ($2 + $1 - 1) / $1 ))
+    shift 2
+    rm -f "$W"/t.*
+    k=0
+    while [ "$k" -lt "$rounds" ]; do
+        i=0 var=
+        for x in "$@"; do
+            if [ -z "$var" ]; then var=$x; continue; fi
+            i=$((i + 1))
+            run_times "$x" "$per" >>"$W/t.$i"
+            var=
+        done
+        k=$((k + 1))
+    done
+    i=0 var=
+    for x in "$@"; do
+        if [ -z "$var" ]; then var=$x; continue; fi
+        i=$((i + 1))
+        eval "$var=\$(median_of \"\$W/t.$i\" \"\${DIGITS:-2}\")"
+        var=
+    done
 }
 ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2; else print "-" }'; }
 row() { # row WORK APP FLOOR GOAL [UNIT]
@@ -108,9 +151,10 @@ for n in $SIZES; do
     # files changed in the last 2 s are read every time (revcache.h)
     sleep 2
     (cd "$D" && "$APP" db current >/dev/null)
-    floor=$(cd "$D" && median "sqlite3 var/app.db 'select * from app_version'")
-    up=$(cd "$D" && median "$APP db upgrade head")
-    cur=$(cd "$D" && median "$APP db current")
+    cd "$D"
+    interleaved "$ROUNDS" "$RUNS" floor "sqlite3 var/app.db 'select * from app_version'" \
+        up "$APP db upgrade head" cur "$APP db current"
+    cd "$ROOT"
     case $n in 100) goal="<= 1.1x" ;; 1000) goal="<= 1.2x" ;; *) goal="(flat with history)" ;; esac
     row "upgrade head, $n revisions" "$up" "$floor" "$goal"
     row "current, $n revisions" "$cur" "$floor" "$goal"
@@ -124,24 +168,20 @@ gen "$D" 1000 INTEGER
 printf '[database]\nurl = sqlite:///var/app.db\n' >"$D/config/app.ini"
 (echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
  cat "$D/plain.sql") >"$D/plain_wal.sql"
-apply_median() { # CMD: median of APPLY_RUNS, fresh files before each
-    hyperfine -N --style none --runs "$APPLY_RUNS" \
-        --prepare "rm -rf $D/var $D/c.db $D/c.db-wal $D/c.db-shm" \
-        --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err" ||
-        { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
-    sed -n 's/.*"median": *\([0-9.e-]*\).*/\1/p' "$W/h.json" | head -1 |
-        awk '{ printf "%.0f", $1 * 1000 }'
-}
 (cd "$D" && "$APP" db upgrade --sql head) >"$D/offline.sql"
 (echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
  cat "$D/offline.sql") >"$D/offline_wal.sql"
-app=$(cd "$D" && apply_median "$APP db upgrade head")
-cli=$(cd "$D" && apply_median "sh -c 'sqlite3 c.db < plain_wal.sql'")
-same=$(cd "$D" && apply_median "sh -c 'sqlite3 c.db < offline_wal.sql'")
+# one run of each in turn, fresh files before each
+cd "$D"
+PREP="rm -rf $D/var $D/c.db $D/c.db-wal $D/c.db-shm" DIGITS=0 \
+    interleaved "$APPLY_RUNS" "$APPLY_RUNS" app "$APP db upgrade head" \
+    cli "sh -c 'sqlite3 c.db < plain_wal.sql'" \
+    same "sh -c 'sqlite3 c.db < offline_wal.sql'"
+cd "$ROOT"
 row "app db upgrade head" "$app" "$cli" "<= 1.1x"
 echo "  floor: sqlite3 CLI, the same DDL, one transaction per revision, WAL + synchronous=NORMAL"
 row "the same beside the sqlite3 CLI running its --sql script" "$app" "$same" "(reference)"
-echo "  (the script adds the version-table statements: one UPDATE and one INSERT per revision)"
+echo "  (the script adds each revision's version-table statements)"
 
 # 2 and 4. PostgreSQL
 "$ROOT/scripts/pg-test-server.sh" start >/dev/null
@@ -156,34 +196,30 @@ printf '[app]\nphase = pre-user\n[database]\nurl = %s\nschema = bench_floors\n' 
 (cd "$D" && "$APP" db upgrade head >/dev/null)
 sleep 2
 (cd "$D" && "$APP" db current >/dev/null)
-floor=$(median "$PSQL -X -q -At -o /dev/null -c 'select * from bench_floors.app_version' $URL")
-up=$(cd "$D" && median "$APP db upgrade head")
-cur=$(cd "$D" && median "$APP db current")
-row "upgrade head, 100 revisions" "$up" "$floor" "<= 1.05x"
-row "current, 100 revisions" "$cur" "$floor" "<= 1.05x"
-echo "  floor: psql connecting and reading the version table (one query)"
 # the same two statements the app sends: its session setup, then the
 # marker, the heads and the record of the verified history at once
 S=bench_floors
 setup="SELECT pg_catalog.to_regnamespace('\"$S\"') IS NOT NULL, pg_catalog.set_config('search_path', '\"$S\"', false), pg_catalog.set_config('lock_timeout', '0ms', false), pg_catalog.set_config('statement_timeout', '0ms', false)"
 noop="SELECT 'd', NULL, revision, operation, detail FROM $S.app_version_dirty UNION ALL SELECT 'v', NULL, revision, NULL, NULL FROM $S.app_version UNION ALL SELECT 'm', CAST((SELECT MAX(seq) FROM $S.app_version_history) AS TEXT), value, NULL, NULL FROM $S.app_version_meta WHERE key = 'verified_history'"
 printf '%s;\n%s;\n' "$setup" "$noop" >"$W/noop.sql"
-same=$(median "$PSQL -X -q -At -o /dev/null -f $W/noop.sql $URL")
+cd "$D"
+interleaved "$ROUNDS" "$RUNS" \
+    floor "$PSQL -X -q -At -o /dev/null -c 'select * from bench_floors.app_version' $URL" \
+    up "$APP db upgrade head" cur "$APP db current" \
+    same "$PSQL -X -q -At -o /dev/null -f $W/noop.sql $URL"
+cd "$ROOT"
+row "upgrade head, 100 revisions" "$up" "$floor" "<= 1.05x"
+row "current, 100 revisions" "$cur" "$floor" "<= 1.05x"
+echo "  floor: psql connecting and reading the version table (one query)"
 row "upgrade head beside psql sending the app's statements" "$up" "$same" "(reference)"
 echo "  (psql connecting and running the app's session setup and its no-op read)"
 sql "DROP SCHEMA IF EXISTS bench_floors CASCADE" >/dev/null 2>&1
 BENCH_SCHEMA=bench_ca "$BENCH" "$URL" create-sql 200 >"$W/ca.sql"
 { echo 'SET search_path TO bench_ca;'; cat "$W/ca.sql"; } >"$W/ca_psql.sql"
 fresh="$PSQL -X -q $URL -c 'DROP SCHEMA IF EXISTS bench_ca CASCADE' -c 'CREATE SCHEMA bench_ca'"
-ca_median() {
-    BENCH_SCHEMA=bench_ca hyperfine -N --style none --runs "$APPLY_RUNS" \
-        --prepare "$fresh" --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err" ||
-        { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
-    sed -n 's/.*"median": *\([0-9.e-]*\).*/\1/p' "$W/h.json" | head -1 |
-        awk '{ printf "%.0f", $1 * 1000 }'
-}
-app=$(ca_median "$ROOT/$BENCH $URL create 200")
-floor=$(ca_median "$PSQL -X -q -1 -v ON_ERROR_STOP=1 -f $W/ca_psql.sql $URL")
+BENCH_SCHEMA=bench_ca PREP="$fresh" DIGITS=0 \
+    interleaved "$APPLY_RUNS" "$APPLY_RUNS" app "$ROOT/$BENCH $URL create 200" \
+    floor "$PSQL -X -q -1 -v ON_ERROR_STOP=1 -f $W/ca_psql.sql $URL"
 row "create-all of 200 tables (median of $APPLY_RUNS)" "$app" "$floor" "<= 1.1x"
 echo "  floor: psql running the same DDL in one transaction"
 sql "DROP SCHEMA IF EXISTS bench_ca CASCADE" >/dev/null 2>&1
