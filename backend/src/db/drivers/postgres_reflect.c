@@ -37,16 +37,21 @@
     "FROM pg_catalog.json_array_elements_text($2::json) AS j(name) "       \
     "WHERE pg_catalog.octet_length(j.name) < 64)::name[])"
 
+/* the default looked up only for a column that has one (atthasdef), the
+ * primary key joined once per table (a table has at most one): per
+ * column, each was a subplan run on every row */
 #define Q_COLUMNS(filter)                                                  \
     "SELECT t.relname, a.attname, "                                        \
     "pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "      \
+    "CASE WHEN a.atthasdef THEN "                                          \
     "(SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) "                  \
     "FROM pg_catalog.pg_attrdef d "                                        \
-    "WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum), "               \
+    "WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum) END, "           \
     "a.attidentity <> '', "                                                \
-    "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid " \
-    "AND i.indisprimary AND a.attnum = ANY (i.indkey)) "                   \
+    "COALESCE(a.attnum = ANY (pk.indkey), false) "                         \
     "FROM pg_catalog.pg_class t "                                          \
+    "LEFT JOIN pg_catalog.pg_index pk ON pk.indrelid = t.oid "             \
+    "AND pk.indisprimary "                                                 \
     "JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "                \
     "AND a.attnum > 0 AND NOT a.attisdropped "                             \
     "WHERE " filter " ORDER BY t.relname, a.attnum"
