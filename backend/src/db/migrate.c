@@ -133,63 +133,53 @@ const char *const db_migrate__create_tables[] = {
     NULL,
 };
 
-static const char insert_history[] =
-    "INSERT INTO " HT " (\"seq\", \"revision\", \"operation\", "
-    "\"applied_at\", \"duration_ms\", \"checksum\") VALUES ((SELECT "
-    "COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT "), $1, $2, $3, $4, $5)";
-
-/* Without the subquery, which is prepared again after every revision's
- * DDL (the schema changed) on SQLite, where a rowid needs none. */
-static const char insert_history_generated[] =
-    "INSERT INTO " HT " (\"revision\", \"operation\", \"applied_at\", "
-    "\"duration_ms\", \"checksum\") VALUES ($1, $2, $3, $4, $5)";
+const char *db_migrate__history_insert_head(
+    const struct db_migrate_vt_names *t)
+{
+    /* where seq is the rowid, no subquery: the statement is prepared
+     * again after every revision's DDL (the schema changed) */
+    return t->seq_generated
+               ? "INSERT INTO " HT " (\"revision\", \"operation\", "
+                 "\"applied_at\", \"duration_ms\", \"checksum\") VALUES ("
+               : "INSERT INTO " HT " (\"seq\", \"revision\", \"operation\", "
+                 "\"applied_at\", \"duration_ms\", \"checksum\") VALUES "
+                 "((SELECT COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT "), ";
+}
 
 int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
                                struct db_error *err)
 {
     struct db_migrate_vt_names t;
     conn_names(&t, c);
-    return db_migrate__vquery(c, t.seq_generated ? insert_history_generated
-                                                 : insert_history,
-                              5, p, NULL, NULL, NULL, err);
+    struct db_buf sql = DB_BUF_INIT;
+    db_migrate__vt_expand(&sql, &t, db_migrate__history_insert_head(&t));
+    db_buf_puts(&sql, "$1, $2, $3, $4, $5)");
+    int rc = db_buf_ok(&sql)
+                 ? db_query(c, db_buf_str(&sql), 5, p, NULL, NULL, NULL, err)
+                 : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_free(&sql);
+    return rc;
 }
 
-/* The members of a (na) that b (nb) lacks, into out; their count. */
-static size_t only_in(size_t *out, const size_t *a, size_t na,
-                      const size_t *b, size_t nb)
+static bool has(const size_t *a, size_t n, size_t x)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < na; i++) {
-        bool found = false;
-        for (size_t k = 0; k < nb && !found; k++)
-            found = b[k] == a[i];
-        if (!found)
-            out[n++] = a[i];
-    }
-    return n;
+    for (size_t k = 0; k < n; k++)
+        if (a[k] == x)
+            return true;
+    return false;
 }
 
 int db_migrate__head_moves(const struct db_graph *g, const size_t *old,
                            size_t nold, const size_t *now, size_t nnow,
-                           db_migrate_move_fn fn, void *ctx)
+                           db_migrate_head_fn fn, void *ctx)
 {
-    /* heads that go, then heads that come, paired up in order */
-    size_t *gone = malloc((nold ? nold : 1) * sizeof *gone);
-    size_t *come = malloc((nnow ? nnow : 1) * sizeof *come);
-    size_t ngone = 0, ncome = 0;
-    if (!gone || !come) {
-        free(gone);
-        free(come);
-        return DB_ENOMEM;
-    }
-    ngone = only_in(gone, old, nold, now, nnow);
-    ncome = only_in(come, now, nnow, old, nold);
     int rc = 0;
-    for (size_t k = 0; rc == 0 && (k < ngone || k < ncome); k++)
-        rc = fn(ctx, k < ngone ? g->revs[gone[k]].id : NULL,
-                k < ncome ? g->revs[come[k]].id : NULL);
-    free(gone);
-    free(come);
+    for (size_t k = 0; rc == 0 && k < nold; k++)
+        if (!has(now, nnow, old[k]))
+            rc = fn(ctx, g->revs[old[k]].id, false);
+    for (size_t k = 0; rc == 0 && k < nnow; k++)
+        if (!has(old, nold, now[k]))
+            rc = fn(ctx, g->revs[now[k]].id, true);
     return rc;
 }
 
@@ -237,36 +227,28 @@ int db_migrate__ensure_tables(struct db_conn *c, struct db_error *err)
     return 0;
 }
 
-/* The version rows after revision i moves in dir: heads in app_version
- * replaced by the new ones, one history row. st->applied is updated. */
 struct move_ctx {
     struct db_conn *c;
     struct db_error *err;
 };
 
-/* One statement for a replaced head (a linear step): one fewer to prepare
- * again after each revision's DDL. */
-static int move_head(void *ctx, const char *from, const char *to)
+/* A head that goes is deleted, one that comes inserted. (A linear step
+ * whose heads this process wrote last moves the head with one UPDATE in
+ * step_once, before the revision runs, and comes here with heads_done.) */
+static int move_head(void *ctx, const char *id, bool comes)
 {
     struct move_ctx *m = ctx;
-    if (from && to) {
-        const char *p[] = {from, to};
-        long changed = 0;
-        int rc = db_migrate__vquery(
-            m->c, "UPDATE " VT " SET \"revision\" = $2 WHERE \"revision\" = $1",
-            2, p, NULL, NULL, &changed, m->err);
-        if (rc || changed > 0)
-            return rc;
-        from = NULL; /* not there: the new head is inserted */
-    }
-    const char *p[] = {from ? from : to};
+    const char *p[] = {id};
     return db_migrate__vquery(
         m->c,
-        from ? "DELETE FROM " VT " WHERE \"revision\" = $1"
-             : "INSERT INTO " VT " (\"revision\") VALUES ($1)",
+        comes ? "INSERT INTO " VT " (\"revision\") VALUES ($1)"
+              : "DELETE FROM " VT " WHERE \"revision\" = $1",
         1, p, NULL, NULL, NULL, m->err);
 }
 
+/* The version rows after revision i moves in dir: heads in app_version
+ * replaced by the new ones (unless heads_done), one history row.
+ * st->applied is updated. */
 static int record(struct db_conn *c, const struct db_graph *g,
                   struct db_migrate_state *st, size_t i,
                   enum db_direction dir, long ms, bool heads_done,
@@ -290,8 +272,6 @@ static int record(struct db_conn *c, const struct db_graph *g,
         nnow = db_graph_current(now, g, st->applied);
     struct move_ctx m = {c, err};
     rc = db_migrate__head_moves(g, old, nold, now, nnow, move_head, &m);
-    if (rc == DB_ENOMEM)
-        rc = db_error_nomem(err);
     if (rc == 0) {
         char at[40], dur[32];
         db_migrate__now_utc(at, sizeof at);

@@ -50,16 +50,14 @@ void db_migrate__vt_names(struct db_migrate_vt_names *t, const char *schema,
 
 /*
  * How app_version changes when revision i moves in dir: the heads before
- * (old, nold) and after (now, nnow) it. Calls fn with (from, to): a head
- * replaced by another (both ids), one that goes (to NULL) or one that
- * comes (from NULL); a linear step is one replacement. Stops at and
- * returns fn's first non-zero result.
+ * (old, nold) and after (now, nnow) it. Calls fn with each head that goes
+ * (comes false), then each that comes (comes true). Stops at and returns
+ * fn's first non-zero result.
  */
-typedef int (*db_migrate_move_fn)(void *ctx, const char *from,
-                                  const char *to);
+typedef int (*db_migrate_head_fn)(void *ctx, const char *id, bool comes);
 int db_migrate__head_moves(const struct db_graph *g, const size_t *old,
                            size_t nold, const size_t *now, size_t nnow,
-                           db_migrate_move_fn fn, void *ctx);
+                           db_migrate_head_fn fn, void *ctx);
 
 void db_migrate__vt_expand(struct db_buf *out,
                                   const struct db_migrate_vt_names *t,
@@ -80,9 +78,16 @@ int db_migrate__vquery_value(struct db_conn *c, const char *tmpl, int nparams,
 int db_migrate__vexec(struct db_conn *c, const char *tmpl,
                       struct db_error *err);
 
+/* The start of the INSERT of one history row, up to its values:
+ * "INSERT INTO <history> (<columns>) VALUES (", with "seq" one more than
+ * the largest unless the database generates it (t->seq_generated); the
+ * values follow in the order revision, operation, applied_at, duration_ms,
+ * checksum. */
+const char *db_migrate__history_insert_head(
+    const struct db_migrate_vt_names *t);
+
 /* Inserts one history row: p[0] revision, p[1] operation, p[2]
- * applied_at, p[3] duration_ms, p[4] checksum; "seq" one more than the
- * largest (left to the database where it generates it). */
+ * applied_at, p[3] duration_ms, p[4] checksum. */
 int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
                                struct db_error *err);
 

@@ -38,23 +38,15 @@ struct move_ctx {
     const struct db_migrate_vt_names *t;
 };
 
-/* A head that goes is deleted and one that comes inserted, whatever the
- * rows say: the script does not rely on the state it is run on. */
-static int emit_move(void *ctx, const char *from, const char *to)
+/* A head that goes is deleted and one that comes inserted. */
+static int emit_move(void *ctx, const char *id, bool comes)
 {
     struct move_ctx *m = ctx;
-    if (from) {
-        db_migrate__vt_expand(m->out, m->t,
-                              "DELETE FROM " VT " WHERE \"revision\" = ");
-        db_buf_literal(m->out, from);
-        db_buf_puts(m->out, ";\n");
-    }
-    if (to) {
-        db_migrate__vt_expand(m->out, m->t,
-                              "INSERT INTO " VT " (\"revision\") VALUES (");
-        db_buf_literal(m->out, to);
-        db_buf_puts(m->out, ");\n");
-    }
+    db_migrate__vt_expand(m->out, m->t,
+                          comes ? "INSERT INTO " VT " (\"revision\") VALUES ("
+                                : "DELETE FROM " VT " WHERE \"revision\" = ");
+    db_buf_literal(m->out, id);
+    db_buf_puts(m->out, comes ? ");\n" : ";\n");
     return 0;
 }
 
@@ -107,18 +99,8 @@ static void emit_revision(struct db_buf *out, const struct db_graph *g,
     applied[i] = dir == DB_UPGRADE;
     size_t nnow = db_graph_current(now, g, applied);
     struct move_ctx m = {out, t};
-    if (db_migrate__head_moves(g, old, nold, now, nnow, emit_move, &m))
-        out->oom = true;
-    db_migrate__vt_expand(out, t,
-                          t->seq_generated
-                              ? "INSERT INTO " HT " (\"revision\", "
-                                "\"operation\", \"applied_at\", "
-                                "\"duration_ms\", \"checksum\") VALUES ("
-                              : "INSERT INTO " HT " (\"seq\", \"revision\", "
-                                "\"operation\", \"applied_at\", "
-                                "\"duration_ms\", \"checksum\") VALUES "
-                                "((SELECT COALESCE(MAX(\"seq\"), 0) + 1 FROM " HT
-                                "), ");
+    db_migrate__head_moves(g, old, nold, now, nnow, emit_move, &m);
+    db_migrate__vt_expand(out, t, db_migrate__history_insert_head(t));
     db_buf_literal(out, r->id);
     db_buf_printf(out, ", '%s', CURRENT_TIMESTAMP, 0, ",
                   dir == DB_UPGRADE ? "up" : "down");
