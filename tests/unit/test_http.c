@@ -773,6 +773,7 @@ START_TEST(test_http__projects)
     char other_path[64];
     snprintf(other_path, sizeof other_path, "/projects/%lld", theirs);
     ck_assert_int_eq(call("GET", other_path, NULL), 404);
+    ck_assert_str_eq(str("error"), "project not found");
     ck_assert_int_eq(call("DELETE", other_path, NULL), 404);
     snprintf(other_path, sizeof other_path, "/users/%lld/projects", other);
     ck_assert_int_eq(call("GET", other_path, NULL), 404);
@@ -807,6 +808,7 @@ START_TEST(test_http__projects)
     /* deleting the project keeps the task, out of any project */
     snprintf(other_path, sizeof other_path, "/projects/%lld", home);
     ck_assert_int_eq(call("GET", other_path, NULL), 200);
+    ck_assert_int_eq(num("id"), home);
     ck_assert_int_eq(call("DELETE", other_path, NULL), 204);
     ck_assert_int_eq(call("GET", other_path, NULL), 404);
     ck_assert_int_eq(call("GET", path, NULL), 200);

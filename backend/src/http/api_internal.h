@@ -218,6 +218,13 @@ void http_api__respond_one(struct http_response *resp, struct rows *r,
                                   int status, const char *not_found,
                                   const char *loc);
 
+/* GET of one row of table the caller owns: sql takes $1 the row's id and
+ * $2 the caller's; 404 with not_found when there is none. */
+void http_api__get_owned(struct http_api *api, const struct http_request *req,
+                         const char *id, const struct caller *me,
+                         const char *table, const char *sql,
+                         const char *not_found, struct http_response *resp);
+
 void http_api__respond_page(struct http_response *resp, struct rows *r,
                                    long limit);
 

@@ -110,17 +110,10 @@ void http_api__get_project(struct http_api *api,
                            const struct caller *me,
                            struct http_response *resp)
 {
-    if (http_api__no_args(req, resp))
-        return;
-    const char *params[] = {id, me->id};
-    struct rows r;
-    struct db_error err;
-    if (http_api__query_rows(&r, api, "projects",
-                             "SELECT " PROJECT_COLS " FROM \"projects\" "
-                             "WHERE \"id\" = $1 AND \"user_id\" = $2",
-                             2, params, &err))
-        return http_api__db_failed(api, req, &err, resp);
-    http_api__respond_one(resp, &r, 200, "project not found", NULL);
+    http_api__get_owned(api, req, id, me, "projects",
+                        "SELECT " PROJECT_COLS " FROM \"projects\" "
+                        "WHERE \"id\" = $1 AND \"user_id\" = $2",
+                        "project not found", resp);
 }
 
 void http_api__delete_project(struct http_api *api,

@@ -186,6 +186,21 @@ void http_api__respond_one(struct http_response *resp, struct rows *r,
     http_api__respond(resp, status, item);
 }
 
+void http_api__get_owned(struct http_api *api, const struct http_request *req,
+                         const char *id, const struct caller *me,
+                         const char *table, const char *sql,
+                         const char *not_found, struct http_response *resp)
+{
+    if (http_api__no_args(req, resp))
+        return;
+    const char *params[] = {id, me->id};
+    struct rows r;
+    struct db_error err;
+    if (http_api__query_rows(&r, api, table, sql, 2, params, &err))
+        return http_api__db_failed(api, req, &err, resp);
+    http_api__respond_one(resp, &r, 200, not_found, NULL);
+}
+
 /* A page: the first limit rows of r (which fetched limit + 1), and the
  * cursor for the next page, or null on the last. */
 void http_api__respond_page(struct http_response *resp, struct rows *r,

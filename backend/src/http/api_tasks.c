@@ -135,18 +135,10 @@ void http_api__get_task(struct http_api *api, const struct http_request *req,
                         const char *id, const struct caller *me,
                         struct http_response *resp)
 {
-    if (http_api__no_args(req, resp))
-        return;
-    const char *params[] = {id, me->id};
-    struct rows r;
-    struct db_error err;
-    if (http_api__query_rows(&r, api, "tasks",
-                             "SELECT " TASK_COLS
-                             " FROM \"tasks\" WHERE \"id\" = $1 "
-                             "AND \"user_id\" = $2",
-                             2, params, &err))
-        return http_api__db_failed(api, req, &err, resp);
-    http_api__respond_one(resp, &r, 200, "task not found", NULL);
+    http_api__get_owned(api, req, id, me, "tasks",
+                        "SELECT " TASK_COLS " FROM \"tasks\" "
+                        "WHERE \"id\" = $1 AND \"user_id\" = $2",
+                        "task not found", resp);
 }
 
 /* PATCH: status, project_id (null: out of its project), due_date (null
