@@ -132,6 +132,12 @@ struct db_dialect_ops {
      * nothing. */
     const char *key_table_sql;
 
+    /* An expression of a row that changes whenever the row is written
+     * (PostgreSQL: the inserting transaction, xmin), as text; NULL where
+     * the engine has none. The record of a verified history holds it for
+     * each head row, and then need not look at the history itself. */
+    const char *row_version_sql;
+
     /* Counts the tables of schema $1 other than the version tables
      * (app_version*) and the database's own. */
     const char *other_tables_sql;

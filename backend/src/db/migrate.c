@@ -33,6 +33,7 @@ void db_migrate__vt_names(struct db_migrate_vt_names *t, const char *schema,
     snprintf(t->m, sizeof t->m, "%s.%s", s, name);
     t->key_table = x && x->key_table_sql ? x->key_table_sql : "";
     t->seq_generated = x && x->integer_pk_is_rowid;
+    t->row_version = x ? x->row_version_sql : NULL;
 }
 
 /* The names and facts of c's version tables. */
@@ -42,7 +43,8 @@ static void conn_names(struct db_migrate_vt_names *t, struct db_conn *c)
                          db_dialect_get(db_conn_dialect(c)));
 }
 
-/* tmpl with @V, @H and @D replaced; no other '@' is touched. */
+/* tmpl with @V, @H, @D, @M, @K, @R and @X replaced (migrate_internal.h);
+ * no other '@' is touched. */
 void db_migrate__vt_expand(struct db_buf *out,
                                   const struct db_migrate_vt_names *t,
                                   const char *tmpl)
@@ -50,7 +52,18 @@ void db_migrate__vt_expand(struct db_buf *out,
     const char *p = tmpl;
     for (const char *at; (at = strchr(p, '@'));) {
         db_buf_putn(out, p, (size_t)(at - p));
-        if (at[1] && strchr("VHDMK", at[1])) {
+        if (at[1] == 'R' || at[1] == 'X') {
+            if (at[1] == 'R')
+                db_buf_puts(out, t->row_version ? t->row_version : "NULL");
+            else if (t->row_version)
+                db_buf_puts(out, "NULL");
+            else {
+                db_buf_puts(out, "CAST((SELECT MAX(\"seq\") FROM ");
+                db_buf_puts(out, t->h);
+                db_buf_puts(out, ") AS TEXT)");
+            }
+            p = at + 2;
+        } else if (at[1] && strchr("VHDMK", at[1])) {
             db_buf_puts(out, at[1] == 'V'   ? t->v
                              : at[1] == 'H' ? t->h
                              : at[1] == 'D' ? t->d

@@ -27,7 +27,10 @@
  * (search_path, a TEMP table of the same name) can redirect them; @M is
  * app_version_meta, qualified the same way. @K
  * becomes what the dialect writes after a table that is nothing but its
- * primary key (struct db_dialect_ops key_table_sql). */
+ * primary key (struct db_dialect_ops key_table_sql). @R becomes the
+ * dialect's row version of a head row (row_version_sql, else NULL), and
+ * @X the history's largest seq as text where there is no row version
+ * (else NULL): what the record of a verified history compares. */
 #define VT "@V"
 #define HT "@H"
 #define DT "@D"
@@ -36,6 +39,7 @@
 struct db_migrate_vt_names {
     char v[200], h[200], d[200], m[200];
     const char *key_table;    /* "" or the dialect's key_table_sql */
+    const char *row_version;  /* NULL or the dialect's row_version_sql */
     bool seq_generated;       /* a history row left without "seq" gets the
                                  next one (integer_pk_is_rowid) */
 };

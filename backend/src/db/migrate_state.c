@@ -143,12 +143,34 @@ static void sort_history(struct db_migrate_state *st)
         }
 }
 
+/* What the record of a verified history compares besides the applied
+ * revisions' checksums: the history's largest seq ('x' row) where the
+ * dialect has no row version, and each head row's version ('v' rows). */
+struct verified_marks {
+    char seq[32];
+    unsigned long long rows; /* the heads' versions, folded (any order) */
+};
+
+static void fold_mark_row(struct verified_marks *m, const char *const *vals)
+{
+    if (vals[0][0] == 'x')
+        copy_val(m->seq, sizeof m->seq, vals[1]);
+    else if (vals[0][0] == 'v' && vals[2]) {
+        char b[200];
+        int n = snprintf(b, sizeof b, "%s%c%s", vals[2], '\0',
+                         vals[1] ? vals[1] : "");
+        if (n > 0)
+            m->rows ^= db_revcache_check(b, (size_t)n < sizeof b
+                                                ? (size_t)n
+                                                : sizeof b - 1);
+    }
+}
+
 struct state_ctx {
     struct heads_ctx h;
     struct db_migrate_state *st;
-    /* the record of the verified history ('m' rows of quick_sql) */
-    char seq[32];
-    char value[64];
+    struct verified_marks marks; /* of quick_sql's rows */
+    char value[64];              /* the record, when has_value */
     bool has_value;
 };
 
@@ -160,6 +182,7 @@ static int take_state_row(void *ctx, int ncols, const char *const *vals,
         return 0;
     switch (vals[0][0]) {
     case 'v':
+        fold_mark_row(&x->marks, vals);
         return take_head(&x->h, 1, vals + 2, names);
     case 'h':
         return take_history(x->st, 6, vals + 1, names);
@@ -168,9 +191,14 @@ static int take_state_row(void *ctx, int ncols, const char *const *vals,
             take_dirty(x->st, 3, vals + 2, names);
         return 0;
     case 'm':
-        copy_val(x->seq, sizeof x->seq, vals[1]);
-        copy_val(x->value, sizeof x->value, vals[2]);
-        x->has_value = vals[2] != NULL;
+        if (vals[1] && vals[2] &&
+            strcmp(vals[1], DB_MIGRATE_VERIFIED_KEY) == 0) {
+            copy_val(x->value, sizeof x->value, vals[2]);
+            x->has_value = true;
+        }
+        return 0;
+    case 'x':
+        fold_mark_row(&x->marks, vals);
         return 0;
     }
     return 0;
@@ -181,7 +209,7 @@ static int take_state_row(void *ctx, int ncols, const char *const *vals,
 static int read_at_once(struct db_migrate_state *st, struct db_conn *c,
                         const struct db_graph *g, struct db_error *err)
 {
-    struct state_ctx x = {{g, st}, st, "", "", false};
+    struct state_ctx x = {{g, st}, st, {"", 0}, "", false};
     int rc = db_migrate__vquery(c, state_sql, 0, NULL, take_state_row, &x,
                                 NULL, err);
     if (rc == 0) {
@@ -267,11 +295,14 @@ fail:
 
 /* ---- the record of a verified history ----------------------------------- */
 
-/* "<seq> <hash>": the history's largest seq and a 64-bit hash of the
- * applied revisions' ids and checksums, in graph order. */
+/* "<seq> <hash>": the history's largest seq (0 where the dialect has row
+ * versions) and a 64-bit hash of the applied revisions' ids and checksums,
+ * in graph order, and of the head rows' versions. */
 static int verified_value(char *out, size_t n, const struct db_graph *g,
-                          const unsigned char *applied, const char *seq)
+                          const unsigned char *applied,
+                          const struct verified_marks *m)
 {
+    const char *seq = m->seq;
     struct db_buf b = DB_BUF_INIT;
     for (size_t i = 0; i < g->n; i++)
         if (applied[i]) {
@@ -284,22 +315,24 @@ static int verified_value(char *out, size_t n, const struct db_graph *g,
         return DB_ENOMEM;
     }
     snprintf(out, n, "%s %016llx", seq && *seq ? seq : "0",
-             (unsigned long long)db_revcache_check(b.data ? b.data : "",
-                                                   b.len));
+             (unsigned long long)(db_revcache_check(b.data ? b.data : "",
+                                                    b.len) ^
+                                  m->rows));
     db_buf_free(&b);
     return 0;
 }
 
-/* The heads, the marker and the record in one statement, in the columns
- * of state_sql; no history. */
+/* The marker, the heads (with their row versions), the tool's records
+ * (app_version_meta, a few rows: all of them, no index to plan) and, where
+ * there are no row versions, the history's largest seq: one statement in
+ * the columns of state_sql, no history row. */
 static const char quick_sql[] =
     "SELECT 'd', NULL, \"revision\", \"operation\", \"detail\", NULL, NULL "
     "FROM " DT " UNION ALL "
-    "SELECT 'v', NULL, \"revision\", NULL, NULL, NULL, NULL FROM " VT
+    "SELECT 'v', @R, \"revision\", NULL, NULL, NULL, NULL FROM " VT
     " UNION ALL "
-    "SELECT 'm', CAST((SELECT MAX(\"seq\") FROM " HT ") AS TEXT), \"value\", "
-    "NULL, NULL, NULL, NULL FROM " MT " WHERE \"key\" = '"
-    DB_MIGRATE_VERIFIED_KEY "'";
+    "SELECT 'm', \"key\", \"value\", NULL, NULL, NULL, NULL FROM " MT
+    " UNION ALL SELECT 'x', @X, NULL, NULL, NULL, NULL, NULL";
 
 int db_migrate_state_read_quick(struct db_migrate_state *out,
                                 struct db_conn *c, const struct db_graph *g,
@@ -314,7 +347,7 @@ int db_migrate_state_read_quick(struct db_migrate_state *out,
         db_migrate_state_free(out);
         return db_error_nomem(err);
     }
-    struct state_ctx x = {{g, out}, out, "", "", false};
+    struct state_ctx x = {{g, out}, out, {"", 0}, "", false};
     struct db_error ignored;
     /* fails where a table is missing (app_version_meta before anything
      * recorded a verification): the whole read then */
@@ -323,7 +356,8 @@ int db_migrate_state_read_quick(struct db_migrate_state *out,
     char want[64];
     if (rc == 0 && x.has_value && !out->dirty && !out->unknown[0]) {
         db_graph_applied(out->applied, g, out->heads, out->nheads);
-        if (verified_value(want, sizeof want, g, out->applied, x.seq) == 0 &&
+        if (verified_value(want, sizeof want, g, out->applied, &x.marks) ==
+                0 &&
             strcmp(want, x.value) == 0) {
             out->tables = true;
             out->verified = true;
@@ -334,17 +368,27 @@ int db_migrate_state_read_quick(struct db_migrate_state *out,
     return db_migrate_state_read(out, c, g, err);
 }
 
+static int take_marks(void *ctx, int ncols, const char *const *vals,
+                      const char *const *names)
+{
+    (void)names;
+    if (ncols >= 3 && vals[0])
+        fold_mark_row(ctx, vals);
+    return 0;
+}
+
 int db_migrate_record_verified(struct db_conn *c, const struct db_graph *g,
                                const unsigned char *applied,
                                struct db_error *err)
 {
     bool own = !c->in_tx;
     int rc = own ? db_begin(c, err) : 0;
-    char seq[32] = "", value[64];
+    struct verified_marks m = {"", 0};
+    char value[64];
     if (rc == 0)
-        rc = db_migrate__vquery_value(c, "SELECT MAX(\"seq\") FROM " HT, 0,
-                                      NULL, seq, sizeof seq, err);
-    if (rc == 0 && verified_value(value, sizeof value, g, applied, seq))
+        rc = db_migrate__vquery(c, quick_sql, 0, NULL, take_marks, &m, NULL,
+                                err);
+    if (rc == 0 && verified_value(value, sizeof value, g, applied, &m))
         rc = db_error_nomem(err);
     if (rc == 0)
         rc = db_meta_set(c, DB_MIGRATE_VERIFIED_KEY, value, err);

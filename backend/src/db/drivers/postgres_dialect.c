@@ -216,6 +216,7 @@ const struct db_dialect_ops db_postgres_dialect = {
         "'i', 'I', 'S', 'm') AND c.relname NOT LIKE 'app\\_version%' "
         "ESCAPE '\\' ORDER BY c.oid",
     .schema = NULL,
+    .row_version_sql = "CAST(\"xmin\" AS TEXT)",
     .other_tables_sql =
         "SELECT count(*) FROM pg_catalog.pg_class c JOIN "
         "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
