@@ -647,6 +647,61 @@ START_TEST(test_postgres__backup_with_pg_dump)
 }
 END_TEST
 
+/* The session setup goes with the first statement (one round trip); it
+ * holds whatever that statement does, and a missing schema is made. */
+START_TEST(test_postgres__first_statement_carries_the_setup)
+{
+    struct db_config cfg;
+    pg_config(&cfg);
+    cfg.lock_timeout_ms = 1234;
+    cfg.statement_timeout_ms = 5678;
+    struct db_error err;
+    char v[128], want[160];
+    /* a first statement that fails: the settings are there after it, and
+     * the schema was made */
+    struct db_conn *c = tu_connect(&cfg);
+    ck_assert_int_ne(db_query(c, "SELECT * FROM no_such_table", 0, NULL, NULL,
+                              NULL, NULL, &err), 0);
+    ck_assert_str_eq(err.sqlstate, "42P01");
+    ck_assert_int_eq(db_query_value(c, "SHOW search_path", 0, NULL, v,
+                                    sizeof v, &err), 0);
+    snprintf(want, sizeof want, "\"%s\"", cfg.schema);
+    ck_assert_str_eq(v, want);
+    ck_assert_int_eq(db_query_value(c, "SHOW lock_timeout", 0, NULL, v,
+                                    sizeof v, &err), 0);
+    ck_assert_str_eq(v, "1234ms");
+    ck_assert_int_eq(db_query_value(c, "SHOW statement_timeout", 0, NULL, v,
+                                    sizeof v, &err), 0);
+    ck_assert_str_eq(v, "5678ms");
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_namespace WHERE "
+                                "nspname = current_schema()"), 1);
+    db_disconnect(c);
+
+    /* a first statement that creates, in a schema not there yet: it runs
+     * again once the schema is made, and its table is in that schema */
+    pg_config(&cfg);
+    c = tu_connect(&cfg);
+    ck_assert_msg(db_query(c, "CREATE TABLE made_first (x int)", 0, NULL,
+                           NULL, NULL, NULL, &err) == 0,
+                  "%s", err.message);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_tables WHERE "
+                                "tablename = 'made_first' AND schemaname = "
+                                "current_schema()"), 1);
+    db_disconnect(c);
+
+    /* a first BEGIN: the setup on its own before it */
+    pg_config(&cfg);
+    c = tu_connect(&cfg);
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    tu_exec(c, "CREATE TABLE in_tx (x int)");
+    ck_assert_int_eq(db_commit(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_tables WHERE "
+                                "tablename = 'in_tx' AND schemaname = "
+                                "current_schema()"), 1);
+    db_disconnect(c);
+}
+END_TEST
+
 START_TEST(test_postgres__schema_name_is_quoted)
 {
     struct db_config cfg;
@@ -655,6 +710,10 @@ START_TEST(test_postgres__schema_name_is_quoted)
     struct db_conn *c = tu_connect(&cfg);
     struct db_error err;
     char cur[128];
+    /* the schema is made with the session's first statement (which runs
+     * with it on search_path, before it exists: a read finds nothing) */
+    ck_assert_int_eq(db_query_value(c, "SELECT 1", 0, NULL, cur, sizeof cur,
+                                    &err), 0);
     ck_assert_int_eq(db_query_value(c, "SELECT current_schema()", 0, NULL, cur,
                                     sizeof cur, &err), 0);
     ck_assert_str_eq(cur, cfg.schema);
@@ -744,6 +803,7 @@ Suite *postgres_suite(void)
     tcase_add_checked_fixture(tc, setup, tu_cleanup);
     tcase_add_test(tc, test_postgres__ddl_from_models);
     tcase_add_test(tc, test_postgres__schema_name_is_quoted);
+    tcase_add_test(tc, test_postgres__first_statement_carries_the_setup);
     tcase_add_test(tc, test_postgres__reset_drops_only_model_tables);
     tcase_add_test(tc, test_postgres__errors_carry_sqlstate_and_position);
     tcase_add_test(tc, test_postgres__parameters_are_bound);

@@ -286,9 +286,14 @@ static struct pg_stmt *stmt_of(struct pg_conn *c, const char *sql, int *idx)
     return &c->stmts[c->nstmts++];
 }
 
+static PGresult *run_first(struct pg_conn *c, const char *sql, int nparams,
+                           const char *const *params, struct db_error *err);
+
 static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
                      const char *const *params, struct db_error *err)
 {
+    if (c->setup_pending)
+        return run_first(c, sql, nparams, params, err);
     int idx = 0;
     struct pg_stmt *s = stmt_of(c, sql, &idx);
     char name[16];
@@ -381,57 +386,161 @@ static int pg_query(struct db_conn *base, const char *sql, int nparams,
     return rc;
 }
 
+static int settle(struct pg_conn *c, struct db_error *err);
+
 static int pg_exec(struct db_conn *base, const char *sql,
                    struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
+    int rc = settle(c, err);
+    if (rc)
+        return rc;
     /* PQexec: several statements in one string, no parameters. */
     PGresult *res = PQexec(c->pg, sql);
-    int rc = 0;
     if (!res || !ok_status(res))
         rc = result_error(c, res, err);
     PQclear(res);
     return rc;
 }
 
-/* Sets search_path, lock_timeout and statement_timeout, and creates the
- * schema when it is missing: one round trip when it exists. */
-static int setup_session(struct pg_conn *c, const struct db_config *cfg,
-                         struct db_error *err)
-{
+/* The session setup: search_path, lock_timeout and statement_timeout, and
+ * whether the schema exists (to_regnamespace takes a name as SQL writes
+ * it: the quoted one). */
+static const char setup_sql[] =
+    "SELECT pg_catalog.to_regnamespace($4) IS NOT NULL, "
+    "pg_catalog.set_config('search_path', $1, false), "
+    "pg_catalog.set_config('lock_timeout', $2, false), "
+    "pg_catalog.set_config('statement_timeout', $3, false)";
+
+struct setup_values {
     char path[160], lock[32], stmt[32];
-    if (db_quote_ident(path, sizeof path, cfg->schema))
+    const char *params[4];
+};
+
+static int setup_values(struct setup_values *v, const struct db_config *cfg,
+                        struct db_error *err)
+{
+    if (db_quote_ident(v->path, sizeof v->path, cfg->schema))
         return db_error_set(err, DB_ECONFIG, "bad [database] schema '%s'",
                             cfg->schema);
-    snprintf(lock, sizeof lock, "%dms", cfg->lock_timeout_ms);
-    snprintf(stmt, sizeof stmt, "%dms", cfg->statement_timeout_ms);
-    /* to_regnamespace takes a name as SQL writes it: the quoted one */
-    const char *params[] = {path, lock, stmt, path};
-    char exists[8];
-    int rc = db_query_value(
-        &c->base,
-        "SELECT pg_catalog.to_regnamespace($4) IS NOT NULL, "
-        "pg_catalog.set_config('search_path', $1, false), "
-        "pg_catalog.set_config('lock_timeout', $2, false), "
-        "pg_catalog.set_config('statement_timeout', $3, false)",
-        4, params, exists, sizeof exists, err);
-    if (rc)
-        return rc;
-    if (strcmp(exists, "t") == 0)
-        return 0;
+    snprintf(v->lock, sizeof v->lock, "%dms", cfg->lock_timeout_ms);
+    snprintf(v->stmt, sizeof v->stmt, "%dms", cfg->statement_timeout_ms);
+    v->params[0] = v->path;
+    v->params[1] = v->lock;
+    v->params[2] = v->stmt;
+    v->params[3] = v->path;
+    return 0;
+}
+
+static int create_schema(struct pg_conn *c, struct db_error *err)
+{
     struct db_buf sql = DB_BUF_INIT;
     db_buf_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
-    db_buf_ident(&sql, cfg->schema);
-    rc = db_buf_ok(&sql) ? pg_exec(&c->base, db_buf_str(&sql), err)
-                         : db_error_set(err, DB_ENOMEM, "out of memory");
+    db_buf_ident(&sql, c->cfg->schema);
+    int rc = db_buf_ok(&sql) ? pg_exec(&c->base, db_buf_str(&sql), err)
+                             : db_error_set(err, DB_ENOMEM, "out of memory");
     db_buf_free(&sql);
     /* Another session created it at the same moment: fine. */
     if (rc && err && (strcmp(err->sqlstate, "23505") == 0 ||
                       strcmp(err->sqlstate, "42P06") == 0))
         rc = 0;
-    if (rc)
+    if (rc) {
+        char path[160];
+        db_quote_ident(path, sizeof path, c->cfg->schema);
         db_error_prefix(err, "cannot create schema %s", path);
+    }
     return rc;
+}
+
+/* The session setup on its own, one round trip when the schema exists:
+ * before a statement that does not go through run() (an exec, BEGIN). */
+static int settle(struct pg_conn *c, struct db_error *err)
+{
+    if (!c->setup_pending)
+        return 0;
+    c->setup_pending = false;
+    struct setup_values v;
+    char exists[8];
+    int rc = setup_values(&v, c->cfg, err);
+    if (rc == 0)
+        rc = db_query_value(&c->base, setup_sql, 4, v.params, exists,
+                            sizeof exists, err);
+    if (rc == 0 && strcmp(exists, "t") != 0)
+        rc = create_schema(c, err);
+    return rc;
+}
+
+/* The next result of a pipeline, and the end of that statement's results
+ * (NULL) read past. */
+static PGresult *pipeline_result(struct pg_conn *c)
+{
+    PGresult *res = PQgetResult(c->pg), *more;
+    while ((more = PQgetResult(c->pg)))
+        PQclear(more);
+    return res;
+}
+
+/*
+ * The first statement of a session goes with the session setup in one
+ * round trip: a pipeline of the setup, the statement and a sync, sent at
+ * once. The two run in one implicit transaction, so a statement that fails
+ * takes the settings with it: the setup then runs again on its own. When
+ * the schema turns out to be missing it is created, and a statement that
+ * failed for want of it (3F000: no schema to create in) runs again; one
+ * that failed otherwise, or succeeded, stands (without the schema,
+ * search_path names nothing, so it read nothing there). The first
+ * statements of the tool's sessions are reads, never one that refuses to
+ * run in a transaction block.
+ */
+static PGresult *run_first(struct pg_conn *c, const char *sql, int nparams,
+                           const char *const *params, struct db_error *err)
+{
+    c->setup_pending = false;
+    struct setup_values v;
+    if (setup_values(&v, c->cfg, err))
+        return NULL;
+    PGresult *setup = NULL, *res = NULL;
+    if (PQenterPipelineMode(c->pg)) {
+        if (PQsendQueryParams(c->pg, setup_sql, 4, NULL, v.params, NULL,
+                              NULL, 0) &&
+            PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
+                              0) &&
+            PQpipelineSync(c->pg)) {
+            setup = pipeline_result(c);
+            res = pipeline_result(c);
+            PQclear(PQgetResult(c->pg)); /* the sync */
+        }
+        PQexitPipelineMode(c->pg);
+    }
+    bool set = setup && PQresultStatus(setup) == PGRES_TUPLES_OK &&
+               PQntuples(setup) == 1;
+    bool exists = set && strcmp(PQgetvalue(setup, 0, 0), "t") == 0;
+    bool ok = res && ok_status(res);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    bool no_schema = state && strcmp(state, "3F000") == 0;
+    PQclear(setup);
+    if (!set || !ok) {
+        /* the settings did not hold: set up on its own (which creates a
+         * missing schema), then the statement again when it failed for
+         * want of one, or when it never ran */
+        c->setup_pending = true;
+        if (settle(c, err)) {
+            PQclear(res);
+            return NULL;
+        }
+        if (!set || no_schema) {
+            PQclear(res);
+            return run(c, sql, nparams, params, err);
+        }
+    } else if (!exists && create_schema(c, err)) {
+        PQclear(res);
+        return NULL;
+    }
+    if (ok)
+        return res;
+    result_error(c, res, err);
+    PQclear(res);
+    return NULL;
 }
 
 /* RESET ALL undoes every SET of the session (back to the values it
@@ -439,22 +548,16 @@ static int setup_session(struct pg_conn *c, const struct db_config *cfg,
 static int pg_reset_session(struct db_conn *base, struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
-    const struct db_config *cfg = c->cfg;
-    char path[160], lock[32], stmt[32], v[8];
-    if (db_quote_ident(path, sizeof path, cfg->schema))
-        return db_error_set(err, DB_ECONFIG, "bad [database] schema '%s'",
-                            cfg->schema);
-    snprintf(lock, sizeof lock, "%dms", cfg->lock_timeout_ms);
-    snprintf(stmt, sizeof stmt, "%dms", cfg->statement_timeout_ms);
-    const char *params[] = {path, lock, stmt};
-    int rc = pg_exec(base, "RESET ALL", err);
+    if (c->setup_pending)
+        return 0; /* nothing ran: the setup still comes first */
+    struct setup_values v;
+    char out[8];
+    int rc = setup_values(&v, c->cfg, err);
     if (rc == 0)
-        rc = db_query_value(base,
-                            "SELECT pg_catalog.set_config('search_path', $1, "
-                            "false), pg_catalog.set_config('lock_timeout', "
-                            "$2, false), pg_catalog.set_config("
-                            "'statement_timeout', $3, false)",
-                            3, params, v, sizeof v, err);
+        rc = pg_exec(base, "RESET ALL", err);
+    if (rc == 0)
+        rc = db_query_value(base, setup_sql, 4, v.params, out, sizeof out,
+                            err);
     return rc;
 }
 
@@ -505,12 +608,14 @@ static int pg_connect(struct db_conn **out, const struct db_config *cfg,
         return code;
     }
     PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
-    int rc = setup_session(c, cfg, err);
+    struct setup_values v;
+    int rc = setup_values(&v, cfg, err);
     if (rc) {
         PQfinish(c->pg);
         free(c);
         return rc;
     }
+    c->setup_pending = true;
     *out = &c->base;
     return 0;
 }

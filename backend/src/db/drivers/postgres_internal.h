@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "../driver.h"
 
@@ -44,6 +45,8 @@ struct pg_conn {
     struct pg_secrets secrets;
     struct pg_stmt stmts[PG_STMT_CACHE];
     int nstmts;
+    bool setup_pending;    /* the session setup travels with the first
+                              statement (postgres.c, run_first) */
 };
 
 static inline struct pg_conn *conn_of(struct db_conn *c)
