@@ -111,6 +111,12 @@ expect_eq "$(verified)" "" "a no-op start-up writes nothing"
 run "$APP" db stamp head
 expect_status 0
 expect_eq "$(verified | cut -d' ' -f1)" "$(sqlite3 var/app.db 'select max(seq) from app_version_history')" "a stamp writes the record"
+# a database from before app_version_meta existed: a stamp makes the
+# table and writes the record
+sqlite3 var/app.db "drop table app_version_meta"
+run "$APP" db stamp head
+expect_status 0
+expect_eq "$(verified | cut -d' ' -f1)" "$(sqlite3 var/app.db 'select max(seq) from app_version_history')" "a stamp without app_version_meta writes the record"
 # a history row added by a writer that keeps no record (an older version):
 # the record no longer holds and the history is read and checked again
 sqlite3 var/app.db "insert into app_version_history (revision, operation, applied_at, duration_ms, checksum) values ('0002', 'stamp', '2026-01-01 00:00:00', 0, '$(printf '%064d' 0)')"

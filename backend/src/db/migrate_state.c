@@ -334,6 +334,13 @@ static const char quick_sql[] =
     "SELECT 'm', \"key\", \"value\", NULL, NULL, NULL, NULL FROM " MT
     " UNION ALL SELECT 'x', @X, NULL, NULL, NULL, NULL, NULL";
 
+/* What the record is written from: the rows of quick_sql that make the
+ * marks, and no other table (a database made before app_version_meta
+ * existed gets it from db_meta_set). */
+static const char marks_sql[] =
+    "SELECT 'v', @R, \"revision\" FROM " VT
+    " UNION ALL SELECT 'x', @X, NULL";
+
 int db_migrate_state_read_quick(struct db_migrate_state *out,
                                 struct db_conn *c, const struct db_graph *g,
                                 struct db_error *err)
@@ -386,7 +393,7 @@ int db_migrate_record_verified(struct db_conn *c, const struct db_graph *g,
     struct verified_marks m = {"", 0};
     char value[64];
     if (rc == 0)
-        rc = db_migrate__vquery(c, quick_sql, 0, NULL, take_marks, &m, NULL,
+        rc = db_migrate__vquery(c, marks_sql, 0, NULL, take_marks, &m, NULL,
                                 err);
     if (rc == 0 && verified_value(value, sizeof value, g, applied, &m))
         rc = db_error_nomem(err);
