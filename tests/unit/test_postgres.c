@@ -22,6 +22,7 @@
 #include "db/connect_wait.h"
 #include "db/database.h"
 #include "db/driver.h"
+#include "db/drivers/postgres_internal.h"
 #include "models/models.h"
 #include "testutil.h"
 
@@ -687,6 +688,37 @@ START_TEST(test_postgres__first_statement_carries_the_setup)
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_tables WHERE "
                                 "tablename = 'made_first' AND schemaname = "
                                 "current_schema()"), 1);
+    db_disconnect(c);
+
+    /* the setup and a first query go in one round trip: libpq's trace
+     * shows every message of both sent before the first answer */
+    c = tu_connect(&cfg);
+    FILE *trace = tmpfile();
+    ck_assert_ptr_nonnull(trace);
+    PGconn *pg = DB_CONTAINER_OF(c, struct pg_conn, base)->pg;
+    PQtrace(pg, trace);
+    PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS); /* after PQtrace */
+    ck_assert_int_eq(db_query_value(c, "SELECT 42", 0, NULL, v, sizeof v,
+                                    &err), 0);
+    ck_assert_str_eq(v, "42");
+    PQuntrace(pg);
+    rewind(trace);
+    char line[512];
+    int sent = 0, parses = 0, answered = 0, sent_after = 0;
+    while (fgets(line, sizeof line, trace)) {
+        if (line[0] == 'F') {
+            sent++;
+            parses += strstr(line, "\tParse\t") != NULL;
+            sent_after += answered;
+        } else if (line[0] == 'B') {
+            answered = 1;
+        }
+    }
+    fclose(trace);
+    ck_assert_int_eq(parses, 2);   /* the setup, then the query */
+    ck_assert_int_gt(sent, 2);
+    ck_assert_int_eq(answered, 1);
+    ck_assert_int_eq(sent_after, 0);
     db_disconnect(c);
 
     /* a first BEGIN: the setup on its own before it */

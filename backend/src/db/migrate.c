@@ -52,25 +52,35 @@ void db_migrate__vt_expand(struct db_buf *out,
     const char *p = tmpl;
     for (const char *at; (at = strchr(p, '@'));) {
         db_buf_putn(out, p, (size_t)(at - p));
-        if (at[1] == 'R' || at[1] == 'X') {
-            if (at[1] == 'R')
-                db_buf_puts(out, t->row_version ? t->row_version : "NULL");
-            else if (t->row_version)
+        p = at + 2;
+        switch (at[1]) {
+        case 'V':
+            db_buf_puts(out, t->v);
+            break;
+        case 'H':
+            db_buf_puts(out, t->h);
+            break;
+        case 'D':
+            db_buf_puts(out, t->d);
+            break;
+        case 'M':
+            db_buf_puts(out, t->m);
+            break;
+        case 'K':
+            db_buf_puts(out, t->key_table);
+            break;
+        case 'R':
+            db_buf_puts(out, t->row_version ? t->row_version : "NULL");
+            break;
+        case 'X':
+            if (t->row_version)
                 db_buf_puts(out, "NULL");
-            else {
-                db_buf_puts(out, "CAST((SELECT MAX(\"seq\") FROM ");
-                db_buf_puts(out, t->h);
-                db_buf_puts(out, ") AS TEXT)");
-            }
-            p = at + 2;
-        } else if (at[1] && strchr("VHDMK", at[1])) {
-            db_buf_puts(out, at[1] == 'V'   ? t->v
-                             : at[1] == 'H' ? t->h
-                             : at[1] == 'D' ? t->d
-                             : at[1] == 'M' ? t->m
-                                            : t->key_table);
-            p = at + 2;
-        } else {
+            else
+                db_buf_printf(out,
+                              "CAST((SELECT MAX(\"seq\") FROM %s) AS TEXT)",
+                              t->h);
+            break;
+        default:
             db_buf_putn(out, at, 1);
             p = at + 1;
         }

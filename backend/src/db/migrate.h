@@ -74,13 +74,14 @@ int db_migrate_state_read(struct db_migrate_state *out, struct db_conn *c,
 /*
  * The same, without reading the history when the database's record of
  * its last verification still holds: app_version_meta's
- * DB_MIGRATE_VERIFIED_KEY holds the history's largest seq and a 64-bit
- * hash of the applied revisions' ids and checksums when every applied
- * revision's last history row had its file's checksum. When the largest
- * seq is still that one (nothing was recorded since) and the applied
- * revisions and their files' checksums hash the same, the history would
- * pass db_migrate_check again: out->verified is set, out->history is
- * empty, and db_migrate_check skips the checksums. Otherwise it is
+ * DB_MIGRATE_VERIFIED_KEY holds a 64-bit hash of the applied revisions'
+ * ids and checksums and of the version rows' mark (each head row's
+ * version where the dialect has row versions, else the history's largest
+ * seq), written when every applied revision's last history row had its
+ * file's checksum. When the heads, the files and the mark hash the same
+ * (nothing was recorded since), the history would pass db_migrate_check
+ * again: out->verified is set, out->history is empty, and
+ * db_migrate_check skips the checksums. Otherwise it is
  * db_migrate_state_read. One query on a database at head.
  */
 #define DB_MIGRATE_VERIFIED_KEY "verified_history"

@@ -44,7 +44,7 @@ struct db_migrate_vt_names {
                                  next one (integer_pk_is_rowid) */
 };
 
-/* CREATE TABLE IF NOT EXISTS for the three version tables, NULL-ended. */
+/* CREATE TABLE IF NOT EXISTS for the four version tables, NULL-ended. */
 extern const char *const db_migrate__create_tables[];
 
 /* The names in schema, and the facts of dialect x (NULL: the portable

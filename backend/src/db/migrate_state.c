@@ -302,7 +302,6 @@ static int verified_value(char *out, size_t n, const struct db_graph *g,
                           const unsigned char *applied,
                           const struct verified_marks *m)
 {
-    const char *seq = m->seq;
     struct db_buf b = DB_BUF_INIT;
     for (size_t i = 0; i < g->n; i++)
         if (applied[i]) {
@@ -314,7 +313,7 @@ static int verified_value(char *out, size_t n, const struct db_graph *g,
         db_buf_free(&b);
         return DB_ENOMEM;
     }
-    snprintf(out, n, "%s %016llx", seq && *seq ? seq : "0",
+    snprintf(out, n, "%s %016llx", m->seq[0] ? m->seq : "0",
              (unsigned long long)(db_revcache_check(b.data ? b.data : "",
                                                     b.len) ^
                                   m->rows));
@@ -322,24 +321,26 @@ static int verified_value(char *out, size_t n, const struct db_graph *g,
     return 0;
 }
 
-/* The marker, the heads (with their row versions), the tool's records
- * (app_version_meta, a few rows: all of them, no index to plan) and, where
- * there are no row versions, the history's largest seq: one statement in
- * the columns of state_sql, no history row. */
+/* The rows the record of a verified history is made from, in the
+ * columns of state_sql: each head with its row version ('v'), and the
+ * history's largest seq where there are no row versions ('x'). */
+#define HEAD_ROWS                                                          \
+    "SELECT 'v', @R, \"revision\", NULL, NULL, NULL, NULL FROM " VT
+#define SEQ_ROW "SELECT 'x', @X, NULL, NULL, NULL, NULL, NULL"
+
+/* The marker, the heads, the tool's records (app_version_meta, a few
+ * rows: all of them, no index to plan) and the seq row: one statement, no
+ * history row. */
 static const char quick_sql[] =
     "SELECT 'd', NULL, \"revision\", \"operation\", \"detail\", NULL, NULL "
-    "FROM " DT " UNION ALL "
-    "SELECT 'v', @R, \"revision\", NULL, NULL, NULL, NULL FROM " VT
-    " UNION ALL "
+    "FROM " DT " UNION ALL " HEAD_ROWS " UNION ALL "
     "SELECT 'm', \"key\", \"value\", NULL, NULL, NULL, NULL FROM " MT
-    " UNION ALL SELECT 'x', @X, NULL, NULL, NULL, NULL, NULL";
+    " UNION ALL " SEQ_ROW;
 
-/* What the record is written from: the rows of quick_sql that make the
- * marks, and no other table (a database made before app_version_meta
- * existed gets it from db_meta_set). */
-static const char marks_sql[] =
-    "SELECT 'v', @R, \"revision\" FROM " VT
-    " UNION ALL SELECT 'x', @X, NULL";
+/* What the record is written from: the heads and the seq row alone (a
+ * database made before app_version_meta existed gets it from
+ * db_meta_set). */
+static const char marks_sql[] = HEAD_ROWS " UNION ALL " SEQ_ROW;
 
 int db_migrate_state_read_quick(struct db_migrate_state *out,
                                 struct db_conn *c, const struct db_graph *g,
@@ -380,7 +381,7 @@ static int take_marks(void *ctx, int ncols, const char *const *vals,
 {
     (void)names;
     if (ncols >= 3 && vals[0])
-        fold_mark_row(ctx, vals);
+        fold_mark_row(ctx, vals); /* 'v' and 'x' rows only */
     return 0;
 }
 

@@ -412,12 +412,7 @@ static const char setup_sql[] =
     "pg_catalog.set_config('lock_timeout', $2, false), "
     "pg_catalog.set_config('statement_timeout', $3, false)";
 
-struct setup_values {
-    char path[160], lock[32], stmt[32];
-    const char *params[4];
-};
-
-static int setup_values(struct setup_values *v, const struct db_config *cfg,
+static int setup_values(struct pg_setup *v, const struct db_config *cfg,
                         struct db_error *err)
 {
     if (db_quote_ident(v->path, sizeof v->path, cfg->schema))
@@ -444,11 +439,8 @@ static int create_schema(struct pg_conn *c, struct db_error *err)
     if (rc && err && (strcmp(err->sqlstate, "23505") == 0 ||
                       strcmp(err->sqlstate, "42P06") == 0))
         rc = 0;
-    if (rc) {
-        char path[160];
-        db_quote_ident(path, sizeof path, c->cfg->schema);
-        db_error_prefix(err, "cannot create schema %s", path);
-    }
+    if (rc)
+        db_error_prefix(err, "cannot create schema %s", c->setup.path);
     return rc;
 }
 
@@ -459,11 +451,8 @@ static int settle(struct pg_conn *c, struct db_error *err)
     if (!c->setup_pending)
         return 0;
     c->setup_pending = false;
-    struct setup_values v;
     char exists[8];
-    int rc = setup_values(&v, c->cfg, err);
-    if (rc == 0)
-        rc = db_query_value(&c->base, setup_sql, 4, v.params, exists,
+    int rc = db_query_value(&c->base, setup_sql, 4, c->setup.params, exists,
                             sizeof exists, err);
     if (rc == 0 && strcmp(exists, "t") != 0)
         rc = create_schema(c, err);
@@ -496,13 +485,10 @@ static PGresult *run_first(struct pg_conn *c, const char *sql, int nparams,
                            const char *const *params, struct db_error *err)
 {
     c->setup_pending = false;
-    struct setup_values v;
-    if (setup_values(&v, c->cfg, err))
-        return NULL;
     PGresult *setup = NULL, *res = NULL;
     if (PQenterPipelineMode(c->pg)) {
-        if (PQsendQueryParams(c->pg, setup_sql, 4, NULL, v.params, NULL,
-                              NULL, 0) &&
+        if (PQsendQueryParams(c->pg, setup_sql, 4, NULL, c->setup.params,
+                              NULL, NULL, 0) &&
             PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
                               0) &&
             PQpipelineSync(c->pg)) {
@@ -550,14 +536,11 @@ static int pg_reset_session(struct db_conn *base, struct db_error *err)
     struct pg_conn *c = conn_of(base);
     if (c->setup_pending)
         return 0; /* nothing ran: the setup still comes first */
-    struct setup_values v;
     char out[8];
-    int rc = setup_values(&v, c->cfg, err);
+    int rc = pg_exec(base, "RESET ALL", err);
     if (rc == 0)
-        rc = pg_exec(base, "RESET ALL", err);
-    if (rc == 0)
-        rc = db_query_value(base, setup_sql, 4, v.params, out, sizeof out,
-                            err);
+        rc = db_query_value(base, setup_sql, 4, c->setup.params, out,
+                            sizeof out, err);
     return rc;
 }
 
@@ -608,8 +591,7 @@ static int pg_connect(struct db_conn **out, const struct db_config *cfg,
         return code;
     }
     PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
-    struct setup_values v;
-    int rc = setup_values(&v, cfg, err);
+    int rc = setup_values(&c->setup, cfg, err);
     if (rc) {
         PQfinish(c->pg);
         free(c);

@@ -38,6 +38,14 @@ struct pg_stmt {
     int never;      /* its result type changed: not prepared again */
 };
 
+/* The session setup's parameters (postgres.c, setup_sql): search_path
+ * (the quoted schema), lock_timeout, statement_timeout, and the schema
+ * again for to_regnamespace; params point into the struct. */
+struct pg_setup {
+    char path[160], lock[32], stmt[32];
+    const char *params[4];
+};
+
 struct pg_conn {
     struct db_conn base;   /* first: recovered with DB_CONTAINER_OF */
     PGconn *pg;
@@ -45,6 +53,7 @@ struct pg_conn {
     struct pg_secrets secrets;
     struct pg_stmt stmts[PG_STMT_CACHE];
     int nstmts;
+    struct pg_setup setup; /* made once, at connect */
     bool setup_pending;    /* the session setup travels with the first
                               statement (postgres.c, run_first) */
 };

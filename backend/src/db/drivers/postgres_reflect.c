@@ -290,9 +290,9 @@ int db_postgres__reflect(struct db_conn *c, struct db_arena *arena,
     db_reflect__index_flush(&x.ix, NULL); /* frees what an interrupted scan left */
     if (rc == 0 && any)
         rc = db_query(c, q_fks[some], nparams, params, on_fk, &x, NULL, err);
-    if (db_reflect__fk_flush(&x.fk, rc == 0 ? x.b : NULL) && rc == 0)
+    /* adds the last key, or (after a failure) frees what the scan left */
+    if (db_reflect__fk_flush(&x.fk, rc == 0 ? x.b : NULL))
         rc = DB_ENOMEM;
-    db_reflect__fk_flush(&x.fk, NULL); /* frees what an interrupted scan left */
     if (rc == 0 && any)
         rc = db_query(c, q_constraints[some], nparams, params, on_constraint,
                       &x, NULL, err);

@@ -415,9 +415,9 @@ int db_sqlite__reflect(struct db_conn *c, struct db_arena *arena,
     db_buf_free(&x.unparsed);
     if (rc == 0)
         rc = db_query(c, q_fks[some], some, params, on_fk, &x, NULL, err);
-    if (db_reflect__fk_flush(&x.fk, rc == 0 ? x.b : NULL) && rc == 0)
+    /* adds the last key, or (after a failure) frees what the scan left */
+    if (db_reflect__fk_flush(&x.fk, rc == 0 ? x.b : NULL))
         rc = DB_ENOMEM;
-    db_reflect__fk_flush(&x.fk, NULL); /* frees what an interrupted scan left */
     if (rc == 0)
         rc = db_query(c, q_tables[some], some, params, on_table_sql, &x, NULL,
                       err);
