@@ -5,11 +5,13 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -1463,6 +1465,126 @@ START_TEST(test_http__server_thread_pool_borrows_connections)
 }
 END_TEST
 
+/* A request on a socket of its own that gives up after 10 s (a write whose
+ * turn was lost would otherwise hang the test); with abandon, the socket
+ * is closed right after the request is sent, and 0 returned. */
+static int timed_request(int port, const char *request, int abandon)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    size_t len = strlen(request);
+    ck_assert_int_eq(write(fd, request, len), (ssize_t)len);
+    char reply[2048];
+    size_t got = 0;
+    ssize_t r;
+    while (!abandon && got + 1 < sizeof reply &&
+           (r = read(fd, reply + got, sizeof reply - got - 1)) > 0)
+        got += (size_t)r;
+    reply[got] = '\0';
+    close(fd);
+    int status = 0;
+    sscanf(reply, "HTTP/1.%*d %d", &status);
+    return status;
+}
+
+struct poster {
+    pthread_t t;
+    int port;
+    const char *post;
+    int abandon;       /* every other request closed unanswered */
+    int sent, created, other;
+};
+
+static void *post_tasks(void *arg)
+{
+    struct poster *p = arg;
+    for (int i = 0; i < 40; i++) {
+        int gone = p->abandon && i % 2;
+        int status = timed_request(p->port, p->post, gone);
+        p->sent++;
+        if (gone)
+            continue;
+        if (status == 201)
+            p->created++;
+        else
+            p->other++;
+    }
+    return NULL;
+}
+
+/* SQLite under two threads: every write goes through one connection of
+ * its own (a thread whose write must wait hands it to the one writing and
+ * serves its other connections). Writes from eight clients at once all
+ * land, clients that close before their answer lose no other write and
+ * leave nothing suspended (the server then stops cleanly), and reads go on
+ * beside the writes. */
+START_TEST(test_http__server_writes_take_one_connection)
+{
+    open_api(0);
+    struct db_conn *conns[] = {conn, tu_connect(&cfg), tu_connect(&cfg)};
+    struct http_server *srv;
+    struct http_server_options o = {.bind = "127.0.0.1", .threads = 2,
+                                    .conns = conns, .writer_slot = 1};
+    struct db_error err;
+    ck_assert_int_eq(http_server_start(&srv, &api, &o, &err), 0);
+    int port = http_server_port(srv);
+    char reply[4096];
+    const char *signup = "POST /auth/signup HTTP/1.0\r\nContent-Type: "
+                         "application/json\r\nContent-Length: 54\r\n\r\n"
+                         "{\"email\":\"a@x.org\",\"name\":\"Ann\",\"password\":"
+                         "\"12345678\"}";
+    ck_assert_int_eq(raw_request(port, signup, reply, sizeof reply), 201);
+    const char *login = "POST /auth/login HTTP/1.0\r\nContent-Length: 41\r\n"
+                        "\r\n{\"email\":\"a@x.org\",\"password\":"
+                        "\"12345678\"}";
+    ck_assert_int_eq(raw_request(port, login, reply, sizeof reply), 200);
+    char *t = strstr(reply, "\"token\":\"");
+    ck_assert_ptr_nonnull(t);
+    char post[512], get[256];
+    snprintf(post, sizeof post,
+             "POST /users/1/tasks HTTP/1.0\r\nAuthorization: Bearer %.43s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n"
+             "{\"title\":\"t\"}", t + 9);
+    snprintf(get, sizeof get, "GET /users/1/tasks?limit=5 HTTP/1.0\r\n"
+                              "Authorization: Bearer %.43s\r\n\r\n", t + 9);
+
+    struct poster p[8];
+    for (int i = 0; i < 8; i++) {
+        p[i] = (struct poster){.port = port, .post = post, .abandon = i % 2};
+        ck_assert_int_eq(pthread_create(&p[i].t, NULL, post_tasks, &p[i]), 0);
+    }
+    int reads = 0;
+    for (int i = 0; i < 20; i++)
+        reads += timed_request(port, get, 0) == 200;
+    int sent = 0, created = 0, other = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(p[i].t, NULL);
+        sent += p[i].sent;
+        created += p[i].created;
+        other += p[i].other;
+    }
+    ck_assert_int_eq(reads, 20);
+    ck_assert_int_eq(sent, 320);
+    ck_assert_int_eq(other, 0);
+    ck_assert_int_eq(created, 240);
+    /* the turn was not lost with a closed client: writes still land */
+    ck_assert_int_eq(timed_request(port, post, 0), 201);
+    char n[16];
+    ck_assert_int_eq(db_query_value(conn, "SELECT count(*) FROM tasks", 0,
+                                    NULL, n, sizeof n, &err), 0);
+    ck_assert_int_ge(atoi(n), 241);
+    ck_assert_int_le(atoi(n), 321);
+    ck_assert_int_eq(http_server_stop(srv), 0);
+    db_disconnect(conns[1]);
+    db_disconnect(conns[2]);
+}
+END_TEST
+
 START_TEST(test_http__server_bad_bind_address)
 {
     open_api(0);
@@ -1538,6 +1660,7 @@ Suite *http_suite(void)
     tcase_add_test(tc, test_http__token_hash_rejects_malformed);
     tcase_add_test(tc, test_http__server_serves_and_stops);
     tcase_add_test(tc, test_http__server_thread_pool_borrows_connections);
+    tcase_add_test(tc, test_http__server_writes_take_one_connection);
     tcase_add_test(tc, test_http__server_bad_bind_address);
     suite_add_tcase(s, tc);
 

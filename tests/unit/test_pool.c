@@ -88,14 +88,14 @@ START_TEST(test_pool__reconnects_and_prepares_again)
     int lines = 0;
     struct http_pool *p;
     struct db_error err;
-    ck_assert_int_eq(http_pool_open(&p, &cfg, &first, 1, log_line, &lines, 0,
+    ck_assert_int_eq(http_pool_open(&p, &cfg, &first, 1, 0, log_line, &lines, 0,
                                     &err), 0);
     const char *sql = "SELECT count(*) FROM pg_prepared_statements "
                       "WHERE statement = $1";
     const char *param[] = {sql};
     char v[16];
     struct db_conn *c;
-    unsigned slot = http_pool_take(p, &c);
+    unsigned slot = http_pool_take(p, 0, &c);
     ck_assert_ptr_eq(c, first);
     /* the second run prepares it */
     for (int i = 0; i < 2; i++)
@@ -106,7 +106,7 @@ START_TEST(test_pool__reconnects_and_prepares_again)
     http_pool_give(p, slot);
 
     terminate(killer, first);
-    slot = http_pool_take(p, &c);
+    slot = http_pool_take(p, 0, &c);
     ck_assert_ptr_nonnull(c);
     ck_assert_ptr_ne(c, first);
     ck_assert_int_eq(lines, 2); /* lost, re-established */
@@ -135,16 +135,16 @@ START_TEST(test_pool__unreachable_database_backs_off)
     int lines = 0;
     struct http_pool *p;
     struct db_error err;
-    ck_assert_int_eq(http_pool_open(&p, &gone, &first, 1, log_line, &lines,
+    ck_assert_int_eq(http_pool_open(&p, &gone, &first, 1, 0, log_line, &lines,
                                     0, &err), 0);
     terminate(killer, first);
     struct db_conn *c;
-    unsigned slot = http_pool_take(p, &c);
+    unsigned slot = http_pool_take(p, 0, &c);
     ck_assert_ptr_null(c);  /* lost, first attempt failed: 503 */
     http_pool_give(p, slot);
     ck_assert_int_eq(lines, 2);
     /* within the backoff delay: no attempt, no line */
-    slot = http_pool_take(p, &c);
+    slot = http_pool_take(p, 0, &c);
     ck_assert_ptr_null(c);
     http_pool_give(p, slot);
     ck_assert_int_eq(lines, 2);
@@ -162,16 +162,55 @@ START_TEST(test_pool__sqlite_connections_stay)
     ck_assert_int_eq(db_conn_alive(first), 1);
     struct http_pool *p;
     struct db_error err;
-    ck_assert_int_eq(http_pool_open(&p, &cfg, &first, 1, NULL, NULL, 0, &err),
-                     0);
+    ck_assert_int_eq(http_pool_open(&p, &cfg, &first, 1, 0, NULL, NULL, 0,
+                                    &err), 0);
     struct db_conn *c;
     for (int i = 0; i < 3; i++) {
-        unsigned slot = http_pool_take(p, &c);
+        unsigned slot = http_pool_take(p, 0, &c);
         ck_assert_ptr_eq(c, first);
         http_pool_give(p, slot);
     }
     http_pool_close(p);
     db_disconnect(first);
+}
+END_TEST
+
+/* With a writer slot, writes always get slot 0 and nothing else does:
+ * two reads at once get the two other slots. A writer slot needs a slot
+ * besides it. */
+START_TEST(test_pool__writer_slot_serves_only_writes)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, 0);
+    struct db_conn *conns[] = {tu_connect(&cfg), tu_connect(&cfg),
+                               tu_connect(&cfg)};
+    struct http_pool *p;
+    struct db_error err;
+    ck_assert_int_eq(http_pool_open(&p, &cfg, conns, 1, 1, NULL, NULL, 0,
+                                    &err), DB_EUSAGE);
+    ck_assert_int_eq(http_pool_open(&p, &cfg, conns, 3, 1, NULL, NULL, 0,
+                                    &err), 0);
+    struct db_conn *w, *r1, *r2;
+    unsigned ws = http_pool_take(p, 1, &w);
+    ck_assert_uint_eq(ws, 0);
+    ck_assert_ptr_eq(w, conns[0]);
+    unsigned s1 = http_pool_take(p, 0, &r1);
+    unsigned s2 = http_pool_take(p, 0, &r2);
+    ck_assert_uint_ne(s1, 0);
+    ck_assert_uint_ne(s2, 0);
+    ck_assert_uint_ne(s1, s2);
+    ck_assert_ptr_eq(r1, conns[s1]);
+    ck_assert_ptr_eq(r2, conns[s2]);
+    http_pool_give(p, s1);
+    http_pool_give(p, ws);
+    ck_assert_uint_eq(http_pool_take(p, 1, &w), 0);
+    ck_assert_uint_eq(http_pool_take(p, 0, &r1), s1);
+    http_pool_give(p, 0);
+    http_pool_give(p, s1);
+    http_pool_give(p, s2);
+    http_pool_close(p);
+    for (int i = 0; i < 3; i++)
+        db_disconnect(conns[i]);
 }
 END_TEST
 
@@ -183,6 +222,7 @@ Suite *pool_suite(void)
     tcase_add_checked_fixture(tc, NULL, tu_cleanup);
     tcase_add_test(tc, test_pool__backoff_schedule);
     tcase_add_test(tc, test_pool__sqlite_connections_stay);
+    tcase_add_test(tc, test_pool__writer_slot_serves_only_writes);
     /* without TEST_PG_URL these fail (tu_config_backend says why) */
     tcase_add_test(tc, test_pool__terminated_session_is_a_lost_connection);
     tcase_add_test(tc, test_pool__reconnects_and_prepares_again);

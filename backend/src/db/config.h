@@ -32,6 +32,10 @@ enum db_create {
 
 #define DB_CONFIG_DEFAULT_URL "sqlite:///var/app.db"
 
+/* How long a write waits for SQLite's write lock when [database]
+ * lock_timeout is 0 (SQLite has no "no timeout"). */
+#define DB_LOCK_WAIT_DEFAULT_MS 30000
+
 struct db_config {
     char path[1024];            /* the INI file read */
 
@@ -42,7 +46,8 @@ struct db_config {
     char url_source[1100];      /* where url came from, as phase_source */
     char schema[64];            /* [database] schema (PostgreSQL), "public" */
     int wait_seconds;           /* [database] wait_seconds; -1 = by phase */
-    int lock_timeout_ms;        /* [database] lock_timeout, 0 = none */
+    int lock_timeout_ms;        /* [database] lock_timeout, 0 = none
+                                   (SQLite: DB_LOCK_WAIT_DEFAULT_MS) */
     int statement_timeout_ms;   /* [database] statement_timeout, 0 = none */
 
     char migrations_dir[1024];  /* [migrations] dir, "migrations" */

@@ -261,6 +261,11 @@ struct db_driver {
     const char *scheme;         /* URL scheme it serves */
     enum db_dialect dialect;
 
+    /* The engine runs one write at a time per database (SQLite): a server
+     * with several connections sends every write through the same one,
+     * whose cache then never has to be read again after another's. */
+    bool serial_writes;
+
     /* Opens a connection for cfg->url. *out is freed with close. */
     int (*connect)(struct db_conn **out, const struct db_config *cfg,
                    struct db_error *err);

@@ -29,8 +29,11 @@ struct http_pool {
     http_log_fn log;
     void *log_ctx;
     int debug;
-    pthread_mutex_t lock;
+    unsigned first;            /* the first slot for any request: 1 with a
+                                  writer slot, else 0 */
+    pthread_mutex_t lock;      /* the busy flags of slots first.. */
     pthread_cond_t freed;
+    pthread_mutex_t writer;    /* slot 0, with a writer slot */
 };
 
 static void say(struct http_pool *p, const char *fmt, ...)
@@ -49,10 +52,14 @@ static void say(struct http_pool *p, const char *fmt, ...)
 }
 
 int http_pool_open(struct http_pool **out, const struct db_config *cfg,
-                   struct db_conn *const *conns, unsigned n, http_log_fn log,
-                   void *log_ctx, int debug, struct db_error *err)
+                   struct db_conn *const *conns, unsigned n, int writer_slot,
+                   http_log_fn log, void *log_ctx, int debug,
+                   struct db_error *err)
 {
     *out = NULL;
+    if (writer_slot && n < 2)
+        return db_error_set(err, DB_EUSAGE, "a writer slot needs 2 "
+                                            "connections or more");
     struct http_pool *p = calloc(1, sizeof *p);
     struct slot *s = calloc(n ? n : 1, sizeof *s);
     if (!p || !s) {
@@ -66,10 +73,12 @@ int http_pool_open(struct http_pool **out, const struct db_config *cfg,
     p->log = log;
     p->log_ctx = log_ctx;
     p->debug = debug;
+    p->first = writer_slot ? 1 : 0;
     for (unsigned i = 0; i < n; i++)
         s[i].conn = conns[i];
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->freed, NULL);
+    pthread_mutex_init(&p->writer, NULL);
     *out = p;
     return 0;
 }
@@ -116,14 +125,31 @@ static void revive(struct http_pool *p, unsigned i)
     }
 }
 
-unsigned http_pool_take(struct http_pool *p, struct db_conn **conn)
+/* Checks the connection of slot i, now the caller's, and returns it. */
+static unsigned ready(struct http_pool *p, unsigned i, struct db_conn **conn)
 {
+    struct slot *s = &p->slots[i];
+    if (s->conn && !db_conn_alive(s->conn))
+        lose(p, i, db_monotonic_seconds());
+    if (!s->conn)
+        revive(p, i);
+    *conn = s->conn;
+    return i;
+}
+
+unsigned http_pool_take(struct http_pool *p, int writes,
+                        struct db_conn **conn)
+{
+    if (writes && p->first) {
+        pthread_mutex_lock(&p->writer);
+        return ready(p, 0, conn);
+    }
     pthread_mutex_lock(&p->lock);
     unsigned pick;
     for (;;) {
         /* a free slot whose connection is up, else any free slot */
         pick = p->n;
-        for (unsigned i = 0; i < p->n; i++) {
+        for (unsigned i = p->first; i < p->n; i++) {
             if (p->slots[i].busy)
                 continue;
             if (p->slots[i].conn) {
@@ -139,15 +165,8 @@ unsigned http_pool_take(struct http_pool *p, struct db_conn **conn)
     }
     p->slots[pick].busy = 1;
     pthread_mutex_unlock(&p->lock);
-
     /* The slot is ours alone from here to http_pool_give. */
-    struct slot *s = &p->slots[pick];
-    if (s->conn && !db_conn_alive(s->conn))
-        lose(p, pick, db_monotonic_seconds());
-    if (!s->conn)
-        revive(p, pick);
-    *conn = s->conn;
-    return pick;
+    return ready(p, pick, conn);
 }
 
 void http_pool_give(struct http_pool *p, unsigned slot)
@@ -155,6 +174,10 @@ void http_pool_give(struct http_pool *p, unsigned slot)
     struct slot *s = &p->slots[slot];
     if (s->conn && !db_conn_alive(s->conn))
         lose(p, slot, db_monotonic_seconds());
+    if (slot < p->first) {
+        pthread_mutex_unlock(&p->writer);
+        return;
+    }
     pthread_mutex_lock(&p->lock);
     s->busy = 0;
     pthread_cond_signal(&p->freed);
@@ -169,6 +192,7 @@ void http_pool_close(struct http_pool *p)
         if (p->slots[i].owned)
             db_disconnect(p->slots[i].conn);
     pthread_cond_destroy(&p->freed);
+    pthread_mutex_destroy(&p->writer);
     pthread_mutex_destroy(&p->lock);
     free(p->slots);
     free(p);

@@ -12,6 +12,13 @@
  * connection, and the request answers 503 at once instead of waiting.
  * A new connection starts with an empty statement cache, so statements are
  * prepared again on it.
+ *
+ * A pool may keep one slot for the requests that write (a writer slot),
+ * for an engine that runs one write at a time anyway (SQLite): writes
+ * then queue on that one connection, whose page cache stays valid from
+ * one write to the next, where writes spread over several connections
+ * would each find its cache out of date after another's write and read
+ * the pages again. Reads use the other slots and never wait for a write.
  */
 #ifndef HTTP_POOL_H
 #define HTTP_POOL_H
@@ -29,7 +36,9 @@ struct http_pool;
 
 /*
  * A pool of n slots (1 or more) on cfg (borrowed; outlives the pool).
- * conns: n open connections, borrowed: one found lost is no longer used
+ * With writer_slot, slot 0 serves only the requests that write and the
+ * others only those that do not (n must then be 2 or more); without,
+ * every slot serves any request. conns: n open connections, borrowed: one found lost is no longer used
  * but left for its owner to close after http_pool_close. The connections
  * the pool makes in their place are its own. log (may be NULL) receives
  * one line when a connection is lost, one at the first failed attempt and
@@ -37,15 +46,20 @@ struct http_pool;
  * DB_ENOMEM.
  */
 int http_pool_open(struct http_pool **out, const struct db_config *cfg,
-                   struct db_conn *const *conns, unsigned n, http_log_fn log,
-                   void *log_ctx, int debug, struct db_error *err);
+                   struct db_conn *const *conns, unsigned n, int writer_slot,
+                   http_log_fn log, void *log_ctx, int debug,
+                   struct db_error *err);
 
 /*
- * Borrows a free slot (waits only while every slot is in use) and returns
- * its index; *conn is its connection, or NULL while the database is
- * unavailable. The slot is the caller's until http_pool_give.
+ * Borrows a free slot for a request that writes (writes non-zero) or not,
+ * and returns its index: with a writer slot, slot 0 (waiting while another
+ * write has it) or one of the others; without, any free one. It waits
+ * only while every slot it may use is in use. *conn is its connection, or
+ * NULL while the database is unavailable. The slot is the caller's until
+ * http_pool_give.
  */
-unsigned http_pool_take(struct http_pool *p, struct db_conn **conn);
+unsigned http_pool_take(struct http_pool *p, int writes,
+                        struct db_conn **conn);
 
 /* Gives the slot back; a connection found lost is closed now and
  * re-established on the slot's next use. */

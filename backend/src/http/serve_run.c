@@ -122,11 +122,14 @@ int http_serve_run(const struct http_serve_env *env,
         .log = log_line,
         .log_ctx = env->err,
     };
-    /* One connection per server thread: the first is the command's. */
-    struct db_conn *conns[HTTP_SERVE_MAX_THREADS] = {env->conn};
+    /* One connection per server thread, the first the command's; where
+     * the engine runs one write at a time, one more that every write goes
+     * through (pool.h), first. */
+    struct db_conn *conns[HTTP_SERVE_MAX_THREADS + 1] = {env->conn};
+    int writer = o->threads > 1 && env->conn->driver->serial_writes;
     int nconns = 1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (; nconns < o->threads; nconns++)
+    for (; nconns < o->threads + writer; nconns++)
         if (db_connect(&conns[nconns], env->cfg, &err)) {
             close_extra(conns, nconns);
             return env->fail(env->ctx, &err);
@@ -139,6 +142,7 @@ int http_serve_run(const struct http_serve_env *env,
         .port = o->port,
         .threads = (unsigned)o->threads,
         .conns = conns,
+        .writer_slot = writer,
         .reuse_port = o->reuse_port,
         .log_requests = env->settings->server_log >= APP_SERVER_LOG_REQUESTS,
         .log_debug = env->settings->server_log >= APP_SERVER_LOG_DEBUG,

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <microhttpd.h>
 
 #include "pool.h"
+#include "writeq.h"
 
 #define MAX_ARGS 32
 #define REQUEST_ID_MAX 64
@@ -35,6 +37,9 @@ struct http_server {
     atomic_int in_flight;
     atomic_int stopping;
     struct http_pool *pool;    /* one connection per thread */
+    /* With a writer slot (pool.h): the turns of the writes (writeq.h). */
+    int combine;
+    struct writeq writeq;
     int log_requests;
     int color;
     char pid[24];              /* X-Instance */
@@ -42,6 +47,12 @@ struct http_server {
     atomic_ulong next_id;
     atomic_int open;           /* connections started and not closed */
     atomic_long started;       /* connections started, in all */
+};
+
+struct args {
+    struct http_arg a[MAX_ARGS];
+    size_t n;
+    size_t total;
 };
 
 /* Per request, from the first call of on_request to on_completed. */
@@ -55,7 +66,19 @@ struct req_state {
     const char *method;        /* libmicrohttpd's, valid for the request */
     const char *url;
     char id[REQUEST_ID_MAX + 1];
+    /* kept for a write run by another thread */
+    struct args args;
+    struct http_request req;
+    struct http_response resp;
+    struct MHD_Connection *conn;
+    struct writeq_item wq;
 };
+
+static struct req_state *state_of(struct writeq_item *it)
+{
+    return (struct req_state *)(void *)((char *)it -
+                                        offsetof(struct req_state, wq));
+}
 
 /* The client's X-Request-Id when it is sane, else a new one. */
 static void request_id(struct http_server *s, struct MHD_Connection *conn,
@@ -143,12 +166,6 @@ static void log_request(struct http_server *s, struct MHD_Connection *conn,
     s->api->log(s->api->log_ctx, line);
 }
 
-struct args {
-    struct http_arg a[MAX_ARGS];
-    size_t n;
-    size_t total;
-};
-
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
                                    const char *key, const char *value)
 {
@@ -227,6 +244,58 @@ static enum MHD_Result too_large(struct http_server *s,
     return answer_error(s, conn, st, 413, msg);
 }
 
+/* The writes' turns (writeq.h): a write runs on the writer slot; one
+ * parked waits with its connection suspended. */
+static void wq_run(void *ctx, struct writeq_item *it)
+{
+    struct http_server *s = ctx;
+    struct req_state *st = state_of(it);
+    struct http_api api = *s->api;
+    unsigned slot = http_pool_take(s->pool, 1, &api.conn);
+    http_api_handle(&api, &st->req, &st->resp);
+    http_pool_give(s->pool, slot);
+}
+
+static void wq_suspend(void *ctx, struct writeq_item *it)
+{
+    (void)ctx;
+    MHD_suspend_connection(state_of(it)->conn);
+}
+
+static void wq_resume(void *ctx, struct writeq_item *it)
+{
+    (void)ctx;
+    MHD_resume_connection(state_of(it)->conn);
+}
+
+/* A write that waited in the queue as long as it may wait for the write
+ * lock ([database] lock_timeout) is answered as one that met the lock. */
+static void wq_refuse(void *ctx, struct writeq_item *it,
+                      enum writeq_refusal why, long waited_ms)
+{
+    struct http_server *s = ctx;
+    struct req_state *st = state_of(it);
+    if (why == WRITEQ_CLOSED) {
+        http_response_error(&st->resp, 503, "the server is stopping; retry");
+        return;
+    }
+    http_response_error(&st->resp, 503, "database busy; retry");
+    if (!s->api->log)
+        return;
+    char line[700];
+    snprintf(line, sizeof line, "%.16s %.500s: database is locked: waited "
+                                "%ld ms behind this process's other writes",
+             st->req.method, st->req.path, waited_ms);
+    s->api->log(s->api->log_ctx, line);
+}
+
+static const struct writeq_ops wq_ops = {
+    .suspend = wq_suspend,
+    .resume = wq_resume,
+    .run = wq_run,
+    .refuse = wq_refuse,
+};
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version,
@@ -285,23 +354,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
 
+    if (st->wq.state == WRITEQ_DONE || st->wq.state == WRITEQ_LEAD) {
+        /* resumed: answered by the writer, or the turn is this thread's */
+        if (st->wq.state == WRITEQ_LEAD)
+            writeq_run(&s->writeq, &st->wq);
+        st->wq.state = WRITEQ_NONE;
+        return answer(s, conn, st, &st->resp);
+    }
     if (st->answered)
         return MHD_YES;
     st->answered = 1;
     if (st->too_large)
         return too_large(s, conn, st);
 
-    struct args args = {.n = 0};
+    struct args *args = &st->args;
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg,
-                              &args);
-    if (args.total > MAX_ARGS)
+                              args);
+    if (args->total > MAX_ARGS)
         return answer_error(s, conn, st, 400, "too many query parameters");
 
-    struct http_request req = {
+    st->req = (struct http_request){
         .method = method,
         .path = url,
-        .args = args.a,
-        .nargs = args.n,
+        .args = args->a,
+        .nargs = args->n,
         .content_type = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .authorization = MHD_lookup_connection_value(
@@ -309,14 +385,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         .body = st->body,
         .body_len = st->len,
     };
-    /* This thread's connection, or none while the database is away: the
+    int writes = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+    if (writes && s->combine) {
+        st->conn = conn;
+        switch (writeq_enter(&s->writeq, &st->wq)) {
+        case WRITEQ_PARKED:
+            return MHD_YES;
+        case WRITEQ_TURN:
+            writeq_run(&s->writeq, &st->wq);
+            break;
+        case WRITEQ_REFUSED:
+            break;
+        }
+        return answer(s, conn, st, &st->resp);
+    }
+    /* A free slot's connection, or none while the database is away: the
      * API then answers 503 without touching it. */
-    struct http_response resp;
     struct http_api api = *s->api;
-    unsigned slot = http_pool_take(s->pool, &api.conn);
-    http_api_handle(&api, &req, &resp);
+    unsigned slot = http_pool_take(s->pool, writes, &api.conn);
+    http_api_handle(&api, &st->req, &st->resp);
     http_pool_give(s->pool, slot);
-    return answer(s, conn, st, &resp);
+    return answer(s, conn, st, &st->resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,
@@ -328,6 +417,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     struct req_state *st = *con_cls;
     if (!st)
         return;
+    /* Resumed, then closed by the client before it was handled: the turn
+     * it was given goes on; a response made for it is not sent. */
+    if (st->wq.state == WRITEQ_LEAD)
+        writeq_run(&s->writeq, NULL);
+    else if (st->wq.state == WRITEQ_DONE)
+        free(st->resp.body);
     free(st->body);
     free(st);
     *con_cls = NULL;
@@ -442,10 +537,18 @@ int http_server_start(struct http_server **out, struct http_api *api,
     atomic_init(&s->open, 0);
     atomic_init(&s->started, 0);
 
+    int writer = threads > 1 && opt->writer_slot;
+    s->combine = writer;
+    writeq_init(&s->writeq, api->cfg->lock_timeout_ms > 0
+                                ? api->cfg->lock_timeout_ms
+                                : DB_LOCK_WAIT_DEFAULT_MS,
+                &wq_ops, s);
     int rc = http_pool_open(&s->pool, api->cfg,
-                            threads > 1 ? opt->conns : &api->conn, threads,
+                            threads > 1 ? opt->conns : &api->conn,
+                            threads + (unsigned)writer, writer,
                             api->log, api->log_ctx, opt->log_debug, err);
     if (rc) {
+        writeq_destroy(&s->writeq);
         free(s);
         return rc;
     }
@@ -454,11 +557,13 @@ int http_server_start(struct http_server **out, struct http_api *api,
     rc = listen_on(&fd, &s->port, &ipv6, opt->bind, opt->reuse_port, err);
     if (rc) {
         http_pool_close(s->pool);
+        writeq_destroy(&s->writeq);
         free(s);
         return rc;
     }
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG |
+                     (writer ? MHD_ALLOW_SUSPEND_RESUME : 0) |
                      (ipv6 ? MHD_USE_IPv6 : 0);
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)s->port, NULL, NULL, on_request, s,
@@ -475,6 +580,7 @@ int http_server_start(struct http_server **out, struct http_api *api,
     if (!s->daemon) {
         close(fd);
         http_pool_close(s->pool);
+        writeq_destroy(&s->writeq);
         free(s);
         return db_error_set(err, DB_EIO, "cannot start the HTTP server on "
                                          "%s port %d", opt->bind, opt->port);
@@ -562,8 +668,13 @@ int http_server_stop(struct http_server *s)
         nanosleep(&tick, NULL);
     }
     int cut = atomic_load(&s->in_flight);
+    if (s->combine && cut) {
+        writeq_close(&s->writeq);
+        nanosleep(&tick, NULL); /* the daemon's threads send those 503s */
+    }
     MHD_stop_daemon(s->daemon);
     http_pool_close(s->pool);
+    writeq_destroy(&s->writeq);
     free(s);
     return cut;
 }

@@ -34,7 +34,11 @@ struct http_server_options {
     int drain_seconds;         /* stop waits this long for requests; 0: 10 */
     unsigned threads;          /* 0 or 1: one thread, api->conn */
     struct db_conn *const *conns;  /* with threads > 1: threads connections
-                                      (api->conn may be one of them) */
+                                      (api->conn may be one of them), one
+                                      more with writer_slot */
+    int writer_slot;           /* with threads > 1: conns[0] serves every
+                                  request that writes, the others every
+                                  other request (pool.h) */
     int reuse_port;            /* SO_REUSEPORT: several processes share the
                                   port (a deploy's old and new ones) */
     int log_requests;          /* one line per request to api->log */

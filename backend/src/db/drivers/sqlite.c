@@ -29,8 +29,6 @@
 #include "../reflect.h"
 #include "../url.h"
 
-#define SQLITE_BUSY_MS 30000
-
 struct writer;
 
 #define STMT_CACHE 32
@@ -293,7 +291,7 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
     }
     sqlite3_extended_result_codes(c->db, 1);
     c->timeout_ms = cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
-                                             : SQLITE_BUSY_MS;
+                                             : DB_LOCK_WAIT_DEFAULT_MS;
     sqlite3_busy_timeout(c->db, c->timeout_ms);
     if (!memory)
         c->writer = writer_of(sqlite3_db_filename(c->db, "main"));
@@ -303,8 +301,7 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
     char *msg = NULL;
     int src = sqlite3_exec(c->db, setup, NULL, NULL, &msg);
     if (src == SQLITE_OK && !memory)
-        src = use_wal(c->db, cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
-                                                      : SQLITE_BUSY_MS, &msg);
+        src = use_wal(c->db, c->timeout_ms, &msg);
     if (src != SQLITE_OK) {
         db_error_set(err, DB_ECONNECT, "cannot set up SQLite database %s: %s",
                      u.path, msg ? msg : "unknown error");
@@ -588,6 +585,7 @@ static int sqlite_backup(struct db_conn *base, const char *path,
 const struct db_driver db_driver_sqlite = {
     .name = "sqlite",
     .scheme = "sqlite",
+    .serial_writes = true,
     .dialect = DB_DIALECT_SQLITE,
     .connect = sqlite_connect,
     .close = sqlite_close,
