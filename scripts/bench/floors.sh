@@ -24,10 +24,12 @@
 # between), taken in ROUNDS blocks that alternate between the app and its
 # floor (one warm-up each), so that the machine's load drifting during a
 # line falls on both sides alike; the applies alternate one run at a time,
-# APPLY_RUNS of each, on a fresh database each. It is a report: the goals
+# APPLY_RUNS of each, on a fresh database each; the POST runs alternate
+# between one and two threads, POST_ROUNDS of each, on a fresh server and
+# database each, and their medians are printed. It is a report: the goals
 # are printed, never enforced; it exits 1 only when something fails to run.
-# Environment: BUILD (build), RUNS (40), ROUNDS (10), APPLY_RUNS (5),
-# DURATION (10s),
+# Environment: BUILD (build), RUNS (40), ROUNDS (10), APPLY_RUNS (9),
+# DURATION (10s), POST_ROUNDS (3),
 # SIZES (100 1000 10000), BENCH_PGTEST_DIR (BUILD/pgfloors: a cluster of its
 # own, started and stopped here by scripts/pg-test-server.sh; the tests'
 # PGTEST_DIR is never used, so their server is left as it is).
@@ -38,7 +40,8 @@ BUILD=${BUILD:-build}
 APP=$ROOT/$BUILD/app
 RUNS=${RUNS:-40}
 ROUNDS=${ROUNDS:-10}
-APPLY_RUNS=${APPLY_RUNS:-5}
+APPLY_RUNS=${APPLY_RUNS:-9}
+POST_ROUNDS=${POST_ROUNDS:-3}
 DURATION=${DURATION:-10s}
 SIZES=${SIZES:-100 1000 10000}
 PGTEST_DIR=${BENCH_PGTEST_DIR:-$ROOT/$BUILD/pgfloors}
@@ -227,7 +230,7 @@ sql "DROP SCHEMA IF EXISTS bench_ca CASCADE" >/dev/null 2>&1
 "$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1 || true
 
 # 5. writes under serve --threads N
-header "POST /users/{id}/tasks on SQLite, wrk: 2 threads, 32 connections, $DURATION"
+header "POST /users/{id}/tasks on SQLite, wrk: 2 threads, 32 connections, $DURATION (median of $POST_ROUNDS alternating runs each)"
 cat >"$W/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -236,11 +239,13 @@ LUA
 # ms VALUE: wrk's latency ("850.00us", "12.3ms", "1.2s") in ms
 ms() { echo "$1" | awk '/us$/ { printf "%.3f", $1 / 1000; next }
     /ms$/ { printf "%.3f", $1 + 0; next } /s$/ { printf "%.3f", $1 * 1000 }'; }
-for st in 1 2; do
-    S=$W/serve$st
+# post_run ST ROUND: one wrk run against a fresh `serve --threads ST`;
+# requests/s, p50 and p99 (ms) appended to $W/post$ST
+post_run() {
+    S=$W/serve$1.$2
     mkdir -p "$S/config"
     printf '[app]\nphase = pre-user\n[database]\nurl = sqlite:///var/app.db\n' >"$S/config/app.ini"
-    (cd "$S" && exec "$APP" serve --port 0 --threads "$st" >serve.out 2>serve.err) &
+    (cd "$S" && exec "$APP" serve --port 0 --threads "$1" >serve.out 2>serve.err) &
     PID=$!
     i=0
     until grep -q 'listening on' "$S/serve.out" 2>/dev/null; do
@@ -257,16 +262,34 @@ for st in 1 2; do
         "$base/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
     id=$(sqlite3 "$S/var/app.db" "SELECT id FROM users WHERE email = 'bench@example.org'")
     wrk -t2 -c32 -d"$DURATION" --latency -s "$W/post.lua" \
-        -H "Authorization: Bearer $token" "$base/users/$id/tasks" >"$W/wrk$st"
+        -H "Authorization: Bearer $token" "$base/users/$id/tasks" >"$W/wrk"
     kill -TERM "$PID"; wait "$PID" || true
     PID=
-    if grep -q 'Non-2xx' "$W/wrk$st"; then
-        echo "bench/floors: errors during the POST run: $(grep 'Non-2xx' "$W/wrk$st")" >&2
+    rm -rf "$S"
+    if grep -q 'Non-2xx' "$W/wrk"; then
+        echo "bench/floors: errors during the POST run: $(grep 'Non-2xx' "$W/wrk")" >&2
         exit 1
     fi
-    eval "rps$st=$(awk '/^Requests\/sec:/ {print $2}' "$W/wrk$st")"
-    eval "p50_$st=$(ms "$(awk '$1 == "50%" {print $2}' "$W/wrk$st")")"
-    eval "p99_$st=$(ms "$(awk '$1 == "99%" {print $2}' "$W/wrk$st")")"
+    echo "$(awk '/^Requests\/sec:/ {print $2}' "$W/wrk")" \
+        "$(ms "$(awk '$1 == "50%" {print $2}' "$W/wrk")")" \
+        "$(ms "$(awk '$1 == "99%" {print $2}' "$W/wrk")")" >>"$W/post$1"
+}
+# median_col FILE COLUMN: the median of a column of numbers
+median_col() {
+    awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
+        END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+              printf "%.2f", m }'
+}
+k=0
+while [ "$k" -lt "$POST_ROUNDS" ]; do
+    post_run 1 "$k"
+    post_run 2 "$k"
+    k=$((k + 1))
+done
+for st in 1 2; do
+    eval "rps$st=$(median_col "$W/post$st" 1)"
+    eval "p50_$st=$(median_col "$W/post$st" 2)"
+    eval "p99_$st=$(median_col "$W/post$st" 3)"
 done
 row "requests/s, --threads 2 (app) vs --threads 1 (floor)" "$rps2" "$rps1" ">= 1.00x" "/s"
 row "p99 (app) over p50 (floor), --threads 2" "$p99_2" "$p50_2" "<= 3x"
