@@ -2,6 +2,7 @@
  * migrate_files.c - the revision files: loading the graph, writing a new
  * revision from the template.
  */
+#define _GNU_SOURCE /* sched_getcpu, pthread_attr_setaffinity_np */
 #include "migrate.h"
 
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +46,42 @@ static void *load_thread(void *arg)
     return NULL;
 }
 
+/*
+ * The loader runs beside the caller's connecting, so it asks for another
+ * CPU than the caller's when the process may use several. Left to itself,
+ * the scheduler often queues a new thread behind its creator on the same
+ * CPU while another sits idle, and the two then run one after the other
+ * (measured on a two-CPU machine: about half the start-ups, 0.3 to 0.5 ms
+ * each on a no-op at 100 revisions). *attr is set up when it returns 1.
+ */
+static int other_cpu(pthread_attr_t *attr)
+{
+    cpu_set_t allowed;
+    int cpu = sched_getcpu();
+    if (cpu < 0 || cpu >= CPU_SETSIZE ||
+        sched_getaffinity(0, sizeof allowed, &allowed) != 0 ||
+        !CPU_ISSET(cpu, &allowed) || CPU_COUNT(&allowed) < 2 ||
+        pthread_attr_init(attr) != 0)
+        return 0;
+    CPU_CLR(cpu, &allowed);
+    if (pthread_attr_setaffinity_np(attr, sizeof allowed, &allowed) != 0) {
+        pthread_attr_destroy(attr);
+        return 0;
+    }
+    return 1;
+}
+
 void db_migrate_load_start(struct db_migrate_loading *l,
                            const struct db_config *cfg)
 {
     memset(l, 0, sizeof *l);
     l->cfg = cfg;
-    if (pthread_create(&l->thread, NULL, load_thread, l) == 0) {
+    pthread_attr_t attr;
+    int placed = other_cpu(&attr);
+    int rc = pthread_create(&l->thread, placed ? &attr : NULL, load_thread, l);
+    if (placed)
+        pthread_attr_destroy(&attr);
+    if (rc == 0) {
         l->threaded = true;
         return;
     }
