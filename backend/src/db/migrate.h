@@ -190,6 +190,7 @@ struct db_migrate_loading {
     struct db_error err;
     int rc;
     bool threaded;
+    bool placed;                   /* started on another CPU than the caller's */
     pthread_t thread;
 };
 

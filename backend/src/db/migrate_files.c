@@ -40,6 +40,9 @@ int db_migrate_load(struct db_graph **out, const struct db_config *cfg,
 static void *load_thread(void *arg)
 {
     struct db_migrate_loading *l = arg;
+    cpu_set_t all; /* the main thread's: the process's own */
+    if (l->placed && sched_getaffinity(getpid(), sizeof all, &all) == 0)
+        sched_setaffinity(0, sizeof all, &all);
     char dir[1100];
     db_migrate_versions_dir(dir, sizeof dir, l->cfg);
     l->rc = db_graph_load_headers(&l->g, dir, &l->err);
@@ -52,7 +55,9 @@ static void *load_thread(void *arg)
  * the scheduler often queues a new thread behind its creator on the same
  * CPU while another sits idle, and the two then run one after the other
  * (measured on a two-CPU machine: about half the start-ups, 0.3 to 0.5 ms
- * each on a no-op at 100 revisions). *attr is set up when it returns 1.
+ * each on a no-op at 100 revisions). Once started, the loader lets itself
+ * move again (the caller may block on a server that then needs a CPU).
+ * *attr is set up when it returns 1.
  */
 static int other_cpu(pthread_attr_t *attr)
 {
@@ -77,14 +82,16 @@ void db_migrate_load_start(struct db_migrate_loading *l,
     memset(l, 0, sizeof *l);
     l->cfg = cfg;
     pthread_attr_t attr;
-    int placed = other_cpu(&attr);
-    int rc = pthread_create(&l->thread, placed ? &attr : NULL, load_thread, l);
-    if (placed)
+    l->placed = other_cpu(&attr); /* read by the thread: set before it */
+    int rc = pthread_create(&l->thread, l->placed ? &attr : NULL, load_thread,
+                            l);
+    if (l->placed)
         pthread_attr_destroy(&attr);
     if (rc == 0) {
         l->threaded = true;
         return;
     }
+    l->placed = false;
     load_thread(l);
 }
 
