@@ -1385,6 +1385,26 @@ static int raw_request(int port, const char *request, char *reply, size_t n)
     return status;
 }
 
+/* Signs up Ann (user 1) through the server on port and logs her in: her
+ * token (43 characters) into token. */
+static void sign_up_ann(int port, char token[44])
+{
+    char reply[4096];
+    const char *signup = "POST /auth/signup HTTP/1.0\r\nContent-Type: "
+                         "application/json\r\nContent-Length: 54\r\n\r\n"
+                         "{\"email\":\"a@x.org\",\"name\":\"Ann\",\"password\":"
+                         "\"12345678\"}";
+    ck_assert_int_eq(raw_request(port, signup, reply, sizeof reply), 201);
+    const char *login = "POST /auth/login HTTP/1.0\r\nContent-Length: 41\r\n"
+                        "\r\n{\"email\":\"a@x.org\",\"password\":"
+                        "\"12345678\"}";
+    ck_assert_int_eq(raw_request(port, login, reply, sizeof reply), 200);
+    char *t = strstr(reply, "\"token\":\"");
+    ck_assert_ptr_nonnull(t);
+    snprintf(token, 44, "%.43s", t + 9);
+    ck_assert_uint_eq(strlen(token), 43);
+}
+
 START_TEST(test_http__server_serves_and_stops)
 {
     open_api(0);
@@ -1443,21 +1463,11 @@ START_TEST(test_http__server_thread_pool_borrows_connections)
     o.conns = conns;
     ck_assert_int_eq(http_server_start(&srv, &api, &o, &err), 0);
     int port = http_server_port(srv);
-    char reply[4096];
-    const char *post = "POST /auth/signup HTTP/1.0\r\nContent-Type: "
-                       "application/json\r\nContent-Length: 54\r\n\r\n"
-                       "{\"email\":\"a@x.org\",\"name\":\"Ann\",\"password\":"
-                       "\"12345678\"}";
-    ck_assert_int_eq(raw_request(port, post, reply, sizeof reply), 201);
-    const char *login = "POST /auth/login HTTP/1.0\r\nContent-Length: 41\r\n"
-                        "\r\n{\"email\":\"a@x.org\",\"password\":"
-                        "\"12345678\"}";
-    ck_assert_int_eq(raw_request(port, login, reply, sizeof reply), 200);
-    char *t = strstr(reply, "\"token\":\"");
-    ck_assert_ptr_nonnull(t);
+    char reply[4096], token[44];
+    sign_up_ann(port, token);
     char get[256];
     snprintf(get, sizeof get, "GET /users/1 HTTP/1.0\r\nAuthorization: Bearer "
-                              "%.43s\r\n\r\n", t + 9);
+                              "%s\r\n\r\n", token);
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(raw_request(port, get, reply, sizeof reply), 200);
     ck_assert_int_eq(http_server_stop(srv), 0);
@@ -1533,25 +1543,15 @@ START_TEST(test_http__server_writes_take_one_connection)
     struct db_error err;
     ck_assert_int_eq(http_server_start(&srv, &api, &o, &err), 0);
     int port = http_server_port(srv);
-    char reply[4096];
-    const char *signup = "POST /auth/signup HTTP/1.0\r\nContent-Type: "
-                         "application/json\r\nContent-Length: 54\r\n\r\n"
-                         "{\"email\":\"a@x.org\",\"name\":\"Ann\",\"password\":"
-                         "\"12345678\"}";
-    ck_assert_int_eq(raw_request(port, signup, reply, sizeof reply), 201);
-    const char *login = "POST /auth/login HTTP/1.0\r\nContent-Length: 41\r\n"
-                        "\r\n{\"email\":\"a@x.org\",\"password\":"
-                        "\"12345678\"}";
-    ck_assert_int_eq(raw_request(port, login, reply, sizeof reply), 200);
-    char *t = strstr(reply, "\"token\":\"");
-    ck_assert_ptr_nonnull(t);
+    char token[44];
+    sign_up_ann(port, token);
     char post[512], get[256];
     snprintf(post, sizeof post,
-             "POST /users/1/tasks HTTP/1.0\r\nAuthorization: Bearer %.43s\r\n"
+             "POST /users/1/tasks HTTP/1.0\r\nAuthorization: Bearer %s\r\n"
              "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n"
-             "{\"title\":\"t\"}", t + 9);
+             "{\"title\":\"t\"}", token);
     snprintf(get, sizeof get, "GET /users/1/tasks?limit=5 HTTP/1.0\r\n"
-                              "Authorization: Bearer %.43s\r\n\r\n", t + 9);
+                              "Authorization: Bearer %s\r\n\r\n", token);
 
     struct poster p[8];
     for (int i = 0; i < 8; i++) {
