@@ -1364,11 +1364,18 @@ END_TEST
 
 /* ---- listener ---------------------------------------------------------- */
 
-/* One HTTP/1.0 exchange on 127.0.0.1:port; returns the reply's status. */
-static int raw_request(int port, const char *request, char *reply, size_t n)
+/* Sends request on a socket of its own and reads the whole reply into
+ * reply (n bytes at most); gives up after 10 s (a write whose turn was
+ * lost must fail the test, not hang it). With abandon, the socket is
+ * closed right after the request is sent, and 0 returned. Returns the
+ * status. */
+static int send_request(int port, const char *request, char *reply, size_t n,
+                        int abandon)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     ck_assert_int_ge(fd, 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
@@ -1376,13 +1383,19 @@ static int raw_request(int port, const char *request, char *reply, size_t n)
     ck_assert_int_eq(write(fd, request, len), (ssize_t)len);
     size_t got = 0;
     ssize_t r;
-    while (got + 1 < n && (r = read(fd, reply + got, n - got - 1)) > 0)
+    while (!abandon && got + 1 < n &&
+           (r = read(fd, reply + got, n - got - 1)) > 0)
         got += (size_t)r;
     reply[got] = '\0';
     close(fd);
     int status = 0;
     sscanf(reply, "HTTP/1.%*d %d", &status);
     return status;
+}
+
+static int raw_request(int port, const char *request, char *reply, size_t n)
+{
+    return send_request(port, request, reply, n, 0);
 }
 
 /* Signs up Ann (user 1) through the server on port and logs her in: her
@@ -1475,31 +1488,10 @@ START_TEST(test_http__server_thread_pool_borrows_connections)
 }
 END_TEST
 
-/* A request on a socket of its own that gives up after 10 s (a write whose
- * turn was lost would otherwise hang the test); with abandon, the socket
- * is closed right after the request is sent, and 0 returned. */
 static int timed_request(int port, const char *request, int abandon)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(fd, 0);
-    struct timeval tv = {.tv_sec = 10};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    size_t len = strlen(request);
-    ck_assert_int_eq(write(fd, request, len), (ssize_t)len);
     char reply[2048];
-    size_t got = 0;
-    ssize_t r;
-    while (!abandon && got + 1 < sizeof reply &&
-           (r = read(fd, reply + got, sizeof reply - got - 1)) > 0)
-        got += (size_t)r;
-    reply[got] = '\0';
-    close(fd);
-    int status = 0;
-    sscanf(reply, "HTTP/1.%*d %d", &status);
-    return status;
+    return send_request(port, request, reply, sizeof reply, abandon);
 }
 
 struct poster {
