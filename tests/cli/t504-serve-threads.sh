@@ -1,6 +1,7 @@
 #!/bin/sh
 # app serve --threads N: concurrent requests on N threads, each with its
-# own database connection; writes from every thread land, a contested
+# own database connection (on SQLite one more that every write goes
+# through); writes from every thread land, a contested
 # email is created once, and the server stops cleanly.
 . "$(dirname "$0")/lib.sh"
 unset DATABASE_URL APP_PHASE APP_CONFIG
@@ -37,6 +38,10 @@ until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
 done
 out=$(cat "$T/serve.out")
 expect_out '4 threads)'
+# SQLite: three connections for the other threads, and the one every
+# write goes through
+expect_eq "$(grep -c 'start-up: 4 more database connections' "$T/serve.err")" 1 \
+    "one more connection than threads: the writing one"
 port=$(sed -n 's/.*listening on http:[/][/][^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T/serve.out")
 BASE="http://127.0.0.1:$port"
 

@@ -117,9 +117,9 @@ int db_migrate__vexec(struct db_conn *c, const char *tmpl, struct db_error *err)
     return rc;
 }
 
-int db_migrate__vquery_value(struct db_conn *c, const char *tmpl, int nparams,
-                        const char *const *params, char *out, size_t n,
-                        struct db_error *err)
+int db_migrate__vquery_value(struct db_conn *c, const char *tmpl,
+                             int nparams, const char *const *params,
+                             char *out, size_t n, struct db_error *err)
 {
     struct db_migrate_vt_names t;
     conn_names(&t, c);
@@ -179,7 +179,7 @@ int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
     db_buf_puts(&sql, "$1, $2, $3, $4, $5)");
     int rc = db_buf_ok(&sql)
                  ? db_query(c, db_buf_str(&sql), 5, p, NULL, NULL, NULL, err)
-                 : db_error_set(err, DB_ENOMEM, "out of memory");
+                 : db_error_nomem(err);
     db_buf_free(&sql);
     return rc;
 }
@@ -330,7 +330,8 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
         db_rollback(c, &ignored);
         return 1;
     }
-    rc = db_migrate__vquery_value(c, "SELECT 1 FROM " DT, 0, NULL, v, sizeof v, err);
+    rc = db_migrate__vquery_value(c, "SELECT 1 FROM " DT, 0, NULL, v,
+                                  sizeof v, err);
     if (rc == 0) {
         db_rollback(c, &ignored);
         struct db_migrate_state fresh;

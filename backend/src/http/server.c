@@ -23,6 +23,7 @@
 
 #include <microhttpd.h>
 
+#include "api_internal.h"
 #include "pool.h"
 #include "writeq.h"
 
@@ -269,7 +270,8 @@ static void wq_resume(void *ctx, struct writeq_item *it)
 }
 
 /* A write that waited in the queue as long as it may wait for the write
- * lock ([database] lock_timeout) is answered as one that met the lock. */
+ * lock ([database] lock_timeout) is answered and logged as one that met
+ * the lock. */
 static void wq_refuse(void *ctx, struct writeq_item *it,
                       enum writeq_refusal why, long waited_ms)
 {
@@ -279,14 +281,11 @@ static void wq_refuse(void *ctx, struct writeq_item *it,
         http_response_error(&st->resp, 503, "the server is stopping; retry");
         return;
     }
-    http_response_error(&st->resp, 503, "database busy; retry");
-    if (!s->api->log)
-        return;
-    char line[700];
-    snprintf(line, sizeof line, "%.16s %.500s: database is locked: waited "
-                                "%ld ms behind this process's other writes",
-             st->req.method, st->req.path, waited_ms);
-    s->api->log(s->api->log_ctx, line);
+    struct db_error err;
+    db_error_set(&err, DB_ELOCKED, "database is locked: waited %ld ms "
+                                   "behind this process's other writes",
+                 waited_ms);
+    http_api__db_failed(s->api, &st->req, &err, &st->resp);
 }
 
 static const struct writeq_ops wq_ops = {

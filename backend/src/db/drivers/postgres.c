@@ -433,7 +433,7 @@ static int create_schema(struct pg_conn *c, struct db_error *err)
     db_buf_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
     db_buf_ident(&sql, c->cfg->schema);
     int rc = db_buf_ok(&sql) ? pg_exec(&c->base, db_buf_str(&sql), err)
-                             : db_error_set(err, DB_ENOMEM, "out of memory");
+                             : db_error_nomem(err);
     db_buf_free(&sql);
     /* Another session created it at the same moment: fine. */
     if (rc && err && (strcmp(err->sqlstate, "23505") == 0 ||

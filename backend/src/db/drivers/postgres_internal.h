@@ -5,10 +5,10 @@
 #ifndef DB_POSTGRES_INTERNAL_H
 #define DB_POSTGRES_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libpq-fe.h>
-#include <stdbool.h>
 
 #include "../driver.h"
 

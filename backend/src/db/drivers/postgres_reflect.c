@@ -1,11 +1,10 @@
 /*
  * postgres_reflect.c - PostgreSQL's schema in four catalog queries,
  * whatever the number of tables (one when none of them exists): columns
- * (pg_attribute, pg_attrdef,
- * identity), indexes (pg_index, not those behind primary keys or
- * constraints), foreign keys and the other constraints (pg_constraint:
- * checks with the comment keeping their text as written), all in the
- * app's schema.
+ * (pg_attribute, pg_attrdef, identity), indexes (pg_index, not those
+ * behind primary keys or constraints), foreign keys and the other
+ * constraints (pg_constraint: checks with the comment keeping their text
+ * as written), all in the app's schema.
  */
 #include <stdio.h>
 #include <stdlib.h>
