@@ -26,6 +26,12 @@ APP_ARGS ?=
 # libpg_query (PostgreSQL's parser, for `app db lint`) is modules/pgparse.so;
 # Debian's libpg-query-dev has no pkg-config file.
 CORE_PKGS = sqlite3 inih liburiparser nettle jansson
+# SQLite, inih and Jansson are linked in from their Debian static archives
+# (the same builds as the shared libraries): fewer shared objects for every
+# command to map and relocate at start-up, and fewer for a module's symbols
+# to be looked up in when modules/postgresql.so loads libpq. Nettle stays
+# shared: GnuTLS, under libpq and libmicrohttpd, loads it too.
+STATIC_PKGS = sqlite3 inih jansson
 PG_PKGS   = libpq
 HTTP_PKGS = libmicrohttpd libsodium libsystemd
 PKGS      = $(CORE_PKGS) $(PG_PKGS) $(HTTP_PKGS)
@@ -33,7 +39,9 @@ TEST_PKGS = check
 
 # Recursive (=) so pkg-config runs after the dependency step has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS)) -ldl
+CORE_LIBS  = -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS)) -Wl,-Bdynamic \
+             $(shell pkg-config --libs $(filter-out $(STATIC_PKGS),$(CORE_PKGS))) \
+             -lm -ldl
 PG_LIBS    = $(shell pkg-config --libs $(PG_PKGS))
 HTTP_LIBS  = $(shell pkg-config --libs $(HTTP_PKGS))
 PARSE_LIBS = -lpg_query -lprotobuf-c
