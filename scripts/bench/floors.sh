@@ -23,8 +23,9 @@
 # Whole-process times are medians of RUNS hyperfine runs (no shell in
 # between), taken in ROUNDS blocks that alternate between the app and its
 # floor (one warm-up each), so that the machine's load drifting during a
-# line falls on both sides alike; the applies alternate one run at a time,
-# APPLY_RUNS of each, on a fresh database each; the POST runs alternate
+# line falls on both sides alike, in an order that turns each block; the
+# applies alternate one run at a time, APPLY_RUNS of each, on a fresh
+# database each, after a sync; the POST runs alternate
 # between one and two threads, POST_ROUNDS of each, on a fresh server and
 # database each, and their medians are printed. It is a report: the goals
 # are printed, never enforced; it exits 1 only when something fails to run.
@@ -88,21 +89,24 @@ median_of() {
 }
 # interleaved ROUNDS TOTAL VAR1 'CMD1' VAR2 'CMD2' ...: sets each VAR to the
 # median (ms; DIGITS decimals, 2 unless set) of TOTAL runs of its CMD,
-# taken in ROUNDS alternating blocks (CMD1, CMD2, ..., CMD1, CMD2, ...),
-# so that a change in the machine's load falls on every command alike
-# rather than on whichever ran during it.
+# taken in ROUNDS alternating blocks, so that a change in the machine's load
+# falls on every command alike rather than on whichever ran during it. The
+# order turns by one each round (CMD1 CMD2 CMD3, CMD2 CMD3 CMD1, ...), so
+# that what a run leaves behind (dirty pages still being written back) does
+# not always fall on the same command.
 interleaved() {
     rounds=$1 per=$(( ($2 + $1 - 1) / $1 ))
     shift 2
+    npairs=$(( $# / 2 ))
     rm -f "$W"/t.*
     k=0
     while [ "$k" -lt "$rounds" ]; do
-        i=0 var=
-        for x in "$@"; do
-            if [ -z "$var" ]; then var=$x; continue; fi
-            i=$((i + 1))
+        j=0
+        while [ "$j" -lt "$npairs" ]; do
+            i=$(( (j + k) % npairs + 1 ))
+            eval "x=\${$((2 * i))}"
             run_times "$x" "$per" >>"$W/t.$i"
-            var=
+            j=$((j + 1))
         done
         k=$((k + 1))
     done
@@ -174,9 +178,10 @@ printf '[database]\nurl = sqlite:///var/app.db\n' >"$D/config/app.ini"
 (cd "$D" && "$APP" db upgrade --sql head) >"$D/offline.sql"
 (echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
  cat "$D/offline.sql") >"$D/offline_wal.sql"
-# one run of each in turn, fresh files before each
+# one run of each in turn, on fresh files, after a sync: each run writes
+# megabytes, and their write-back would otherwise fall on the next run
 cd "$D"
-PREP="rm -rf $D/var $D/c.db $D/c.db-wal $D/c.db-shm" DIGITS=0 \
+PREP="sh -c 'rm -rf $D/var $D/c.db $D/c.db-wal $D/c.db-shm; sync'" DIGITS=0 \
     interleaved "$APPLY_RUNS" "$APPLY_RUNS" app "$APP db upgrade head" \
     cli "sh -c 'sqlite3 c.db < plain_wal.sql'" \
     same "sh -c 'sqlite3 c.db < offline_wal.sql'"
