@@ -544,6 +544,48 @@ static int pg_reset_session(struct db_conn *base, struct db_error *err)
     return rc;
 }
 
+/*
+ * A connection that failed: the code that says whether db_connect_wait
+ * retries, which it does only when the server was not there (or is
+ * starting up); refused logins and bad settings fail now, with their
+ * line in err. A server that answers a ping has either refused this login
+ * or finished starting up since the attempt (which met "the database
+ * system is starting up"): one more attempt tells which, and when it
+ * connects, c->pg is that connection and the result 0.
+ */
+static int connect_failed(struct pg_conn *c, const char *const *keys,
+                          const char *const *vals, struct db_error *err)
+{
+    int code = DB_ECONNECT;
+    if (PQconnectionNeedsPassword(c->pg))
+        code = DB_EREFUSED;
+    else {
+        PGPing ping = PQpingParams(keys, vals, 1);
+        if (ping == PQPING_OK) {
+            PGconn *again = PQconnectdbParams(keys, vals, 1);
+            if (again && PQstatus(again) == CONNECTION_OK) {
+                PQfinish(c->pg);
+                c->pg = again;
+                return 0;
+            }
+            if (again) {
+                PQfinish(c->pg);
+                c->pg = again;
+            }
+            code = DB_EREFUSED;
+        } else if (ping == PQPING_NO_ATTEMPT)
+            code = DB_ECONFIG;
+    }
+    char line[900];
+    db_pg__one_line(line, sizeof line, PQerrorMessage(c->pg));
+    db_pg__scrub(&c->secrets, line, sizeof line);
+    db_error_set(err, code, "cannot connect to PostgreSQL: %s",
+                 line[0] ? line : "unknown error");
+    if (err)
+        db_pg__scrub(&c->secrets, err->message, sizeof err->message);
+    return code;
+}
+
 static int pg_connect(struct db_conn **out, const struct db_config *cfg,
                       struct db_error *err)
 {
@@ -567,28 +609,12 @@ static int pg_connect(struct db_conn **out, const struct db_config *cfg,
         return db_error_set(err, DB_ENOMEM, "out of memory");
     }
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        char line[900];
-        db_pg__one_line(line, sizeof line, PQerrorMessage(c->pg));
-        db_pg__scrub(&c->secrets, line, sizeof line);
-        /* Retried by db_connect_wait only when the server was not there
-         * (or is starting up); refused logins and bad settings fail now. */
-        int code = DB_ECONNECT;
-        if (PQconnectionNeedsPassword(c->pg))
-            code = DB_EREFUSED;
-        else {
-            PGPing ping = PQpingParams(keys, vals, 1);
-            if (ping == PQPING_OK)
-                code = DB_EREFUSED;
-            else if (ping == PQPING_NO_ATTEMPT)
-                code = DB_ECONFIG;
+        int code = connect_failed(c, keys, vals, err);
+        if (code) {
+            PQfinish(c->pg);
+            free(c);
+            return code;
         }
-        db_error_set(err, code, "cannot connect to PostgreSQL: %s",
-                     line[0] ? line : "unknown error");
-        if (err)
-            db_pg__scrub(&c->secrets, err->message, sizeof err->message);
-        PQfinish(c->pg);
-        free(c);
-        return code;
     }
     PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
     int rc = setup_values(&c->setup, cfg, err);
