@@ -1488,12 +1488,6 @@ START_TEST(test_http__server_thread_pool_borrows_connections)
 }
 END_TEST
 
-static int timed_request(int port, const char *request, int abandon)
-{
-    char reply[2048];
-    return send_request(port, request, reply, sizeof reply, abandon);
-}
-
 struct poster {
     pthread_t t;
     int port;
@@ -1505,9 +1499,10 @@ struct poster {
 static void *post_tasks(void *arg)
 {
     struct poster *p = arg;
+    char reply[2048];
     for (int i = 0; i < 40; i++) {
         int gone = p->abandon && i % 2;
-        int status = timed_request(p->port, p->post, gone);
+        int status = send_request(p->port, p->post, reply, sizeof reply, gone);
         p->sent++;
         if (gone)
             continue;
@@ -1535,7 +1530,7 @@ START_TEST(test_http__server_writes_take_one_connection)
     struct db_error err;
     ck_assert_int_eq(http_server_start(&srv, &api, &o, &err), 0);
     int port = http_server_port(srv);
-    char token[44];
+    char token[44], reply[2048];
     sign_up_ann(port, token);
     char post[512], get[256];
     snprintf(post, sizeof post,
@@ -1552,7 +1547,7 @@ START_TEST(test_http__server_writes_take_one_connection)
     }
     int reads = 0;
     for (int i = 0; i < 20; i++)
-        reads += timed_request(port, get, 0) == 200;
+        reads += raw_request(port, get, reply, sizeof reply) == 200;
     int sent = 0, created = 0, other = 0;
     for (int i = 0; i < 8; i++) {
         pthread_join(p[i].t, NULL);
@@ -1565,7 +1560,7 @@ START_TEST(test_http__server_writes_take_one_connection)
     ck_assert_int_eq(other, 0);
     ck_assert_int_eq(created, 240);
     /* the turn was not lost with a closed client: writes still land */
-    ck_assert_int_eq(timed_request(port, post, 0), 201);
+    ck_assert_int_eq(raw_request(port, post, reply, sizeof reply), 201);
     char n[16];
     ck_assert_int_eq(db_query_value(conn, "SELECT count(*) FROM tasks", 0,
                                     NULL, n, sizeof n, &err), 0);

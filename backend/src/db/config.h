@@ -47,7 +47,7 @@ struct db_config {
     char schema[64];            /* [database] schema (PostgreSQL), "public" */
     int wait_seconds;           /* [database] wait_seconds; -1 = by phase */
     int lock_timeout_ms;        /* [database] lock_timeout, 0 = none
-                                   (SQLite: DB_LOCK_WAIT_DEFAULT_MS) */
+                                   (SQLite: db_config_lock_wait_ms) */
     int statement_timeout_ms;   /* [database] statement_timeout, 0 = none */
 
     char migrations_dir[1024];  /* [migrations] dir, "migrations" */
@@ -59,6 +59,15 @@ struct db_config {
     enum db_create create;      /* set by commands, never by the INI or the
                                    environment */
 };
+
+/* How long a write may wait for the write lock where waiting cannot be
+ * unbounded (SQLite's busy timeout, a server's queue of writes):
+ * [database] lock_timeout, else DB_LOCK_WAIT_DEFAULT_MS. */
+static inline int db_config_lock_wait_ms(const struct db_config *cfg)
+{
+    return cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
+                                    : DB_LOCK_WAIT_DEFAULT_MS;
+}
 
 /* Fills cfg with the built-in defaults. */
 void db_config_defaults(struct db_config *cfg);

@@ -538,10 +538,7 @@ int http_server_start(struct http_server **out, struct http_api *api,
 
     int writer = threads > 1 && opt->writer_slot;
     s->combine = writer;
-    writeq_init(&s->writeq, api->cfg->lock_timeout_ms > 0
-                                ? api->cfg->lock_timeout_ms
-                                : DB_LOCK_WAIT_DEFAULT_MS,
-                &wq_ops, s);
+    writeq_init(&s->writeq, db_config_lock_wait_ms(api->cfg), &wq_ops, s);
     int rc = http_pool_open(&s->pool, api->cfg,
                             threads > 1 ? opt->conns : &api->conn,
                             threads + (unsigned)writer, writer,

@@ -290,8 +290,7 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
         return DB_ECONNECT;
     }
     sqlite3_extended_result_codes(c->db, 1);
-    c->timeout_ms = cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms
-                                             : DB_LOCK_WAIT_DEFAULT_MS;
+    c->timeout_ms = db_config_lock_wait_ms(cfg);
     sqlite3_busy_timeout(c->db, c->timeout_ms);
     if (!memory)
         c->writer = writer_of(sqlite3_db_filename(c->db, "main"));
