@@ -75,3 +75,20 @@ int db_module_symbol(void **out, const char *name, const char *symbol,
                        "APP_MODULE_DIR", tried[0] ? tried : "no directory");
     return DB_ENOTFOUND;
 }
+
+/*
+ * GnuTLS initialises itself from a constructor when it is loaded, unless
+ * the program defines this function to return nonzero (the documented
+ * GNUTLS_SKIP_GLOBAL_INIT). It comes in beneath the postgresql module by
+ * way of libpq's LDAP support, which the app never uses for a plain
+ * connection, and that constructor (building GnuTLS's ASN.1 tables,
+ * reading its system configuration) was about a tenth of the CPU time of
+ * a no-op start-up. The libraries that do use GnuTLS call
+ * gnutls_global_init() themselves before they do: libldap for an LDAP
+ * lookup, libmicrohttpd under the http module.
+ */
+int _gnutls_global_init_skip(void);
+int _gnutls_global_init_skip(void)
+{
+    return 1;
+}
