@@ -67,58 +67,8 @@ trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null
       rm -rf "$W"' EXIT
 unset DATABASE_URL APP_PHASE APP_CONFIG PGPASSWORD
 
-# run_times 'CMD' N: N run times in seconds, one per line, after one
-# warm-up (with PREP set: no warm-up, PREP run before each run). CMD is one
-# string, split by hyperfine as a shell would (no shell runs).
-run_times() {
-    if [ -n "${PREP:-}" ]; then
-        hyperfine -N --style none --runs "$2" --prepare "$PREP" \
-            --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err"
-    else
-        hyperfine -N --style none --warmup 1 --runs "$2" \
-            --export-json "$W/h.json" "$1" >/dev/null 2>"$W/h.err"
-    fi || { cat "$W/h.err" >&2; echo "bench/floors: '$1' failed" >&2; exit 1; }
-    tr -d ' \n\t' <"$W/h.json" | sed 's/.*"times":\[\([^]]*\)\].*/\1/' |
-        tr ',' '\n'
-}
-# median_of FILE DIGITS: the median of the times in FILE, in ms
-median_of() {
-    sort -g "$1" | awk -v d="$2" '{ v[NR] = $1 } END {
-        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        printf "%.*f", d, m * 1000 }'
-}
-# interleaved ROUNDS TOTAL VAR1 'CMD1' VAR2 'CMD2' ...: sets each VAR to the
-# median (ms; DIGITS decimals, 2 unless set) of TOTAL runs of its CMD,
-# taken in ROUNDS alternating blocks, so that a change in the machine's load
-# falls on every command alike rather than on whichever ran during it. The
-# order turns by one each round (CMD1 CMD2 CMD3, CMD2 CMD3 CMD1, ...), so
-# that what a run leaves behind (dirty pages still being written back) does
-# not always fall on the same command.
-interleaved() {
-    rounds=$1 per=$(( ($2 + $1 - 1) / $1 ))
-    shift 2
-    npairs=$(( $# / 2 ))
-    rm -f "$W"/t.*
-    k=0
-    while [ "$k" -lt "$rounds" ]; do
-        j=0
-        while [ "$j" -lt "$npairs" ]; do
-            i=$(( (j + k) % npairs + 1 ))
-            eval "x=\${$((2 * i))}"
-            run_times "$x" "$per" >>"$W/t.$i"
-            j=$((j + 1))
-        done
-        k=$((k + 1))
-    done
-    i=0 var=
-    for x in "$@"; do
-        if [ -z "$var" ]; then var=$x; continue; fi
-        i=$((i + 1))
-        eval "$var=\$(median_of \"\$W/t.$i\" \"\${DIGITS:-2}\")"
-        var=
-    done
-}
-ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2; else print "-" }'; }
+NAME=floors
+. "$ROOT/scripts/bench/lib/timing.sh"
 row() { # row WORK APP FLOOR GOAL [UNIT]
     printf '  %-52s %10s %10s %7s  %s\n' "$1" "$2 ${5:-ms}" "$3 ${5:-ms}" \
         "$(ratio "$2" "$3")" "$4"

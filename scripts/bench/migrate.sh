@@ -12,7 +12,12 @@
 #
 #   scripts/bench/migrate.sh       (make bench runs every scripts/bench/*.sh)
 #
-# Environment: BUILD (build), RUNS (30 for figure 1), REVS (1000).
+# Figure 1 is the median of RUNS hyperfine runs of each command, taken in
+# ROUNDS blocks that alternate between them (lib/timing.sh); figure 2 the
+# median of APPLY_RUNS runs of each, one at a time in turn, each on a fresh
+# database after a sync.
+# Environment: BUILD (build), RUNS (30), ROUNDS (6), APPLY_RUNS (5),
+# REVS (1000).
 # dbmate comes from `npm install dbmate` into a temporary directory; when npm
 # cannot fetch it the dbmate column says so. Prints figures; never fails on
 # them.
@@ -21,37 +26,22 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 APP=$ROOT/$BUILD/app
 RUNS=${RUNS:-30}
+ROUNDS=${ROUNDS:-6}
+APPLY_RUNS=${APPLY_RUNS:-5}
 REVS=${REVS:-1000}
 
 [ -x "$APP" ] || { echo "bench/migrate: build $APP first (make)" >&2; exit 1; }
-command -v sqlite3 >/dev/null || {
-    echo "bench/migrate: sqlite3 is not installed (apt-get install sqlite3)" >&2
-    exit 1
-}
+for tool in sqlite3 hyperfine; do
+    command -v $tool >/dev/null || {
+        echo "bench/migrate: $tool is not installed (scripts/install-deps.sh)" >&2
+        exit 1
+    }
+done
 W=$(mktemp -d "${TMPDIR:-/tmp}/benchmig.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
-now() { date +%s%N; }
-# ms N CMD...: mean wall time of N runs of CMD, in milliseconds (2 decimals)
-ms() {
-    n=$1; shift
-    t0=$(now)
-    i=0
-    while [ $i -lt "$n" ]; do "$@" >/dev/null 2>&1; i=$((i + 1)); done
-    t1=$(now)
-    echo "$t0 $t1 $n" | awk '{printf "%.2f", ($2 - $1) / $3 / 1e6}'
-}
-# best3 SETUP CMD...: the best of 3 runs of CMD, SETUP run before each
-best3() {
-    setup=$1; shift
-    all=""
-    for _ in 1 2 3; do
-        sh -c "$setup"
-        all="$all $(ms 1 "$@")"
-    done
-    echo "$all" | awk '{ b = $1; for (i = 2; i <= NF; i++) if ($i < b) b = $i; print b }'
-}
-ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2; else print "-" }'; }
+NAME=migrate
+. "$ROOT/scripts/bench/lib/timing.sh"
 
 # gen DIR N: N revisions in the app's format and in dbmate's, and the DDL
 gen() {
@@ -85,7 +75,7 @@ if command -v npm >/dev/null &&
            grep -v '/.bin/' | head -1)
     [ -n "$real" ] && DBMATE=$real
 fi
-dbm() { "$DBMATE" --no-dump-schema --migrations-dir "$1/dbmate" --url "sqlite:$1/dbmate.db" up; }
+dbm() { echo "$DBMATE --no-dump-schema --migrations-dir $1/dbmate --url sqlite:$1/dbmate.db up"; }
 
 echo "== versioned migrations on SQLite ($(sqlite3 --version | cut -d' ' -f1), $(nproc) cores)"
 [ -n "$DBMATE" ] || echo "dbmate: unavailable (npm install dbmate failed here)"
@@ -94,40 +84,48 @@ echo "== versioned migrations on SQLite ($(sqlite3 --version | cut -d' ' -f1), $
 D1=$W/noop
 gen "$D1" 100
 (cd "$D1" && "$APP" db upgrade head >/dev/null)
-app1=$(cd "$D1" && ms "$RUNS" "$APP" db upgrade head)
-floor1=$(cd "$D1" && ms "$RUNS" sqlite3 var/app.db 'select 1')
-start1=$(cd "$D1" && ms "$RUNS" "$APP" --version)
-# the same floor reading the version table: SQLite then loads the schema
-# (200 tables and indexes), which 'select 1' never does
-floor1v=$(cd "$D1" && ms "$RUNS" sqlite3 var/app.db 'select * from app_version')
-echo "1. no-op upgrade head, 100 applied revisions (mean of $RUNS)"
+# files changed in the last 2 s are read every time (revcache.h): a
+# project's revision files are older than that
+sleep 2
+(cd "$D1" && "$APP" db current >/dev/null)
+# the floor reading the version table: SQLite then loads the schema (200
+# tables and indexes), which 'select 1' never does
+set -- app1 "$APP db upgrade head" floor1 "sqlite3 var/app.db 'select 1'" \
+    floor1v "sqlite3 var/app.db 'select * from app_version'" \
+    start1 "$APP --version"
+if [ -n "$DBMATE" ]; then
+    sh -c "$(dbm "$D1")" >/dev/null 2>&1 || true
+    set -- "$@" dbm1 "$(dbm "$D1")"
+fi
+cd "$D1"
+interleaved "$ROUNDS" "$RUNS" "$@"
+cd "$ROOT"
+echo "1. no-op upgrade head, 100 applied revisions (median of $RUNS)"
 echo "   app db upgrade head        $app1 ms   ($(ratio "$app1" "$floor1") the floor; target 1.5x)"
 echo "   floor: sqlite3 DB 'select 1'  $floor1 ms"
 echo "   floor reading the version table: sqlite3 DB 'select * from app_version'  $floor1v ms   (app: $(ratio "$app1" "$floor1v"))"
 echo "   app --version (process start only)  $start1 ms"
-if [ -n "$DBMATE" ]; then
-    dbm "$D1" >/dev/null 2>&1 || true
-    dbm1=$(ms "$RUNS" dbm "$D1")
-    echo "   dbmate up                  $dbm1 ms"
-fi
+[ -z "$DBMATE" ] || echo "   dbmate up                  $dbm1 ms"
 
 # 2. an empty database through REVS revisions
 D2=$W/full
 gen "$D2" "$REVS"
 (cd "$D2" && "$APP" db upgrade --sql head > offline.sql)
-app2=$(cd "$D2" && best3 'rm -rf var' "$APP" db upgrade head)
 wal="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 (echo "$wal"; cat "$D2/plain.sql") > "$D2/plain_wal.sql"
 (echo "$wal"; cat "$D2/offline.sql") > "$D2/offline_wal.sql"
-cli_wal=$(cd "$D2" && best3 'rm -f c.db*' sh -c 'sqlite3 c.db < plain_wal.sql')
-cli_def=$(cd "$D2" && best3 'rm -f c.db*' sh -c 'sqlite3 c.db < plain.sql')
-cli_same=$(cd "$D2" && best3 'rm -f c.db*' sh -c 'sqlite3 c.db < offline_wal.sql')
-echo "2. empty database through $REVS revisions (best of 3)"
+set -- app2 "$APP db upgrade head" \
+    cli_wal "sh -c 'sqlite3 c.db < plain_wal.sql'" \
+    cli_def "sh -c 'sqlite3 c.db < plain.sql'" \
+    cli_same "sh -c 'sqlite3 c.db < offline_wal.sql'"
+[ -z "$DBMATE" ] || set -- "$@" dbm2 "$(dbm "$D2")"
+cd "$D2"
+PREP="sh -c 'rm -rf $D2/var $D2/c.db $D2/c.db-wal $D2/c.db-shm $D2/dbmate.db; sync'" \
+    DIGITS=0 interleaved "$APPLY_RUNS" "$APPLY_RUNS" "$@"
+cd "$ROOT"
+echo "2. empty database through $REVS revisions (median of $APPLY_RUNS)"
 echo "   app db upgrade head        $app2 ms"
 echo "   sqlite3 CLI, same DDL, WAL + synchronous=NORMAL   $cli_wal ms   (app: $(ratio "$app2" "$cli_wal"); target 1.3x)"
 echo "   sqlite3 CLI, the app's --sql script, same journal  $cli_same ms   (app: $(ratio "$app2" "$cli_same"))"
 echo "   sqlite3 CLI, same DDL, default journal             $cli_def ms"
-if [ -n "$DBMATE" ]; then
-    dbm2=$(best3 "rm -f '$D2'/dbmate.db*" dbm "$D2")
-    echo "   dbmate up                  $dbm2 ms   (app: $(ratio "$app2" "$dbm2"))"
-fi
+[ -z "$DBMATE" ] || echo "   dbmate up                  $dbm2 ms   (app: $(ratio "$app2" "$dbm2"))"

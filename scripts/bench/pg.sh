@@ -49,7 +49,8 @@ cd "$W"
 url() { printf '%s' "$URL" | sed "s|@/postgres?|@/$1?|"; }
 sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 fresh() { sql "DROP DATABASE IF EXISTS \"$1\"" 2>/dev/null; sql "CREATE DATABASE \"$1\""; }
-ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2fx", $1 / $2; else print "-" }'; }
+NAME=pg
+. "$ROOT/scripts/bench/lib/timing.sh"
 
 median_ms() { # median_ms CSV NAME
     awk -F, -v n="$2" 'NR > 1 { name = $1; gsub(/^"|"$/, "", name)
