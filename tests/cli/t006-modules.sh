@@ -31,7 +31,7 @@ expect_status 0
 
 # GnuTLS, loaded beneath libpq, asks the binary whether to initialise
 # itself on load, and the binary says no (module.c)
-DATABASE_URL="$TEST_PG_URL" LD_DEBUG=bindings run "$APP" db wait --seconds 0
+DATABASE_URL="$TEST_PG_URL" run env LD_DEBUG=bindings "$APP" db wait --seconds 0
 expect_status 0
 expect_err "libgnutls[^ ]* \[0\] to [^ ]*/app \[0\]: normal symbol .\?_gnutls_global_init_skip"
 finish
