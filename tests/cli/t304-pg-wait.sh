@@ -10,6 +10,38 @@ run "$APP" db wait
 expect_status 0; expect_out "database ready: postgresql://postgres@/postgres"
 expect_eq "$(printf '%s\n' "$out" | grep -c .)" 1 "one line when reachable"
 
+# a server that finishes starting up between a failed attempt and the ping
+# that tells why it failed (tests/cli/pg_starting_proxy.py answers the
+# first REFUSE connections as a server that is starting up, then passes
+# them through to the test server): one more attempt connects, with no
+# wait at all; a server still starting up at the ping is waited for
+sock=$(ls "$PG_SOCKDIR"/.s.PGSQL.* | grep -v '\.lock$' | head -1)
+proxy_db_wait() { # REFUSE SECONDS: db wait through the proxy
+    mkdir -p "$T/proxy"
+    python3 "$ROOT/tests/cli/pg_starting_proxy.py" "$T/proxy" "$sock" "$1" \
+        "$T/proxy/count" >"$T/proxy/out" 2>&1 &
+    proxy=$!
+    until grep -q ready "$T/proxy/out" 2>/dev/null; do
+        kill -0 "$proxy" 2>/dev/null || { cat "$T/proxy/out"; break; }
+        sleep 0.05
+    done
+    DATABASE_URL="postgresql://postgres@/postgres?host=$T/proxy" \
+        run "$APP" db wait --seconds "$2"
+    kill "$proxy"; wait "$proxy" 2>/dev/null
+    accepted=$(cat "$T/proxy/count" 2>/dev/null)
+    rm -rf "$T/proxy"
+}
+proxy_db_wait 1 0
+expect_status 0; expect_out "database ready"
+expect_eq "$accepted" 3 "connections: the attempt, the ping, one more attempt"
+proxy_db_wait 2 0
+expect_status 1; expect_err "the database system is starting up"
+expect_one_line_err
+expect_eq "$accepted" 2 "connections: the attempt and the ping"
+proxy_db_wait 2 10
+expect_status 0; expect_out "database ready"
+expect_eq "$accepted" 3 "connections: the attempt, the ping, a later attempt"
+
 # nothing listens in $T/empty: db wait gives up after wait_seconds
 mkdir -p empty
 printf '[database]\nurl = postgresql://app:Wait-Secret-5@/postgres?host=%s/empty\nwait_seconds = 1\n' "$T" >config/app.ini
