@@ -82,8 +82,8 @@ int db_module_symbol(void **out, const char *name, const char *symbol,
  * GNUTLS_SKIP_GLOBAL_INIT). It comes in beneath the postgresql module by
  * way of libpq's LDAP support, which the app never uses for a plain
  * connection, and that constructor (building GnuTLS's ASN.1 tables,
- * reading its system configuration) was about a tenth of the CPU time of
- * a no-op start-up. The libraries that do use GnuTLS call
+ * reading its system configuration) cost about 0.4 ms of a 14 ms no-op
+ * start-up, measured. The libraries that do use GnuTLS call
  * gnutls_global_init() themselves before they do: libldap for an LDAP
  * lookup, libmicrohttpd under the http module.
  */
