@@ -1,7 +1,7 @@
 /*
  * fuzz_intx.c - the rehearsal's transactional form of a statement
- * (drivers/pgparse.c: CONCURRENTLY removed in libpg_query's parse tree,
- * which is then deparsed).
+ * (drivers/pgparse.c: the bytes of CONCURRENTLY taken out where
+ * libpg_query's parse tree and scanner put them).
  *
  * The input is SQL, as a transaction=false section holds it. When a form
  * comes back it is not empty, and it has nothing left to remove: asked

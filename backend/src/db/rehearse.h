@@ -20,8 +20,9 @@
  * A transaction=false section cannot run in the rolled-back transaction as
  * it is written: each of its statements runs in its transactional form,
  * from the dialect's parser (PostgreSQL: CREATE INDEX, DROP INDEX and
- * REINDEX without CONCURRENTLY, deparsed from the parse tree). The
- * report says so: the live form takes the lighter lock.
+ * REINDEX with the bytes of their CONCURRENTLY taken out, found by
+ * PostgreSQL's parser and scanner). The report says so: the live form
+ * takes the lighter lock.
  */
 #ifndef DB_REHEARSE_H
 #define DB_REHEARSE_H
