@@ -86,7 +86,7 @@ expect_eq "$(grep -A1 '^BEGIN;' "$T/script" | head -2 | tail -1 | cut -c1-12)" '
 
 run "$APP" db upgrade --rehearse
 expect_status 0 "the rehearsal passes"
-expect_out '^    rehearsed as CREATE UNIQUE INDEX uq_users_email ON users USING btree (email); the live form, CONCURRENTLY, takes ShareUpdateExclusiveLock'
+expect_out '^    rehearsed as CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email"); the live form, CONCURRENTLY, takes ShareUpdateExclusiveLock'
 expect_out '^    table "tasks": AccessExclusiveLock, 2 rows$'
 expect_no 'lint: error'
 

@@ -32,7 +32,7 @@ DROP INDEX CONCURRENTLY "ix_audit_what";
 SQL
 run "$APP" db upgrade --rehearse
 expect_status 0 "a transaction=false revision is rehearsed"
-expect_out '^    rehearsed as CREATE INDEX ix_audit_what ON audit USING btree (what); the live form, CONCURRENTLY, takes ShareUpdateExclusiveLock'
+expect_out '^    rehearsed as CREATE INDEX "ix_audit_what" ON "audit" ("what"); the live form, CONCURRENTLY, takes ShareUpdateExclusiveLock'
 expect_out '^rehearse downgrade 0003: index concurrently'
 expect_eq "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'ix_audit_what'")" 0 "nothing of it stays"
 finish
