@@ -305,6 +305,39 @@ static int apply_cuts(struct cuts *c, char **out)
     return 0;
 }
 
+/* sql with the cuts of its statements that run CONCURRENTLY (in tree)
+ * made, in *form (malloc'd), the tokens from PostgreSQL's scanner: 0, 1
+ * when the tokens are not where the tree says, -1 when out of memory. */
+static int cut_form(const char *sql, const PgQuery__ParseResult *tree,
+                    char **form)
+{
+    PgQueryScanResult s = pg_query_scan(sql);
+    PgQuery__ScanResult *scan =
+        s.error ? NULL
+                : pg_query__scan_result__unpack(NULL, s.pbuf.len,
+                                                (const uint8_t *)s.pbuf.data);
+    int rc = s.error ? 1 : scan ? 0 : -1;
+    pg_query_free_scan_result(s);
+    if (rc)
+        return rc;
+    struct cuts c = {.sql = sql, .tok = scan->tokens, .ntok = scan->n_tokens};
+    int len = (int)strlen(sql);
+    for (size_t i = 0; rc == 0 && i < tree->n_stmts; i++) {
+        const PgQuery__RawStmt *st = tree->stmts[i];
+        if (st && concurrent(st->stmt))
+            rc = cut_statement(&c, st->stmt, st->stmt_location,
+                               st->stmt_len ? st->stmt_location + st->stmt_len
+                                            : len);
+    }
+    if (rc == 0)
+        rc = apply_cuts(&c, form);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.v[i].text);
+    free(c.v);
+    pg_query__scan_result__free_unpacked(scan, NULL);
+    return rc;
+}
+
 /*
  * The form of sql that runs inside a transaction, for a rehearsal that
  * rolls back: CREATE INDEX, DROP INDEX and REINDEX without CONCURRENTLY.
@@ -323,56 +356,24 @@ int db_pg_in_transaction(const char *sql, char **out, char *live, size_t n)
     live[0] = '\0';
     int oom = 0;
     PgQuery__ParseResult *tree;
-    int k = count_concurrent(sql, &tree, &oom);
-    if (k <= 0) {
-        if (tree)
-            pg_query__parse_result__free_unpacked(tree, NULL);
-        return oom ? -1 : 0;
-    }
-    PgQueryScanResult s = pg_query_scan(sql);
-    PgQuery__ScanResult *scan =
-        s.error ? NULL
-                : pg_query__scan_result__unpack(NULL, s.pbuf.len,
-                                                (const uint8_t *)s.pbuf.data);
-    int rc = s.error ? 0 : scan ? 1 : -1;
-    pg_query_free_scan_result(s);
-    struct cuts c = {.sql = sql};
-    if (scan) {
-        c.tok = scan->tokens;
-        c.ntok = scan->n_tokens;
-    }
-    int len = (int)strlen(sql), step = 0;
-    for (size_t i = 0; rc == 1 && step == 0 && i < tree->n_stmts; i++) {
-        PgQuery__RawStmt *st = tree->stmts[i];
-        if (!st || !concurrent(st->stmt))
-            continue;
-        int to = st->stmt_len ? st->stmt_location + st->stmt_len : len;
-        step = cut_statement(&c, st->stmt, st->stmt_location, to);
-    }
     char *form = NULL;
-    if (rc == 1 && step == 0)
-        step = apply_cuts(&c, &form);
-    if (rc == 1 && step)
-        rc = step < 0 ? -1 : 0;
-    for (size_t i = 0; i < c.n; i++)
-        free(c.v[i].text);
-    free(c.v);
-    if (scan)
-        pg_query__scan_result__free_unpacked(scan, NULL);
-    size_t nstmts = tree->n_stmts;
-    pg_query__parse_result__free_unpacked(tree, NULL);
-    if (rc == 1) {
+    int rc = count_concurrent(sql, &tree, &oom) > 0 ? cut_form(sql, tree, &form)
+                                                    : 1;
+    size_t nstmts = tree ? tree->n_stmts : 0;
+    if (tree)
+        pg_query__parse_result__free_unpacked(tree, NULL);
+    if (rc == 0) {
         /* it must parse back, as many statements, none CONCURRENTLY */
         PgQuery__ParseResult *again;
         if (count_concurrent(form, &again, &oom) != 0 ||
             again->n_stmts != nstmts)
-            rc = oom ? -1 : 0;
+            rc = 1;
         if (again)
             pg_query__parse_result__free_unpacked(again, NULL);
     }
-    if (rc != 1) {
+    if (rc || oom) {
         free(form);
-        return rc;
+        return rc < 0 || oom ? -1 : 0;
     }
     *out = form;
     snprintf(live, n, "the live form, CONCURRENTLY, takes "
