@@ -15,9 +15,13 @@
 #
 #   scripts/bench/pg.sh           (make bench runs every scripts/bench/*.sh)
 #
-# Environment: BUILD (build), RUNS (100, figures 0 and 1; median of hyperfine
-# runs with no shell in between), REVS (1000), PGTEST_DIR (BUILD/pgbench: a
-# cluster started and stopped here by scripts/pg-test-server.sh).
+# Figures 0 and 1 are medians of RUNS hyperfine runs (no shell in between)
+# taken in ROUNDS turning blocks that alternate between the commands;
+# figure 2 the median of APPLY_RUNS runs of each, one at a time in turn, on
+# a fresh database each (lib/timing.sh).
+# Environment: BUILD (build), RUNS (100), ROUNDS (10), APPLY_RUNS (3),
+# REVS (1000), PGTEST_DIR (BUILD/pgbench: a cluster started and stopped
+# here by scripts/pg-test-server.sh).
 # dbmate comes from `npm install dbmate` into a temporary directory; when npm
 # cannot fetch it the dbmate rows say so. Prints figures; never fails on them.
 set -eu
@@ -25,6 +29,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 APP=$ROOT/$BUILD/app
 RUNS=${RUNS:-100}
+ROUNDS=${ROUNDS:-10}
+APPLY_RUNS=${APPLY_RUNS:-3}
 REVS=${REVS:-1000}
 PGTEST_DIR=${PGTEST_DIR:-$ROOT/$BUILD/pgbench}
 export PGTEST_DIR
@@ -51,11 +57,6 @@ sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 fresh() { sql "DROP DATABASE IF EXISTS \"$1\"" 2>/dev/null; sql "CREATE DATABASE \"$1\""; }
 NAME=pg
 . "$ROOT/scripts/bench/lib/timing.sh"
-
-median_ms() { # median_ms CSV NAME
-    awk -F, -v n="$2" 'NR > 1 { name = $1; gsub(/^"|"$/, "", name)
-        if (name == n) printf "%.2f", $4 * 1000 }' "$1"
-}
 
 # gen DIR N: N revisions in the app's format and in dbmate's, plain DDL
 gen() {
@@ -103,52 +104,49 @@ cp "$D1/config/app.ini" "$D1/config/app.ini.pre"
 ini "$D1" noop production
 mv "$D1/config/app.ini" "$D1/config/production.ini"
 mv "$D1/config/app.ini.pre" "$D1/config/app.ini"
-set -- -n floor "$PSQL -X -q -At -c 'select 1' $(url noop)" \
-    -n wait "$APP db wait --seconds 0" \
-    -n info "$APP db info" \
-    -n upgrade "$APP db upgrade head" \
-    -n upgrade_prod "$APP --config config/production.ini db upgrade head" \
-    -n start "$APP --version"
+set -- floor "$PSQL -X -q -At -c 'select 1' $(url noop)" \
+    wait "$APP db wait --seconds 0" \
+    info "$APP db info" \
+    upgrade "$APP db upgrade head" \
+    upgrade_prod "$APP --config config/production.ini db upgrade head" \
+    start "$APP --version"
 if [ -n "$DBMATE" ]; then
     fresh noop_dbmate
     "$DBMATE" --no-dump-schema --migrations-dir "$D1/dbmate" --url "$(dburl noop_dbmate)" up >/dev/null
-    set -- "$@" -n dbmate "$DBMATE --no-dump-schema --migrations-dir $D1/dbmate --url $(dburl noop_dbmate) up"
+    set -- "$@" dbmate "$DBMATE --no-dump-schema --migrations-dir $D1/dbmate --url $(dburl noop_dbmate) up"
 fi
-(cd "$D1" && hyperfine -N --style none --warmup 10 --runs "$RUNS" \
-    --export-csv "$W/one.csv" "$@" >/dev/null 2>"$W/hf.err") ||
-    { cat "$W/hf.err" >&2; exit 1; }
-m() { median_ms "$W/one.csv" "$1"; }
-floor=$(m floor)
+cd "$D1"
+interleaved "$ROUNDS" "$RUNS" "$@"
+cd "$W"
 echo "0. connect and read one row, whole process (median of $RUNS)"
-echo "   app db wait --seconds 0       $(m wait) ms   ($(ratio "$(m wait)" "$floor") the floor)"
-echo "   app db info                   $(m info) ms   ($(ratio "$(m info)" "$floor") the floor)"
+echo "   app db wait --seconds 0       $wait ms   ($(ratio "$wait" "$floor") the floor)"
+echo "   app db info                   $info ms   ($(ratio "$info" "$floor") the floor)"
 echo "   floor: psql -c 'select 1'     $floor ms"
-echo "   app --version (process start only)  $(m start) ms"
+echo "   app --version (process start only)  $start ms"
 echo "1. no-op upgrade head, 100 applied revisions (median of $RUNS)"
-echo "   app db upgrade head           $(m upgrade) ms   ($(ratio "$(m upgrade)" "$floor") the floor; pre-user phase)"
-echo "   the same, production phase    $(m upgrade_prod) ms   (nothing to apply, so no backup is taken)"
+echo "   app db upgrade head           $upgrade ms   ($(ratio "$upgrade" "$floor") the floor; pre-user phase)"
+echo "   the same, production phase    $upgrade_prod ms   (nothing to apply, so no backup is taken)"
 echo "   floor: psql -c 'select 1'     $floor ms"
-[ -z "$DBMATE" ] || echo "   dbmate up                     $(m dbmate) ms"
+[ -z "$DBMATE" ] || echo "   dbmate up                     $dbmate ms"
 
-# 2: an empty database through REVS revisions, best of 3, fresh database each
+# 2: an empty database through REVS revisions, fresh database each
 D2=$W/full
 gen "$D2" "$REVS"
 ini "$D2" full
 fresh full
 (cd "$D2" && "$APP" db upgrade --sql head >offline.sql)
-set -- --prepare "$PSQL -X -q -c 'DROP DATABASE IF EXISTS full_run' -c 'CREATE DATABASE full_run' $URL"
 sed -i "s|/full?|/full_run?|" "$D2/config/app.ini"
-set -- "$@" -n app "cd $D2 && $APP db upgrade head" \
-    -n psql "$PSQL -X -q -v ON_ERROR_STOP=1 -f $D2/plain.sql $(url full_run)" \
-    -n offline "$PSQL -X -q -v ON_ERROR_STOP=1 -f $D2/offline.sql $(url full_run)"
-[ -z "$DBMATE" ] || set -- "$@" -n dbmate \
-    "$DBMATE --no-dump-schema --migrations-dir $D2/dbmate --url '$(dburl full_run)' up"
-hyperfine --runs 3 --export-csv "$W/full.csv" "$@" \
-    >"$W/hf.out" 2>"$W/hf.err" || { cat "$W/hf.err" >&2; tail -n 20 "$W/hf.out" >&2; exit 1; }
-best() { awk -F, -v n="$1" 'NR > 1 { name = $1; gsub(/^"|"$/, "", name)
-    if (name == n) printf "%.0f", $7 * 1000 }' "$W/full.csv"; }
-echo "2. empty database through $REVS revisions (best of 3)"
-echo "   app db upgrade head           $(best app) ms"
-echo "   psql, same DDL, one transaction per revision   $(best psql) ms   (app: $(ratio "$(best app)" "$(best psql)"); target 1.1x)"
-echo "   psql, the app's --sql script                    $(best offline) ms   (app: $(ratio "$(best app)" "$(best offline)"))"
-[ -z "$DBMATE" ] || echo "   dbmate up                     $(best dbmate) ms   (app: $(ratio "$(best app)" "$(best dbmate)"))"
+set -- app "$APP db upgrade head" \
+    psql "$PSQL -X -q -v ON_ERROR_STOP=1 -f $D2/plain.sql $(url full_run)" \
+    offline "$PSQL -X -q -v ON_ERROR_STOP=1 -f $D2/offline.sql $(url full_run)"
+[ -z "$DBMATE" ] || set -- "$@" dbmate \
+    "$DBMATE --no-dump-schema --migrations-dir $D2/dbmate --url $(dburl full_run) up"
+cd "$D2"
+PREP="$PSQL -X -q -c 'DROP DATABASE IF EXISTS full_run' -c 'CREATE DATABASE full_run' $URL" \
+    DIGITS=0 interleaved "$APPLY_RUNS" "$APPLY_RUNS" "$@"
+cd "$W"
+echo "2. empty database through $REVS revisions (median of $APPLY_RUNS)"
+echo "   app db upgrade head           $app ms"
+echo "   psql, same DDL, one transaction per revision   $psql ms   (app: $(ratio "$app" "$psql"); target 1.1x)"
+echo "   psql, the app's --sql script                    $offline ms   (app: $(ratio "$app" "$offline"))"
+[ -z "$DBMATE" ] || echo "   dbmate up                     $dbmate ms   (app: $(ratio "$app" "$dbmate"))"
