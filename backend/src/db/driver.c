@@ -180,6 +180,12 @@ int db_unlock(struct db_conn *c, struct db_error *err)
     return c->driver->unlock ? c->driver->unlock(c, err) : 0;
 }
 
+int db_checkpoint_aside(struct db_conn *c, struct db_error *err)
+{
+    return c->driver->checkpoint_aside ? c->driver->checkpoint_aside(c, err)
+                                       : 0;
+}
+
 int db_unlock_after(struct db_conn *c, int rc, struct db_error *err)
 {
     struct db_error ignored;

@@ -318,6 +318,15 @@ struct db_driver {
      * the server has closed it (restarted, pg_terminate_backend), 1 when
      * nothing says otherwise. May be NULL (an embedded database). */
     int (*alive)(struct db_conn *c);
+
+    /* Leaves the engine's checkpoints (SQLite: the copy of the WAL into
+     * the database file, and its two fsyncs, which the commit that fills
+     * the WAL runs) to a thread of the driver's, one per database file,
+     * shared by the connections that ask, and stopped when the last of
+     * them closes. Commits then never wait on the disk; writers of the
+     * process pause only for the last pages of each copy. For a server.
+     * May be NULL (nothing to move: the server checkpoints itself). */
+    int (*checkpoint_aside)(struct db_conn *c, struct db_error *err);
 };
 
 /*
@@ -355,6 +364,8 @@ int db_commit(struct db_conn *c, struct db_error *err);
 int db_rollback(struct db_conn *c, struct db_error *err);
 int db_lock(struct db_conn *c, struct db_error *err);
 int db_unlock(struct db_conn *c, struct db_error *err);
+/* The checkpoint_aside op; 0 where the driver has none. */
+int db_checkpoint_aside(struct db_conn *c, struct db_error *err);
 /* The connection's dialect. */
 enum db_dialect db_conn_dialect(const struct db_conn *c);
 /* The server or library version ("SQLite 3.40.1"). */

@@ -74,8 +74,16 @@ int http_pool_open(struct http_pool **out, const struct db_config *cfg,
     p->log_ctx = log_ctx;
     p->debug = debug;
     p->first = writer_slot ? 1 : 0;
-    for (unsigned i = 0; i < n; i++)
+    /* the engine's checkpoints off the requests' path (driver.h) */
+    for (unsigned i = 0; i < n; i++) {
+        int rc = db_checkpoint_aside(conns[i], err);
+        if (rc) {
+            free(p);
+            free(s);
+            return rc;
+        }
         s[i].conn = conns[i];
+    }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->freed, NULL);
     pthread_mutex_init(&p->writer, NULL);
@@ -108,7 +116,10 @@ static void revive(struct http_pool *p, unsigned i)
         return;
     struct db_error err;
     s->attempts++;
-    if (db_connect(&s->conn, p->cfg, &err) == 0) {
+    int rc = db_connect(&s->conn, p->cfg, &err);
+    if (rc == 0 && (rc = db_checkpoint_aside(s->conn, &err)))
+        db_disconnect(s->conn);
+    if (rc == 0) {
         s->owned = 1;
         say(p, "database connection %u of %u re-established after %.2f s "
                "(%d attempt%s)", i + 1, p->n, db_monotonic_seconds() -

@@ -13,14 +13,20 @@
  * to 100 ms between tries). The wait for the turn is bounded by the same
  * busy timeout; other processes on the same file are still met by
  * SQLite's lock and busy timeout.
+ *
+ * A connection may leave its checkpoints (the copy of the WAL into the
+ * database file, with its two fsyncs) to a thread of the file's own
+ * (sqlite_checkpoint_aside): its commits then never wait on the disk.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -52,6 +58,7 @@ struct sqlite_conn {
     int nstmts, next_evict;
     struct writer *writer;     /* the file's write turn; NULL: none */
     int holds;                 /* this connection has the turn */
+    int aside;                 /* its checkpoints are the thread's */
     int timeout_ms;
 };
 
@@ -72,6 +79,18 @@ struct writer {
     pthread_mutex_t m;
     pthread_cond_t freed;
     int taken;
+    /* the checkpointer, while connections that left it their checkpoints
+     * are open (ck_users): woken by ck_wake when a commit left the WAL
+     * long (ck_due); ck_waiting while it waits for the turn, which it
+     * then gets first (ck_turn) */
+    int ck_users, ck_due, ck_stop, ck_stopping, ck_waiting;
+    int ck_frames;         /* the WAL's length after the last commit that
+                              asked (CHECKPOINT_FRAMES and more) */
+    int ck_full;           /* CHECKPOINT_LIMIT reached: writers wait */
+    pthread_cond_t ck_wake, ck_turn;
+    pthread_t ck_thread;
+    sqlite3 *ck_db;
+    int ck_fd;             /* the database file, to sync */
 };
 
 static struct writer writers[WRITERS_MAX];
@@ -92,6 +111,8 @@ static struct writer *writer_of(const char *path)
         snprintf(w->path, sizeof w->path, "%s", path);
         pthread_mutex_init(&w->m, NULL);
         pthread_cond_init(&w->freed, NULL);
+        pthread_cond_init(&w->ck_wake, NULL);
+        pthread_cond_init(&w->ck_turn, NULL);
     }
     pthread_mutex_unlock(&writers_lock);
     return w;
@@ -105,7 +126,7 @@ static int turn_take(struct sqlite_conn *c, struct db_error *err)
     if (!w || c->holds)
         return 0;
     pthread_mutex_lock(&w->m);
-    if (w->taken) {
+    if (w->taken || w->ck_waiting || w->ck_full) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += c->timeout_ms / 1000;
@@ -114,10 +135,10 @@ static int turn_take(struct sqlite_conn *c, struct db_error *err)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        while (w->taken)
+        while (w->taken || w->ck_waiting || w->ck_full)
             if (pthread_cond_timedwait(&w->freed, &w->m, &until) ==
                     ETIMEDOUT &&
-                w->taken) {
+                (w->taken || w->ck_waiting || w->ck_full)) {
                 pthread_mutex_unlock(&w->m);
                 return db_error_set(err, DB_ELOCKED,
                                     "database is locked: another writer of "
@@ -135,7 +156,7 @@ static void turn_release(struct writer *w)
 {
     pthread_mutex_lock(&w->m);
     w->taken = 0;
-    pthread_cond_signal(&w->freed);
+    pthread_cond_signal(w->ck_waiting ? &w->ck_turn : &w->freed);
     pthread_mutex_unlock(&w->m);
 }
 
@@ -153,6 +174,186 @@ static int fail(sqlite3 *db, int code, struct db_error *err)
 {
     db_error_set(err, code, "%s", db ? sqlite3_errmsg(db) : "out of memory");
     return code;
+}
+
+/* ---- checkpoints aside ------------------------------------------------- */
+
+/* The WAL's length, in frames, from which a commit asks for a checkpoint
+ * (SQLite's own default for the checkpoint it runs in the commit), and
+ * from which writers wait for it (writers that append faster than the
+ * disk takes the copy: the WAL's bound). */
+#define CHECKPOINT_FRAMES 1000
+#define CHECKPOINT_LIMIT (4 * CHECKPOINT_FRAMES)
+
+/* Passes of a round beside the writers: CHECKPOINT_PASSES at most, each
+ * copying what was appended during the one before; none more once fewer
+ * than CHECKPOINT_REST frames were, or more than half as many as that
+ * pass copied (the copy does not catch up). */
+#define CHECKPOINT_PASSES 4
+#define CHECKPOINT_REST 100
+
+/* After a commit (SQLite's WAL hook, in the committing thread, which holds
+ * the turn): wakes the checkpointer when the WAL has grown long, and holds
+ * the writers back when it is too long. */
+static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    struct writer *w = arg;
+    if (frames < CHECKPOINT_FRAMES)
+        return SQLITE_OK;
+    pthread_mutex_lock(&w->m);
+    w->ck_frames = frames;
+    if (frames >= CHECKPOINT_LIMIT)
+        w->ck_full = 1;
+    if (!w->ck_due) {
+        w->ck_due = 1;
+        pthread_cond_signal(&w->ck_wake);
+    }
+    pthread_mutex_unlock(&w->m);
+    return SQLITE_OK;
+}
+
+/* One pass: copies the WAL as far as readers allow. The WAL's length in
+ * frames, or -1 when it was started over meanwhile. SQLite syncs the
+ * database file only after a pass that copied the WAL to its end, which
+ * the passes beside the writers seldom do; that one sync would then have
+ * all their pages to write out, with the writers waiting: each pass
+ * beside them (locked 0) is synced here. */
+static int checkpoint_pass(struct writer *w, int locked)
+{
+    int frames = -1;
+    sqlite3_wal_checkpoint_v2(w->ck_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                              &frames, NULL);
+    if (!locked)
+        fdatasync(w->ck_fd);
+    return frames;
+}
+
+/*
+ * The checkpointer of one file. Each round copies the WAL in passes. The
+ * first ones run beside the writers, which go on appending: they do the
+ * bulk of the copy and of the fsyncs, each pass the frames appended during
+ * the one before. The last copies what is left with the turn taken first,
+ * so that nothing is appended while it runs: the WAL is then copied
+ * whole, and the next writer starts it over from its beginning instead of
+ * growing it (under steady writes, a copy that always runs beside them
+ * never catches up). Writers of this process wait only for that last
+ * pass, of a few frames, unless the WAL reached CHECKPOINT_LIMIT.
+ */
+static void *checkpointer(void *arg)
+{
+    struct writer *w = arg;
+    pthread_mutex_lock(&w->m);
+    for (;;) {
+        while (!w->ck_due && !w->ck_stop)
+            pthread_cond_wait(&w->ck_wake, &w->m);
+        if (w->ck_stop)
+            break;
+        w->ck_due = 0;
+        int upto = 0, copied = 0; /* frames copied in all, in the last */
+        for (int n = 0; n < CHECKPOINT_PASSES && !w->ck_full; n++) {
+            int added = w->ck_frames - upto;
+            if (n > 0 && (added < CHECKPOINT_REST || added > copied / 2))
+                break;
+            pthread_mutex_unlock(&w->m);
+            int frames = checkpoint_pass(w, 0);
+            pthread_mutex_lock(&w->m);
+            if (frames < upto)
+                break; /* started over */
+            copied = frames - upto;
+            upto = frames;
+        }
+        w->ck_waiting = 1;
+        while (w->taken)
+            pthread_cond_wait(&w->ck_turn, &w->m);
+        w->ck_waiting = 0;
+        w->taken = 1;
+        pthread_mutex_unlock(&w->m);
+        checkpoint_pass(w, 1);
+        pthread_mutex_lock(&w->m);
+        /* what asked meanwhile is copied */
+        w->ck_due = w->ck_full = w->ck_frames = 0;
+        w->taken = 0;
+        pthread_cond_broadcast(&w->freed);
+    }
+    pthread_mutex_unlock(&w->m);
+    return NULL;
+}
+
+/* Starts the file's checkpointer, with w->m held: its own connection
+ * opened here, so that a file it cannot open is said at once. */
+static int checkpointer_start(struct writer *w, struct db_error *err)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(w->path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL,
+                          NULL);
+    int fd = rc == SQLITE_OK ? open(w->path, O_RDONLY | O_CLOEXEC) : -1;
+    if (rc != SQLITE_OK || fd < 0) {
+        db_error_set(err, DB_ECONNECT, "cannot open SQLite database %s for "
+                                       "its checkpoints: %s",
+                     w->path, rc != SQLITE_OK ? sqlite3_errmsg(db)
+                                              : strerror(errno));
+        sqlite3_close(db);
+        return DB_ECONNECT;
+    }
+    w->ck_db = db;
+    w->ck_fd = fd;
+    w->ck_due = w->ck_stop = w->ck_full = w->ck_frames = 0;
+    if (pthread_create(&w->ck_thread, NULL, checkpointer, w)) {
+        sqlite3_close(db);
+        close(fd);
+        w->ck_db = NULL;
+        return db_error_set(err, DB_ENOMEM, "cannot start the checkpoint "
+                                            "thread of %s", w->path);
+    }
+    return 0;
+}
+
+static int sqlite_checkpoint_aside(struct db_conn *base, struct db_error *err)
+{
+    struct sqlite_conn *c = conn_of(base);
+    struct writer *w = c->writer;
+    if (!w || c->aside)
+        return 0; /* in memory: no WAL */
+    pthread_mutex_lock(&w->m);
+    while (w->ck_stopping)
+        pthread_cond_wait(&w->ck_wake, &w->m);
+    int rc = w->ck_users ? 0 : checkpointer_start(w, err);
+    if (rc == 0)
+        w->ck_users++;
+    pthread_mutex_unlock(&w->m);
+    if (rc)
+        return rc;
+    /* replaces the checkpoint SQLite runs in the commit */
+    sqlite3_wal_hook(c->db, on_commit, w);
+    c->aside = 1;
+    return 0;
+}
+
+/* A connection that left its checkpoints to the thread closes: the last
+ * one stops it. */
+static void checkpointer_leave(struct writer *w)
+{
+    pthread_mutex_lock(&w->m);
+    if (--w->ck_users > 0) {
+        pthread_mutex_unlock(&w->m);
+        return;
+    }
+    w->ck_stop = w->ck_stopping = 1;
+    pthread_cond_signal(&w->ck_wake);
+    pthread_mutex_unlock(&w->m);
+    pthread_join(w->ck_thread, NULL);
+    sqlite3_close(w->ck_db);
+    close(w->ck_fd);
+    pthread_mutex_lock(&w->m);
+    w->ck_db = NULL;
+    w->ck_stop = w->ck_stopping = 0;
+    pthread_cond_broadcast(&w->ck_wake);
+    pthread_mutex_unlock(&w->m);
 }
 
 
@@ -323,6 +524,8 @@ static void sqlite_close(struct db_conn *base)
     sqlite3_close(c->db);
     if (c->holds)
         turn_release(c->writer);
+    if (c->aside)
+        checkpointer_leave(c->writer);
     free(c);
 }
 
@@ -599,4 +802,5 @@ const struct db_driver db_driver_sqlite = {
     .table_exists = sqlite_table_exists,
     .backup = sqlite_backup,
     .reflect = db_sqlite__reflect,
+    .checkpoint_aside = sqlite_checkpoint_aside,
 };
