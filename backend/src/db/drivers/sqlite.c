@@ -230,6 +230,19 @@ static int checkpoint_pass(struct writer *w, int locked)
     return frames;
 }
 
+/* Syncs the WAL as it is now, so that the pass with the writers held
+ * syncs only what they appended since. */
+static void sync_wal(const struct writer *w)
+{
+    char wal[sizeof w->path + 8];
+    snprintf(wal, sizeof wal, "%s-wal", w->path);
+    int fd = open(wal, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        fdatasync(fd);
+        close(fd);
+    }
+}
+
 /*
  * The checkpointer of one file. Each round copies the WAL in passes. The
  * first ones run beside the writers, which go on appending: they do the
@@ -264,6 +277,9 @@ static void *checkpointer(void *arg)
             copied = frames - upto;
             upto = frames;
         }
+        pthread_mutex_unlock(&w->m);
+        sync_wal(w);
+        pthread_mutex_lock(&w->m);
         w->ck_waiting = 1;
         while (w->taken)
             pthread_cond_wait(&w->ck_turn, &w->m);
