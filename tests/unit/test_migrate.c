@@ -4,6 +4,7 @@
  * TEST_PG_URL is set).
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,59 @@ START_TEST(test_migrate__offline_sql)
 }
 END_TEST
 
+/* The loader: in the caller for a small versions directory, beside it
+ * for a large one (300 revisions with long names: some 12 KiB of
+ * directory on ext4, xfs or tmpfs), with the same graph either way; a
+ * directory that is not there is no revision, loaded in the caller. */
+static struct db_graph *load_via_start(bool *threaded)
+{
+    struct db_migrate_loading l;
+    db_migrate_load_start(&l, &cfg);
+    *threaded = l.threaded;
+    struct db_graph *g;
+    struct db_error err;
+    int rc = db_migrate_load_finish(&g, &l, &err);
+    ck_assert_msg(rc == 0, "load: %s", err.message);
+    return g;
+}
+
+START_TEST(test_migrate__loader_runs_beside_only_for_many_revisions)
+{
+    setup_backend(0);
+    three_revisions();
+    bool threaded;
+    struct db_graph *g = load_via_start(&threaded);
+    ck_assert(!threaded);
+    ck_assert_uint_eq(g->n, 3);
+    db_graph_free(g);
+    for (int i = 4; i <= 300; i++) {
+        char name[96], text[200];
+        snprintf(name, sizeof name,
+                 "%04d_a_revision_with_a_rather_long_descriptive_name.sql", i);
+        snprintf(text, sizeof text,
+                 "-- revision: %04d\n-- down_revision: %04d\n"
+                 "-- message: r\n\n-- +upgrade\nSELECT 1;\n\n"
+                 "-- +downgrade\nSELECT 1;\n", i, i - 1);
+        file(name, text);
+    }
+    g = load_via_start(&threaded);
+    ck_assert(threaded);
+    ck_assert_uint_eq(g->n, 300);
+    struct db_graph *inline_g = load();
+    ck_assert_uint_eq(inline_g->n, g->n);
+    for (size_t i = 0; i < g->n; i++)
+        ck_assert_str_eq(g->revs[i].id, inline_g->revs[i].id);
+    db_graph_free(inline_g);
+    db_graph_free(g);
+    snprintf(cfg.migrations_dir, sizeof cfg.migrations_dir, "%s/none",
+             tu_tmpdir());
+    g = load_via_start(&threaded);
+    ck_assert(!threaded);
+    ck_assert_uint_eq(g->n, 0);
+    db_graph_free(g);
+}
+END_TEST
+
 Suite *migrate_suite(void)
 {
     Suite *s = suite_create("migrate");
@@ -446,6 +500,7 @@ Suite *migrate_suite(void)
     tcase_add_checked_fixture(tc, NULL, tu_cleanup);
     tcase_set_timeout(tc, 30);
     int n = tu_backend_count();
+    tcase_add_test(tc, test_migrate__loader_runs_beside_only_for_many_revisions);
     tcase_add_loop_test(tc, test_migrate__upgrade_and_downgrade, 0, n);
     tcase_add_loop_test(tc, test_migrate__failing_revision_leaves_no_trace, 0, n);
     tcase_add_loop_test(tc, test_migrate__edited_file_is_refused, 0, n);

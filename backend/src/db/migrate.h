@@ -194,7 +194,9 @@ struct db_migrate_loading {
     pthread_t thread;
 };
 
-/* Starts loading (or loads at once when no thread can be started). */
+/* Starts loading beside the caller, in a thread of its own; loads at once
+ * instead when the versions directory is small (the thread would cost
+ * more than it saves) or no thread can be started. */
 void db_migrate_load_start(struct db_migrate_loading *l,
                            const struct db_config *cfg);
 
