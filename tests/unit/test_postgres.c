@@ -734,6 +734,83 @@ START_TEST(test_postgres__first_statement_carries_the_setup)
 }
 END_TEST
 
+/* libpq's trace of what fn(c) sent: Parse messages, and messages sent
+ * after the first answer (0: one round trip). */
+static void trace_round_trip(struct db_conn *c,
+                             int (*fn)(struct db_conn *, struct db_error *),
+                             int *rc, int *parses, int *sent_after)
+{
+    FILE *trace = tmpfile();
+    ck_assert_ptr_nonnull(trace);
+    PGconn *pg = DB_CONTAINER_OF(c, struct pg_conn, base)->pg;
+    PQtrace(pg, trace);
+    PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS);
+    struct db_error err;
+    *rc = fn(c, &err);
+    PQuntrace(pg);
+    rewind(trace);
+    char line[512];
+    int answered = 0;
+    *parses = *sent_after = 0;
+    while (fgets(line, sizeof line, trace)) {
+        if (line[0] == 'F') {
+            *parses += strstr(line, "\tParse\t") != NULL;
+            *sent_after += answered;
+        } else if (line[0] == 'B') {
+            answered = 1;
+        }
+    }
+    fclose(trace);
+}
+
+/* Before each revision: every SET undone and the connection's settings
+ * made again, in one round trip; in a failed transaction, the server's
+ * error. */
+START_TEST(test_postgres__reset_session_in_one_round_trip)
+{
+    struct db_config cfg;
+    pg_config(&cfg);
+    cfg.lock_timeout_ms = 1234;
+    cfg.statement_timeout_ms = 5678;
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    char v[128], want[160];
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    tu_exec(c, "SET search_path TO public");
+    tu_exec(c, "SET statement_timeout = '1s'");
+    tu_exec(c, "SET work_mem = '7MB'");
+    int rc, parses, sent_after;
+    trace_round_trip(c, c->driver->reset_session, &rc, &parses, &sent_after);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(parses, 2); /* RESET ALL, then the setup */
+    ck_assert_int_eq(sent_after, 0);
+    ck_assert_int_eq(db_query_value(c, "SHOW search_path", 0, NULL, v,
+                                    sizeof v, &err), 0);
+    snprintf(want, sizeof want, "\"%s\"", cfg.schema);
+    ck_assert_str_eq(v, want);
+    ck_assert_int_eq(db_query_value(c, "SHOW statement_timeout", 0, NULL, v,
+                                    sizeof v, &err), 0);
+    ck_assert_str_eq(v, "5678ms");
+    ck_assert_int_eq(db_query_value(c, "SHOW lock_timeout", 0, NULL, v,
+                                    sizeof v, &err), 0);
+    ck_assert_str_eq(v, "1234ms");
+    ck_assert_int_eq(db_query_value(c, "SHOW work_mem", 0, NULL, v,
+                                    sizeof v, &err), 0);
+    ck_assert_str_eq(v, "4MB"); /* the server's default */
+    ck_assert_int_eq(db_commit(c, &err), 0);
+
+    /* a transaction that failed: the reset says so, and the session is
+     * still usable once it is rolled back */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_ne(db_exec(c, "SELECT * FROM no_such_table", &err), 0);
+    ck_assert_int_ne(c->driver->reset_session(c, &err), 0);
+    ck_assert_str_eq(err.sqlstate, "25P02");
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT 7"), 7);
+    db_disconnect(c);
+}
+END_TEST
+
 START_TEST(test_postgres__schema_name_is_quoted)
 {
     struct db_config cfg;
@@ -834,6 +911,7 @@ Suite *postgres_suite(void)
     }
     tcase_add_checked_fixture(tc, setup, tu_cleanup);
     tcase_add_test(tc, test_postgres__ddl_from_models);
+    tcase_add_test(tc, test_postgres__reset_session_in_one_round_trip);
     tcase_add_test(tc, test_postgres__schema_name_is_quoted);
     tcase_add_test(tc, test_postgres__first_statement_carries_the_setup);
     tcase_add_test(tc, test_postgres__reset_drops_only_model_tables);

@@ -530,17 +530,35 @@ static PGresult *run_first(struct pg_conn *c, const char *sql, int nparams,
 }
 
 /* RESET ALL undoes every SET of the session (back to the values it
- * started with), then the connection's own settings are made again. */
+ * started with), then the connection's own settings are made again: the
+ * two in one round trip (a pipeline), since this runs before each
+ * revision. When the first fails, the second does not run; either's
+ * error is the one said. */
 static int pg_reset_session(struct db_conn *base, struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
     if (c->setup_pending)
         return 0; /* nothing ran: the setup still comes first */
-    char out[8];
-    int rc = pg_exec(base, "RESET ALL", err);
-    if (rc == 0)
-        rc = db_query_value(base, setup_sql, 4, c->setup.params, out,
-                            sizeof out, err);
+    PGresult *reset = NULL, *setup = NULL;
+    if (PQenterPipelineMode(c->pg)) {
+        if (PQsendQueryParams(c->pg, "RESET ALL", 0, NULL, NULL, NULL, NULL,
+                              0) &&
+            PQsendQueryParams(c->pg, setup_sql, 4, NULL, c->setup.params,
+                              NULL, NULL, 0) &&
+            PQpipelineSync(c->pg)) {
+            reset = pipeline_result(c);
+            setup = pipeline_result(c);
+            PQclear(PQgetResult(c->pg)); /* the sync */
+        }
+        PQexitPipelineMode(c->pg);
+    }
+    int rc = 0;
+    if (!reset || !ok_status(reset))
+        rc = result_error(c, reset, err);
+    else if (!setup || !ok_status(setup))
+        rc = result_error(c, setup, err);
+    PQclear(reset);
+    PQclear(setup);
     return rc;
 }
 
