@@ -3,7 +3,8 @@
  * a session ended by the server (pg_terminate_backend) is seen without a
  * round trip, reported as a lost connection (DB_ECONNECT, never a SQL
  * error), and the pool re-establishes it with its statements prepared
- * again. SQLite connections are never lost. The backoff schedule is the
+ * again. SQLite connections are never lost, and leave their checkpoints
+ * to the driver's thread. The backoff schedule is the
  * one `db wait` uses.
  */
 #include <check.h>
@@ -162,8 +163,12 @@ START_TEST(test_pool__sqlite_connections_stay)
     ck_assert_int_eq(db_conn_alive(first), 1);
     struct http_pool *p;
     struct db_error err;
+    ck_assert_int_eq(tu_long(first, "PRAGMA wal_autocheckpoint"), 1000);
     ck_assert_int_eq(http_pool_open(&p, &cfg, &first, 1, 0, NULL, NULL, 0,
                                     &err), 0);
+    /* the pool's connections leave their checkpoints to the driver's
+     * thread (test_checkpoint.c): their commits no longer run one */
+    ck_assert_int_eq(tu_long(first, "PRAGMA wal_autocheckpoint"), 0);
     struct db_conn *c;
     for (int i = 0; i < 3; i++) {
         unsigned slot = http_pool_take(p, 0, &c);

@@ -650,6 +650,52 @@ END_TEST
 
 /* The session setup goes with the first statement (one round trip); it
  * holds whatever that statement does, and a missing schema is made. */
+/* What libpq's trace shows fn(c, ctx) sent: messages, Parse messages, and
+ * those sent after the first answer (0: one round trip). Returns fn's
+ * result. */
+struct trace_counts {
+    int sent, parses, answered, sent_after;
+};
+
+static int traced(struct db_conn *c, int (*fn)(struct db_conn *, void *),
+                  void *ctx, struct trace_counts *n)
+{
+    FILE *trace = tmpfile();
+    ck_assert_ptr_nonnull(trace);
+    PGconn *pg = DB_CONTAINER_OF(c, struct pg_conn, base)->pg;
+    PQtrace(pg, trace);
+    PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS); /* after PQtrace */
+    int rc = fn(c, ctx);
+    PQuntrace(pg);
+    rewind(trace);
+    char line[512];
+    *n = (struct trace_counts){0};
+    while (fgets(line, sizeof line, trace)) {
+        if (line[0] == 'F') {
+            n->sent++;
+            n->parses += strstr(line, "\tParse\t") != NULL;
+            n->sent_after += n->answered;
+        } else if (line[0] == 'B') {
+            n->answered = 1;
+        }
+    }
+    fclose(trace);
+    return rc;
+}
+
+static int select_42(struct db_conn *c, void *out)
+{
+    struct db_error err;
+    return db_query_value(c, "SELECT 42", 0, NULL, out, 128, &err);
+}
+
+static int reset_session(struct db_conn *c, void *unused)
+{
+    (void)unused;
+    struct db_error err;
+    return c->driver->reset_session(c, &err);
+}
+
 START_TEST(test_postgres__first_statement_carries_the_setup)
 {
     struct db_config cfg;
@@ -693,32 +739,13 @@ START_TEST(test_postgres__first_statement_carries_the_setup)
     /* the setup and a first query go in one round trip: libpq's trace
      * shows every message of both sent before the first answer */
     c = tu_connect(&cfg);
-    FILE *trace = tmpfile();
-    ck_assert_ptr_nonnull(trace);
-    PGconn *pg = DB_CONTAINER_OF(c, struct pg_conn, base)->pg;
-    PQtrace(pg, trace);
-    PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS); /* after PQtrace */
-    ck_assert_int_eq(db_query_value(c, "SELECT 42", 0, NULL, v, sizeof v,
-                                    &err), 0);
+    struct trace_counts n;
+    ck_assert_int_eq(traced(c, select_42, v, &n), 0);
     ck_assert_str_eq(v, "42");
-    PQuntrace(pg);
-    rewind(trace);
-    char line[512];
-    int sent = 0, parses = 0, answered = 0, sent_after = 0;
-    while (fgets(line, sizeof line, trace)) {
-        if (line[0] == 'F') {
-            sent++;
-            parses += strstr(line, "\tParse\t") != NULL;
-            sent_after += answered;
-        } else if (line[0] == 'B') {
-            answered = 1;
-        }
-    }
-    fclose(trace);
-    ck_assert_int_eq(parses, 2);   /* the setup, then the query */
-    ck_assert_int_gt(sent, 2);
-    ck_assert_int_eq(answered, 1);
-    ck_assert_int_eq(sent_after, 0);
+    ck_assert_int_eq(n.parses, 2);   /* the setup, then the query */
+    ck_assert_int_gt(n.sent, 2);
+    ck_assert_int_eq(n.answered, 1);
+    ck_assert_int_eq(n.sent_after, 0);
     db_disconnect(c);
 
     /* a first BEGIN: the setup on its own before it */
@@ -733,35 +760,6 @@ START_TEST(test_postgres__first_statement_carries_the_setup)
     db_disconnect(c);
 }
 END_TEST
-
-/* libpq's trace of what fn(c) sent: Parse messages, and messages sent
- * after the first answer (0: one round trip). */
-static void trace_round_trip(struct db_conn *c,
-                             int (*fn)(struct db_conn *, struct db_error *),
-                             int *rc, int *parses, int *sent_after)
-{
-    FILE *trace = tmpfile();
-    ck_assert_ptr_nonnull(trace);
-    PGconn *pg = DB_CONTAINER_OF(c, struct pg_conn, base)->pg;
-    PQtrace(pg, trace);
-    PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS);
-    struct db_error err;
-    *rc = fn(c, &err);
-    PQuntrace(pg);
-    rewind(trace);
-    char line[512];
-    int answered = 0;
-    *parses = *sent_after = 0;
-    while (fgets(line, sizeof line, trace)) {
-        if (line[0] == 'F') {
-            *parses += strstr(line, "\tParse\t") != NULL;
-            *sent_after += answered;
-        } else if (line[0] == 'B') {
-            answered = 1;
-        }
-    }
-    fclose(trace);
-}
 
 /* Before each revision: every SET undone and the connection's settings
  * made again, in one round trip; in a failed transaction, the server's
@@ -779,11 +777,10 @@ START_TEST(test_postgres__reset_session_in_one_round_trip)
     tu_exec(c, "SET search_path TO public");
     tu_exec(c, "SET statement_timeout = '1s'");
     tu_exec(c, "SET work_mem = '7MB'");
-    int rc, parses, sent_after;
-    trace_round_trip(c, c->driver->reset_session, &rc, &parses, &sent_after);
-    ck_assert_int_eq(rc, 0);
-    ck_assert_int_eq(parses, 2); /* RESET ALL, then the setup */
-    ck_assert_int_eq(sent_after, 0);
+    struct trace_counts n;
+    ck_assert_int_eq(traced(c, reset_session, NULL, &n), 0);
+    ck_assert_int_eq(n.parses, 2); /* RESET ALL, then the setup */
+    ck_assert_int_eq(n.sent_after, 0);
     ck_assert_int_eq(db_query_value(c, "SHOW search_path", 0, NULL, v,
                                     sizeof v, &err), 0);
     snprintf(want, sizeof want, "\"%s\"", cfg.schema);

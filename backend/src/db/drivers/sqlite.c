@@ -82,8 +82,9 @@ struct writer {
     /* the checkpointer, while connections that left it their checkpoints
      * are open (ck_users): woken by ck_wake when a commit left the WAL
      * long (ck_due); ck_waiting while it waits for the turn, which it
-     * then gets first (ck_turn) */
-    int ck_users, ck_due, ck_stop, ck_stopping, ck_waiting;
+     * then gets first (ck_turn); ck_stop from the last user's close until
+     * it has ended (a new user waits on ck_wake for that) */
+    int ck_users, ck_due, ck_stop, ck_waiting;
     int ck_frames;         /* the WAL's length after the last commit that
                               asked (CHECKPOINT_FRAMES and more) */
     int ck_full;           /* CHECKPOINT_LIMIT reached: writers wait */
@@ -118,6 +119,21 @@ static struct writer *writer_of(const char *path)
     return w;
 }
 
+/* With w->m held: whether a writer must wait for the turn (taken, wanted
+ * by the checkpointer, or held back by a WAL at its bound). */
+static int turn_busy(const struct writer *w)
+{
+    return w->taken || w->ck_waiting || w->ck_full;
+}
+
+/* With w->m held: the turn given back; a checkpointer waiting for it gets
+ * it first. */
+static void turn_free(struct writer *w)
+{
+    w->taken = 0;
+    pthread_cond_signal(w->ck_waiting ? &w->ck_turn : &w->freed);
+}
+
 /* Takes the write turn, waiting at most the busy timeout. Returns 0 (also
  * when held already or there is none) or DB_ELOCKED. */
 static int turn_take(struct sqlite_conn *c, struct db_error *err)
@@ -126,7 +142,7 @@ static int turn_take(struct sqlite_conn *c, struct db_error *err)
     if (!w || c->holds)
         return 0;
     pthread_mutex_lock(&w->m);
-    if (w->taken || w->ck_waiting || w->ck_full) {
+    if (turn_busy(w)) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += c->timeout_ms / 1000;
@@ -135,10 +151,10 @@ static int turn_take(struct sqlite_conn *c, struct db_error *err)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        while (w->taken || w->ck_waiting || w->ck_full)
+        while (turn_busy(w))
             if (pthread_cond_timedwait(&w->freed, &w->m, &until) ==
                     ETIMEDOUT &&
-                (w->taken || w->ck_waiting || w->ck_full)) {
+                turn_busy(w)) {
                 pthread_mutex_unlock(&w->m);
                 return db_error_set(err, DB_ELOCKED,
                                     "database is locked: another writer of "
@@ -155,8 +171,7 @@ static int turn_take(struct sqlite_conn *c, struct db_error *err)
 static void turn_release(struct writer *w)
 {
     pthread_mutex_lock(&w->m);
-    w->taken = 0;
-    pthread_cond_signal(w->ck_waiting ? &w->ck_turn : &w->freed);
+    turn_free(w);
     pthread_mutex_unlock(&w->m);
 }
 
@@ -290,8 +305,7 @@ static void *checkpointer(void *arg)
         pthread_mutex_lock(&w->m);
         /* what asked meanwhile is copied */
         w->ck_due = w->ck_full = w->ck_frames = 0;
-        w->taken = 0;
-        pthread_cond_broadcast(&w->freed);
+        turn_free(w);
     }
     pthread_mutex_unlock(&w->m);
     return NULL;
@@ -318,7 +332,7 @@ static int checkpointer_start(struct writer *w, struct db_error *err)
     }
     w->ck_db = db;
     w->ck_fd = fd;
-    w->ck_due = w->ck_stop = w->ck_full = w->ck_frames = 0;
+    w->ck_due = w->ck_full = w->ck_frames = 0;
     if (pthread_create(&w->ck_thread, NULL, checkpointer, w)) {
         sqlite3_close(db);
         close(fd);
@@ -336,7 +350,7 @@ static int sqlite_checkpoint_aside(struct db_conn *base, struct db_error *err)
     if (!w || c->aside)
         return 0; /* in memory: no WAL */
     pthread_mutex_lock(&w->m);
-    while (w->ck_stopping)
+    while (w->ck_stop)
         pthread_cond_wait(&w->ck_wake, &w->m);
     int rc = w->ck_users ? 0 : checkpointer_start(w, err);
     if (rc == 0)
@@ -359,15 +373,16 @@ static void checkpointer_leave(struct writer *w)
         pthread_mutex_unlock(&w->m);
         return;
     }
-    w->ck_stop = w->ck_stopping = 1;
-    pthread_cond_signal(&w->ck_wake);
+    w->ck_stop = 1;
+    /* all: a new user may wait on ck_wake beside the thread */
+    pthread_cond_broadcast(&w->ck_wake);
     pthread_mutex_unlock(&w->m);
     pthread_join(w->ck_thread, NULL);
     sqlite3_close(w->ck_db);
     close(w->ck_fd);
     pthread_mutex_lock(&w->m);
     w->ck_db = NULL;
-    w->ck_stop = w->ck_stopping = 0;
+    w->ck_stop = 0;
     pthread_cond_broadcast(&w->ck_wake);
     pthread_mutex_unlock(&w->m);
 }
