@@ -648,8 +648,16 @@ START_TEST(test_postgres__backup_with_pg_dump)
 }
 END_TEST
 
-/* The session setup goes with the first statement (one round trip); it
- * holds whatever that statement does, and a missing schema is made. */
+/* SHOW name on c gives want. */
+static void setting_is(struct db_conn *c, const char *name, const char *want)
+{
+    char sql[64], v[128];
+    snprintf(sql, sizeof sql, "SHOW %s", name);
+    struct db_error err;
+    ck_assert_int_eq(db_query_value(c, sql, 0, NULL, v, sizeof v, &err), 0);
+    ck_assert_str_eq(v, want);
+}
+
 /* What libpq's trace shows fn(c, ctx) sent: messages, Parse messages, and
  * those sent after the first answer (0: one round trip). Returns fn's
  * result. */
@@ -696,6 +704,8 @@ static int reset_session(struct db_conn *c, void *unused)
     return c->driver->reset_session(c, &err);
 }
 
+/* The session setup goes with the first statement (one round trip); it
+ * holds whatever that statement does, and a missing schema is made. */
 START_TEST(test_postgres__first_statement_carries_the_setup)
 {
     struct db_config cfg;
@@ -710,16 +720,10 @@ START_TEST(test_postgres__first_statement_carries_the_setup)
     ck_assert_int_ne(db_query(c, "SELECT * FROM no_such_table", 0, NULL, NULL,
                               NULL, NULL, &err), 0);
     ck_assert_str_eq(err.sqlstate, "42P01");
-    ck_assert_int_eq(db_query_value(c, "SHOW search_path", 0, NULL, v,
-                                    sizeof v, &err), 0);
     snprintf(want, sizeof want, "\"%s\"", cfg.schema);
-    ck_assert_str_eq(v, want);
-    ck_assert_int_eq(db_query_value(c, "SHOW lock_timeout", 0, NULL, v,
-                                    sizeof v, &err), 0);
-    ck_assert_str_eq(v, "1234ms");
-    ck_assert_int_eq(db_query_value(c, "SHOW statement_timeout", 0, NULL, v,
-                                    sizeof v, &err), 0);
-    ck_assert_str_eq(v, "5678ms");
+    setting_is(c, "search_path", want);
+    setting_is(c, "lock_timeout", "1234ms");
+    setting_is(c, "statement_timeout", "5678ms");
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_namespace WHERE "
                                 "nspname = current_schema()"), 1);
     db_disconnect(c);
@@ -772,7 +776,7 @@ START_TEST(test_postgres__reset_session_in_one_round_trip)
     cfg.statement_timeout_ms = 5678;
     struct db_conn *c = tu_connect(&cfg);
     struct db_error err;
-    char v[128], want[160];
+    char want[160];
     ck_assert_int_eq(db_begin(c, &err), 0);
     tu_exec(c, "SET search_path TO public");
     tu_exec(c, "SET statement_timeout = '1s'");
@@ -781,19 +785,11 @@ START_TEST(test_postgres__reset_session_in_one_round_trip)
     ck_assert_int_eq(traced(c, reset_session, NULL, &n), 0);
     ck_assert_int_eq(n.parses, 2); /* RESET ALL, then the setup */
     ck_assert_int_eq(n.sent_after, 0);
-    ck_assert_int_eq(db_query_value(c, "SHOW search_path", 0, NULL, v,
-                                    sizeof v, &err), 0);
     snprintf(want, sizeof want, "\"%s\"", cfg.schema);
-    ck_assert_str_eq(v, want);
-    ck_assert_int_eq(db_query_value(c, "SHOW statement_timeout", 0, NULL, v,
-                                    sizeof v, &err), 0);
-    ck_assert_str_eq(v, "5678ms");
-    ck_assert_int_eq(db_query_value(c, "SHOW lock_timeout", 0, NULL, v,
-                                    sizeof v, &err), 0);
-    ck_assert_str_eq(v, "1234ms");
-    ck_assert_int_eq(db_query_value(c, "SHOW work_mem", 0, NULL, v,
-                                    sizeof v, &err), 0);
-    ck_assert_str_eq(v, "4MB"); /* the server's default */
+    setting_is(c, "search_path", want);
+    setting_is(c, "statement_timeout", "5678ms");
+    setting_is(c, "lock_timeout", "1234ms");
+    setting_is(c, "work_mem", "4MB"); /* the server's default */
     ck_assert_int_eq(db_commit(c, &err), 0);
 
     /* a transaction that failed: the reset says so, and the session is
