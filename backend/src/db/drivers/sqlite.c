@@ -71,11 +71,13 @@ static struct sqlite_conn *conn_of(struct db_conn *c)
 
 #define WRITERS_MAX 32
 
-/* The write turn of one database file (full path), for the process's
- * lifetime: a flag under a mutex, so that any thread may give back a turn
- * another took. */
+/* The write turn of one database file (full path), while connections to
+ * it are open (conns, under writers_lock; an entry none uses serves the
+ * next file): a flag under a mutex, so that any thread may give back a
+ * turn another took. */
 struct writer {
     char path[1024];
+    int conns;
     pthread_mutex_t m;
     pthread_cond_t freed;
     int taken;
@@ -102,21 +104,39 @@ static struct writer *writer_of(const char *path)
 {
     if (!path || !path[0] || strlen(path) >= sizeof writers[0].path)
         return NULL;
-    struct writer *w = NULL;
+    struct writer *w = NULL, *unused = NULL;
     pthread_mutex_lock(&writers_lock);
-    for (int i = 0; i < nwriters && !w; i++)
+    for (int i = 0; i < nwriters && !w; i++) {
         if (strcmp(writers[i].path, path) == 0)
             w = &writers[i];
-    if (!w && nwriters < WRITERS_MAX) {
-        w = &writers[nwriters++];
-        snprintf(w->path, sizeof w->path, "%s", path);
-        pthread_mutex_init(&w->m, NULL);
-        pthread_cond_init(&w->freed, NULL);
-        pthread_cond_init(&w->ck_wake, NULL);
-        pthread_cond_init(&w->ck_turn, NULL);
+        else if (!unused && writers[i].conns == 0)
+            unused = &writers[i];
     }
+    if (!w && !unused && nwriters < WRITERS_MAX) {
+        unused = &writers[nwriters++];
+        pthread_mutex_init(&unused->m, NULL);
+        pthread_cond_init(&unused->freed, NULL);
+        pthread_cond_init(&unused->ck_wake, NULL);
+        pthread_cond_init(&unused->ck_turn, NULL);
+    }
+    if (!w && unused) {
+        /* no connection holds its turn nor runs its checkpointer */
+        w = unused;
+        snprintf(w->path, sizeof w->path, "%s", path);
+    }
+    if (w)
+        w->conns++;
     pthread_mutex_unlock(&writers_lock);
     return w;
+}
+
+/* A connection to w's file closed (its turn given back, its checkpointer
+ * left): the entry may serve another file once none is left. */
+static void writer_leave(struct writer *w)
+{
+    pthread_mutex_lock(&writers_lock);
+    w->conns--;
+    pthread_mutex_unlock(&writers_lock);
 }
 
 /* With w->m held: whether a writer must wait for the turn (taken, wanted
@@ -538,6 +558,8 @@ static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
                      u.path, msg ? msg : "unknown error");
         sqlite3_free(msg);
         sqlite3_close(c->db);
+        if (c->writer)
+            writer_leave(c->writer);
         free(c);
         return DB_ECONNECT;
     }
@@ -557,6 +579,8 @@ static void sqlite_close(struct db_conn *base)
         turn_release(c->writer);
     if (c->aside)
         checkpointer_leave(c->writer);
+    if (c->writer)
+        writer_leave(c->writer);
     free(c);
 }
 
