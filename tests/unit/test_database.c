@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/database.h"
@@ -142,6 +143,110 @@ START_TEST(test_database__failed_create_changes_nothing)
 }
 END_TEST
 
+static void add_user(struct db_conn *c, const char *email, int ok)
+{
+    struct db_error err;
+    const char *p[] = {email};
+    int rc = db_query(c, "INSERT INTO users (email, name) VALUES ($1, 'N')",
+                      1, p, NULL, NULL, NULL, &err);
+    if (ok)
+        ck_assert_msg(rc == 0, "%s", err.message);
+    else
+        ck_assert_int_ne(rc, 0);
+}
+
+/* Group commit (driver.h): each item's work stands or is undone on its
+ * own, an item's own transaction is a savepoint inside the batch, and a
+ * failed statement does not end the batch. */
+START_TEST(test_database__batch_items_stand_or_fall_alone)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
+    ck_assert_int_eq(db_batch_begin(c, &err), 0);
+    ck_assert_int_ne(db_batch_begin(c, &err), 0); /* not twice */
+    /* stands */
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    add_user(c, "a@example.com", 1);
+    ck_assert_int_eq(db_batch_item_end(c, 0, &err), 0);
+    /* undone */
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    add_user(c, "b@example.com", 1);
+    ck_assert_int_eq(db_batch_item_end(c, 1, &err), 0);
+    /* its own transaction rolled back, then a write of its own stands */
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    add_user(c, "c@example.com", 1);
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    add_user(c, "d@example.com", 1);
+    ck_assert_int_eq(db_batch_item_end(c, 0, &err), 0);
+    /* its own transaction committed */
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    add_user(c, "e@example.com", 1);
+    ck_assert_int_eq(db_commit(c, &err), 0);
+    ck_assert_int_eq(db_batch_item_end(c, 0, &err), 0);
+    /* a statement that fails (a duplicate email), undone: the batch goes
+     * on (on PostgreSQL the rollback to the savepoint is what lets it) */
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    add_user(c, "a@example.com", 0);
+    ck_assert_int_eq(db_batch_item_end(c, 1, &err), 0);
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    add_user(c, "f@example.com", 1);
+    ck_assert_int_eq(db_batch_item_end(c, 0, &err), 0);
+    /* not visible to another session before the commit */
+    struct db_conn *other = tu_connect(&cfg);
+    ck_assert_int_eq(tu_long(other, "SELECT count(*) FROM users"), 0);
+    ck_assert_int_eq(db_batch_commit(c, &err), 0);
+    char *got = tu_str(other,
+                       c->driver->dialect == DB_DIALECT_SQLITE
+                           ? "SELECT group_concat(email, ' ') FROM (SELECT "
+                             "email FROM users ORDER BY email) u"
+                           : "SELECT string_agg(email, ' ' ORDER BY email) "
+                             "FROM users");
+    ck_assert_str_eq(got, "a@example.com d@example.com e@example.com "
+                          "f@example.com");
+    free(got);
+    /* after the batch, transactions are the connection's own again */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    add_user(c, "g@example.com", 1);
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(tu_long(other, "SELECT count(*) FROM users"), 4);
+    db_disconnect(other);
+    db_disconnect(c);
+}
+END_TEST
+
+/* A commit that fails (a deferred foreign key found broken only then)
+ * leaves none of the batch's work, and the connection usable. */
+START_TEST(test_database__batch_commit_failure_keeps_nothing)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
+    tu_exec(c, "CREATE TABLE batch_parent (id INTEGER PRIMARY KEY)");
+    tu_exec(c, "CREATE TABLE batch_child (pid INTEGER REFERENCES "
+               "batch_parent (id) DEFERRABLE INITIALLY DEFERRED)");
+    ck_assert_int_eq(db_batch_begin(c, &err), 0);
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    add_user(c, "a@example.com", 1);
+    ck_assert_int_eq(db_batch_item_end(c, 0, &err), 0);
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    tu_exec(c, "INSERT INTO batch_child (pid) VALUES (99)");
+    ck_assert_int_eq(db_batch_item_end(c, 0, &err), 0);
+    ck_assert_int_ne(db_batch_commit(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM users"), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM batch_child"), 0);
+    add_user(c, "b@example.com", 1);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM users"), 1);
+    db_disconnect(c);
+}
+END_TEST
+
 Suite *database_suite(void)
 {
     Suite *s = suite_create("database");
@@ -154,6 +259,10 @@ Suite *database_suite(void)
     tcase_add_loop_test(tc, test_database__reset_refused_in_production, 0, n);
     tcase_add_loop_test(tc, test_database__row_counts, 0, n);
     tcase_add_loop_test(tc, test_database__failed_create_changes_nothing, 0, n);
+    tcase_add_loop_test(tc, test_database__batch_items_stand_or_fall_alone, 0,
+                        n);
+    tcase_add_loop_test(tc, test_database__batch_commit_failure_keeps_nothing,
+                        0, n);
     suite_add_tcase(s, tc);
     return s;
 }

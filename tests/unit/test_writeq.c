@@ -173,6 +173,134 @@ START_TEST(test_writeq__close_refuses_the_queued_and_the_new)
 }
 END_TEST
 
+/* ---- group commit ---- */
+
+static int batch_refused;          /* batch_begin answers non-zero */
+static struct writeq_item *late;   /* queued by the first batch_end */
+
+static void mark(char what)
+{
+    size_t n = strlen(log_);
+    ck_assert_uint_lt(n + 2, sizeof log_);
+    log_[n] = what;
+    log_[n + 1] = '\0';
+}
+
+static int t_batch_begin(void *ctx)
+{
+    (void)ctx;
+    mark('B');
+    return batch_refused ? -1 : 0;
+}
+
+/* E, the items that ran in the batch, then '.' */
+static void t_batch_end(void *ctx, struct writeq_item *const *its, size_t n)
+{
+    (void)ctx;
+    mark('E');
+    for (size_t i = 0; i < n; i++)
+        mark((char)('a' + idx(its[i])));
+    mark('.');
+    if (late) {
+        ck_assert_int_eq(writeq_enter(&q, late), WRITEQ_PARKED);
+        late = NULL;
+    }
+}
+
+static const struct writeq_ops batch_ops = {
+    .suspend = t_suspend,
+    .resume = t_resume,
+    .run = t_run,
+    .refuse = t_refuse,
+    .batch_begin = t_batch_begin,
+    .batch_end = t_batch_end,
+};
+
+static void batch_setup(long wait_ms)
+{
+    writeq_destroy(&q);
+    writeq_init(&q, wait_ms, &batch_ops, NULL);
+    batch_refused = 0;
+    late = NULL;
+}
+
+START_TEST(test_writeq__batch_hands_back_after_its_end)
+{
+    batch_setup(60000);
+    ck_assert_int_eq(writeq_enter(&q, &items[0]), WRITEQ_TURN);
+    writeq_enter(&q, &items[1]);
+    writeq_enter(&q, &items[2]);
+    log_[0] = '\0';
+    writeq_run(&q, &items[0]);
+    /* one batch: a, b, c run in it; b and c handed back only after its
+     * end; the caller answers a itself */
+    ck_assert_str_eq(log_, "BrarbrcEabc.dbdc");
+    ck_assert_int_eq(items[0].state, WRITEQ_NONE);
+    /* the turn was given up after the batch */
+    ck_assert_int_eq(writeq_enter(&q, &items[3]), WRITEQ_TURN);
+}
+END_TEST
+
+START_TEST(test_writeq__batch_queued_during_its_end_starts_another)
+{
+    batch_setup(60000);
+    ck_assert_int_eq(writeq_enter(&q, &items[0]), WRITEQ_TURN);
+    writeq_enter(&q, &items[1]);
+    late = &items[2];
+    log_[0] = '\0';
+    writeq_run(&q, &items[0]);
+    /* c, queued while the first batch ended, runs in a second one within
+     * the same turn, and the turn is given up only after it */
+    ck_assert_str_eq(log_, "BrarbEab.scdbBrcEc.dc");
+    ck_assert_int_eq(writeq_enter(&q, &items[3]), WRITEQ_TURN);
+}
+END_TEST
+
+START_TEST(test_writeq__batch_ends_before_the_lead_goes)
+{
+    batch_setup(60000);
+    ck_assert_int_eq(writeq_enter(&q, &items[0]), WRITEQ_TURN);
+    for (int i = 1; i <= WRITEQ_COMBINE_MAX + 1; i++)
+        writeq_enter(&q, &items[i]);
+    log_[0] = '\0';
+    writeq_run(&q, &items[0]);
+    /* a and eight others in the batch, handed back after it; then j
+     * takes the turn */
+    ck_assert_str_eq(log_, "BrarbrcrdrerfrgrhriEabcdefghi."
+                           "dbdcdddedfdgdhdilj");
+    ck_assert_int_eq(items[WRITEQ_COMBINE_MAX + 1].state, WRITEQ_LEAD);
+}
+END_TEST
+
+START_TEST(test_writeq__batch_refused_runs_each_alone)
+{
+    batch_setup(60000);
+    batch_refused = 1;
+    ck_assert_int_eq(writeq_enter(&q, &items[0]), WRITEQ_TURN);
+    writeq_enter(&q, &items[1]);
+    log_[0] = '\0';
+    writeq_run(&q, &items[0]);
+    /* no batch could be opened: handed back at once, no end */
+    ck_assert_str_eq(log_, "Brarbdb");
+    ck_assert_int_eq(writeq_enter(&q, &items[2]), WRITEQ_TURN);
+}
+END_TEST
+
+START_TEST(test_writeq__batch_leaves_out_the_refused)
+{
+    batch_setup(30);
+    ck_assert_int_eq(writeq_enter(&q, &items[0]), WRITEQ_TURN);
+    writeq_enter(&q, &items[1]);
+    struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    writeq_enter(&q, &items[2]);
+    log_[0] = '\0';
+    writeq_run(&q, &items[0]);
+    /* b waited too long: refused, not in the batch's end */
+    ck_assert_str_eq(log_, "BrabbrcEac.dbdc");
+}
+END_TEST
+
 Suite *writeq_suite(void)
 {
     Suite *s = suite_create("writeq");
@@ -183,6 +311,11 @@ Suite *writeq_suite(void)
     tcase_add_test(tc, test_writeq__lead_gone_passes_the_turn_on);
     tcase_add_test(tc, test_writeq__queued_longer_than_the_lock_wait_is_busy);
     tcase_add_test(tc, test_writeq__close_refuses_the_queued_and_the_new);
+    tcase_add_test(tc, test_writeq__batch_hands_back_after_its_end);
+    tcase_add_test(tc, test_writeq__batch_queued_during_its_end_starts_another);
+    tcase_add_test(tc, test_writeq__batch_ends_before_the_lead_goes);
+    tcase_add_test(tc, test_writeq__batch_refused_runs_each_alone);
+    tcase_add_test(tc, test_writeq__batch_leaves_out_the_refused);
     suite_add_tcase(s, tc);
     return s;
 }

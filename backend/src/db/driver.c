@@ -147,7 +147,8 @@ int db_query(struct db_conn *c, const char *sql, int nparams,
 
 int db_begin(struct db_conn *c, struct db_error *err)
 {
-    int rc = c->driver->begin(c, err);
+    int rc = c->batch ? db_exec(c, "SAVEPOINT \"app_tx\"", err)
+                      : c->driver->begin(c, err);
     if (rc == 0)
         c->in_tx = 1;
     return rc;
@@ -155,7 +156,8 @@ int db_begin(struct db_conn *c, struct db_error *err)
 
 int db_commit(struct db_conn *c, struct db_error *err)
 {
-    int rc = c->driver->commit(c, err);
+    int rc = c->batch ? db_exec(c, "RELEASE \"app_tx\"", err)
+                      : c->driver->commit(c, err);
     if (rc == 0)
         c->in_tx = 0;
     return rc;
@@ -165,8 +167,47 @@ int db_rollback(struct db_conn *c, struct db_error *err)
 {
     if (!c->in_tx)
         return 0;
-    int rc = c->driver->rollback(c, err);
+    int rc = c->batch ? db_exec(c, "ROLLBACK TO \"app_tx\"; "
+                                   "RELEASE \"app_tx\"", err)
+                      : c->driver->rollback(c, err);
     c->in_tx = 0;
+    return rc;
+}
+
+int db_batch_begin(struct db_conn *c, struct db_error *err)
+{
+    if (c->batch || c->in_tx)
+        return db_error_set(err, DB_EUSAGE, "a batch needs a connection "
+                                            "outside any transaction");
+    int rc = c->driver->begin(c, err);
+    if (rc == 0)
+        c->batch = 1;
+    return rc;
+}
+
+int db_batch_item(struct db_conn *c, struct db_error *err)
+{
+    return db_exec(c, "SAVEPOINT \"app_item\"", err);
+}
+
+int db_batch_item_end(struct db_conn *c, int undo, struct db_error *err)
+{
+    c->in_tx = 0; /* an item's own transaction left open ends with it */
+    return db_exec(c, undo ? "ROLLBACK TO \"app_item\"; "
+                             "RELEASE \"app_item\""
+                           : "RELEASE \"app_item\"",
+                   err);
+}
+
+int db_batch_commit(struct db_conn *c, struct db_error *err)
+{
+    c->batch = 0;
+    c->in_tx = 0;
+    int rc = c->driver->commit(c, err);
+    if (rc) {
+        struct db_error ignored;
+        c->driver->rollback(c, &ignored);
+    }
     return rc;
 }
 

@@ -244,6 +244,7 @@ struct db_conn {
     const struct db_driver *driver;
     const struct db_config *cfg;   /* borrowed; outlives the connection */
     int in_tx;                     /* inside begin/commit */
+    int batch;                     /* inside db_batch_begin/commit */
     int created;                   /* connecting created the database (a
                                       new SQLite file): nothing to back up */
 };
@@ -362,6 +363,21 @@ int db_query(struct db_conn *c, const char *sql, int nparams,
 int db_begin(struct db_conn *c, struct db_error *err);
 int db_commit(struct db_conn *c, struct db_error *err);
 int db_rollback(struct db_conn *c, struct db_error *err);
+
+/*
+ * Group commit: several callers' work in one transaction, each undone on
+ * its own when it fails. db_batch_begin opens the transaction; each
+ * caller's work goes between db_batch_item and db_batch_item_end (a
+ * savepoint, rolled back to when undo is set); db_batch_commit ends it.
+ * Inside a batch, db_begin, db_commit and db_rollback are a savepoint of
+ * their own, released or rolled back to. A failure of db_batch_item_end
+ * or db_batch_commit means the transaction is gone (the engine rolled it
+ * back after an I/O error, a full disk): none of the batch's work stands.
+ */
+int db_batch_begin(struct db_conn *c, struct db_error *err);
+int db_batch_item(struct db_conn *c, struct db_error *err);
+int db_batch_item_end(struct db_conn *c, int undo, struct db_error *err);
+int db_batch_commit(struct db_conn *c, struct db_error *err);
 int db_lock(struct db_conn *c, struct db_error *err);
 int db_unlock(struct db_conn *c, struct db_error *err);
 /* The checkpoint_aside op; 0 where the driver has none. */

@@ -23,6 +23,7 @@
 
 #include <microhttpd.h>
 
+#include "../db/driver.h"
 #include "api_internal.h"
 #include "pool.h"
 #include "writeq.h"
@@ -41,6 +42,12 @@ struct http_server {
     /* With a writer slot (pool.h): the turns of the writes (writeq.h). */
     int combine;
     struct writeq writeq;
+    /* The batch the turn holder has open (writeq.h group commit): only
+     * that thread touches these. */
+    struct db_conn *batch_conn;    /* NULL: none open */
+    unsigned batch_slot;
+    int batch_broken;              /* its transaction is gone */
+    struct db_error batch_err;
     int log_requests;
     int color;
     char pid[24];              /* X-Instance */
@@ -246,15 +253,80 @@ static enum MHD_Result too_large(struct http_server *s,
 }
 
 /* The writes' turns (writeq.h): a write runs on the writer slot; one
- * parked waits with its connection suspended. */
+ * parked waits with its connection suspended. Inside a batch, each write
+ * is a savepoint of the batch's transaction, rolled back to when its
+ * answer is a server error (as a write on its own would have been). */
 static void wq_run(void *ctx, struct writeq_item *it)
 {
     struct http_server *s = ctx;
     struct req_state *st = state_of(it);
     struct http_api api = *s->api;
-    unsigned slot = http_pool_take(s->pool, 1, &api.conn);
+    if (!s->batch_conn) {
+        unsigned slot = http_pool_take(s->pool, 1, &api.conn);
+        http_api_handle(&api, &st->req, &st->resp);
+        http_pool_give(s->pool, slot);
+        return;
+    }
+    api.conn = s->batch_conn;
+    if (s->batch_broken) {
+        http_api__db_failed(s->api, &st->req, &s->batch_err, &st->resp);
+        return;
+    }
+    if (db_batch_item(api.conn, &s->batch_err)) {
+        s->batch_broken = 1;
+        http_api__db_failed(s->api, &st->req, &s->batch_err, &st->resp);
+        return;
+    }
     http_api_handle(&api, &st->req, &st->resp);
-    http_pool_give(s->pool, slot);
+    if (db_batch_item_end(api.conn, st->resp.status >= 500, &s->batch_err))
+        s->batch_broken = 1;
+}
+
+/* Group commit: the turn's writes in one transaction on the writer slot,
+ * so that SQLite writes the pages they share (a table's and its indexes'
+ * last leaves) once per batch instead of once per write. */
+static int wq_batch_begin(void *ctx)
+{
+    struct http_server *s = ctx;
+    struct db_conn *conn;
+    unsigned slot = http_pool_take(s->pool, 1, &conn);
+    struct db_error err;
+    if (!conn || db_batch_begin(conn, &err)) {
+        http_pool_give(s->pool, slot);
+        return -1; /* each write then runs on its own */
+    }
+    s->batch_conn = conn;
+    s->batch_slot = slot;
+    s->batch_broken = 0;
+    return 0;
+}
+
+/* A response replaced by the failure of the batch it was part of. */
+static void batch_failed(struct http_server *s, struct req_state *st)
+{
+    st->resp.location[0] = '\0';
+    st->resp.www_authenticate[0] = '\0';
+    st->resp.retry_after[0] = '\0';
+    st->resp.allow[0] = '\0';
+    http_api__db_failed(s->api, &st->req, &s->batch_err, &st->resp);
+}
+
+static void wq_batch_end(void *ctx, struct writeq_item *const *items,
+                         size_t n)
+{
+    struct http_server *s = ctx;
+    if (!s->batch_broken && db_batch_commit(s->batch_conn, &s->batch_err))
+        s->batch_broken = 1;
+    else if (s->batch_broken) {
+        struct db_error ignored;
+        db_batch_commit(s->batch_conn, &ignored); /* ends it: rolls back */
+    }
+    if (s->batch_broken)
+        /* none of the batch's writes stands: no answer may say so */
+        for (size_t i = 0; i < n; i++)
+            batch_failed(s, state_of(items[i]));
+    s->batch_conn = NULL;
+    http_pool_give(s->pool, s->batch_slot);
 }
 
 static void wq_suspend(void *ctx, struct writeq_item *it)
@@ -293,6 +365,8 @@ static const struct writeq_ops wq_ops = {
     .resume = wq_resume,
     .run = wq_run,
     .refuse = wq_refuse,
+    .batch_begin = wq_batch_begin,
+    .batch_end = wq_batch_end,
 };
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,

@@ -44,9 +44,9 @@ enum writeq_entry writeq_enter(struct writeq *q, struct writeq_item *it)
     return WRITEQ_PARKED;
 }
 
-/* The first item queued, taken out of the queue; NULL (and the turn
- * given up) when there is none. */
-static struct writeq_item *next_or_give_up(struct writeq *q)
+/* The first item queued, taken out of the queue; NULL when there is
+ * none, and then, when give_up is set, the turn given up. */
+static struct writeq_item *next_item(struct writeq *q, int give_up)
 {
     pthread_mutex_lock(&q->lock);
     struct writeq_item *it = q->head;
@@ -54,7 +54,7 @@ static struct writeq_item *next_or_give_up(struct writeq *q)
         q->head = it->next;
         if (!q->head)
             q->tail = NULL;
-    } else {
+    } else if (give_up) {
         q->writing = 0;
     }
     pthread_mutex_unlock(&q->lock);
@@ -69,25 +69,71 @@ static long ms_since(const struct timespec *t)
            (now.tv_nsec - t->tv_nsec) / 1000000L;
 }
 
-void writeq_run(struct writeq *q, struct writeq_item *it)
+/* A queued item's turn in the batch: refused when it waited too long,
+ * else run. Returns whether it ran. */
+static int run_queued(struct writeq *q, struct writeq_item *it)
 {
-    if (it) {
-        it->state = WRITEQ_NONE;
-        q->ops->run(q->ctx, it);
+    long waited = ms_since(&it->queued);
+    if (waited >= q->wait_ms) {
+        q->ops->refuse(q->ctx, it, WRITEQ_BUSY, waited);
+        return 0;
     }
-    for (int n = 0; (it = next_or_give_up(q)) != NULL; n++) {
-        if (n == WRITEQ_COMBINE_MAX) {
-            it->state = WRITEQ_LEAD; /* the turn goes with it */
-            q->ops->resume(q->ctx, it);
+    q->ops->run(q->ctx, it);
+    return 1;
+}
+
+static void hand_back(struct writeq *q, struct writeq_item *it,
+                      enum writeq_state state)
+{
+    it->state = state;
+    q->ops->resume(q->ctx, it);
+}
+
+void writeq_run(struct writeq *q, struct writeq_item *own)
+{
+    int batching = q->ops->batch_begin && q->ops->batch_end;
+    int combined = 0;                   /* others' writes run in this turn */
+    struct writeq_item *first = NULL;   /* taken before its batch began */
+    for (;;) {
+        struct writeq_item *ran[WRITEQ_COMBINE_MAX + 1];
+        struct writeq_item *back[WRITEQ_COMBINE_MAX];
+        size_t nran = 0, nback = 0;
+        struct writeq_item *lead = NULL;
+        int tx = batching && q->ops->batch_begin(q->ctx) == 0;
+        if (own) {
+            own->state = WRITEQ_NONE;
+            q->ops->run(q->ctx, own);
+            ran[nran++] = own;
+            own = NULL;
+        }
+        /* without a batch, an empty queue gives the turn up at once */
+        struct writeq_item *next = first ? first : next_item(q, !batching);
+        first = NULL;
+        while (next) {
+            if (combined == WRITEQ_COMBINE_MAX) {
+                lead = next; /* the turn goes with it */
+                break;
+            }
+            combined++;
+            if (run_queued(q, next))
+                ran[nran++] = next;
+            if (tx)
+                back[nback++] = next;
+            else
+                hand_back(q, next, WRITEQ_DONE);
+            next = next_item(q, !batching);
+        }
+        if (tx)
+            q->ops->batch_end(q->ctx, ran, nran);
+        for (size_t i = 0; i < nback; i++)
+            hand_back(q, back[i], WRITEQ_DONE);
+        if (lead) {
+            hand_back(q, lead, WRITEQ_LEAD);
             return;
         }
-        long waited = ms_since(&it->queued);
-        if (waited >= q->wait_ms)
-            q->ops->refuse(q->ctx, it, WRITEQ_BUSY, waited);
-        else
-            q->ops->run(q->ctx, it);
-        it->state = WRITEQ_DONE;
-        q->ops->resume(q->ctx, it);
+        /* writes queued while the batch ended start the next one */
+        if (!batching || (first = next_item(q, 1)) == NULL)
+            return;
     }
 }
 

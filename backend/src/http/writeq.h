@@ -27,11 +27,23 @@
  *     still queued are refused and handed back, and none is queued again.
  *
  * The queue is FIFO; only the thread with the turn runs writes.
+ *
+ * Group commit (optional: ops->batch_begin and ops->batch_end both set):
+ * the writes run in one turn, the turn holder's own and those it takes
+ * from the queue, share one transaction. ops->batch_begin opens it before
+ * the first (non-zero: none could be opened, and they run on their own as
+ * without a batch); ops->batch_end(items, n) gets the writes that ran and
+ * ends it: it commits, or, when that fails, makes each of those answers a
+ * failure. Only then are the parked ones handed back, so that no answer
+ * leaves before its write is committed. The turn is given up only after
+ * the batch ended: writes queued meanwhile start a new batch in the same
+ * turn.
  */
 #ifndef HTTP_WRITEQ_H
 #define HTTP_WRITEQ_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <time.h>
 
 /* Writes of others run per turn before it is passed on. */
@@ -62,6 +74,9 @@ struct writeq_ops {
     void (*run)(void *ctx, struct writeq_item *it);
     void (*refuse)(void *ctx, struct writeq_item *it,
                    enum writeq_refusal why, long waited_ms);
+    int (*batch_begin)(void *ctx);                    /* optional */
+    void (*batch_end)(void *ctx, struct writeq_item *const *items,
+                      size_t n);                      /* optional */
 };
 
 struct writeq {
