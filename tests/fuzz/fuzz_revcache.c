@@ -1,14 +1,17 @@
 /*
  * fuzz_revcache.c - the record of revision files as last read
- * (<versions>/.revision-cache), fed whole.
+ * (migrations/.revision-cache), fed whole.
  *
  * The input is the record's bytes. A record that parses has entries that
  * lie inside the input, with a non-empty name, a text as long as the
  * recorded size, a header (id, parents, message) right after its text, a
  * checksum of 64 hex digits, and is marked ok exactly
  * when its check matches its bytes; lookups in name order find each ok
- * entry with its own key and never one that failed its check. A record
- * that does not parse has no entries.
+ * entry with its own key and never one that failed its check. Its names
+ * stand for a directory's listing only when every entry is ok and the
+ * names are revision file names (no '/', ending in .sql), in strictly
+ * increasing order, and only for the directory status it recorded. A
+ * record that does not parse has no entries.
  */
 #include "db/revcache.h"
 #include "fuzz.h"
@@ -60,6 +63,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 ordered = 0;
         }
     }
+    if (c.names_ok)
+        for (size_t i = 0; i < c.n; i++) {
+            const struct db_revcache_entry *e = &c.v[i];
+            FUZZ_ASSERT(e->ok && ordered);
+            FUZZ_ASSERT(e->namelen >= 5 && e->namelen <= 255);
+            FUZZ_ASSERT(!memchr(e->name, '/', e->namelen));
+            FUZZ_ASSERT(memcmp(e->name + e->namelen - 4, ".sql", 4) == 0);
+        }
+    FUZZ_ASSERT(db_revcache_names_stand(&c, &c.dir) ==
+                (c.listing && c.names_ok));
+    struct db_revcache_key other = c.dir;
+    other.ino++;
+    FUZZ_ASSERT(!db_revcache_names_stand(&c, &other));
     c.cursor = 0;
     for (size_t i = 0; i < c.n && ordered; i++) {
         const struct db_revcache_entry *e = &c.v[i];

@@ -372,6 +372,95 @@ START_TEST(test_revision__record_entry_check)
 }
 END_TEST
 
+/* The record stands for the versions directory's listing only for the
+ * directory status it was written with, settled, when it names every
+ * file listed, and while every entry passes its check. */
+START_TEST(test_revision__record_names_stand_for_the_listing)
+{
+    const char *tmp = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/revcacheXXXXXX", tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(path));
+    int dfd = open(path, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dfd, 0);
+    struct db_revcache_key dir = {7, 8, 4096, 100, 5, 100, 5};
+    struct db_revcache_key k1 = {1, 2, 5, 100, 0, 100, 0};
+    struct db_revcache_key k2 = {1, 3, 5, 100, 0, 100, 0};
+    char sum[65];
+    memset(sum, 'a', 64);
+    sum[64] = '\0';
+    struct db_revision_head h1 = {"0001", "", "a", 4, 0, 1, 1, 0, true};
+    struct db_revision_head h2 = {"0002", "0001", "b", 4, 4, 1, 1, 2, true};
+    struct db_revcache c;
+
+    /* three files listed, two recorded: no listing recorded */
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    db_revcache_listed(&c, &dir, 3);
+    db_revcache_add(&c, "0001_a.sql", &k1, "one;\n", 5, sum, &h1);
+    db_revcache_add(&c, "0002_b.sql", &k2, "two;\n", 5, sum, &h2);
+    db_revcache_close(&c, dfd);
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    ck_assert_int_eq(c.n, 2);
+    ck_assert(!db_revcache_names_stand(&c, &dir));
+    /* the same two, now all there is: recorded, though nothing else
+     * changed */
+    db_revcache_listed(&c, &dir, 2);
+    db_revcache_keep(&c, db_revcache_find(&c, "0001_a.sql", &k1));
+    db_revcache_keep(&c, db_revcache_find(&c, "0002_b.sql", &k2));
+    db_revcache_close(&c, dfd);
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    ck_assert(db_revcache_names_stand(&c, &dir));
+    /* any other status of the directory: not */
+    struct db_revcache_key moved = dir;
+    moved.mtime_ns++;
+    ck_assert(!db_revcache_names_stand(&c, &moved));
+    moved = dir;
+    moved.ino++;
+    ck_assert(!db_revcache_names_stand(&c, &moved));
+    /* a damaged entry: its name cannot be trusted either */
+    char *data = malloc(c.data.len);
+    ck_assert_ptr_nonnull(data);
+    memcpy(data, c.data.p, c.data.len);
+    size_t len = c.data.len;
+    db_revcache_close(&c, -1);
+    char *t = NULL;
+    for (size_t i = 0; i + 6 <= len && !t; i++)
+        if (memcmp(data + i, "0002_b", 6) == 0)
+            t = data + i;
+    ck_assert_ptr_nonnull(t);
+    t[1] = '1';
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
+    ck_assert(!db_revcache_names_stand(&c, &dir));
+    free(c.v);
+    /* a damaged directory part: no listing */
+    t[1] = '0';
+    data[sizeof "app revision cache 3\n" - 1 + 8] ^= 1;
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
+    ck_assert_int_eq(c.n, 2);
+    ck_assert(!db_revcache_names_stand(&c, &dir));
+    free(c.v);
+    free(data);
+
+    /* a directory changed within the settling time is not recorded */
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    struct db_revcache_key fresh = dir;
+    fresh.mtime_s = fresh.ctime_s = c.now_ns / 1000000000;
+    db_revcache_listed(&c, &fresh, 2);
+    db_revcache_keep(&c, db_revcache_find(&c, "0001_a.sql", &k1));
+    db_revcache_keep(&c, db_revcache_find(&c, "0002_b.sql", &k2));
+    db_revcache_close(&c, dfd);
+    ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
+    ck_assert(!db_revcache_names_stand(&c, &fresh));
+    ck_assert(!db_revcache_names_stand(&c, &dir));
+    db_revcache_close(&c, -1);
+    unlinkat(dfd, DB_REVCACHE_FILE, 0);
+    close(dfd);
+    rmdir(path);
+}
+END_TEST
+
 START_TEST(test_revision__checksum_covers_the_file)
 {
     const char *a = "-- revision: 0001\n-- message: m\n-- +upgrade\nSELECT 1;\n";
@@ -543,6 +632,7 @@ Suite *revision_suite(void)
     tcase_add_test(tc, test_revision__checksum_covers_the_file);
     tcase_add_test(tc, test_revision__parse_recorded);
     tcase_add_test(tc, test_revision__record_entry_check);
+    tcase_add_test(tc, test_revision__record_names_stand_for_the_listing);
     tcase_add_test(tc, test_revision__from_head);
     tcase_add_test(tc, test_revision__down_revision_any_whitespace);
     tcase_add_test(tc, test_revision__fixtures);

@@ -7,12 +7,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "revcache.h"
 
@@ -28,9 +30,11 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* The *.sql names of the open directory d, sorted. */
+/* The *.sql names of the open directory d, sorted. A record that an
+ * earlier version kept inside the directory is removed when the record
+ * has a place beside it (rfd). */
 static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
-                          struct db_error *err)
+                          int rfd, struct db_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -41,6 +45,8 @@ static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
     errno = 0;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
+        if (rfd >= 0 && strcmp(e->d_name, DB_REVCACHE_FILE) == 0)
+            unlinkat(dirfd(d), e->d_name, 0);
         if (e->d_name[0] == '.' || e->d_name[0] == '_' || len < 5 ||
             strcmp(e->d_name + len - 4, ".sql") != 0)
             continue;
@@ -179,7 +185,7 @@ static size_t heap_pop(size_t *h, size_t *n)
 
 /* Sorts by id, checks ids and parents, orders topologically (Kahn, the
  * smallest id first) and fills parents[] with final indexes. */
-static int link(struct db_graph *g, struct db_error *err)
+static int link_parents(struct db_graph *g, struct db_error *err)
 {
     size_t n = g->n;
     if (n == 0)
@@ -331,7 +337,7 @@ int db_graph_load_headers(struct db_graph **out, const char *dir,
     size_t nnames = 0;
     struct db_revcache cache;
     bool have_cache = false;
-    int rc = 0;
+    int rc = 0, rfd = -1;
     DIR *d = opendir(dir);
     if (!d) {
         if (errno == ENOENT) {
@@ -343,41 +349,62 @@ int db_graph_load_headers(struct db_graph **out, const char *dir,
         goto fail;
     }
     int dfd = dirfd(d);
-    if ((rc = list_sql_files(&names, &nnames, d, dir, err)))
-        goto fail;
-    if (db_revcache_open(&cache, dfd)) {
+    /* the record lives beside the directory (revcache.h) */
+    rfd = openat(dfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (db_revcache_open(&cache, rfd)) {
         rc = db_error_nomem(err);
         goto fail;
     }
     have_cache = true;
-    g->revs = calloc(nnames ? nnames : 1, sizeof *g->revs);
+    /* the directory's status before its names are read: a file added
+     * after it moves it, so the record then does not stand for them */
+    struct stat dst;
+    struct db_revcache_key dkey;
+    bool listed = fstat(dfd, &dst) == 0;
+    if (listed)
+        db_revcache_key_of(&dkey, &dst);
+    bool from_record = listed && db_revcache_names_stand(&cache, &dkey);
+    if (!from_record &&
+        (rc = list_sql_files(&names, &nnames, d, dir, rfd, err)))
+        goto fail;
+    size_t n = from_record ? cache.n : nnames;
+    if (listed)
+        db_revcache_listed(&cache, &dkey, n);
+    g->revs = calloc(n ? n : 1, sizeof *g->revs);
     if (!g->revs) {
         rc = db_error_nomem(err);
         goto fail;
     }
-    char path[2048];
+    char path[2048], name[256];
     size_t dirlen = strlen(dir);
     if (dirlen > sizeof path / 2)
         dirlen = sizeof path / 2;
     memcpy(path, dir, dirlen);
     path[dirlen] = '/';
-    for (size_t i = 0; i < nnames; i++) {
-        size_t nlen = strlen(names[i]);
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = names ? names[i] : name;
+        if (!names) { /* db_revcache_names_stand: under 256 bytes */
+            memcpy(name, cache.v[i].name, cache.v[i].namelen);
+            name[cache.v[i].namelen] = '\0';
+        }
+        size_t nlen = strlen(nm);
         if (nlen > sizeof path - dirlen - 2)
             nlen = sizeof path - dirlen - 2;
-        memcpy(path + dirlen + 1, names[i], nlen);
+        memcpy(path + dirlen + 1, nm, nlen);
         path[dirlen + 1 + nlen] = '\0';
-        if ((rc = load_one(&g->revs[g->n], dfd, names[i], path, &cache,
-                           err)))
+        if ((rc = load_one(&g->revs[g->n], dfd, nm, path, &cache, err)))
             goto fail;
         g->n++;
     }
     /* the pending blocks point into the record as read */
-    g->record = db_revcache_close_keep(&cache, dfd);
+    g->record = db_revcache_close_keep(&cache, rfd);
     have_cache = false;
+    if (rfd >= 0)
+        close(rfd);
+    rfd = -1;
     closedir(d);
     d = NULL;
-    if ((rc = link(g, err)))
+    if ((rc = link_parents(g, err)))
         goto fail;
     free_names(names, nnames);
     *out = g;
@@ -385,6 +412,8 @@ int db_graph_load_headers(struct db_graph **out, const char *dir,
 fail:
     if (have_cache)
         db_revcache_close(&cache, -1);
+    if (rfd >= 0)
+        close(rfd);
     if (d)
         closedir(d);
     free_names(names, nnames);

@@ -2,7 +2,11 @@
  * revcache.c - the record of the revision files as last read (see
  * revcache.h).
  *
- * Layout: the line "app revision cache 2\n", then per file, in name order:
+ * Layout: the line "app revision cache 3\n"; the directory's part: its
+ * check, then seven unsigned 64-bit numbers (whether the record names
+ * every revision file of the versions directory, and that directory's
+ * device, inode, modification seconds and nanoseconds, status-change
+ * seconds and nanoseconds); then per file, in name order:
  * the entry's check, then fifteen unsigned 64-bit numbers (device, inode,
  * size, modification seconds and nanoseconds, status-change seconds and
  * nanoseconds, name length, text length; the header's line, the
@@ -29,10 +33,12 @@
 #include "buf.h"
 #include "error.h"
 
-static const char magic[] = "app revision cache 2\n";
+static const char magic[] = "app revision cache 3\n";
 #define MAGIC_LEN (sizeof magic - 1)
 #define NUMS 15
 #define FIXED (8 + NUMS * 8 + 64)
+#define DIR_NUMS 7
+#define DIR_LEN (8 + DIR_NUMS * 8)
 /* a revision file is text people review; anything larger is not cached */
 #define MAX_TEXT (64u << 20)
 
@@ -87,15 +93,49 @@ static int is_hex(const char *p, size_t n)
     return 1;
 }
 
+/* Whether the n bytes at name are a revision file's name as the graph
+ * loader lists it (graph.c), after prev (NULL: the first) in strcmp
+ * order. */
+static bool listed_name(const char *name, size_t n, const char *prev,
+                        size_t prevlen)
+{
+    if (n < 5 || n > 255 || name[0] == '.' || name[0] == '_' ||
+        memcmp(name + n - 4, ".sql", 4) != 0 || memchr(name, '/', n) ||
+        memchr(name, '\0', n))
+        return false;
+    if (!prev)
+        return true;
+    size_t m = prevlen < n ? prevlen : n;
+    int cmp = memcmp(prev, name, m);
+    return cmp < 0 || (cmp == 0 && prevlen < n);
+}
+
 int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
 {
     free(c->v);
     c->v = NULL;
     c->n = 0;
     c->cursor = 0;
-    if (len < MAGIC_LEN || memcmp(data, magic, MAGIC_LEN) != 0)
+    c->listing = c->names_ok = false;
+    memset(&c->dir, 0, sizeof c->dir);
+    if (len < MAGIC_LEN + DIR_LEN || memcmp(data, magic, MAGIC_LEN) != 0)
         return -1;
-    size_t cap = 0, pos = MAGIC_LEN;
+    uint64_t dcheck, dnum[DIR_NUMS];
+    memcpy(&dcheck, data + MAGIC_LEN, 8);
+    memcpy(dnum, data + MAGIC_LEN + 8, sizeof dnum);
+    if (dcheck == db_revcache_check(data + MAGIC_LEN + 8, sizeof dnum) &&
+        dnum[0] == 1) {
+        c->listing = true;
+        c->dir.dev = dnum[1];
+        c->dir.ino = dnum[2];
+        c->dir.size = 0;
+        c->dir.mtime_s = (int64_t)dnum[3];
+        c->dir.mtime_ns = (int64_t)dnum[4];
+        c->dir.ctime_s = (int64_t)dnum[5];
+        c->dir.ctime_ns = (int64_t)dnum[6];
+    }
+    bool names_ok = true;
+    size_t cap = 0, pos = MAGIC_LEN + DIR_LEN;
     while (pos < len) {
         uint64_t num[NUMS], check;
         if (len - pos < FIXED)
@@ -151,13 +191,27 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
         e->head.msglen = (size_t)msglen;
         pos += msglen;
         e->ok = db_revcache_check(data + start, pos - start) == check;
+        const struct db_revcache_entry *p = c->n > 1 ? &c->v[c->n - 2] : NULL;
+        names_ok = names_ok && e->ok &&
+                   listed_name(e->name, e->namelen, p ? p->name : NULL,
+                               p ? p->namelen : 0);
     }
+    c->names_ok = names_ok;
     return 0;
 bad:
     free(c->v);
     c->v = NULL;
     c->n = 0;
+    c->listing = c->names_ok = false;
     return -1;
+}
+
+bool db_revcache_names_stand(const struct db_revcache *c,
+                             const struct db_revcache_key *dir)
+{
+    struct db_revcache_key k = *dir;
+    k.size = 0; /* a directory's size says nothing the times do not */
+    return c->listing && c->names_ok && key_eq(&c->dir, &k);
 }
 
 /* The rest of fd: one read of size + 1 bytes when size is right (a
@@ -393,6 +447,19 @@ void db_revcache_add(struct db_revcache *c, const char *name,
     c->added = true;
 }
 
+void db_revcache_listed(struct db_revcache *c,
+                        const struct db_revcache_key *dir, size_t files)
+{
+    int64_t limit = c->now_ns - DB_REVCACHE_SETTLE_SECONDS * NS;
+    c->new_dir = *dir;
+    c->new_dir.size = 0;
+    c->listed = files;
+    /* settled as a file is: a change within the same clock tick would
+     * keep its times */
+    c->new_listing = before(dir->mtime_s, dir->mtime_ns, limit) &&
+                     before(dir->ctime_s, dir->ctime_ns, limit);
+}
+
 /* Writes buf as dirfd's record: a temporary file renamed over it. */
 static void write_record(int dirfd, const struct db_buf *buf)
 {
@@ -428,9 +495,25 @@ struct db_revcache_bytes db_revcache_close_keep(struct db_revcache *c,
     struct db_revcache_bytes none = {NULL, 0, false};
     if (!c)
         return none;
-    if (dirfd >= 0 && !c->oom && (c->added || c->nkept != c->n)) {
+    /* the new record names the whole directory when every file listed
+     * is in it */
+    bool listing = c->new_listing && c->nseq == c->listed;
+    bool dir_changed = listing != c->listing ||
+                       (listing && !key_eq(&c->dir, &c->new_dir));
+    if (dirfd >= 0 && !c->oom &&
+        (c->added || c->nkept != c->n || dir_changed)) {
         struct db_buf out = DB_BUF_INIT;
         db_buf_putn(&out, magic, MAGIC_LEN);
+        const struct db_revcache_key *d = &c->new_dir;
+        uint64_t dnum[DIR_NUMS] = {
+            listing, listing ? d->dev : 0, listing ? d->ino : 0,
+            listing ? (uint64_t)d->mtime_s : 0,
+            listing ? (uint64_t)d->mtime_ns : 0,
+            listing ? (uint64_t)d->ctime_s : 0,
+            listing ? (uint64_t)d->ctime_ns : 0};
+        uint64_t dcheck = db_revcache_check((const char *)dnum, sizeof dnum);
+        db_buf_putn(&out, (const char *)&dcheck, 8);
+        db_buf_putn(&out, (const char *)dnum, sizeof dnum);
         for (size_t i = 0; i < c->nseq; i++)
             put(&out, c->seq[i]);
         if (db_buf_ok(&out))

@@ -3,8 +3,15 @@
  * it was last read, keyed on its status, so that a start-up on an
  * unchanged directory reads one file instead of every revision.
  *
- * The record is <versions>/.revision-cache (the graph loader skips names
- * starting with '.'). For each file it keeps the name, the device, inode,
+ * The record is .revision-cache beside the versions directory (in the
+ * migrations directory), so that writing it leaves the versions
+ * directory's own times alone. It keeps the versions directory's status
+ * (device, inode, modification and status-change times) when the record
+ * names every revision file of it: while that status matches, the
+ * directory's names are the record's and it is not listed again (adding,
+ * removing or renaming a file in a directory moves its modification
+ * time; an edit in place moves only the file's, which its own entry
+ * catches). For each file it keeps the name, the device, inode,
  * size, modification time and status-change time (both to the
  * nanosecond), the file's text, its SHA-256 and its parsed header (id,
  * parents, message), and a 64-bit check of the entry. A file is taken
@@ -25,8 +32,8 @@
  * its times): it is read again until it has settled.
  *
  * The record is rewritten (a temporary file renamed over it) only when
- * what it holds changed; a directory that cannot be written keeps no
- * record and every file is read, as before. It is a cache: a missing,
+ * what it holds changed; a migrations directory that cannot be written
+ * keeps no record and every file is read. It is a cache: a missing,
  * truncated or damaged record only costs reading the files.
  */
 #ifndef DB_REVCACHE_H
@@ -90,6 +97,15 @@ struct db_revcache {
     bool added;               /* seq has an entry v lacks */
     bool oom;
     int64_t now_ns;           /* when loading started (CLOCK_REALTIME) */
+    /* the versions directory: as recorded (listing: the record names
+     * every file of the directory whose status was dir), and as seen by
+     * this load (db_revcache_listed) */
+    struct db_revcache_key dir, new_dir;
+    bool listing;             /* the recorded status stands for a listing */
+    bool names_ok;            /* every entry passed its check, and the
+                                 names are revision file names, in order */
+    bool new_listing;         /* the new record stands for one */
+    size_t listed;            /* files in the directory, as loaded */
 };
 
 /* The check of an entry's n bytes: a 64-bit hash against damage. */
@@ -110,6 +126,20 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len);
 /* Reads dirfd's record (missing or damaged: empty) and starts a new one.
  * Returns 0 or DB_ENOMEM. */
 int db_revcache_open(struct db_revcache *c, int dirfd);
+
+/* Whether the record's names are the versions directory's revision
+ * files, now that its status is dir: they are, when the record was
+ * written for a directory of this very status and every entry passed its
+ * check. */
+bool db_revcache_names_stand(const struct db_revcache *c,
+                             const struct db_revcache_key *dir);
+
+/* What this load saw of the versions directory: its status before it was
+ * listed (or its names taken from the record), and how many revision
+ * files it held. The new record stands for the listing when the status
+ * had settled and every one of those files is recorded. */
+void db_revcache_listed(struct db_revcache *c,
+                        const struct db_revcache_key *dir, size_t files);
 
 /* The entry for name when it matches key and passed its check, or NULL. Names must be asked
  * in strcmp order. */
