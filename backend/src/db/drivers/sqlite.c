@@ -34,6 +34,7 @@
 #include "../fsutil.h"
 #include "../reflect.h"
 #include "../url.h"
+#include "sqlite_vfs.h"
 
 struct writer;
 
@@ -512,6 +513,9 @@ static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 static void sqlite_configure(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* each WAL frame in one write (sqlite_vfs.h); without it, SQLite's
+     * own VFS, which writes the same bytes in two */
+    db_sqlite_vfs_register();
 }
 
 static int sqlite_connect(struct db_conn **out, const struct db_config *cfg,
