@@ -25,12 +25,23 @@ static long count_app_objects(struct db_conn *c)
                       "'ix_tasks_user_id_status')");
 }
 
+static void add_user(struct db_conn *c, const char *email, int ok)
+{
+    struct db_error err;
+    const char *p[] = {email};
+    int rc = db_query(c, "INSERT INTO users (email, name) VALUES ($1, 'N')",
+                      1, p, NULL, NULL, NULL, &err);
+    if (ok)
+        ck_assert_msg(rc == 0, "%s", err.message);
+    else
+        ck_assert_int_ne(rc, 0);
+}
+
 static void add_user_and_task(struct db_conn *c, const char *email)
 {
     struct db_error err;
     const char *p[] = {email};
-    ck_assert_int_eq(db_query(c, "INSERT INTO users (email, name) VALUES ($1, 'N')",
-                              1, p, NULL, NULL, NULL, &err), 0);
+    add_user(c, email, 1);
     ck_assert_int_eq(db_query(c, "INSERT INTO tasks (user_id, title) SELECT id, "
                                  "'t' FROM users WHERE email = $1",
                               1, p, NULL, NULL, NULL, &err), 0);
@@ -142,18 +153,6 @@ START_TEST(test_database__failed_create_changes_nothing)
     db_disconnect(c);
 }
 END_TEST
-
-static void add_user(struct db_conn *c, const char *email, int ok)
-{
-    struct db_error err;
-    const char *p[] = {email};
-    int rc = db_query(c, "INSERT INTO users (email, name) VALUES ($1, 'N')",
-                      1, p, NULL, NULL, NULL, &err);
-    if (ok)
-        ck_assert_msg(rc == 0, "%s", err.message);
-    else
-        ck_assert_int_ne(rc, 0);
-}
 
 /* Group commit (driver.h): each item's work stands or is undone on its
  * own, an item's own transaction is a savepoint inside the batch, and a

@@ -308,6 +308,28 @@ START_TEST(test_revision__from_head)
 }
 END_TEST
 
+/* The record's bytes, copied, with c closed (not written). */
+static char *record_bytes(struct db_revcache *c, size_t *len)
+{
+    char *data = malloc(c->data.len);
+    ck_assert_ptr_nonnull(data);
+    memcpy(data, c->data.p, c->data.len);
+    *len = c->data.len;
+    db_revcache_close(c, -1);
+    return data;
+}
+
+/* The first place of what in data. */
+static char *bytes_at(char *data, size_t len, const char *what)
+{
+    size_t n = strlen(what);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(data + i, what, n) == 0)
+            return data + i;
+    ck_abort_msg("'%s' is not in the record", what);
+    return NULL;
+}
+
 /* Each entry of the record carries its own check: a damaged entry is
  * never found, the others still are. */
 START_TEST(test_revision__record_entry_check)
@@ -346,16 +368,9 @@ START_TEST(test_revision__record_entry_check)
     /* the record is mapped, not copied */
     ck_assert(c.data.mapped);
     /* one byte of the second entry's text changed */
-    char *data = malloc(c.data.len);
-    ck_assert_ptr_nonnull(data);
-    memcpy(data, c.data.p, c.data.len);
-    size_t len = c.data.len;
-    db_revcache_close(&c, -1);
-    char *t = NULL;
-    for (size_t i = 0; i + 4 <= len && !t; i++)
-        if (memcmp(data + i, "two;", 4) == 0)
-            t = data + i;
-    ck_assert_ptr_nonnull(t);
+    size_t len;
+    char *data = record_bytes(&c, &len);
+    char *t = bytes_at(data, len, "two;");
     t[1] = 'X';
     memset(&c, 0, sizeof c);
     ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
@@ -418,16 +433,9 @@ START_TEST(test_revision__record_names_stand_for_the_listing)
     moved.ino++;
     ck_assert(!db_revcache_names_stand(&c, &moved));
     /* a damaged entry: its name cannot be trusted either */
-    char *data = malloc(c.data.len);
-    ck_assert_ptr_nonnull(data);
-    memcpy(data, c.data.p, c.data.len);
-    size_t len = c.data.len;
-    db_revcache_close(&c, -1);
-    char *t = NULL;
-    for (size_t i = 0; i + 6 <= len && !t; i++)
-        if (memcmp(data + i, "0002_b", 6) == 0)
-            t = data + i;
-    ck_assert_ptr_nonnull(t);
+    size_t len;
+    char *data = record_bytes(&c, &len);
+    char *t = bytes_at(data, len, "0002_b");
     t[1] = '1';
     memset(&c, 0, sizeof c);
     ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
