@@ -3,7 +3,6 @@
  * `app users <command>`.
  * The only place that ends the process.
  */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,15 +72,6 @@ static int finish(int status)
 
 int main(int argc, char **argv)
 {
-    /* A start-up allocates megabytes in two threads at once (SQLite's
-     * schema of a large database, the revision graph beside it). Grown
-     * 128 KiB at a time, each heap's growth is a system call that also
-     * stalls the other thread's page faults, and every block over 128 KiB
-     * is a mapping of its own: growing by 8 MiB and keeping blocks in the
-     * heap takes about 0.4 ms (3 %) off a no-op start-up at 1,000
-     * revisions (scripts/bench/floors.sh). Untouched pages cost nothing. */
-    mallopt(M_TOP_PAD, 8 << 20);
-    mallopt(M_MMAP_THRESHOLD, 8 << 20);
     struct cmd_ctx ctx = {
         .prog = "app",
         .models = models_schema(),
