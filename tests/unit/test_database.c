@@ -246,6 +246,29 @@ START_TEST(test_database__batch_commit_failure_keeps_nothing)
 }
 END_TEST
 
+/* A batch ended without its work: nothing of it stands, and the
+ * connection's transactions are its own again. */
+START_TEST(test_database__batch_rollback_keeps_nothing)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, _i);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
+    ck_assert_int_eq(db_batch_begin(c, &err), 0);
+    ck_assert_int_eq(db_batch_item(c, &err), 0);
+    add_user(c, "a@example.com", 1);
+    ck_assert_int_eq(db_batch_item_end(c, 0, &err), 0);
+    db_batch_rollback(c);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM users"), 0);
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    add_user(c, "b@example.com", 1);
+    ck_assert_int_eq(db_commit(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM users"), 1);
+    db_disconnect(c);
+}
+END_TEST
+
 Suite *database_suite(void)
 {
     Suite *s = suite_create("database");
@@ -262,6 +285,7 @@ Suite *database_suite(void)
                         n);
     tcase_add_loop_test(tc, test_database__batch_commit_failure_keeps_nothing,
                         0, n);
+    tcase_add_loop_test(tc, test_database__batch_rollback_keeps_nothing, 0, n);
     suite_add_tcase(s, tc);
     return s;
 }

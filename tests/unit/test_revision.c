@@ -392,11 +392,7 @@ END_TEST
  * file listed, and while every entry passes its check. */
 START_TEST(test_revision__record_names_stand_for_the_listing)
 {
-    const char *tmp = getenv("TMPDIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/revcacheXXXXXX", tmp ? tmp : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(path));
-    int dfd = open(path, O_RDONLY | O_DIRECTORY);
+    int dfd = open(tu_tmpdir(), O_RDONLY | O_DIRECTORY);
     ck_assert_int_ge(dfd, 0);
     struct db_revcache_key dir = {7, 8, 4096, 100, 5, 100, 5};
     struct db_revcache_key k1 = {1, 2, 5, 100, 0, 100, 0};
@@ -463,9 +459,7 @@ START_TEST(test_revision__record_names_stand_for_the_listing)
     ck_assert(!db_revcache_names_stand(&c, &fresh));
     ck_assert(!db_revcache_names_stand(&c, &dir));
     db_revcache_close(&c, -1);
-    unlinkat(dfd, DB_REVCACHE_FILE, 0);
-    close(dfd);
-    rmdir(path);
+    close(dfd); /* the directory goes with tu_cleanup */
 }
 END_TEST
 

@@ -204,11 +204,17 @@ int db_batch_commit(struct db_conn *c, struct db_error *err)
     c->batch = 0;
     c->in_tx = 0;
     int rc = c->driver->commit(c, err);
-    if (rc) {
-        struct db_error ignored;
-        c->driver->rollback(c, &ignored);
-    }
+    if (rc)
+        db_batch_rollback(c);
     return rc;
+}
+
+void db_batch_rollback(struct db_conn *c)
+{
+    struct db_error ignored;
+    c->batch = 0;
+    c->in_tx = 0;
+    c->driver->rollback(c, &ignored);
 }
 
 int db_lock(struct db_conn *c, struct db_error *err)

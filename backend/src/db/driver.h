@@ -373,11 +373,14 @@ int db_rollback(struct db_conn *c, struct db_error *err);
  * their own, released or rolled back to. A failure of db_batch_item_end
  * or db_batch_commit means the transaction is gone (the engine rolled it
  * back after an I/O error, a full disk): none of the batch's work stands.
+ * db_batch_rollback ends a batch with none of its work (a failed commit
+ * does so itself).
  */
 int db_batch_begin(struct db_conn *c, struct db_error *err);
 int db_batch_item(struct db_conn *c, struct db_error *err);
 int db_batch_item_end(struct db_conn *c, int undo, struct db_error *err);
 int db_batch_commit(struct db_conn *c, struct db_error *err);
+void db_batch_rollback(struct db_conn *c);
 int db_lock(struct db_conn *c, struct db_error *err);
 int db_unlock(struct db_conn *c, struct db_error *err);
 /* The checkpoint_aside op; 0 where the driver has none. */

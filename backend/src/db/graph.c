@@ -44,11 +44,9 @@ static int list_sql_files(char ***out, size_t *n, DIR *d, const char *dir,
     int rc = 0;
     errno = 0;
     while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
         if (rfd >= 0 && strcmp(e->d_name, DB_REVCACHE_FILE) == 0)
             unlinkat(dirfd(d), e->d_name, 0);
-        if (e->d_name[0] == '.' || e->d_name[0] == '_' || len < 5 ||
-            strcmp(e->d_name + len - 4, ".sql") != 0)
+        if (!db_revcache_revision_name(e->d_name, strlen(e->d_name)))
             continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;

@@ -93,15 +93,20 @@ static int is_hex(const char *p, size_t n)
     return 1;
 }
 
-/* Whether the n bytes at name are a revision file's name as the graph
- * loader lists it (graph.c), after prev (NULL: the first) in strcmp
- * order. */
+bool db_revcache_revision_name(const char *name, size_t n)
+{
+    return n >= 5 && n <= 255 && name[0] != '.' && name[0] != '_' &&
+           memcmp(name + n - 4, ".sql", 4) == 0 && !memchr(name, '/', n) &&
+           !memchr(name, '\0', n);
+}
+
+/* Whether the n bytes at name are a revision file's name that comes after
+ * prev (NULL: the first) in strcmp order, as the graph loader lists
+ * them. */
 static bool listed_name(const char *name, size_t n, const char *prev,
                         size_t prevlen)
 {
-    if (n < 5 || n > 255 || name[0] == '.' || name[0] == '_' ||
-        memcmp(name + n - 4, ".sql", 4) != 0 || memchr(name, '/', n) ||
-        memchr(name, '\0', n))
+    if (!db_revcache_revision_name(name, n))
         return false;
     if (!prev)
         return true;
@@ -128,7 +133,6 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
         c->listing = true;
         c->dir.dev = dnum[1];
         c->dir.ino = dnum[2];
-        c->dir.size = 0;
         c->dir.mtime_s = (int64_t)dnum[3];
         c->dir.mtime_ns = (int64_t)dnum[4];
         c->dir.ctime_s = (int64_t)dnum[5];
@@ -206,11 +210,19 @@ bad:
     return -1;
 }
 
+/* A directory's key: its size says nothing its times do not (and the
+ * record does not keep it). */
+static struct db_revcache_key dir_key(const struct db_revcache_key *k)
+{
+    struct db_revcache_key d = *k;
+    d.size = 0;
+    return d;
+}
+
 bool db_revcache_names_stand(const struct db_revcache *c,
                              const struct db_revcache_key *dir)
 {
-    struct db_revcache_key k = *dir;
-    k.size = 0; /* a directory's size says nothing the times do not */
+    struct db_revcache_key k = dir_key(dir);
     return c->listing && c->names_ok && key_eq(&c->dir, &k);
 }
 
@@ -451,8 +463,7 @@ void db_revcache_listed(struct db_revcache *c,
                         const struct db_revcache_key *dir, size_t files)
 {
     int64_t limit = c->now_ns - DB_REVCACHE_SETTLE_SECONDS * NS;
-    c->new_dir = *dir;
-    c->new_dir.size = 0;
+    c->new_dir = dir_key(dir);
     c->listed = files;
     /* settled as a file is: a change within the same clock tick would
      * keep its times */
@@ -504,13 +515,16 @@ struct db_revcache_bytes db_revcache_close_keep(struct db_revcache *c,
         (c->added || c->nkept != c->n || dir_changed)) {
         struct db_buf out = DB_BUF_INIT;
         db_buf_putn(&out, magic, MAGIC_LEN);
-        const struct db_revcache_key *d = &c->new_dir;
-        uint64_t dnum[DIR_NUMS] = {
-            listing, listing ? d->dev : 0, listing ? d->ino : 0,
-            listing ? (uint64_t)d->mtime_s : 0,
-            listing ? (uint64_t)d->mtime_ns : 0,
-            listing ? (uint64_t)d->ctime_s : 0,
-            listing ? (uint64_t)d->ctime_ns : 0};
+        struct db_revcache_key d = {0};
+        if (listing)
+            d = c->new_dir;
+        uint64_t dnum[DIR_NUMS] = {listing,
+                                   d.dev,
+                                   d.ino,
+                                   (uint64_t)d.mtime_s,
+                                   (uint64_t)d.mtime_ns,
+                                   (uint64_t)d.ctime_s,
+                                   (uint64_t)d.ctime_ns};
         uint64_t dcheck = db_revcache_check((const char *)dnum, sizeof dnum);
         db_buf_putn(&out, (const char *)&dcheck, 8);
         db_buf_putn(&out, (const char *)dnum, sizeof dnum);

@@ -111,6 +111,13 @@ struct db_revcache {
 /* The check of an entry's n bytes: a 64-bit hash against damage. */
 uint64_t db_revcache_check(const char *p, size_t n);
 
+/* Whether the n bytes at name name a revision file: ending in .sql, not
+ * starting with '.' or '_' (the record's own and other hidden files),
+ * without '/' or NUL, 255 bytes at most. The graph loader lists by this
+ * rule, and the record's names stand for a listing only when each meets
+ * it. */
+bool db_revcache_revision_name(const char *name, size_t n);
+
 /* The key of a stat(2) result. */
 void db_revcache_key_of(struct db_revcache_key *out, const struct stat *st);
 

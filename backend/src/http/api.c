@@ -597,15 +597,20 @@ static const struct {
     {HTTP_ROUTE_PROJECT, "DELETE", http_api__delete_project},
 };
 
+void http_api__reset_headers(struct http_response *resp)
+{
+    resp->allow[0] = '\0';
+    resp->location[0] = '\0';
+    resp->www_authenticate[0] = '\0';
+    resp->retry_after[0] = '\0';
+}
+
 void http_api_handle(struct http_api *api, const struct http_request *req,
                      struct http_response *resp)
 {
     resp->status = 500;
     resp->body = NULL;
-    resp->allow[0] = '\0';
-    resp->location[0] = '\0';
-    resp->www_authenticate[0] = '\0';
-    resp->retry_after[0] = '\0';
+    http_api__reset_headers(resp);
 
     struct http_match m;
     if (http_route_match(&m, req->path)) {

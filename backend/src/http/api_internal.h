@@ -187,6 +187,11 @@ void http_api__db_failed(struct http_api *api,
                                 const struct db_error *err,
                                 struct http_response *resp);
 
+/* Clears a response's headers (Allow, Location, WWW-Authenticate,
+ * Retry-After), as a new answer starts; the status and body are the
+ * caller's. */
+void http_api__reset_headers(struct http_response *resp);
+
 /* The models' column table.column, or NULL. */
 const struct db_column *http_api__model_column(const struct http_api *api,
                                                const char *table,

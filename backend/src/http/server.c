@@ -268,11 +268,7 @@ static void wq_run(void *ctx, struct writeq_item *it)
         return;
     }
     api.conn = s->batch_conn;
-    if (s->batch_broken) {
-        http_api__db_failed(s->api, &st->req, &s->batch_err, &st->resp);
-        return;
-    }
-    if (db_batch_item(api.conn, &s->batch_err)) {
+    if (s->batch_broken || db_batch_item(api.conn, &s->batch_err)) {
         s->batch_broken = 1;
         http_api__db_failed(s->api, &st->req, &s->batch_err, &st->resp);
         return;
@@ -301,30 +297,23 @@ static int wq_batch_begin(void *ctx)
     return 0;
 }
 
-/* A response replaced by the failure of the batch it was part of. */
-static void batch_failed(struct http_server *s, struct req_state *st)
-{
-    st->resp.location[0] = '\0';
-    st->resp.www_authenticate[0] = '\0';
-    st->resp.retry_after[0] = '\0';
-    st->resp.allow[0] = '\0';
-    http_api__db_failed(s->api, &st->req, &s->batch_err, &st->resp);
-}
-
 static void wq_batch_end(void *ctx, struct writeq_item *const *items,
                          size_t n)
 {
     struct http_server *s = ctx;
-    if (!s->batch_broken && db_batch_commit(s->batch_conn, &s->batch_err))
+    /* a broken batch is rolled back whole: what its earlier writes did
+     * must not stand once their answers say they failed */
+    if (s->batch_broken)
+        db_batch_rollback(s->batch_conn);
+    else if (db_batch_commit(s->batch_conn, &s->batch_err))
         s->batch_broken = 1;
-    else if (s->batch_broken) {
-        struct db_error ignored;
-        db_batch_commit(s->batch_conn, &ignored); /* ends it: rolls back */
-    }
     if (s->batch_broken)
         /* none of the batch's writes stands: no answer may say so */
-        for (size_t i = 0; i < n; i++)
-            batch_failed(s, state_of(items[i]));
+        for (size_t i = 0; i < n; i++) {
+            struct req_state *st = state_of(items[i]);
+            http_api__reset_headers(&st->resp);
+            http_api__db_failed(s->api, &st->req, &s->batch_err, &st->resp);
+        }
     s->batch_conn = NULL;
     http_pool_give(s->pool, s->batch_slot);
 }

@@ -167,77 +167,23 @@ static int wal_device(sqlite3_file *f)
     return w->sys->pMethods->xDeviceCharacteristics(w->sys);
 }
 
-/* A WAL file has no shared memory nor mapping of its own (the database
- * file has them): these are never called, and say so if they were. */
-static int wal_shm_map(sqlite3_file *f, int region, int size, int extend,
-                       void volatile **out)
-{
-    (void)f;
-    (void)region;
-    (void)size;
-    (void)extend;
-    *out = NULL;
-    return SQLITE_IOERR_SHMMAP;
-}
-
-static int wal_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-    (void)f;
-    (void)offset;
-    (void)n;
-    (void)flags;
-    return SQLITE_IOERR_SHMLOCK;
-}
-
-static void wal_shm_barrier(sqlite3_file *f)
-{
-    (void)f;
-}
-
-static int wal_shm_unmap(sqlite3_file *f, int del)
-{
-    (void)f;
-    (void)del;
-    return SQLITE_OK;
-}
-
-static int wal_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out)
-{
-    (void)f;
-    (void)off;
-    (void)n;
-    *out = NULL; /* no mapping: SQLite reads instead */
-    return SQLITE_OK;
-}
-
-static int wal_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-    (void)f;
-    (void)off;
-    (void)p;
-    return SQLITE_OK;
-}
-
+/* Version 1: a WAL file has no shared memory nor mapping of its own (the
+ * database file has them, and stays the system's), so SQLite never asks
+ * it for either. */
 static const sqlite3_io_methods wal_methods = {
-    3,
-    wal_close,
-    wal_read,
-    wal_write,
-    wal_truncate,
-    wal_sync,
-    wal_file_size,
-    wal_lock,
-    wal_unlock,
-    wal_check_reserved,
-    wal_file_control,
-    wal_sector_size,
-    wal_device,
-    wal_shm_map,
-    wal_shm_lock,
-    wal_shm_barrier,
-    wal_shm_unmap,
-    wal_fetch,
-    wal_unfetch,
+    .iVersion = 1,
+    .xClose = wal_close,
+    .xRead = wal_read,
+    .xWrite = wal_write,
+    .xTruncate = wal_truncate,
+    .xSync = wal_sync,
+    .xFileSize = wal_file_size,
+    .xLock = wal_lock,
+    .xUnlock = wal_unlock,
+    .xCheckReservedLock = wal_check_reserved,
+    .xFileControl = wal_file_control,
+    .xSectorSize = wal_sector_size,
+    .xDeviceCharacteristics = wal_device,
 };
 
 static int app_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
