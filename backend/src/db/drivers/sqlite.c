@@ -257,9 +257,9 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
-/* One pass: copies the WAL as far as readers allow. The frames copied
- * (from the WAL's start), or -1 when it was started over meanwhile;
- * *log: the WAL's length. SQLite syncs the database file only after a
+/* One pass: copies the WAL as far as readers allow. The WAL's frames
+ * copied so far (from its start), or -1 when the pass could not run;
+ * *log: the WAL's length when the pass began. SQLite syncs the database file only after a
  * pass that copied the WAL to its end, which the passes beside the
  * writers seldom do; that one sync would then have all their pages to
  * write out, with the writers waiting: each pass beside them (locked 0)
