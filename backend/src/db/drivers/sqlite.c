@@ -84,15 +84,13 @@ struct writer {
     pthread_cond_t freed;
     int taken;
     /* the checkpointer, while connections that left it their checkpoints
-     * are open (ck_users): woken by ck_wake when a commit left the WAL
-     * long (ck_due); ck_waiting while it waits for the turn, which it
+     * are open (ck_users): woken by ck_wake when a commit left
+     * CHECKPOINT_FRAMES uncopied (ck_due); ck_waiting while it waits for the turn, which it
      * then gets first (ck_turn); ck_stop from the last user's close until
      * it has ended (a new user waits on ck_wake for that) */
     int ck_users, ck_due, ck_stop, ck_waiting;
-    int ck_frames;         /* the WAL's length after the last commit that
-                              asked (CHECKPOINT_FRAMES and more) */
-    int ck_copied;         /* its frames copied by the last pass */
-    atomic_int wal_frames; /* its length after the last commit */
+    int ck_copied;         /* the WAL's frames copied by the last pass */
+    atomic_int wal_frames; /* the WAL's length after the last commit */
     int ck_full;           /* CHECKPOINT_LIMIT reached: writers wait */
     pthread_cond_t ck_wake, ck_turn;
     pthread_t ck_thread;
@@ -245,7 +243,6 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     if (frames < w->ck_copied)
         w->ck_copied = 0; /* started over */
     if (frames - w->ck_copied >= CHECKPOINT_FRAMES) {
-        w->ck_frames = frames;
         if (frames >= CHECKPOINT_LIMIT)
             w->ck_full = 1;
         if (!w->ck_due) {
@@ -312,7 +309,8 @@ static void *checkpointer(void *arg)
         if (w->ck_stop)
             break;
         w->ck_due = 0;
-        int restart = w->ck_frames >= RESTART_FRAMES || w->ck_full;
+        int restart = atomic_load(&w->wal_frames) >= RESTART_FRAMES ||
+                      w->ck_full;
         pthread_mutex_unlock(&w->m);
         int log, copied = checkpoint_pass(w, 0, &log);
         pthread_mutex_lock(&w->m);
@@ -333,7 +331,7 @@ static void *checkpointer(void *arg)
         copied = checkpoint_pass(w, 1, &log);
         pthread_mutex_lock(&w->m);
         /* what asked meanwhile is copied */
-        w->ck_due = w->ck_full = w->ck_frames = 0;
+        w->ck_due = w->ck_full = 0;
         w->ck_copied = copied > 0 ? copied : 0;
         turn_free(w);
     }
@@ -369,7 +367,7 @@ static int checkpointer_start(struct writer *w, struct db_error *err)
     sqlite3_file_control(db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
     w->ck_db = db;
     w->ck_fd = fd;
-    w->ck_due = w->ck_full = w->ck_frames = w->ck_copied = 0;
+    w->ck_due = w->ck_full = w->ck_copied = 0;
     atomic_store(&w->wal_frames, 0);
     if (pthread_create(&w->ck_thread, NULL, checkpointer, w)) {
         sqlite3_close(db);
