@@ -25,6 +25,18 @@ static long count_app_objects(struct db_conn *c)
                       "'ix_tasks_user_id_status')");
 }
 
+/* A connection to backend i (its configuration in *cfg) on a database
+ * with the models' tables. */
+static struct db_conn *connect_with_tables(struct db_config *cfg, int i)
+{
+    tu_config_backend(cfg, i);
+    struct db_conn *c = tu_connect(cfg);
+    struct db_error err;
+    ck_assert_msg(create_db_and_tables(c, models_schema(), &err) == 0, "%s",
+                  err.message);
+    return c;
+}
+
 static void add_user(struct db_conn *c, const char *email, int ok)
 {
     struct db_error err;
@@ -50,10 +62,8 @@ static void add_user_and_task(struct db_conn *c, const char *email)
 START_TEST(test_database__create_all_is_idempotent)
 {
     struct db_config cfg;
-    tu_config_backend(&cfg, _i);
-    struct db_conn *c = tu_connect(&cfg);
+    struct db_conn *c = connect_with_tables(&cfg, _i);
     struct db_error err;
-    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
     ck_assert_int_eq(count_app_objects(c), 8); /* 2 tables, 6 indexes */
     add_user_and_task(c, "a@example.com");
     ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
@@ -69,10 +79,8 @@ END_TEST
 START_TEST(test_database__cascade_deletes_tasks)
 {
     struct db_config cfg;
-    tu_config_backend(&cfg, _i);
-    struct db_conn *c = tu_connect(&cfg);
+    struct db_conn *c = connect_with_tables(&cfg, _i);
     struct db_error err;
-    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
     add_user_and_task(c, "a@example.com");
     add_user_and_task(c, "b@example.com");
     tu_exec(c, "DELETE FROM users WHERE email = 'a@example.com'");
@@ -90,10 +98,8 @@ END_TEST
 START_TEST(test_database__reset_keeps_foreign_tables)
 {
     struct db_config cfg;
-    tu_config_backend(&cfg, _i);
-    struct db_conn *c = tu_connect(&cfg);
+    struct db_conn *c = connect_with_tables(&cfg, _i);
     struct db_error err;
-    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
     add_user_and_task(c, "a@example.com");
     tu_exec(c, "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, note TEXT)");
     tu_exec(c, "INSERT INTO audit_log (id, note) VALUES (1, 'keep me')");
@@ -109,10 +115,8 @@ END_TEST
 START_TEST(test_database__reset_refused_in_production)
 {
     struct db_config cfg;
-    tu_config_backend(&cfg, _i);
-    struct db_conn *c = tu_connect(&cfg);
+    struct db_conn *c = connect_with_tables(&cfg, _i);
     struct db_error err;
-    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
     add_user_and_task(c, "a@example.com");
     cfg.phase = DB_PHASE_PRODUCTION;
     snprintf(cfg.phase_source, sizeof cfg.phase_source, "config/production.ini");
@@ -160,10 +164,8 @@ END_TEST
 START_TEST(test_database__batch_items_stand_or_fall_alone)
 {
     struct db_config cfg;
-    tu_config_backend(&cfg, _i);
-    struct db_conn *c = tu_connect(&cfg);
+    struct db_conn *c = connect_with_tables(&cfg, _i);
     struct db_error err;
-    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
     ck_assert_int_eq(db_batch_begin(c, &err), 0);
     ck_assert_int_ne(db_batch_begin(c, &err), 0); /* not twice */
     /* stands */
@@ -223,10 +225,8 @@ END_TEST
 START_TEST(test_database__batch_commit_failure_keeps_nothing)
 {
     struct db_config cfg;
-    tu_config_backend(&cfg, _i);
-    struct db_conn *c = tu_connect(&cfg);
+    struct db_conn *c = connect_with_tables(&cfg, _i);
     struct db_error err;
-    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
     tu_exec(c, "CREATE TABLE batch_parent (id INTEGER PRIMARY KEY)");
     tu_exec(c, "CREATE TABLE batch_child (pid INTEGER REFERENCES "
                "batch_parent (id) DEFERRABLE INITIALLY DEFERRED)");
@@ -251,10 +251,8 @@ END_TEST
 START_TEST(test_database__batch_rollback_keeps_nothing)
 {
     struct db_config cfg;
-    tu_config_backend(&cfg, _i);
-    struct db_conn *c = tu_connect(&cfg);
+    struct db_conn *c = connect_with_tables(&cfg, _i);
     struct db_error err;
-    ck_assert_int_eq(create_db_and_tables(c, models_schema(), &err), 0);
     ck_assert_int_eq(db_batch_begin(c, &err), 0);
     ck_assert_int_eq(db_batch_item(c, &err), 0);
     add_user(c, "a@example.com", 1);

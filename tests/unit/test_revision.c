@@ -330,6 +330,17 @@ static char *bytes_at(char *data, size_t len, const char *what)
     return NULL;
 }
 
+/* Two revisions as the record keeps them: the files' status, their
+ * checksum, their headers. */
+static const struct db_revcache_key rec_k1 = {1, 2, 5, 100, 0, 100, 0};
+static const struct db_revcache_key rec_k2 = {1, 3, 5, 100, 0, 100, 0};
+static const char rec_sum[] =
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+static const struct db_revision_head rec_h1 = {"0001", "", "a", 4, 0, 1,
+                                               1, 0, true};
+static const struct db_revision_head rec_h2 = {"0002", "0001", "b", 4, 4, 1,
+                                               1, 2, true};
+
 /* Each entry of the record carries its own check: a damaged entry is
  * never found, the others still are. */
 START_TEST(test_revision__record_entry_check)
@@ -342,21 +353,15 @@ START_TEST(test_revision__record_entry_check)
     ck_assert_int_ge(dfd, 0);
     struct db_revcache c;
     ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
-    struct db_revcache_key k1 = {1, 2, 5, 100, 0, 100, 0};
-    struct db_revcache_key k2 = {1, 3, 5, 100, 0, 100, 0};
-    char sum[65];
-    memset(sum, 'a', 64);
-    sum[64] = '\0';
-    struct db_revision_head h1 = {"0001", "", "a", 4, 0, 1, 1, 0, true};
-    struct db_revision_head h2 = {"0002", "0001", "b", 4, 4, 1, 1, 2, true};
-    db_revcache_add(&c, "0001_a.sql", &k1, "one;\n", 5, sum, &h1);
-    db_revcache_add(&c, "0002_b.sql", &k2, "two;\n", 5, sum, &h2);
+    db_revcache_add(&c, "0001_a.sql", &rec_k1, "one;\n", 5, rec_sum, &rec_h1);
+    db_revcache_add(&c, "0002_b.sql", &rec_k2, "two;\n", 5, rec_sum, &rec_h2);
     db_revcache_close(&c, dfd);
 
     ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
     ck_assert_int_eq(c.n, 2);
-    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &k1));
-    const struct db_revcache_entry *e = db_revcache_find(&c, "0002_b.sql", &k2);
+    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &rec_k1));
+    const struct db_revcache_entry *e =
+        db_revcache_find(&c, "0002_b.sql", &rec_k2);
     ck_assert_ptr_nonnull(e);
     /* the header comes back as recorded */
     ck_assert_int_eq(e->head.idlen, 4);
@@ -377,8 +382,8 @@ START_TEST(test_revision__record_entry_check)
     ck_assert_int_eq(c.n, 2);
     ck_assert(c.v[0].ok);
     ck_assert(!c.v[1].ok);
-    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &k1));
-    ck_assert_ptr_null(db_revcache_find(&c, "0002_b.sql", &k2));
+    ck_assert_ptr_nonnull(db_revcache_find(&c, "0001_a.sql", &rec_k1));
+    ck_assert_ptr_null(db_revcache_find(&c, "0002_b.sql", &rec_k2));
     free(c.v);
     free(data);
     unlinkat(dfd, DB_REVCACHE_FILE, 0);
@@ -395,20 +400,13 @@ START_TEST(test_revision__record_names_stand_for_the_listing)
     int dfd = open(tu_tmpdir(), O_RDONLY | O_DIRECTORY);
     ck_assert_int_ge(dfd, 0);
     struct db_revcache_key dir = {7, 8, 4096, 100, 5, 100, 5};
-    struct db_revcache_key k1 = {1, 2, 5, 100, 0, 100, 0};
-    struct db_revcache_key k2 = {1, 3, 5, 100, 0, 100, 0};
-    char sum[65];
-    memset(sum, 'a', 64);
-    sum[64] = '\0';
-    struct db_revision_head h1 = {"0001", "", "a", 4, 0, 1, 1, 0, true};
-    struct db_revision_head h2 = {"0002", "0001", "b", 4, 4, 1, 1, 2, true};
     struct db_revcache c;
 
     /* three files listed, two recorded: no listing recorded */
     ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
     db_revcache_listed(&c, &dir, 3);
-    db_revcache_add(&c, "0001_a.sql", &k1, "one;\n", 5, sum, &h1);
-    db_revcache_add(&c, "0002_b.sql", &k2, "two;\n", 5, sum, &h2);
+    db_revcache_add(&c, "0001_a.sql", &rec_k1, "one;\n", 5, rec_sum, &rec_h1);
+    db_revcache_add(&c, "0002_b.sql", &rec_k2, "two;\n", 5, rec_sum, &rec_h2);
     db_revcache_close(&c, dfd);
     ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
     ck_assert_int_eq(c.n, 2);
@@ -416,8 +414,8 @@ START_TEST(test_revision__record_names_stand_for_the_listing)
     /* the same two, now all there is: recorded, though nothing else
      * changed */
     db_revcache_listed(&c, &dir, 2);
-    db_revcache_keep(&c, db_revcache_find(&c, "0001_a.sql", &k1));
-    db_revcache_keep(&c, db_revcache_find(&c, "0002_b.sql", &k2));
+    db_revcache_keep(&c, db_revcache_find(&c, "0001_a.sql", &rec_k1));
+    db_revcache_keep(&c, db_revcache_find(&c, "0002_b.sql", &rec_k2));
     db_revcache_close(&c, dfd);
     ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
     ck_assert(db_revcache_names_stand(&c, &dir));
@@ -452,8 +450,8 @@ START_TEST(test_revision__record_names_stand_for_the_listing)
     struct db_revcache_key fresh = dir;
     fresh.mtime_s = fresh.ctime_s = c.now_ns / 1000000000;
     db_revcache_listed(&c, &fresh, 2);
-    db_revcache_keep(&c, db_revcache_find(&c, "0001_a.sql", &k1));
-    db_revcache_keep(&c, db_revcache_find(&c, "0002_b.sql", &k2));
+    db_revcache_keep(&c, db_revcache_find(&c, "0001_a.sql", &rec_k1));
+    db_revcache_keep(&c, db_revcache_find(&c, "0002_b.sql", &rec_k2));
     db_revcache_close(&c, dfd);
     ck_assert_int_eq(db_revcache_open(&c, dfd), 0);
     ck_assert(!db_revcache_names_stand(&c, &fresh));
