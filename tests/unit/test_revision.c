@@ -308,17 +308,6 @@ START_TEST(test_revision__from_head)
 }
 END_TEST
 
-/* The record's bytes, copied, with c closed (not written). */
-static char *record_bytes(struct db_revcache *c, size_t *len)
-{
-    char *data = malloc(c->data.len);
-    ck_assert_ptr_nonnull(data);
-    memcpy(data, c->data.p, c->data.len);
-    *len = c->data.len;
-    db_revcache_close(c, -1);
-    return data;
-}
-
 /* The first place of what in data. */
 static char *bytes_at(char *data, size_t len, const char *what)
 {
@@ -328,6 +317,23 @@ static char *bytes_at(char *data, size_t len, const char *what)
             return data + i;
     ck_abort_msg("'%s' is not in the record", what);
     return NULL;
+}
+
+/* The record c holds (closed here, not written), copied, with the second
+ * byte of the first place of what in it set to byte, and parsed again
+ * into c; the bytes (*len of them), for the caller to free after c. */
+static char *reparse_damaged(struct db_revcache *c, const char *what,
+                             char byte, size_t *len)
+{
+    *len = c->data.len;
+    char *data = malloc(*len);
+    ck_assert_ptr_nonnull(data);
+    memcpy(data, c->data.p, *len);
+    db_revcache_close(c, -1);
+    bytes_at(data, *len, what)[1] = byte;
+    memset(c, 0, sizeof *c);
+    ck_assert_int_eq(db_revcache_parse(c, data, *len), 0);
+    return data;
 }
 
 /* Two revisions as the record keeps them: the files' status, their
@@ -374,11 +380,7 @@ START_TEST(test_revision__record_entry_check)
     ck_assert(c.data.mapped);
     /* one byte of the second entry's text changed */
     size_t len;
-    char *data = record_bytes(&c, &len);
-    char *t = bytes_at(data, len, "two;");
-    t[1] = 'X';
-    memset(&c, 0, sizeof c);
-    ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
+    char *data = reparse_damaged(&c, "two;", 'X', &len);
     ck_assert_int_eq(c.n, 2);
     ck_assert(c.v[0].ok);
     ck_assert(!c.v[1].ok);
@@ -428,15 +430,11 @@ START_TEST(test_revision__record_names_stand_for_the_listing)
     ck_assert(!db_revcache_names_stand(&c, &moved));
     /* a damaged entry: its name cannot be trusted either */
     size_t len;
-    char *data = record_bytes(&c, &len);
-    char *t = bytes_at(data, len, "0002_b");
-    t[1] = '1';
-    memset(&c, 0, sizeof c);
-    ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
+    char *data = reparse_damaged(&c, "0002_b", '1', &len);
     ck_assert(!db_revcache_names_stand(&c, &dir));
     free(c.v);
     /* a damaged directory part: no listing */
-    t[1] = '0';
+    bytes_at(data, len, "0102_b")[1] = '0';
     data[sizeof "app revision cache 3\n" - 1 + 8] ^= 1;
     memset(&c, 0, sizeof c);
     ck_assert_int_eq(db_revcache_parse(&c, data, len), 0);
