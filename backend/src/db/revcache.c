@@ -115,6 +115,17 @@ static bool listed_name(const char *name, size_t n, const char *prev,
     return cmp < 0 || (cmp == 0 && prevlen < n);
 }
 
+/* A file's or the directory's status from the record's numbers: its
+ * device, inode and size (none recorded for the directory), then its
+ * modification and change times, seconds and nanoseconds. */
+static struct db_revcache_key key_of(uint64_t dev, uint64_t ino,
+                                     uint64_t size, const uint64_t t[4])
+{
+    return (struct db_revcache_key){dev, ino, size, (int64_t)t[0],
+                                    (int64_t)t[1], (int64_t)t[2],
+                                    (int64_t)t[3]};
+}
+
 int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
 {
     free(c->v);
@@ -131,12 +142,7 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
     if (dcheck == db_revcache_check(data + MAGIC_LEN + 8, sizeof dnum) &&
         dnum[0] == 1) {
         c->listing = true;
-        c->dir.dev = dnum[1];
-        c->dir.ino = dnum[2];
-        c->dir.mtime_s = (int64_t)dnum[3];
-        c->dir.mtime_ns = (int64_t)dnum[4];
-        c->dir.ctime_s = (int64_t)dnum[5];
-        c->dir.ctime_ns = (int64_t)dnum[6];
+        c->dir = key_of(dnum[1], dnum[2], 0, dnum + 3);
     }
     bool names_ok = true;
     size_t cap = 0, pos = MAGIC_LEN + DIR_LEN;
@@ -167,13 +173,7 @@ int db_revcache_parse(struct db_revcache *c, const char *data, size_t len)
             c->v = p;
         }
         struct db_revcache_entry *e = &c->v[c->n++];
-        e->key.dev = num[0];
-        e->key.ino = num[1];
-        e->key.size = num[2];
-        e->key.mtime_s = (int64_t)num[3];
-        e->key.mtime_ns = (int64_t)num[4];
-        e->key.ctime_s = (int64_t)num[5];
-        e->key.ctime_ns = (int64_t)num[6];
+        e->key = key_of(num[0], num[1], num[2], num + 3);
         memcpy(e->checksum, sum, 64);
         e->checksum[64] = '\0';
         e->name = data + pos;
