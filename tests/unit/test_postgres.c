@@ -804,6 +804,108 @@ START_TEST(test_postgres__reset_session_in_one_round_trip)
 }
 END_TEST
 
+static int commit_it(struct db_conn *c, void *unused)
+{
+    (void)unused;
+    struct db_error err;
+    return db_commit(c, &err);
+}
+
+static int insert_one(struct db_conn *c, void *unused)
+{
+    (void)unused;
+    struct db_error err;
+    const char *p[] = {"1"};
+    return db_query(c, "INSERT INTO begun (x) VALUES ($1)", 1, p, NULL, NULL,
+                    NULL, &err);
+}
+
+/* BEGIN goes with the transaction's first statement, in one round trip,
+ * whether that statement is prepared, to be prepared, or neither, or is
+ * the reset before a revision; a transaction that sends nothing costs
+ * nothing; the transaction is as real as with BEGIN on its own. */
+START_TEST(test_postgres__begin_travels_with_the_first_statement)
+{
+    struct db_config cfg;
+    pg_config(&cfg);
+    cfg.lock_timeout_ms = 1234;
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    char want[160];
+    snprintf(want, sizeof want, "\"%s\"", cfg.schema);
+    /* the session setup, pending at a first BEGIN, goes on its own ahead
+     * of the transaction: a first statement that fails and is rolled
+     * back leaves the settings in place */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_ne(db_query(c, "SELECT * FROM no_such_table", 0, NULL, NULL,
+                              NULL, NULL, &err), 0);
+    ck_assert_str_eq(err.sqlstate, "42P01");
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    setting_is(c, "search_path", want);
+    setting_is(c, "lock_timeout", "1234ms");
+    tu_exec(c, "CREATE TABLE begun (x int)");
+
+    /* three transactions of the same INSERT: sent with parameters, then
+     * prepared, then prepared already; each one round trip with its BEGIN
+     * (two Parse messages when it is prepared there: BEGIN's, its own) */
+    const int parses[] = {2, 2, 1};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(db_begin(c, &err), 0);
+        struct trace_counts n;
+        ck_assert_int_eq(traced(c, insert_one, NULL, &n), 0);
+        ck_assert_int_eq(n.parses, parses[i]);
+        ck_assert_int_eq(n.answered, 1);
+        ck_assert_int_eq(n.sent_after, 0);
+        /* the third is rolled back, and its row with it */
+        ck_assert_int_eq(i < 2 ? db_commit(c, &err) : db_rollback(c, &err), 0);
+    }
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM begun"), 2);
+
+    /* a statement that fails with its BEGIN leaves the transaction failed:
+     * the commit says it rolled back */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_ne(db_query(c, "INSERT INTO begun (x) VALUES ('no')", 0,
+                              NULL, NULL, NULL, NULL, &err), 0);
+    ck_assert_str_eq(err.sqlstate, "22P02");
+    ck_assert_int_ne(db_commit(c, &err), 0);
+    ck_assert_msg(strstr(err.message, "rolled back"), "%s", err.message);
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+
+    /* nothing sent in it: its commit sends nothing either */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    struct trace_counts n;
+    ck_assert_int_eq(traced(c, commit_it, NULL, &n), 0);
+    ck_assert_int_eq(n.sent, 0);
+
+    /* a first statement that cannot take it along (several statements in
+     * one string) gets it just before: still one transaction */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    tu_exec(c, "INSERT INTO begun (x) VALUES (3); INSERT INTO begun (x) "
+               "VALUES (4)");
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM begun"), 2);
+
+    /* the reset before a revision takes it along, in its round trip */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_eq(traced(c, reset_session, NULL, &n), 0);
+    ck_assert_int_eq(n.parses, 3); /* BEGIN, RESET ALL, the setup */
+    ck_assert_int_eq(n.sent_after, 0);
+    tu_exec(c, "INSERT INTO begun (x) VALUES (5)");
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM begun"), 2);
+
+    /* a BEGIN inside a transaction goes at once (the server warns), and
+     * the transaction goes on */
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    tu_exec(c, "INSERT INTO begun (x) VALUES (6)");
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_eq(db_commit(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM begun"), 3);
+    tu_exec(c, "DROP TABLE begun");
+    db_disconnect(c);
+}
+END_TEST
+
 START_TEST(test_postgres__schema_name_is_quoted)
 {
     struct db_config cfg;
@@ -907,6 +1009,7 @@ Suite *postgres_suite(void)
     tcase_add_test(tc, test_postgres__reset_session_in_one_round_trip);
     tcase_add_test(tc, test_postgres__schema_name_is_quoted);
     tcase_add_test(tc, test_postgres__first_statement_carries_the_setup);
+    tcase_add_test(tc, test_postgres__begin_travels_with_the_first_statement);
     tcase_add_test(tc, test_postgres__reset_drops_only_model_tables);
     tcase_add_test(tc, test_postgres__errors_carry_sqlstate_and_position);
     tcase_add_test(tc, test_postgres__parameters_are_bound);

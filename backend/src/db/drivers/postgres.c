@@ -289,16 +289,95 @@ static struct pg_stmt *stmt_of(struct pg_conn *c, const char *sql, int *idx)
 static PGresult *run_first(struct pg_conn *c, const char *sql, int nparams,
                            const char *const *params, struct db_error *err);
 
+/* The next result of a pipeline, and the end of that statement's results
+ * (NULL) read past. */
+static PGresult *pipeline_result(struct pg_conn *c)
+{
+    PGresult *res = PQgetResult(c->pg), *more;
+    while ((more = PQgetResult(c->pg)))
+        PQclear(more);
+    return res;
+}
+
+static int settle(struct pg_conn *c, struct db_error *err);
+
+/* The transaction's first statement with the BEGIN before it, in one
+ * round trip: a pipeline of BEGIN, the statement (prepared first when
+ * prepare is set) and a sync. The transaction is open afterwards whatever
+ * the statement did, as when BEGIN went alone; a statement that failed
+ * leaves it failed. */
+static PGresult *run_begun(struct pg_conn *c, const char *name,
+                           bool prepare, bool prepared, const char *sql,
+                           int nparams, const char *const *params,
+                           struct db_error *err)
+{
+    PGresult *begin = NULL, *made = NULL, *res = NULL;
+    if (PQenterPipelineMode(c->pg)) {
+        bool sent = PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL,
+                                      NULL, 0) &&
+                    (!prepare ||
+                     PQsendPrepare(c->pg, name, sql, nparams, NULL)) &&
+                    (prepared || prepare
+                         ? PQsendQueryPrepared(c->pg, name, nparams, params,
+                                               NULL, NULL, 0)
+                         : PQsendQueryParams(c->pg, sql, nparams, NULL,
+                                             params, NULL, NULL, 0)) &&
+                    PQpipelineSync(c->pg);
+        if (sent) {
+            begin = pipeline_result(c);
+            if (prepare)
+                made = pipeline_result(c);
+            res = pipeline_result(c);
+            PQclear(PQgetResult(c->pg)); /* the sync */
+        }
+        PQexitPipelineMode(c->pg);
+    }
+    PGresult *bad = !begin || !ok_status(begin) ? begin
+                    : prepare && (!made || !ok_status(made)) ? made
+                    : !res || !ok_status(res)               ? res
+                                                             : NULL;
+    bool failed = !begin || bad;
+    if (failed)
+        result_error(c, bad, err);
+    PQclear(begin);
+    PQclear(made);
+    if (failed) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
 static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
                      const char *const *params, struct db_error *err)
 {
-    if (c->setup_pending)
-        return run_first(c, sql, nparams, params, err);
+    if (c->setup_pending) {
+        if (!c->begin_pending)
+            return run_first(c, sql, nparams, params, err);
+        /* the setup first, on its own and outside the transaction, so
+         * that a rollback does not take the settings with it */
+        c->begin_pending = false;
+        int rc = settle(c, err);
+        c->begin_pending = true;
+        if (rc)
+            return NULL;
+    }
     int idx = 0;
     struct pg_stmt *s = stmt_of(c, sql, &idx);
     char name[16];
     snprintf(name, sizeof name, "_app_s%d", idx);
     PGresult *res;
+    if (c->begin_pending) {
+        c->begin_pending = false;
+        bool prepare = s && !s->prepared && !s->never && s->uses > 0;
+        if (s)
+            s->uses++;
+        res = run_begun(c, name, prepare, s && s->prepared, sql, nparams,
+                        params, err);
+        if (res && prepare)
+            s->prepared = 1;
+        return res;
+    }
     if (s && !s->prepared && !s->never && s->uses > 0) {
         PGresult *p = PQprepare(c->pg, name, sql, nparams, NULL);
         if (!p || PQresultStatus(p) != PGRES_COMMAND_OK) {
@@ -386,14 +465,31 @@ static int pg_query(struct db_conn *base, const char *sql, int nparams,
     return rc;
 }
 
-static int settle(struct pg_conn *c, struct db_error *err);
+/* A BEGIN waiting for its transaction's first statement goes now, on its
+ * own: before a statement that cannot travel with it. */
+static int flush_begin(struct pg_conn *c, struct db_error *err)
+{
+    if (!c->begin_pending)
+        return 0;
+    c->begin_pending = false;
+    PGresult *res = PQexec(c->pg, "BEGIN");
+    int rc = 0;
+    if (!res || !ok_status(res))
+        rc = result_error(c, res, err);
+    PQclear(res);
+    return rc;
+}
 
 static int pg_exec(struct db_conn *base, const char *sql,
                    struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
+    /* the setup outside the transaction (see run) */
+    bool begin = c->begin_pending;
+    c->begin_pending = false;
     int rc = settle(c, err);
-    if (rc)
+    c->begin_pending = begin;
+    if (rc || (rc = flush_begin(c, err)))
         return rc;
     /* PQexec: several statements in one string, no parameters. */
     PGresult *res = PQexec(c->pg, sql);
@@ -457,16 +553,6 @@ static int settle(struct pg_conn *c, struct db_error *err)
     if (rc == 0 && strcmp(exists, "t") != 0)
         rc = create_schema(c, err);
     return rc;
-}
-
-/* The next result of a pipeline, and the end of that statement's results
- * (NULL) read past. */
-static PGresult *pipeline_result(struct pg_conn *c)
-{
-    PGresult *res = PQgetResult(c->pg), *more;
-    while ((more = PQgetResult(c->pg)))
-        PQclear(more);
-    return res;
 }
 
 /*
@@ -539,13 +625,20 @@ static int pg_reset_session(struct db_conn *base, struct db_error *err)
     struct pg_conn *c = conn_of(base);
     if (c->setup_pending)
         return 0; /* nothing ran: the setup still comes first */
-    PGresult *reset = NULL, *setup = NULL;
+    /* a BEGIN still to go goes first, in the same round trip */
+    bool begin = c->begin_pending;
+    c->begin_pending = false;
+    PGresult *began = NULL, *reset = NULL, *setup = NULL;
     if (PQenterPipelineMode(c->pg)) {
-        if (PQsendQueryParams(c->pg, "RESET ALL", 0, NULL, NULL, NULL, NULL,
+        if ((!begin || PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL,
+                                         NULL, 0)) &&
+            PQsendQueryParams(c->pg, "RESET ALL", 0, NULL, NULL, NULL, NULL,
                               0) &&
             PQsendQueryParams(c->pg, setup_sql, 4, NULL, c->setup.params,
                               NULL, NULL, 0) &&
             PQpipelineSync(c->pg)) {
+            if (begin)
+                began = pipeline_result(c);
             reset = pipeline_result(c);
             setup = pipeline_result(c);
             PQclear(PQgetResult(c->pg)); /* the sync */
@@ -553,10 +646,13 @@ static int pg_reset_session(struct db_conn *base, struct db_error *err)
         PQexitPipelineMode(c->pg);
     }
     int rc = 0;
-    if (!reset || !ok_status(reset))
+    if (begin && (!began || !ok_status(began)))
+        rc = result_error(c, began, err);
+    else if (!reset || !ok_status(reset))
         rc = result_error(c, reset, err);
     else if (!setup || !ok_status(setup))
         rc = result_error(c, setup, err);
+    PQclear(began);
     PQclear(reset);
     PQclear(setup);
     return rc;
@@ -674,14 +770,28 @@ static int pg_alive(struct db_conn *base)
     return PQstatus(c->pg) == CONNECTION_OK;
 }
 
-static int pg_begin(struct db_conn *c, struct db_error *err)
+/* BEGIN is not sent on its own: it goes with the transaction's first
+ * statement, in the same round trip (run, pg_reset_session), or just
+ * before one that cannot take it along (pg_exec). A transaction that
+ * ends before anything was sent in it sends nothing. Inside a
+ * transaction, BEGIN goes at once, and the server says what it thinks
+ * of it. */
+static int pg_begin(struct db_conn *base, struct db_error *err)
 {
-    return pg_exec(c, "BEGIN", err);
+    struct pg_conn *c = conn_of(base);
+    if (c->begin_pending || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        return pg_exec(base, "BEGIN", err);
+    c->begin_pending = true;
+    return 0;
 }
 
 static int pg_commit(struct db_conn *base, struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
+    if (c->begin_pending) {
+        c->begin_pending = false; /* nothing was sent: nothing to end */
+        return 0;
+    }
     PGresult *res = PQexec(c->pg, "COMMIT");
     int rc = 0;
     if (!res || !ok_status(res))
@@ -697,6 +807,7 @@ static int pg_commit(struct db_conn *base, struct db_error *err)
 static int pg_rollback(struct db_conn *base, struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
+    c->begin_pending = false;
     if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
         return 0;
     return pg_exec(base, "ROLLBACK", err);

@@ -56,6 +56,8 @@ struct pg_conn {
     struct pg_setup setup; /* made once, at connect */
     bool setup_pending;    /* the session setup travels with the first
                               statement (postgres.c, run_first) */
+    bool begin_pending;    /* BEGIN travels with the transaction's first
+                              statement (postgres.c, pg_begin) */
 };
 
 static inline struct pg_conn *conn_of(struct db_conn *c)
