@@ -16,7 +16,9 @@
 #      transaction;
 #   5. POST /users/{id}/tasks on SQLite with `serve --threads 2` beside
 #      `--threads 1` (wrk, 32 connections): the ratio of requests per
-#      second, and p99 over p50 at two threads.
+#      second, and p99 over p50 at two threads; for reference, the same
+#      ratio for a read (GET /users/{id}, no write at all) at each thread
+#      count: the tail the HTTP layer and the machine have of their own.
 #
 #   scripts/bench/floors.sh        (make bench runs every scripts/bench/*.sh)
 #
@@ -194,9 +196,11 @@ LUA
 # ms VALUE: wrk's latency ("850.00us", "12.3ms", "1.2s") in ms
 ms() { echo "$1" | awk '/us$/ { printf "%.3f", $1 / 1000; next }
     /ms$/ { printf "%.3f", $1 + 0; next } /s$/ { printf "%.3f", $1 * 1000 }'; }
-# post_run ST ROUND: one wrk run against a fresh `serve --threads ST`;
-# requests/s, p50 and p99 (ms) appended to $W/post$ST
+# post_run ST ROUND [get]: one wrk run against a fresh `serve --threads
+# ST`, of the POST (of GET /users/{id} with get); requests/s, p50 and p99
+# (ms) appended to $W/post$ST ($W/get$ST)
 post_run() {
+    kind=${3:-post}
     S=$W/serve$1.$2
     mkdir -p "$S/config"
     printf '[app]\nphase = pre-user\n[database]\nurl = sqlite:///var/app.db\n' >"$S/config/app.ini"
@@ -216,18 +220,23 @@ post_run() {
         -d '{"email":"bench@example.org","password":"bench pass phrase"}' \
         "$base/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
     id=$(sqlite3 "$S/var/app.db" "SELECT id FROM users WHERE email = 'bench@example.org'")
-    wrk -t2 -c32 -d"$DURATION" --latency -s "$W/post.lua" \
-        -H "Authorization: Bearer $token" "$base/users/$id/tasks" >"$W/wrk"
+    if [ "$kind" = post ]; then
+        wrk -t2 -c32 -d"$DURATION" --latency -s "$W/post.lua" \
+            -H "Authorization: Bearer $token" "$base/users/$id/tasks" >"$W/wrk"
+    else
+        wrk -t2 -c32 -d"$DURATION" --latency \
+            -H "Authorization: Bearer $token" "$base/users/$id" >"$W/wrk"
+    fi
     kill -TERM "$PID"; wait "$PID" || true
     PID=
     rm -rf "$S"
     if grep -q 'Non-2xx' "$W/wrk"; then
-        echo "bench/floors: errors during the POST run: $(grep 'Non-2xx' "$W/wrk")" >&2
+        echo "bench/floors: errors during the $kind run: $(grep 'Non-2xx' "$W/wrk")" >&2
         exit 1
     fi
     echo "$(awk '/^Requests\/sec:/ {print $2}' "$W/wrk")" \
         "$(ms "$(awk '$1 == "50%" {print $2}' "$W/wrk")")" \
-        "$(ms "$(awk '$1 == "99%" {print $2}' "$W/wrk")")" >>"$W/post$1"
+        "$(ms "$(awk '$1 == "99%" {print $2}' "$W/wrk")")" >>"$W/$kind$1"
 }
 # median_col FILE COLUMN: the median of a column of numbers
 median_col() {
@@ -239,13 +248,20 @@ k=0
 while [ "$k" -lt "$POST_ROUNDS" ]; do
     post_run 1 "$k"
     post_run 2 "$k"
+    post_run 1 "$k" get
+    post_run 2 "$k" get
     k=$((k + 1))
 done
 for st in 1 2; do
     eval "rps$st=$(median_col "$W/post$st" 1)"
     eval "p50_$st=$(median_col "$W/post$st" 2)"
     eval "p99_$st=$(median_col "$W/post$st" 3)"
+    eval "gp50_$st=$(median_col "$W/get$st" 2)"
+    eval "gp99_$st=$(median_col "$W/get$st" 3)"
 done
 row "requests/s, --threads 2 (app) vs --threads 1 (floor)" "$rps2" "$rps1" ">= 1.00x" "/s"
 row "p99 (app) over p50 (floor), --threads 2" "$p99_2" "$p50_2" "<= 3x"
 row "p99 (app) over p50 (floor), --threads 1" "$p99_1" "$p50_1" "(for reference)"
+row "GET /users/{id}: p99 over p50, --threads 2" "$gp99_2" "$gp50_2" "(reference)"
+row "GET /users/{id}: p99 over p50, --threads 1" "$gp99_1" "$gp50_1" "(reference)"
+echo "  (a read writes nothing: its tail is the HTTP layer's and the machine's, wrk on the same cores)"
