@@ -267,8 +267,8 @@ static int ok_status(PGresult *res)
            st == PGRES_EMPTY_QUERY;
 }
 
-/* Runs one statement with parameters; returns the result or NULL with err
- * filled. The caller clears the result. */
+/* The cache entry of sql (added when new), its index in *idx; NULL when
+ * the cache is full. */
 static struct pg_stmt *stmt_of(struct pg_conn *c, const char *sql, int *idx)
 {
     for (int i = 0; i < c->nstmts; i++)
@@ -299,54 +299,66 @@ static PGresult *pipeline_result(struct pg_conn *c)
     return res;
 }
 
-static int settle(struct pg_conn *c, struct db_error *err);
+/* One message of a pipeline: a statement with parameters, the statement
+ * prepared as name, or the prepared name run with parameters. */
+struct pipe_msg {
+    enum { PIPE_PARAMS, PIPE_PREPARE, PIPE_PREPARED } kind;
+    const char *sql, *name;
+    int nparams;
+    const char *const *params;
+};
 
-/* The transaction's first statement with the BEGIN before it, in one
- * round trip: a pipeline of BEGIN, the statement (prepared first when
- * prepare is set) and a sync. The transaction is open afterwards whatever
- * the statement did, as when BEGIN went alone; a statement that failed
- * leaves it failed. */
-static PGresult *run_begun(struct pg_conn *c, const char *name,
-                           bool prepare, bool prepared, const char *sql,
-                           int nparams, const char *const *params,
-                           struct db_error *err)
+/* Sends the n messages and a sync in one round trip; res[i] gets each
+ * one's result (all NULL when they could not be sent; the caller clears
+ * them). Returns the index of the first that failed, n when none did. */
+static int pipeline(struct pg_conn *c, const struct pipe_msg *m, int n,
+                    PGresult **res)
 {
-    PGresult *begin = NULL, *made = NULL, *res = NULL;
+    for (int i = 0; i < n; i++)
+        res[i] = NULL;
     if (PQenterPipelineMode(c->pg)) {
-        bool sent = PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL,
-                                      NULL, 0) &&
-                    (!prepare ||
-                     PQsendPrepare(c->pg, name, sql, nparams, NULL)) &&
-                    (prepared || prepare
-                         ? PQsendQueryPrepared(c->pg, name, nparams, params,
-                                               NULL, NULL, 0)
-                         : PQsendQueryParams(c->pg, sql, nparams, NULL,
-                                             params, NULL, NULL, 0)) &&
-                    PQpipelineSync(c->pg);
-        if (sent) {
-            begin = pipeline_result(c);
-            if (prepare)
-                made = pipeline_result(c);
-            res = pipeline_result(c);
+        bool sent = true;
+        for (int i = 0; sent && i < n; i++)
+            sent = m[i].kind == PIPE_PREPARE
+                       ? PQsendPrepare(c->pg, m[i].name, m[i].sql,
+                                       m[i].nparams, NULL)
+                   : m[i].kind == PIPE_PREPARED
+                       ? PQsendQueryPrepared(c->pg, m[i].name, m[i].nparams,
+                                             m[i].params, NULL, NULL, 0)
+                       : PQsendQueryParams(c->pg, m[i].sql, m[i].nparams,
+                                           NULL, m[i].params, NULL, NULL, 0);
+        if (sent && PQpipelineSync(c->pg)) {
+            for (int i = 0; i < n; i++)
+                res[i] = pipeline_result(c);
             PQclear(PQgetResult(c->pg)); /* the sync */
         }
         PQexitPipelineMode(c->pg);
     }
-    PGresult *bad = !begin || !ok_status(begin) ? begin
-                    : prepare && (!made || !ok_status(made)) ? made
-                    : !res || !ok_status(res)               ? res
-                                                             : NULL;
-    bool failed = !begin || bad;
-    if (failed)
-        result_error(c, bad, err);
-    PQclear(begin);
-    PQclear(made);
-    if (failed) {
-        PQclear(res);
-        return NULL;
-    }
-    return res;
+    for (int i = 0; i < n; i++)
+        if (!res[i] || !ok_status(res[i]))
+            return i;
+    return n;
 }
+
+/* The end of a pipeline whose first failure is bad (n: none): that one
+ * said in err and its code returned, or 0. The results are cleared, but
+ * for the last one when none failed and last is set: it goes to *last. */
+static int pipeline_end(struct pg_conn *c, PGresult **res, int n, int bad,
+                        PGresult **last, struct db_error *err)
+{
+    int rc = bad < n ? result_error(c, res[bad], err) : 0;
+    bool keep = rc == 0 && last;
+    if (keep)
+        *last = res[n - 1];
+    for (int i = 0; i < n - keep; i++)
+        PQclear(res[i]);
+    return rc;
+}
+
+static const struct pipe_msg begin_msg = {PIPE_PARAMS, "BEGIN", NULL, 0,
+                                          NULL};
+
+static int settle(struct pg_conn *c, struct db_error *err);
 
 static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
                      const char *const *params, struct db_error *err)
@@ -354,12 +366,7 @@ static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
     if (c->setup_pending) {
         if (!c->begin_pending)
             return run_first(c, sql, nparams, params, err);
-        /* the setup first, on its own and outside the transaction, so
-         * that a rollback does not take the settings with it */
-        c->begin_pending = false;
-        int rc = settle(c, err);
-        c->begin_pending = true;
-        if (rc)
+        if (settle(c, err))
             return NULL;
     }
     int idx = 0;
@@ -367,18 +374,31 @@ static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
     char name[16];
     snprintf(name, sizeof name, "_app_s%d", idx);
     PGresult *res;
+    /* a statement is prepared on its second use */
+    bool prepare = s && !s->prepared && !s->never && s->uses > 0;
     if (c->begin_pending) {
+        /* the transaction's first statement: BEGIN, the statement
+         * (prepared first when due) and a sync in one round trip; the
+         * transaction is open afterwards whatever the statement did, as
+         * when BEGIN went alone */
         c->begin_pending = false;
-        bool prepare = s && !s->prepared && !s->never && s->uses > 0;
+        bool named = prepare || (s && s->prepared);
         if (s)
             s->uses++;
-        res = run_begun(c, name, prepare, s && s->prepared, sql, nparams,
-                        params, err);
-        if (res && prepare)
+        struct pipe_msg m[3] = {begin_msg};
+        int n = 1;
+        if (prepare)
+            m[n++] = (struct pipe_msg){PIPE_PREPARE, sql, name, nparams, NULL};
+        m[n++] = (struct pipe_msg){named ? PIPE_PREPARED : PIPE_PARAMS, sql,
+                                   name, nparams, params};
+        PGresult *r[3];
+        int bad = pipeline(c, m, n, r);
+        if (prepare && bad > 1)
             s->prepared = 1;
-        return res;
+        PGresult *last = NULL;
+        return pipeline_end(c, r, n, bad, &last, err) ? NULL : last;
     }
-    if (s && !s->prepared && !s->never && s->uses > 0) {
+    if (prepare) {
         PGresult *p = PQprepare(c->pg, name, sql, nparams, NULL);
         if (!p || PQresultStatus(p) != PGRES_COMMAND_OK) {
             result_error(c, p, err);
@@ -465,14 +485,10 @@ static int pg_query(struct db_conn *base, const char *sql, int nparams,
     return rc;
 }
 
-/* A BEGIN waiting for its transaction's first statement goes now, on its
- * own: before a statement that cannot travel with it. */
-static int flush_begin(struct pg_conn *c, struct db_error *err)
+/* PQexec: several statements in one string, no parameters, sent now. */
+static int exec_now(struct pg_conn *c, const char *sql, struct db_error *err)
 {
-    if (!c->begin_pending)
-        return 0;
-    c->begin_pending = false;
-    PGresult *res = PQexec(c->pg, "BEGIN");
+    PGresult *res = PQexec(c->pg, sql);
     int rc = 0;
     if (!res || !ok_status(res))
         rc = result_error(c, res, err);
@@ -484,19 +500,13 @@ static int pg_exec(struct db_conn *base, const char *sql,
                    struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
-    /* the setup outside the transaction (see run) */
-    bool begin = c->begin_pending;
-    c->begin_pending = false;
     int rc = settle(c, err);
-    c->begin_pending = begin;
-    if (rc || (rc = flush_begin(c, err)))
-        return rc;
-    /* PQexec: several statements in one string, no parameters. */
-    PGresult *res = PQexec(c->pg, sql);
-    if (!res || !ok_status(res))
-        rc = result_error(c, res, err);
-    PQclear(res);
-    return rc;
+    if (rc == 0 && c->begin_pending) {
+        /* a string of statements cannot join a pipeline: BEGIN alone */
+        c->begin_pending = false;
+        rc = exec_now(c, "BEGIN", err);
+    }
+    return rc ? rc : exec_now(c, sql, err);
 }
 
 /* The session setup: search_path, lock_timeout and statement_timeout, and
@@ -541,17 +551,23 @@ static int create_schema(struct pg_conn *c, struct db_error *err)
 }
 
 /* The session setup on its own, one round trip when the schema exists:
- * before a statement that does not go through run() (an exec, BEGIN). */
+ * before a statement that does not go through run() (an exec), or before
+ * a transaction's first statement. */
 static int settle(struct pg_conn *c, struct db_error *err)
 {
     if (!c->setup_pending)
         return 0;
     c->setup_pending = false;
+    /* ahead of a BEGIN still to go, outside the transaction: a rollback
+     * must not take the settings with it */
+    bool begin = c->begin_pending;
+    c->begin_pending = false;
     char exists[8];
     int rc = db_query_value(&c->base, setup_sql, 4, c->setup.params, exists,
                             sizeof exists, err);
     if (rc == 0 && strcmp(exists, "t") != 0)
         rc = create_schema(c, err);
+    c->begin_pending = begin;
     return rc;
 }
 
@@ -571,19 +587,13 @@ static PGresult *run_first(struct pg_conn *c, const char *sql, int nparams,
                            const char *const *params, struct db_error *err)
 {
     c->setup_pending = false;
-    PGresult *setup = NULL, *res = NULL;
-    if (PQenterPipelineMode(c->pg)) {
-        if (PQsendQueryParams(c->pg, setup_sql, 4, NULL, c->setup.params,
-                              NULL, NULL, 0) &&
-            PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
-                              0) &&
-            PQpipelineSync(c->pg)) {
-            setup = pipeline_result(c);
-            res = pipeline_result(c);
-            PQclear(PQgetResult(c->pg)); /* the sync */
-        }
-        PQexitPipelineMode(c->pg);
-    }
+    const struct pipe_msg m[] = {
+        {PIPE_PARAMS, setup_sql, NULL, 4, c->setup.params},
+        {PIPE_PARAMS, sql, NULL, nparams, params},
+    };
+    PGresult *r[2];
+    pipeline(c, m, 2, r);
+    PGresult *setup = r[0], *res = r[1];
     bool set = setup && PQresultStatus(setup) == PGRES_TUPLES_OK &&
                PQntuples(setup) == 1;
     bool exists = set && strcmp(PQgetvalue(setup, 0, 0), "t") == 0;
@@ -626,36 +636,14 @@ static int pg_reset_session(struct db_conn *base, struct db_error *err)
     if (c->setup_pending)
         return 0; /* nothing ran: the setup still comes first */
     /* a BEGIN still to go goes first, in the same round trip */
-    bool begin = c->begin_pending;
+    struct pipe_msg m[3] = {begin_msg};
+    int n = c->begin_pending ? 1 : 0;
     c->begin_pending = false;
-    PGresult *began = NULL, *reset = NULL, *setup = NULL;
-    if (PQenterPipelineMode(c->pg)) {
-        if ((!begin || PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL,
-                                         NULL, 0)) &&
-            PQsendQueryParams(c->pg, "RESET ALL", 0, NULL, NULL, NULL, NULL,
-                              0) &&
-            PQsendQueryParams(c->pg, setup_sql, 4, NULL, c->setup.params,
-                              NULL, NULL, 0) &&
-            PQpipelineSync(c->pg)) {
-            if (begin)
-                began = pipeline_result(c);
-            reset = pipeline_result(c);
-            setup = pipeline_result(c);
-            PQclear(PQgetResult(c->pg)); /* the sync */
-        }
-        PQexitPipelineMode(c->pg);
-    }
-    int rc = 0;
-    if (begin && (!began || !ok_status(began)))
-        rc = result_error(c, began, err);
-    else if (!reset || !ok_status(reset))
-        rc = result_error(c, reset, err);
-    else if (!setup || !ok_status(setup))
-        rc = result_error(c, setup, err);
-    PQclear(began);
-    PQclear(reset);
-    PQclear(setup);
-    return rc;
+    m[n++] = (struct pipe_msg){PIPE_PARAMS, "RESET ALL", NULL, 0, NULL};
+    m[n++] = (struct pipe_msg){PIPE_PARAMS, setup_sql, NULL, 4,
+                               c->setup.params};
+    PGresult *r[3];
+    return pipeline_end(c, r, n, pipeline(c, m, n, r), NULL, err);
 }
 
 /*
