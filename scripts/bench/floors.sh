@@ -193,6 +193,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"title":"a task from the benchmark"}'
 LUA
+echo 'wrk.method = "GET"' >"$W/get.lua"
 # ms VALUE: wrk's latency ("850.00us", "12.3ms", "1.2s") in ms
 ms() { echo "$1" | awk '/us$/ { printf "%.3f", $1 / 1000; next }
     /ms$/ { printf "%.3f", $1 + 0; next } /s$/ { printf "%.3f", $1 * 1000 }'; }
@@ -220,18 +221,16 @@ post_run() {
         -d '{"email":"bench@example.org","password":"bench pass phrase"}' \
         "$base/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
     id=$(sqlite3 "$S/var/app.db" "SELECT id FROM users WHERE email = 'bench@example.org'")
-    if [ "$kind" = post ]; then
-        wrk -t2 -c32 -d"$DURATION" --latency -s "$W/post.lua" \
-            -H "Authorization: Bearer $token" "$base/users/$id/tasks" >"$W/wrk"
-    else
-        wrk -t2 -c32 -d"$DURATION" --latency \
-            -H "Authorization: Bearer $token" "$base/users/$id" >"$W/wrk"
-    fi
+    path=/users/$id/tasks
+    [ "$kind" = post ] || path=/users/$id
+    wrk -t2 -c32 -d"$DURATION" --latency -s "$W/$kind.lua" \
+        -H "Authorization: Bearer $token" "$base$path" >"$W/wrk"
     kill -TERM "$PID"; wait "$PID" || true
     PID=
     rm -rf "$S"
     if grep -q 'Non-2xx' "$W/wrk"; then
-        echo "bench/floors: errors during the $kind run: $(grep 'Non-2xx' "$W/wrk")" >&2
+        echo "bench/floors: errors during the $kind run:" \
+            "$(grep 'Non-2xx' "$W/wrk")" >&2
         exit 1
     fi
     echo "$(awk '/^Requests\/sec:/ {print $2}' "$W/wrk")" \
@@ -262,6 +261,9 @@ done
 row "requests/s, --threads 2 (app) vs --threads 1 (floor)" "$rps2" "$rps1" ">= 1.00x" "/s"
 row "p99 (app) over p50 (floor), --threads 2" "$p99_2" "$p50_2" "<= 3x"
 row "p99 (app) over p50 (floor), --threads 1" "$p99_1" "$p50_1" "(for reference)"
-row "GET /users/{id}: p99 over p50, --threads 2" "$gp99_2" "$gp50_2" "(reference)"
-row "GET /users/{id}: p99 over p50, --threads 1" "$gp99_1" "$gp50_1" "(reference)"
-echo "  (a read writes nothing: its tail is the HTTP layer's and the machine's, wrk on the same cores)"
+row "GET /users/{id}: p99 over p50, --threads 2" \
+    "$gp99_2" "$gp50_2" "(reference)"
+row "GET /users/{id}: p99 over p50, --threads 1" \
+    "$gp99_1" "$gp50_1" "(reference)"
+echo "  (a read writes nothing: its tail is the HTTP layer's and the"
+echo "  machine's, wrk on the same cores)"

@@ -85,9 +85,10 @@ struct writer {
     int taken;
     /* the checkpointer, while connections that left it their checkpoints
      * are open (ck_users): woken by ck_wake when a commit left
-     * CHECKPOINT_FRAMES uncopied (ck_due); ck_waiting while it waits for the turn, which it
-     * then gets first (ck_turn); ck_stop from the last user's close until
-     * it has ended (a new user waits on ck_wake for that) */
+     * CHECKPOINT_FRAMES uncopied (ck_due); ck_waiting while it waits for
+     * the turn, which it then gets first (ck_turn); ck_stop from the last
+     * user's close until it has ended (a new user waits on ck_wake for
+     * that) */
     int ck_users, ck_due, ck_stop, ck_waiting;
     int ck_copied;         /* the WAL's frames copied by the last pass */
     atomic_int wal_frames; /* the WAL's length after the last commit */
@@ -256,11 +257,11 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
 
 /* One pass: copies the WAL as far as readers allow. The WAL's frames
  * copied so far (from its start), or -1 when the pass could not run;
- * *log: the WAL's length when the pass began. SQLite syncs the database file only after a
- * pass that copied the WAL to its end, which the passes beside the
- * writers seldom do; that one sync would then have all their pages to
- * write out, with the writers waiting: each pass beside them (locked 0)
- * is synced here. */
+ * *log: the WAL's length when the pass began. SQLite syncs the database
+ * file only after a pass that copied the WAL to its end, which the passes
+ * beside the writers seldom do; that one sync would then have all their
+ * pages to write out, with the writers waiting: each pass beside them
+ * (locked 0) is synced here. */
 static int checkpoint_pass(struct writer *w, int locked, int *log)
 {
     int copied = -1;
