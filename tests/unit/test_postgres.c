@@ -23,6 +23,7 @@
 #include "db/database.h"
 #include "db/driver.h"
 #include "db/drivers/postgres_internal.h"
+#include "db/migrate.h"
 #include "models/models.h"
 #include "testutil.h"
 
@@ -658,12 +659,35 @@ static void setting_is(struct db_conn *c, const char *name, const char *want)
     ck_assert_str_eq(v, want);
 }
 
-/* What libpq's trace shows fn(c, ctx) sent: messages, Parse messages, and
- * those sent after the first answer (0: one round trip). Returns fn's
- * result. */
+/* What libpq's trace shows fn(c, ctx) sent: messages, Parse messages,
+ * those sent after the first answer (0: one round trip), and the round
+ * trips: a run of messages sent before an answer is one. With keep set,
+ * trip[k] holds the k-th round trip's messages as the trace wrote them
+ * (free_trips frees them). Returns fn's result. */
+#define MAX_TRIPS 256
 struct trace_counts {
-    int sent, parses, answered, sent_after;
+    int sent, parses, answered, sent_after, trips;
+    bool keep;
+    char *trip[MAX_TRIPS];
 };
+
+static void free_trips(struct trace_counts *n)
+{
+    for (int k = 0; k < n->trips && k < MAX_TRIPS; k++)
+        free(n->trip[k]);
+}
+
+static void keep_line(struct trace_counts *n, const char *line)
+{
+    int k = n->trips - 1;
+    if (!n->keep || k >= MAX_TRIPS)
+        return;
+    size_t had = n->trip[k] ? strlen(n->trip[k]) : 0;
+    char *p = realloc(n->trip[k], had + strlen(line) + 1);
+    ck_assert_ptr_nonnull(p);
+    strcpy(p + had, line);
+    n->trip[k] = p;
+}
 
 static int traced(struct db_conn *c, int (*fn)(struct db_conn *, void *),
                   void *ctx, struct trace_counts *n)
@@ -676,15 +700,22 @@ static int traced(struct db_conn *c, int (*fn)(struct db_conn *, void *),
     int rc = fn(c, ctx);
     PQuntrace(pg);
     rewind(trace);
-    char line[512];
-    *n = (struct trace_counts){0};
+    char line[4096];
+    bool keep = n->keep, answer = true;
+    *n = (struct trace_counts){.keep = keep};
     while (fgets(line, sizeof line, trace)) {
         if (line[0] == 'F') {
             n->sent++;
             n->parses += strstr(line, "\tParse\t") != NULL;
             n->sent_after += n->answered;
+            if (answer && n->trips < MAX_TRIPS)
+                n->trip[n->trips] = NULL;
+            n->trips += answer;
+            answer = false;
+            keep_line(n, line);
         } else if (line[0] == 'B') {
             n->answered = 1;
+            answer = true;
         }
     }
     fclose(trace);
@@ -743,7 +774,7 @@ START_TEST(test_postgres__first_statement_carries_the_setup)
     /* the setup and a first query go in one round trip: libpq's trace
      * shows every message of both sent before the first answer */
     c = tu_connect(&cfg);
-    struct trace_counts n;
+    struct trace_counts n = {0};
     ck_assert_int_eq(traced(c, select_42, v, &n), 0);
     ck_assert_str_eq(v, "42");
     ck_assert_int_eq(n.parses, 2);   /* the setup, then the query */
@@ -766,9 +797,11 @@ START_TEST(test_postgres__first_statement_carries_the_setup)
 END_TEST
 
 /* Before each revision: every SET undone and the connection's settings
- * made again, in one round trip; in a failed transaction, the server's
- * error. */
-START_TEST(test_postgres__reset_session_in_one_round_trip)
+ * made again, sent with the next statement in its round trip. A reset
+ * that a rollback undid, or that failed with its statement outside a
+ * transaction (one implicit transaction), goes again with the next one;
+ * in a failed transaction it waits for the rollback. */
+START_TEST(test_postgres__reset_session_travels_with_the_next_statement)
 {
     struct db_config cfg;
     pg_config(&cfg);
@@ -776,30 +809,68 @@ START_TEST(test_postgres__reset_session_in_one_round_trip)
     cfg.statement_timeout_ms = 5678;
     struct db_conn *c = tu_connect(&cfg);
     struct db_error err;
-    char want[160];
+    char want[160], v[128];
     ck_assert_int_eq(db_begin(c, &err), 0);
     tu_exec(c, "SET search_path TO public");
     tu_exec(c, "SET statement_timeout = '1s'");
     tu_exec(c, "SET work_mem = '7MB'");
-    struct trace_counts n;
+    struct trace_counts n = {0};
     ck_assert_int_eq(traced(c, reset_session, NULL, &n), 0);
-    ck_assert_int_eq(n.parses, 2); /* RESET ALL, then the setup */
-    ck_assert_int_eq(n.sent_after, 0);
+    ck_assert_int_eq(n.sent, 0); /* nothing yet */
+    ck_assert_int_eq(traced(c, select_42, v, &n), 0);
+    ck_assert_str_eq(v, "42");
+    ck_assert_int_eq(n.parses, 3); /* RESET ALL, the setup, the query */
+    ck_assert_int_eq(n.trips, 1);
     snprintf(want, sizeof want, "\"%s\"", cfg.schema);
     setting_is(c, "search_path", want);
     setting_is(c, "statement_timeout", "5678ms");
     setting_is(c, "lock_timeout", "1234ms");
     setting_is(c, "work_mem", "4MB"); /* the server's default */
     ck_assert_int_eq(db_commit(c, &err), 0);
+    setting_is(c, "work_mem", "4MB");
 
-    /* a transaction that failed: the reset says so, and the session is
-     * still usable once it is rolled back */
+    /* sent in a transaction that rolls back: undone with it, it goes
+     * again with the next statement */
+    tu_exec(c, "SET work_mem = '7MB'");
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_eq(c->driver->reset_session(c, &err), 0);
+    ck_assert_int_eq(traced(c, select_42, v, &n), 0);
+    ck_assert_int_eq(n.parses, 4); /* BEGIN, RESET ALL, the setup, it */
+    ck_assert_int_eq(n.trips, 1);
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(traced(c, select_42, v, &n), 0);
+    ck_assert_int_eq(n.parses, 2); /* RESET ALL, the setup; the query is
+                                      prepared by now */
+    ck_assert_int_eq(n.trips, 1);
+    setting_is(c, "work_mem", "4MB");
+
+    /* outside a transaction, a statement that fails takes the reset with
+     * it: the next one carries it again */
+    tu_exec(c, "SET work_mem = '7MB'");
+    ck_assert_int_eq(c->driver->reset_session(c, &err), 0);
+    ck_assert_int_ne(db_query(c, "SELECT * FROM no_such_table", 0, NULL, NULL,
+                              NULL, NULL, &err), 0);
+    ck_assert_str_eq(err.sqlstate, "42P01");
+    setting_is(c, "work_mem", "4MB");
+
+    /* in a failed transaction: the rollback goes alone, the reset after */
+    tu_exec(c, "SET work_mem = '7MB'");
     ck_assert_int_eq(db_begin(c, &err), 0);
     ck_assert_int_ne(db_exec(c, "SELECT * FROM no_such_table", &err), 0);
-    ck_assert_int_ne(c->driver->reset_session(c, &err), 0);
-    ck_assert_str_eq(err.sqlstate, "25P02");
+    ck_assert_int_eq(c->driver->reset_session(c, &err), 0);
     ck_assert_int_eq(db_rollback(c, &err), 0);
     ck_assert_int_eq(tu_long(c, "SELECT 7"), 7);
+    setting_is(c, "work_mem", "4MB");
+
+    /* ahead of a string of statements, which cannot take it along: on
+     * its own, just before */
+    tu_exec(c, "SET work_mem = '7MB'");
+    ck_assert_int_eq(c->driver->reset_session(c, &err), 0);
+    tu_exec(c, "CREATE TEMP TABLE mem AS SELECT current_setting('work_mem') "
+               "AS v; SELECT 1");
+    char *got = tu_str(c, "SELECT v FROM mem");
+    ck_assert_str_eq(got, "4MB");
+    free(got);
     db_disconnect(c);
 }
 END_TEST
@@ -851,7 +922,7 @@ START_TEST(test_postgres__begin_travels_with_the_first_statement)
     const int parses[] = {2, 2, 1};
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(db_begin(c, &err), 0);
-        struct trace_counts n;
+        struct trace_counts n = {0};
         ck_assert_int_eq(traced(c, insert_one, NULL, &n), 0);
         ck_assert_int_eq(n.parses, parses[i]);
         ck_assert_int_eq(n.answered, 1);
@@ -873,7 +944,7 @@ START_TEST(test_postgres__begin_travels_with_the_first_statement)
 
     /* nothing sent in it: its commit sends nothing either */
     ck_assert_int_eq(db_begin(c, &err), 0);
-    struct trace_counts n;
+    struct trace_counts n = {0};
     ck_assert_int_eq(traced(c, commit_it, NULL, &n), 0);
     ck_assert_int_eq(n.sent, 0);
 
@@ -885,10 +956,14 @@ START_TEST(test_postgres__begin_travels_with_the_first_statement)
     ck_assert_int_eq(db_rollback(c, &err), 0);
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM begun"), 2);
 
-    /* the reset before a revision takes it along, in its round trip */
+    /* with the reset before a revision, both go with the first
+     * statement, in its round trip */
     ck_assert_int_eq(db_begin(c, &err), 0);
     ck_assert_int_eq(traced(c, reset_session, NULL, &n), 0);
-    ck_assert_int_eq(n.parses, 3); /* BEGIN, RESET ALL, the setup */
+    ck_assert_int_eq(n.sent, 0);
+    ck_assert_int_eq(traced(c, insert_one, NULL, &n), 0);
+    ck_assert_int_eq(n.parses, 3); /* BEGIN, RESET ALL, the setup; the
+                                      INSERT is prepared already */
     ck_assert_int_eq(n.sent_after, 0);
     tu_exec(c, "INSERT INTO begun (x) VALUES (5)");
     ck_assert_int_eq(db_rollback(c, &err), 0);
@@ -902,6 +977,178 @@ START_TEST(test_postgres__begin_travels_with_the_first_statement)
     ck_assert_int_eq(db_commit(c, &err), 0);
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM begun"), 3);
     tu_exec(c, "DROP TABLE begun");
+    db_disconnect(c);
+}
+END_TEST
+
+struct commit_args {
+    const char *value;
+    int rc;
+    struct db_error err;
+};
+
+static int insert_commit(struct db_conn *c, void *ctx)
+{
+    struct commit_args *a = ctx;
+    const char *p[] = {a->value};
+    a->rc = db_query_commit(c, "INSERT INTO qc (x) VALUES ($1)", 1, p,
+                            &a->err);
+    return a->rc;
+}
+
+/* The transaction's last statement and its COMMIT go in one round trip
+ * (with BEGIN when nothing else was sent); a statement that fails leaves
+ * the transaction for the rollback, a COMMIT that fails ends it; either
+ * way nothing of the transaction stays. */
+START_TEST(test_postgres__last_statement_travels_with_commit)
+{
+    struct db_config cfg;
+    pg_config(&cfg);
+    struct db_conn *c = tu_connect(&cfg);
+    struct db_error err;
+    tu_exec(c, "CREATE TABLE qc (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+    struct trace_counts n = {0};
+    struct commit_args a = {"1", 0, {0}};
+
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    tu_exec(c, "INSERT INTO qc (x) VALUES (0)");
+    ck_assert_int_eq(traced(c, insert_commit, &a, &n), 0);
+    ck_assert_int_eq(n.trips, 1);
+    ck_assert_int_eq(n.parses, 2); /* the INSERT, COMMIT */
+    ck_assert_int_eq(c->in_tx, 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM qc"), 2);
+
+    /* nothing sent before it: BEGIN, it and COMMIT, one round trip */
+    a.value = "2";
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    ck_assert_int_eq(traced(c, insert_commit, &a, &n), 0);
+    ck_assert_int_eq(n.trips, 1);
+    ck_assert_int_eq(n.parses, 3);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM qc"), 3);
+
+    /* the statement fails: the transaction is left failed, COMMIT never
+     * ran; the rollback ends it and the row before it goes too */
+    a.value = "no";
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    tu_exec(c, "INSERT INTO qc (x) VALUES (10)");
+    ck_assert_int_ne(insert_commit(c, &a), 0);
+    ck_assert_str_eq(a.err.sqlstate, "22P02");
+    ck_assert_int_eq(c->in_tx, 1);
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM qc"), 3);
+
+    /* COMMIT fails (the deferred unique check): the transaction is over,
+     * the rollback has nothing left to do */
+    a.value = "1";
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    tu_exec(c, "INSERT INTO qc (x) VALUES (11)");
+    ck_assert_int_ne(insert_commit(c, &a), 0);
+    ck_assert_str_eq(a.err.sqlstate, "23505");
+    ck_assert_int_eq(db_rollback(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM qc"), 3);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM qc WHERE x = 11"), 0);
+    tu_exec(c, "DROP TABLE qc");
+    db_disconnect(c);
+}
+END_TEST
+
+struct upgrade_args {
+    const struct db_graph *g;
+    struct db_error err;
+};
+
+static int upgrade_head(struct db_conn *c, void *ctx)
+{
+    struct upgrade_args *a = ctx;
+    return db_migrate_upgrade(c, a->g, "head", NULL, NULL, &a->err);
+}
+
+/* The round trip of n's trace holding text (at or after from), or -1. */
+static int trip_with(const struct trace_counts *n, const char *text,
+                     int from)
+{
+    for (int k = from < 0 ? 0 : from; k < n->trips && k < MAX_TRIPS; k++)
+        if (n->trip[k] && strstr(n->trip[k], text))
+            return k;
+    return -1;
+}
+
+/* A revision of two statements costs what psql running it in a
+ * transaction costs: four round trips. BEGIN, the reset of the session
+ * and the move of the head go in the first; each statement in its own;
+ * the history row with COMMIT in the last. A revision's SET does not
+ * reach the next one. */
+START_TEST(test_postgres__revision_in_four_round_trips)
+{
+    struct db_config cfg;
+    pg_config(&cfg);
+    snprintf(cfg.migrations_dir, sizeof cfg.migrations_dir, "%s/migrations",
+             tu_tmpdir());
+    char vdir[1100], path[1300], text[600];
+    db_migrate_versions_dir(vdir, sizeof vdir, &cfg);
+    snprintf(text, sizeof text, "mkdir -p '%s'", vdir);
+    ck_assert_int_eq(system(text), 0);
+    for (int i = 1; i <= 5; i++) {
+        int len = snprintf(text, sizeof text, "-- revision: %04d\n", i);
+        if (i > 1)
+            len += snprintf(text + len, sizeof text - (size_t)len,
+                            "-- down_revision: %04d\n", i - 1);
+        len += snprintf(text + len, sizeof text - (size_t)len,
+                        "-- message: t%d\n\n-- +upgrade\n", i);
+        if (i == 3)
+            len += snprintf(text + len, sizeof text - (size_t)len,
+                            "SET work_mem = '7MB';\n");
+        snprintf(text + len, sizeof text - (size_t)len,
+                 "CREATE TABLE \"t%d\" AS SELECT 1 AS \"id\", "
+                 "current_setting('work_mem') AS \"w\";\n"
+                 "CREATE INDEX \"ix_t%d\" ON \"t%d\" (\"id\");\n", i, i, i);
+        snprintf(path, sizeof path, "%s/%04d_t%d.sql", vdir, i, i);
+        tu_write_file(path, text);
+    }
+    struct upgrade_args a = {0};
+    struct db_graph *g;
+    ck_assert_int_eq(db_migrate_load(&g, &cfg, &a.err), 0);
+    a.g = g;
+    struct db_conn *c = tu_connect(&cfg);
+    struct trace_counts n = {.keep = true};
+    int rc = traced(c, upgrade_head, &a, &n);
+    ck_assert_msg(rc == 0, "%s", a.err.message);
+    /* from revision 0002 on the head moves with one UPDATE (0001 reads
+     * the heads instead); 0003 has a third statement, its SET */
+    int next_first = -1;
+    for (int i = 2; i <= 5; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "CREATE TABLE \"t%d\"", i);
+        int k = trip_with(&n, t, 0), before = i == 3;
+        ck_assert_msg(k > before, "no round trip with %s", t);
+        int first_k = k - 1 - before;
+        /* the head's UPDATE may be prepared: its parameters say it */
+        const char *first = n.trip[first_k];
+        snprintf(t, sizeof t, "'%04d' 4 '%04d'", i, i - 1);
+        ck_assert_msg(strstr(first, "\"BEGIN\"") && strstr(first, "RESET ALL") &&
+                          strstr(first, "search_path") && strstr(first, t),
+                      "revision %d, first round trip: %s", i, first);
+        if (next_first >= 0)
+            ck_assert_int_eq(first_k, next_first);
+        snprintf(t, sizeof t, "CREATE INDEX \"ix_t%d\"", i);
+        ck_assert_int_eq(trip_with(&n, t, k), k + 1);
+        /* the history row (prepared by now: its parameters say it) */
+        const char *last = k + 2 < n.trips ? n.trip[k + 2] : "";
+        snprintf(t, sizeof t, "'%04d' 2 'up'", i);
+        ck_assert_msg(strstr(last, t) && strstr(last, "\"COMMIT\""),
+                      "revision %d, last round trip: %s", i, last);
+        ck_assert_ptr_null(strstr(last, "RESET ALL"));
+        next_first = k + 3; /* nothing between two revisions */
+    }
+    free_trips(&n);
+    /* 0003's SET held in 0003 and stayed there */
+    char *w = tu_str(c, "SELECT \"w\" FROM \"t3\"");
+    ck_assert_str_eq(w, "7MB");
+    free(w);
+    w = tu_str(c, "SELECT \"w\" FROM \"t4\"");
+    ck_assert_str_eq(w, "4MB");
+    free(w);
+    db_graph_free(g);
     db_disconnect(c);
 }
 END_TEST
@@ -985,6 +1232,20 @@ START_TEST(test_postgres__repeated_statements_are_prepared)
     ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_prepared_statements "
                                 "WHERE statement LIKE 'SELECT count(*) FROM r %'"),
                      1);
+    /* dropped behind its back inside a transaction's first round trip
+     * (a revision may DEALLOCATE ALL): the transaction starts again, the
+     * statement prepared again */
+    tu_exec(c, "DEALLOCATE ALL");
+    ck_assert_int_eq(db_begin(c, &err), 0);
+    int rc2 = db_query_value(c, sql, 1, p2, v, sizeof v, &err);
+    ck_assert_msg(rc2 == 0, "%s", err.message);
+    ck_assert_str_eq(v, "1");
+    tu_exec(c, "INSERT INTO r (a) VALUES (3)");
+    ck_assert_int_eq(db_commit(c, &err), 0);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM r"), 3);
+    ck_assert_int_eq(tu_long(c, "SELECT count(*) FROM pg_prepared_statements "
+                                "WHERE statement LIKE 'SELECT count(*) FROM r %'"),
+                     1);
     /* errors of prepared statements are reported like the others */
     const char *bad[] = {"x"};
     ck_assert_int_eq(db_query_value(c, sql, 1, bad, v, sizeof v, &err),
@@ -1006,7 +1267,9 @@ Suite *postgres_suite(void)
     }
     tcase_add_checked_fixture(tc, setup, tu_cleanup);
     tcase_add_test(tc, test_postgres__ddl_from_models);
-    tcase_add_test(tc, test_postgres__reset_session_in_one_round_trip);
+    tcase_add_test(tc, test_postgres__reset_session_travels_with_the_next_statement);
+    tcase_add_test(tc, test_postgres__last_statement_travels_with_commit);
+    tcase_add_test(tc, test_postgres__revision_in_four_round_trips);
     tcase_add_test(tc, test_postgres__schema_name_is_quoted);
     tcase_add_test(tc, test_postgres__first_statement_carries_the_setup);
     tcase_add_test(tc, test_postgres__begin_travels_with_the_first_statement);

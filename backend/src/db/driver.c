@@ -163,6 +163,24 @@ int db_commit(struct db_conn *c, struct db_error *err)
     return rc;
 }
 
+int db_reset_session(struct db_conn *c, struct db_error *err)
+{
+    return c->driver->reset_session ? c->driver->reset_session(c, err) : 0;
+}
+
+int db_query_commit(struct db_conn *c, const char *sql, int nparams,
+                    const char *const *params, struct db_error *err)
+{
+    if (c->batch || !c->driver->query_commit) {
+        int rc = db_query(c, sql, nparams, params, NULL, NULL, NULL, err);
+        return rc ? rc : db_commit(c, err);
+    }
+    int rc = c->driver->query_commit(c, sql, nparams, params, err);
+    if (rc == 0)
+        c->in_tx = 0;
+    return rc;
+}
+
 int db_rollback(struct db_conn *c, struct db_error *err)
 {
     if (!c->in_tx)

@@ -293,8 +293,16 @@ struct db_driver {
 
     /* Puts the session back as connect left it (search_path, timeouts),
      * whatever a revision SET: each revision starts from the same session,
-     * whether it runs alone or after others. May be NULL. */
+     * whether it runs alone or after others. It may travel with the next
+     * statement (PostgreSQL: in its round trip). May be NULL. */
     int (*reset_session)(struct db_conn *c, struct db_error *err);
+
+    /* Runs the transaction's last statement (text parameters, no rows)
+     * and commits, in one round trip. When the statement fails, the
+     * transaction is left for the caller to roll back. May be NULL (query
+     * then commit cost nothing more). */
+    int (*query_commit)(struct db_conn *c, const char *sql, int nparams,
+                        const char *const *params, struct db_error *err);
 
     /* Server or library version, e.g. "SQLite 3.40.1". */
     int (*version)(struct db_conn *c, char *out, size_t n,
@@ -363,6 +371,14 @@ int db_query(struct db_conn *c, const char *sql, int nparams,
 int db_begin(struct db_conn *c, struct db_error *err);
 int db_commit(struct db_conn *c, struct db_error *err);
 int db_rollback(struct db_conn *c, struct db_error *err);
+
+/* reset_session, where the driver has one. */
+int db_reset_session(struct db_conn *c, struct db_error *err);
+
+/* db_query (no rows) then db_commit, in one round trip where the driver
+ * can (query_commit). */
+int db_query_commit(struct db_conn *c, const char *sql, int nparams,
+                    const char *const *params, struct db_error *err);
 
 /*
  * Group commit: several callers' work in one transaction, each undone on

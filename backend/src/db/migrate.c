@@ -170,16 +170,17 @@ const char *db_migrate__history_insert_head(
 }
 
 int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
-                               struct db_error *err)
+                               bool commit, struct db_error *err)
 {
     struct db_migrate_vt_names t;
     conn_names(&t, c);
     struct db_buf sql = DB_BUF_INIT;
     db_migrate__vt_expand(&sql, &t, db_migrate__history_insert_head(&t));
     db_buf_puts(&sql, "$1, $2, $3, $4, $5)");
-    int rc = db_buf_ok(&sql)
-                 ? db_query(c, db_buf_str(&sql), 5, p, NULL, NULL, NULL, err)
-                 : db_error_nomem(err);
+    int rc = !db_buf_ok(&sql) ? db_error_nomem(err)
+             : commit ? db_query_commit(c, db_buf_str(&sql), 5, p, err)
+                      : db_query(c, db_buf_str(&sql), 5, p, NULL, NULL, NULL,
+                                 err);
     db_buf_free(&sql);
     return rc;
 }
@@ -270,12 +271,13 @@ static int move_head(void *ctx, const char *id, bool comes)
 }
 
 /* The version rows after revision i moves in dir: heads in app_version
- * replaced by the new ones (unless heads_done), one history row.
- * st->applied is updated. */
+ * replaced by the new ones (unless heads_done), one history row, and with
+ * commit the transaction's COMMIT along with that row. st->applied is
+ * updated. */
 static int record(struct db_conn *c, const struct db_graph *g,
                   struct db_migrate_state *st, size_t i,
                   enum db_direction dir, long ms, bool heads_done,
-                  struct db_error *err)
+                  bool commit, struct db_error *err)
 {
     const struct db_revision *r = &g->revs[i];
     /* the heads are compared only when the caller has not moved them */
@@ -301,7 +303,7 @@ static int record(struct db_conn *c, const struct db_graph *g,
         snprintf(dur, sizeof dur, "%ld", ms);
         const char *p[] = {r->id, dir == DB_UPGRADE ? "up" : "down", at, dur,
                            r->checksum};
-        rc = db_migrate__insert_history(c, p, err);
+        rc = db_migrate__insert_history(c, p, commit, err);
     }
 out:
     free(old);
@@ -358,7 +360,9 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int nrun = 0;
     bool clean = false;
-    rc = db_migrate__run_blocks(c, r, dir, &nrun, &clean, err);
+    rc = db_reset_session(c, err);
+    if (rc == 0)
+        rc = db_migrate__run_blocks(c, r, dir, &nrun, &clean, err);
     /* failed in a transactional section before anything committed: the
      * revision changed nothing, as if it ran in one transaction */
     if (rc && clean && db_migrate__vexec(c, "DELETE FROM " DT, &ignored) == 0)
@@ -385,7 +389,7 @@ static int step_no_tx(struct db_conn *c, const struct db_graph *g,
     *ms = elapsed_ms(&t0);
     if ((rc = db_begin(c, err)) == 0 &&
         (rc = db_migrate__read_heads(st, c, g, err)) == 0 &&
-        (rc = record(c, g, st, i, dir, *ms, false, err)) == 0 &&
+        (rc = record(c, g, st, i, dir, *ms, false, false, err)) == 0 &&
         (rc = db_migrate__vexec(c, "DELETE FROM " DT, err)) == 0 &&
         (rc = db_commit(c, err)) == 0)
         return 0;
@@ -484,9 +488,15 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
 {
     struct db_error ignored;
     for (;;) {
+        /* the session as connect left it, for the revision: on PostgreSQL
+         * the reset goes with BEGIN and the step's first statement */
         int rc = db_begin(c, err);
         if (rc)
             return rc;
+        if ((rc = db_reset_session(c, err))) {
+            db_rollback(c, &ignored);
+            return rc;
+        }
         bool heads_done = false;
         size_t i = g->n;
         const char *from, *to;
@@ -546,9 +556,7 @@ static int step_once(struct db_conn *c, const struct db_graph *g,
         if (rc == 0 && *fk_off)
             rc = foreign_key_check(c, r, err);
         if (rc == 0)
-            rc = record(c, g, st, i, dir, *ms, heads_done, err);
-        if (rc == 0)
-            rc = db_commit(c, err);
+            rc = record(c, g, st, i, dir, *ms, heads_done, true, err);
         if (rc) {
             db_rollback(c, &ignored);
             *known = false;
@@ -735,9 +743,9 @@ static int migrate(struct db_conn *c, const struct db_graph *g,
         db_migrate_record_verified(c, g, st.applied, &ignored);
     }
     /* what follows on this connection runs on the session connect made */
-    if ((steps > 0 || rc) && c->driver->reset_session) {
+    if (steps > 0 || rc) {
         struct db_error e2;
-        int rc2 = c->driver->reset_session(c, rc ? &e2 : err);
+        int rc2 = db_reset_session(c, rc ? &e2 : err);
         if (rc == 0)
             rc = rc2;
     }

@@ -91,9 +91,10 @@ const char *db_migrate__history_insert_head(
     const struct db_migrate_vt_names *t);
 
 /* Inserts one history row: p[0] revision, p[1] operation, p[2]
- * applied_at, p[3] duration_ms, p[4] checksum. */
+ * applied_at, p[3] duration_ms, p[4] checksum; with commit, the
+ * transaction commits with it (db_query_commit: one round trip). */
 int db_migrate__insert_history(struct db_conn *c, const char *const p[5],
-                               struct db_error *err);
+                               bool commit, struct db_error *err);
 
 /* Creates the version tables when missing. */
 int db_migrate__ensure_tables(struct db_conn *c, struct db_error *err);
@@ -117,7 +118,9 @@ int db_migrate__dirty_error(const struct db_migrate_state *st,
 
 /*
  * Runs every block of r for dir and the connection's dialect, in file
- * order, on the session as connect left it. With nrun (the revision runs
+ * order, on the session as connect left it (the caller has called
+ * db_reset_session: on PostgreSQL the reset then goes with the step's
+ * first statement, in its round trip). With nrun (the revision runs
  * outside a transaction): *nrun counts the statements that finished, and
  * before each one the dirty marker's detail says which runs, so that a
  * process killed there leaves the place it stopped; a block without

@@ -120,8 +120,6 @@ int db_migrate__run_blocks(struct db_conn *c, const struct db_revision *r,
         *nrun = 0;
     if (clean)
         *clean = false;
-    if (c->driver->reset_session && (rc = c->driver->reset_session(c, err)))
-        return rc;
     bool committed = false;   /* outside a transaction: something has */
     for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
         const struct db_revision_block *blk = &r->blocks[b];

@@ -56,7 +56,7 @@ int db_migrate_stamp(struct db_conn *c, const struct db_graph *g,
             continue; /* already recorded as it is */
         const char *p[] = {g->revs[i].id, "stamp", at, "0",
                            g->revs[i].checksum};
-        rc = db_migrate__insert_history(c, p, err);
+        rc = db_migrate__insert_history(c, p, false, err);
     }
     /* every revision in want has its file's checksum last now */
     if (rc == 0)

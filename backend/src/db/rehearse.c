@@ -383,7 +383,7 @@ static int run_blocks(struct runner *x, enum db_direction dir)
     struct db_conn *c = x->c;
     const struct db_revision *r = x->r;
     int rc = 0;
-    if (c->driver->reset_session && (rc = c->driver->reset_session(c, x->err)))
+    if ((rc = db_reset_session(c, x->err)))
         return rc;
     for (size_t b = 0; b < r->nblocks && rc == 0; b++) {
         const struct db_revision_block *blk = &r->blocks[b];

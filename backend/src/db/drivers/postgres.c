@@ -334,10 +334,20 @@ static int pipeline(struct pg_conn *c, const struct pipe_msg *m, int n,
         }
         PQexitPipelineMode(c->pg);
     }
-    for (int i = 0; i < n; i++)
+    int bad = n;
+    for (int i = 0; bad == n && i < n; i++)
         if (!res[i] || !ok_status(res[i]))
-            return i;
-    return n;
+            bad = i;
+    if (c->reset_sent) {
+        /* outside a transaction the pipeline ran in one of its own, which
+         * a failure undid; inside one, a rollback will */
+        c->reset_sent = false;
+        if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+            c->reset_pending = bad < n;
+        else
+            c->reset_in_tx = true;
+    }
+    return bad;
 }
 
 /* The end of a pipeline whose first failure is bad (n: none): that one
@@ -358,6 +368,114 @@ static int pipeline_end(struct pg_conn *c, PGresult **res, int n, int bad,
 static const struct pipe_msg begin_msg = {PIPE_PARAMS, "BEGIN", NULL, 0,
                                           NULL};
 
+/* The session setup: search_path, lock_timeout and statement_timeout, and
+ * whether the schema exists (to_regnamespace takes a name as SQL writes
+ * it: the quoted one). */
+static const char setup_sql[] =
+    "SELECT pg_catalog.to_regnamespace($4) IS NOT NULL, "
+    "pg_catalog.set_config('search_path', $1, false), "
+    "pg_catalog.set_config('lock_timeout', $2, false), "
+    "pg_catalog.set_config('statement_timeout', $3, false)";
+
+/* What waits for the next statement, appended to m (room for three) in
+ * the order it goes: a pending BEGIN, then a pending reset (RESET ALL,
+ * the setup again). Nothing of it is pending afterwards; the pipeline
+ * that sends it says whether the reset held. Returns how many. */
+static int lead(struct pg_conn *c, struct pipe_msg *m)
+{
+    int n = 0;
+    if (c->begin_pending)
+        m[n++] = begin_msg;
+    if (c->reset_pending) {
+        m[n++] = (struct pipe_msg){PIPE_PARAMS, "RESET ALL", NULL, 0, NULL};
+        m[n++] = (struct pipe_msg){PIPE_PARAMS, setup_sql, NULL, 4,
+                                   c->setup.params};
+        c->reset_sent = true;
+    }
+    c->begin_pending = c->reset_pending = false;
+    return n;
+}
+
+/* What is pending sent on its own, in one round trip: ahead of a string
+ * of statements, which cannot join a pipeline. */
+static int flush(struct pg_conn *c, struct db_error *err)
+{
+    struct pipe_msg m[3];
+    PGresult *r[3];
+    int n = lead(c, m);
+    return n ? pipeline_end(c, r, n, pipeline(c, m, n, r), NULL, err) : 0;
+}
+
+/* sql's entry in the statement cache (NULL: the cache is full), the name
+ * it is prepared under, and whether it is to be prepared now: on its
+ * second use. */
+struct cached {
+    struct pg_stmt *s;
+    char name[16];
+    bool prepare;
+};
+
+static void cached(struct pg_conn *c, const char *sql, struct cached *x)
+{
+    int idx = 0;
+    x->s = stmt_of(c, sql, &idx);
+    snprintf(x->name, sizeof x->name, "_app_s%d", idx);
+    x->prepare = x->s && !x->s->prepared && !x->s->never && x->s->uses > 0;
+}
+
+static int exec_now(struct pg_conn *c, const char *sql, struct db_error *err);
+
+/* What is pending (lead), then sql (prepared first when due), then tail
+ * when set, and a sync: one round trip. A BEGIN among them leaves the
+ * transaction open whatever the rest did, as when BEGIN went alone.
+ * Returns the last message's result, or NULL with the first failure in
+ * err. */
+static PGresult *run_pipelined(struct pg_conn *c, const char *sql,
+                               int nparams, const char *const *params,
+                               const struct pipe_msg *tail,
+                               struct db_error *err)
+{
+    struct cached x;
+    cached(c, sql, &x);
+    bool named = x.prepare || (x.s && x.s->prepared);
+    if (x.s)
+        x.s->uses++;
+    bool begin = c->begin_pending, reset = c->reset_pending;
+    struct pipe_msg m[6];
+    int n = lead(c, m), at = n;
+    if (x.prepare)
+        m[n++] = (struct pipe_msg){PIPE_PREPARE, sql, x.name, nparams, NULL};
+    m[n++] = (struct pipe_msg){named ? PIPE_PREPARED : PIPE_PARAMS, sql,
+                               x.name, nparams, params};
+    if (tail)
+        m[n++] = *tail;
+    PGresult *r[6];
+    int bad = pipeline(c, m, n, r);
+    if (x.prepare && bad > at)
+        x.s->prepared = 1;
+    const char *state =
+        named && !x.prepare && bad == at && r[at]
+            ? PQresultErrorField(r[at], PG_DIAG_SQLSTATE) : NULL;
+    if (state && strcmp(state, "26000") == 0) {
+        /* gone: DEALLOCATE ALL or DISCARD ALL ran (a revision may). It is
+         * prepared again next time; when nothing else was in the
+         * transaction that failed, now, and all of this sent again. */
+        x.s->prepared = 0;
+        bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+        if (idle || begin) {
+            pipeline_end(c, r, n, n, NULL, NULL);
+            if (!idle && exec_now(c, "ROLLBACK", err))
+                return NULL;
+            c->begin_pending = begin;
+            c->reset_pending = c->reset_pending || reset;
+            c->reset_in_tx = false;
+            return run_pipelined(c, sql, nparams, params, tail, err);
+        }
+    }
+    PGresult *last = NULL;
+    return pipeline_end(c, r, n, bad, &last, err) ? NULL : last;
+}
+
 static int settle(struct pg_conn *c, struct db_error *err);
 
 static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
@@ -369,35 +487,14 @@ static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
         if (settle(c, err))
             return NULL;
     }
-    int idx = 0;
-    struct pg_stmt *s = stmt_of(c, sql, &idx);
-    char name[16];
-    snprintf(name, sizeof name, "_app_s%d", idx);
+    if (c->begin_pending || c->reset_pending)
+        return run_pipelined(c, sql, nparams, params, NULL, err);
+    struct cached x;
+    cached(c, sql, &x);
+    struct pg_stmt *s = x.s;
+    const char *name = x.name;
+    bool prepare = x.prepare;
     PGresult *res;
-    /* a statement is prepared on its second use */
-    bool prepare = s && !s->prepared && !s->never && s->uses > 0;
-    if (c->begin_pending) {
-        /* the transaction's first statement: BEGIN, the statement
-         * (prepared first when due) and a sync in one round trip; the
-         * transaction is open afterwards whatever the statement did, as
-         * when BEGIN went alone */
-        c->begin_pending = false;
-        bool named = prepare || (s && s->prepared);
-        if (s)
-            s->uses++;
-        struct pipe_msg m[3] = {begin_msg};
-        int n = 1;
-        if (prepare)
-            m[n++] = (struct pipe_msg){PIPE_PREPARE, sql, name, nparams, NULL};
-        m[n++] = (struct pipe_msg){named ? PIPE_PREPARED : PIPE_PARAMS, sql,
-                                   name, nparams, params};
-        PGresult *r[3];
-        int bad = pipeline(c, m, n, r);
-        if (prepare && bad > 1)
-            s->prepared = 1;
-        PGresult *last = NULL;
-        return pipeline_end(c, r, n, bad, &last, err) ? NULL : last;
-    }
     if (prepare) {
         PGresult *p = PQprepare(c->pg, name, sql, nparams, NULL);
         if (!p || PQresultStatus(p) != PGRES_COMMAND_OK) {
@@ -501,22 +598,10 @@ static int pg_exec(struct db_conn *base, const char *sql,
 {
     struct pg_conn *c = conn_of(base);
     int rc = settle(c, err);
-    if (rc == 0 && c->begin_pending) {
-        /* a string of statements cannot join a pipeline: BEGIN alone */
-        c->begin_pending = false;
-        rc = exec_now(c, "BEGIN", err);
-    }
+    if (rc == 0)
+        rc = flush(c, err);
     return rc ? rc : exec_now(c, sql, err);
 }
-
-/* The session setup: search_path, lock_timeout and statement_timeout, and
- * whether the schema exists (to_regnamespace takes a name as SQL writes
- * it: the quoted one). */
-static const char setup_sql[] =
-    "SELECT pg_catalog.to_regnamespace($4) IS NOT NULL, "
-    "pg_catalog.set_config('search_path', $1, false), "
-    "pg_catalog.set_config('lock_timeout', $2, false), "
-    "pg_catalog.set_config('statement_timeout', $3, false)";
 
 static int setup_values(struct pg_setup *v, const struct db_config *cfg,
                         struct db_error *err)
@@ -626,24 +711,17 @@ static PGresult *run_first(struct pg_conn *c, const char *sql, int nparams,
 }
 
 /* RESET ALL undoes every SET of the session (back to the values it
- * started with), then the connection's own settings are made again: the
- * two in one round trip (a pipeline), since this runs before each
- * revision. When the first fails, the second does not run; either's
- * error is the one said. */
+ * started with), then the connection's own settings are made again. Both
+ * go with the next statement, in its round trip (run_pipelined), or just
+ * ahead of one that cannot take them along (pg_exec); until they have
+ * run outside a transaction or in one that committed, they stay due. */
 static int pg_reset_session(struct db_conn *base, struct db_error *err)
 {
+    (void)err;
     struct pg_conn *c = conn_of(base);
-    if (c->setup_pending)
-        return 0; /* nothing ran: the setup still comes first */
-    /* a BEGIN still to go goes first, in the same round trip */
-    struct pipe_msg m[3] = {begin_msg};
-    int n = c->begin_pending ? 1 : 0;
-    c->begin_pending = false;
-    m[n++] = (struct pipe_msg){PIPE_PARAMS, "RESET ALL", NULL, 0, NULL};
-    m[n++] = (struct pipe_msg){PIPE_PARAMS, setup_sql, NULL, 4,
-                               c->setup.params};
-    PGresult *r[3];
-    return pipeline_end(c, r, n, pipeline(c, m, n, r), NULL, err);
+    /* while nothing has run, the setup still comes first */
+    c->reset_pending = !c->setup_pending;
+    return 0;
 }
 
 /*
@@ -773,6 +851,22 @@ static int pg_begin(struct db_conn *base, struct db_error *err)
     return 0;
 }
 
+/* COMMIT's result: a failed transaction's COMMIT rolls back without an
+ * error. A reset that went in the transaction stays done only when it
+ * committed. */
+static int committed(struct pg_conn *c, PGresult *res, struct db_error *err)
+{
+    int rc = 0;
+    if (!res || !ok_status(res))
+        rc = result_error(c, res, err);
+    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        rc = db_error_set(err, DB_ESQL, "the transaction was rolled back "
+                                        "because a statement in it failed");
+    c->reset_pending = c->reset_pending || (rc && c->reset_in_tx);
+    c->reset_in_tx = false;
+    return rc;
+}
+
 static int pg_commit(struct db_conn *base, struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
@@ -781,24 +875,48 @@ static int pg_commit(struct db_conn *base, struct db_error *err)
         return 0;
     }
     PGresult *res = PQexec(c->pg, "COMMIT");
-    int rc = 0;
-    if (!res || !ok_status(res))
-        rc = result_error(c, res, err);
-    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
-        /* COMMIT of a failed transaction rolls back without an error. */
-        rc = db_error_set(err, DB_ESQL, "the transaction was rolled back "
-                                        "because a statement in it failed");
+    int rc = committed(c, res, err);
     PQclear(res);
     return rc;
 }
 
+/* The transaction's last statement and its COMMIT in one round trip
+ * (with whatever is pending ahead of them). When the statement fails,
+ * the transaction is left failed, for the caller to roll back. */
+static int pg_query_commit(struct db_conn *base, const char *sql,
+                           int nparams, const char *const *params,
+                           struct db_error *err)
+{
+    static const struct pipe_msg commit_msg = {PIPE_PARAMS, "COMMIT", NULL,
+                                               0, NULL};
+    struct pg_conn *c = conn_of(base);
+    int rc = settle(c, err);
+    if (rc)
+        return rc;
+    PGresult *res = run_pipelined(c, sql, nparams, params, &commit_msg, err);
+    if (!res) {
+        /* COMMIT ended the transaction when it was COMMIT that failed */
+        if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+            c->reset_pending = c->reset_pending || c->reset_in_tx;
+            c->reset_in_tx = false;
+        }
+        return err ? err->code : DB_ESQL;
+    }
+    rc = committed(c, res, err);
+    PQclear(res);
+    return rc;
+}
+
+/* A reset sent in the transaction is undone with it: due again. */
 static int pg_rollback(struct db_conn *base, struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
     c->begin_pending = false;
+    c->reset_pending = c->reset_pending || c->reset_in_tx;
+    c->reset_in_tx = false;
     if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
         return 0;
-    return pg_exec(base, "ROLLBACK", err);
+    return exec_now(c, "ROLLBACK", err);
 }
 
 /*
@@ -901,6 +1019,7 @@ const struct db_driver db_driver_postgresql = {
     .lock = pg_lock,
     .unlock = pg_unlock,
     .reset_session = pg_reset_session,
+    .query_commit = pg_query_commit,
     .version = pg_version,
     .table_exists = pg_table_exists,
     .backup = db_postgres__backup,
