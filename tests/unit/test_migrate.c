@@ -19,12 +19,7 @@ static char vdir[1100];
 static void setup_backend(int i)
 {
     tu_config_backend(&cfg, i);
-    snprintf(cfg.migrations_dir, sizeof cfg.migrations_dir, "%s/migrations",
-             tu_tmpdir());
-    db_migrate_versions_dir(vdir, sizeof vdir, &cfg);
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", vdir);
-    ck_assert_int_eq(system(cmd), 0);
+    tu_migrations(&cfg, vdir, sizeof vdir);
 }
 
 static void file(const char *name, const char *text)

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "cmd/cmd.h"
+#include "db/migrate.h"
 
 #include <check.h>
 #include <errno.h>
@@ -125,6 +126,16 @@ void tu_config_backend(struct db_config *cfg, int i)
              (long)getpid(), npg);
     snprintf(cfg->schema, sizeof cfg->schema, "%s", pg_schemas[npg]);
     npg++;
+}
+
+void tu_migrations(struct db_config *cfg, char *vdir, size_t n)
+{
+    snprintf(cfg->migrations_dir, sizeof cfg->migrations_dir,
+             "%s/migrations", tu_tmpdir());
+    db_migrate_versions_dir(vdir, n, cfg);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", vdir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 
 struct db_conn *tu_connect(const struct db_config *cfg)

@@ -41,6 +41,10 @@ const char *tu_backend_name(int i);
  */
 void tu_config_backend(struct db_config *cfg, int i);
 
+/* Points cfg at migrations/ in a new tu_tmpdir(), makes its versions
+ * directory and puts that directory's path in vdir (n bytes). */
+void tu_migrations(struct db_config *cfg, char *vdir, size_t n);
+
 /* Connects with cfg; aborts the test on failure. */
 struct db_conn *tu_connect(const struct db_config *cfg);
 
