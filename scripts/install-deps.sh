@@ -7,8 +7,8 @@ set -eu
 PACKAGES="gcc make pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql \
 libinih-dev check liburiparser-dev nettle-dev libjansson-dev \
 libmicrohttpd-dev libsodium-dev libsystemd-dev curl postgresql-client \
-hyperfine wrk systemd bsdutils python3-alembic clang libclang-rt-dev llvm \
-libpg-query-dev libprotobuf-c-dev strace"
+hyperfine wrk systemd bsdutils python3-alembic python3-psycopg2 clang \
+libclang-rt-dev llvm libpg-query-dev libprotobuf-c-dev strace"
 
 missing=""
 for p in $PACKAGES; do

@@ -12,11 +12,13 @@
 # objects as $BUILD/app that generates the N tables and runs the path of
 # `app db check` on them (validate, reflect the models' tables, diff).
 #
-# SQLite: the floor is `sqlite3 DB .schema`. PostgreSQL (when TEST_PG_URL or
-# BENCH_PG_URL names a server): the floor is psql running three catalog
-# queries (columns, indexes, foreign keys) on the schema. Alembic runs when
-# /usr/bin/python3 has it (Debian: apt-get install python3-alembic
-# python3-sqlalchemy; python3-psycopg2 for PostgreSQL).
+# SQLite: the floor is `sqlite3 DB .schema`. PostgreSQL (the server
+# BENCH_PG_URL or TEST_PG_URL names; without either, a cluster of its own,
+# started and stopped here by scripts/pg-test-server.sh in
+# BENCH_PGTEST_DIR, default BUILD/pgcheck): the floor is psql running three
+# catalog queries (columns, indexes, foreign keys) on the schema. Alembic
+# runs when /usr/bin/python3 has it (Debian: apt-get install
+# python3-alembic python3-sqlalchemy; python3-psycopg2 for PostgreSQL).
 # Environment: BUILD (build), N (1000), RUNS (20).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -105,8 +107,21 @@ else
     echo "  (Alembic: not installed for $PY)"
 fi
 
-# PostgreSQL
-if [ -n "$PG_URL" ] && command -v psql >/dev/null; then
+# PostgreSQL: the server named, or a cluster of this script's own
+OWN_PG=
+if [ -z "$PG_URL" ]; then
+    PGTEST_DIR=${BENCH_PGTEST_DIR:-$ROOT/$BUILD/pgcheck}
+    export PGTEST_DIR
+    "$ROOT/scripts/pg-test-server.sh" start >/dev/null || {
+        echo "bench/check: cannot start a PostgreSQL cluster" \
+             "(scripts/pg-test-server.sh; scripts/install-deps.sh)" >&2
+        exit 1
+    }
+    OWN_PG=yes
+    PG_URL=$("$ROOT/scripts/pg-test-server.sh" url)
+    trap 'rm -rf "$T"; "$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1' EXIT
+fi
+if command -v psql >/dev/null; then
     schema=bench_check_$$
     # one table per transaction: a single DROP SCHEMA of N tables can need
     # more locks than max_locks_per_transaction allows
@@ -116,6 +131,8 @@ if [ -n "$PG_URL" ] && command -v psql >/dev/null; then
             "DROP SCHEMA IF EXISTS $schema CASCADE;" |
             psql -X -q "$PG_URL" >/dev/null 2>&1 || true
         rm -rf "$T"
+        [ -z "$OWN_PG" ] ||
+            "$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1 || true
     }
     trap drop_schema EXIT
     export BENCH_SCHEMA=$schema
@@ -157,7 +174,7 @@ SQL
         echo "  (Alembic on PostgreSQL: python3-psycopg2 not installed)"
     fi
 else
-    echo "PostgreSQL: skipped (set TEST_PG_URL or BENCH_PG_URL)"
+    echo "PostgreSQL: skipped (psql is not installed: scripts/install-deps.sh)"
 fi
 echo "targets: SQLite under 50 ms, PostgreSQL under 400 ms, peak memory under 30 MB"
 
