@@ -8,6 +8,7 @@
  * the connections that asked for it.
  */
 #include <check.h>
+#include <sqlite3.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "db/driver.h"
+#include "db/drivers/sqlite_internal.h"
 #include "db/url.h"
 #include "testutil.h"
 
@@ -123,6 +125,67 @@ START_TEST(test_checkpoint__wal_starts_over_under_steady_writes)
 }
 END_TEST
 
+/*
+ * A reader that keeps an old snapshot (a long report, another process's
+ * open transaction) stops every copy at its frame until it ends: the WAL
+ * cannot start over and grows past the writers' bound. Holding the
+ * writers for a copy then shortens nothing, so the thread tries again
+ * only each time CHECKPOINT_FRAMES more have come (sqlite.c): about one
+ * pass with the writes held per 1,000 commits, not one per commit. Once
+ * the reader has ended, the copies go on and nothing is lost.
+ */
+#define PINNED_ROWS 40000
+
+START_TEST(test_checkpoint__a_reader_on_an_old_snapshot_holds_no_writer)
+{
+    struct db_config cfg;
+    tu_config_backend(&cfg, 0);
+    struct db_conn *c = tu_connect(&cfg);
+    tu_exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    tu_exec(c, "INSERT INTO t (v) VALUES ('first')");
+    struct db_error err;
+    ck_assert_int_eq(db_checkpoint_aside(c, &err), 0);
+    /* the reader: a connection of its own, as another process's would be */
+    struct db_url u;
+    ck_assert_int_eq(db_url_parse(&u, cfg.url, NULL), 0);
+    sqlite3 *reader;
+    ck_assert_int_eq(sqlite3_open(u.path, &reader), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM t",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < PINNED_ROWS; i++) {
+        int rc = db_exec(c, "INSERT INTO t (v) VALUES ('a row of the test')",
+                         &err);
+        ck_assert_msg(rc == 0, "commit %d: %s", i, err.message);
+    }
+    /* the WAL went past the writers' bound (32,000 frames) */
+    char wal[1100];
+    wal_path(wal, sizeof wal, &cfg);
+    struct stat st;
+    ck_assert_int_eq(stat(wal, &st), 0);
+    ck_assert_msg(st.st_size > 2L * RESTART_FRAMES * FRAME,
+                  "the WAL is only %lld bytes", (long long)st.st_size);
+    /* from 16,000 frames on, a try of the thread ends with the writes held:
+     * once per 1,000 commits makes 24; once per commit, thousands */
+    long held = db_sqlite__held_passes(c);
+    ck_assert_msg(held >= 1 && held <= 100, "%ld passes with the writes "
+                                            "held", held);
+    ck_assert_int_eq(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(reader);
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(db_exec(c, "INSERT INTO t (v) VALUES ('after')",
+                                 &err), 0);
+    db_disconnect(c);
+    struct db_conn *again = tu_connect(&cfg);
+    ck_assert_int_eq(tu_long(again, "SELECT count(*) FROM t"),
+                     1 + PINNED_ROWS + 2000);
+    char *ok = tu_str(again, "PRAGMA integrity_check");
+    ck_assert_str_eq(ok, "ok");
+    free(ok);
+    db_disconnect(again);
+}
+END_TEST
+
 START_TEST(test_checkpoint__thread_lives_with_the_connections_that_asked)
 {
     struct db_config cfg;
@@ -165,6 +228,7 @@ Suite *checkpoint_suite(void)
     tcase_add_checked_fixture(tc, NULL, tu_cleanup);
     tcase_add_test(tc, test_checkpoint__commits_no_longer_checkpoint);
     tcase_add_test(tc, test_checkpoint__wal_starts_over_under_steady_writes);
+    tcase_add_test(tc, test_checkpoint__a_reader_on_an_old_snapshot_holds_no_writer);
     tcase_add_test(tc,
                    test_checkpoint__thread_lives_with_the_connections_that_asked);
     suite_add_tcase(s, tc);

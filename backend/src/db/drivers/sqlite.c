@@ -35,6 +35,7 @@
 #include "../fsutil.h"
 #include "../reflect.h"
 #include "../url.h"
+#include "sqlite_internal.h"
 #include "sqlite_vfs.h"
 
 struct writer;
@@ -91,6 +92,7 @@ struct writer {
      * that) */
     int ck_users, ck_due, ck_stop, ck_waiting;
     int ck_copied;         /* the WAL's frames copied by the last pass */
+    long ck_held;          /* passes run with the writes held */
     atomic_int wal_frames; /* the WAL's length after the last commit */
     int ck_full;           /* CHECKPOINT_LIMIT reached: writers wait */
     pthread_cond_t ck_wake, ck_turn;
@@ -286,6 +288,20 @@ static void sync_wal(const struct writer *w)
     }
 }
 
+/* With w->m held: what a pass that found the WAL log frames long did. One
+ * that copied nothing new while frames waited met a reader on an older
+ * snapshot, which no copy gets past until it ends (holding the writers
+ * neither): the frames it saw count as dealt with, so that the next try,
+ * and the writers' wait at CHECKPOINT_LIMIT, come after CHECKPOINT_FRAMES
+ * more, not after each commit. */
+static void passed(struct writer *w, int copied, int log)
+{
+    if (copied > w->ck_copied)
+        w->ck_copied = copied;
+    else if (copied >= 0 && log > w->ck_copied)
+        w->ck_copied = log;
+}
+
 /*
  * The checkpointer of one file. Each time commits have left
  * CHECKPOINT_FRAMES uncopied, it copies the WAL beside the writers, which
@@ -315,8 +331,7 @@ static void *checkpointer(void *arg)
         pthread_mutex_unlock(&w->m);
         int log, copied = checkpoint_pass(w, 0, &log);
         pthread_mutex_lock(&w->m);
-        if (copied > w->ck_copied)
-            w->ck_copied = copied;
+        passed(w, copied, log);
         if (!restart || (!w->ck_full && copied >= 0 &&
                          copied >= atomic_load(&w->wal_frames)))
             continue; /* copied to the end: the next writer starts over */
@@ -328,12 +343,13 @@ static void *checkpointer(void *arg)
             pthread_cond_wait(&w->ck_turn, &w->m);
         w->ck_waiting = 0;
         w->taken = 1;
+        w->ck_held++;
         pthread_mutex_unlock(&w->m);
         copied = checkpoint_pass(w, 1, &log);
         pthread_mutex_lock(&w->m);
         /* what asked meanwhile is copied */
         w->ck_due = w->ck_full = 0;
-        w->ck_copied = copied > 0 ? copied : 0;
+        passed(w, copied, log);
         turn_free(w);
     }
     pthread_mutex_unlock(&w->m);
@@ -369,6 +385,7 @@ static int checkpointer_start(struct writer *w, struct db_error *err)
     w->ck_db = db;
     w->ck_fd = fd;
     w->ck_due = w->ck_full = w->ck_copied = 0;
+    w->ck_held = 0;
     atomic_store(&w->wal_frames, 0);
     if (pthread_create(&w->ck_thread, NULL, checkpointer, w)) {
         sqlite3_close(db);
@@ -404,6 +421,17 @@ static int sqlite_checkpoint_aside(struct db_conn *base, struct db_error *err)
     sqlite3_exec(c->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
     c->aside = 1;
     return 0;
+}
+
+long db_sqlite__held_passes(struct db_conn *base)
+{
+    struct writer *w = conn_of(base)->writer;
+    if (!w)
+        return 0;
+    pthread_mutex_lock(&w->m);
+    long n = w->ck_held;
+    pthread_mutex_unlock(&w->m);
+    return n;
 }
 
 /* A connection that left its checkpoints to the thread closes: the last
