@@ -81,6 +81,18 @@ static void *writes(void *arg)
     return NULL;
 }
 
+/* Opened again, the file has rows rows in t and passes its integrity
+ * check. */
+static void all_rows_there(const struct db_config *cfg, long rows)
+{
+    struct db_conn *again = tu_connect(cfg);
+    ck_assert_int_eq(tu_long(again, "SELECT count(*) FROM t"), rows);
+    char *ok = tu_str(again, "PRAGMA integrity_check");
+    ck_assert_str_eq(ok, "ok");
+    free(ok);
+    db_disconnect(again);
+}
+
 START_TEST(test_checkpoint__wal_starts_over_under_steady_writes)
 {
     struct db_config cfg;
@@ -116,12 +128,7 @@ START_TEST(test_checkpoint__wal_starts_over_under_steady_writes)
                   "the database file is %lld bytes", (long long)st.st_size);
     db_disconnect(c[1]);
     db_disconnect(c[0]);
-    struct db_conn *again = tu_connect(&cfg);
-    ck_assert_int_eq(tu_long(again, "SELECT count(*) FROM t"), 2 * ROWS);
-    char *ok = tu_str(again, "PRAGMA integrity_check");
-    ck_assert_str_eq(ok, "ok");
-    free(ok);
-    db_disconnect(again);
+    all_rows_there(&cfg, 2 * ROWS);
 }
 END_TEST
 
@@ -176,13 +183,7 @@ START_TEST(test_checkpoint__a_reader_on_an_old_snapshot_holds_no_writer)
         ck_assert_int_eq(db_exec(c, "INSERT INTO t (v) VALUES ('after')",
                                  &err), 0);
     db_disconnect(c);
-    struct db_conn *again = tu_connect(&cfg);
-    ck_assert_int_eq(tu_long(again, "SELECT count(*) FROM t"),
-                     1 + PINNED_ROWS + 2000);
-    char *ok = tu_str(again, "PRAGMA integrity_check");
-    ck_assert_str_eq(ok, "ok");
-    free(ok);
-    db_disconnect(again);
+    all_rows_there(&cfg, 1 + PINNED_ROWS + 2000);
 }
 END_TEST
 
