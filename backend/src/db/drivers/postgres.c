@@ -837,8 +837,9 @@ static int pg_alive(struct db_conn *base)
 }
 
 /* BEGIN is not sent on its own: it goes with the transaction's first
- * statement, in the same round trip (run, pg_reset_session), or just
- * before one that cannot take it along (pg_exec). A transaction that
+ * statement, in the same round trip (run_pipelined, with a pending reset
+ * after it), or just before one that cannot take it along (pg_exec,
+ * flush). A transaction that
  * ends before anything was sent in it sends nothing. Inside a
  * transaction, BEGIN goes at once, and the server says what it thinks
  * of it. */
