@@ -334,20 +334,10 @@ static int pipeline(struct pg_conn *c, const struct pipe_msg *m, int n,
         }
         PQexitPipelineMode(c->pg);
     }
-    int bad = n;
-    for (int i = 0; bad == n && i < n; i++)
+    for (int i = 0; i < n; i++)
         if (!res[i] || !ok_status(res[i]))
-            bad = i;
-    if (c->reset_sent) {
-        /* outside a transaction the pipeline ran in one of its own, which
-         * a failure undid; inside one, a rollback will */
-        c->reset_sent = false;
-        if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
-            c->reset_pending = bad < n;
-        else
-            c->reset_in_tx = true;
-    }
-    return bad;
+            return i;
+    return n;
 }
 
 /* The end of a pipeline whose first failure is bad (n: none): that one
@@ -377,10 +367,29 @@ static const char setup_sql[] =
     "pg_catalog.set_config('lock_timeout', $2, false), "
     "pg_catalog.set_config('statement_timeout', $3, false)";
 
+/* With a reset sent: whether it held. Outside a transaction the pipeline
+ * ran in one of its own, which a failure undid: due again; inside one, it
+ * holds once the transaction commits (tx_ended). */
+static void reset_sent(struct pg_conn *c, bool failed)
+{
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+        c->reset_pending = c->reset_pending || failed;
+    else
+        c->reset_in_tx = true;
+}
+
+/* The open transaction ended, undone (rolled back, or a COMMIT that
+ * failed) or not: a reset sent in it is due again when it was undone. */
+static void tx_ended(struct pg_conn *c, bool undone)
+{
+    c->reset_pending = c->reset_pending || (undone && c->reset_in_tx);
+    c->reset_in_tx = false;
+}
+
 /* What waits for the next statement, appended to m (room for three) in
  * the order it goes: a pending BEGIN, then a pending reset (RESET ALL,
- * the setup again). Nothing of it is pending afterwards; the pipeline
- * that sends it says whether the reset held. Returns how many. */
+ * the setup again). Nothing of it is pending afterwards. Returns how
+ * many. */
 static int lead(struct pg_conn *c, struct pipe_msg *m)
 {
     int n = 0;
@@ -390,7 +399,6 @@ static int lead(struct pg_conn *c, struct pipe_msg *m)
         m[n++] = (struct pipe_msg){PIPE_PARAMS, "RESET ALL", NULL, 0, NULL};
         m[n++] = (struct pipe_msg){PIPE_PARAMS, setup_sql, NULL, 4,
                                    c->setup.params};
-        c->reset_sent = true;
     }
     c->begin_pending = c->reset_pending = false;
     return n;
@@ -402,73 +410,88 @@ static int flush(struct pg_conn *c, struct db_error *err)
 {
     struct pipe_msg m[3];
     PGresult *r[3];
+    bool reset = c->reset_pending;
     int n = lead(c, m);
-    return n ? pipeline_end(c, r, n, pipeline(c, m, n, r), NULL, err) : 0;
-}
-
-/* sql's entry in the statement cache (NULL: the cache is full), the name
- * it is prepared under, and whether it is to be prepared now: on its
- * second use. */
-struct cached {
-    struct pg_stmt *s;
-    char name[16];
-    bool prepare;
-};
-
-static void cached(struct pg_conn *c, const char *sql, struct cached *x)
-{
-    int idx = 0;
-    x->s = stmt_of(c, sql, &idx);
-    snprintf(x->name, sizeof x->name, "_app_s%d", idx);
-    x->prepare = x->s && !x->s->prepared && !x->s->never && x->s->uses > 0;
+    if (n == 0)
+        return 0;
+    int bad = pipeline(c, m, n, r);
+    if (reset)
+        reset_sent(c, bad < n);
+    return pipeline_end(c, r, n, bad, NULL, err);
 }
 
 static int exec_now(struct pg_conn *c, const char *sql, struct db_error *err);
 
-/* What is pending (lead), then sql (prepared first when due), then tail
- * when set, and a sync: one round trip. A BEGIN among them leaves the
- * transaction open whatever the rest did, as when BEGIN went alone.
- * Returns the last message's result, or NULL with the first failure in
- * err. */
+/* A prepared statement the server refused as it stands: 'g' (gone:
+ * DEALLOCATE ALL or DISCARD ALL ran, as a revision may), 'c' (changed:
+ * "cached plan must not change result type", a table changed under a
+ * prepared SELECT *), or 0. */
+static int stale(PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                            : NULL;
+    return !state                         ? 0
+           : strcmp(state, "26000") == 0 ? 'g'
+           : strcmp(state, "0A000") == 0 ? 'c'
+                                         : 0;
+}
+
+/*
+ * Every statement with parameters goes here: what is pending (lead), then
+ * sql, then tail when set, and a sync, in one round trip. A statement is
+ * prepared on its second use, in the same round trip. A BEGIN among them
+ * leaves the transaction open whatever the rest did, as when BEGIN went
+ * alone. A prepared statement the server refused as it stands (stale) is
+ * prepared again, or never again when its result changed; when nothing
+ * else ran in the transaction that failed (there was none, or it began
+ * here) all of it is sent again at once. Returns the last message's
+ * result, or NULL with the first failure in err.
+ */
 static PGresult *run_pipelined(struct pg_conn *c, const char *sql,
                                int nparams, const char *const *params,
                                const struct pipe_msg *tail,
                                struct db_error *err)
 {
-    struct cached x;
-    cached(c, sql, &x);
-    bool named = x.prepare || (x.s && x.s->prepared);
-    if (x.s)
-        x.s->uses++;
+    int idx = 0;
+    struct pg_stmt *s = stmt_of(c, sql, &idx);
+    char name[16];
+    snprintf(name, sizeof name, "_app_s%d", idx);
+    bool prepare = s && !s->prepared && !s->never && s->uses > 0;
+    bool named = prepare || (s && s->prepared);
+    if (s)
+        s->uses++;
     bool begin = c->begin_pending, reset = c->reset_pending;
     struct pipe_msg m[6];
     int n = lead(c, m), at = n;
-    if (x.prepare)
-        m[n++] = (struct pipe_msg){PIPE_PREPARE, sql, x.name, nparams, NULL};
-    m[n++] = (struct pipe_msg){named ? PIPE_PREPARED : PIPE_PARAMS, sql,
-                               x.name, nparams, params};
+    if (prepare)
+        m[n++] = (struct pipe_msg){PIPE_PREPARE, sql, name, nparams, NULL};
+    m[n++] = (struct pipe_msg){named ? PIPE_PREPARED : PIPE_PARAMS, sql, name,
+                               nparams, params};
     if (tail)
         m[n++] = *tail;
     PGresult *r[6];
     int bad = pipeline(c, m, n, r);
-    if (x.prepare && bad > at)
-        x.s->prepared = 1;
-    const char *state =
-        named && !x.prepare && bad == at && r[at]
-            ? PQresultErrorField(r[at], PG_DIAG_SQLSTATE) : NULL;
-    if (state && strcmp(state, "26000") == 0) {
-        /* gone: DEALLOCATE ALL or DISCARD ALL ran (a revision may). It is
-         * prepared again next time; when nothing else was in the
-         * transaction that failed, now, and all of this sent again. */
-        x.s->prepared = 0;
+    if (reset)
+        reset_sent(c, bad < n);
+    if (prepare && bad > at)
+        s->prepared = 1;
+    int why = named && !prepare && bad == at ? stale(r[at]) : 0;
+    if (why) {
+        s->prepared = 0;
+        s->never = why == 'c';
         bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
         if (idle || begin) {
-            pipeline_end(c, r, n, n, NULL, NULL);
+            pipeline_end(c, r, n, n, NULL, NULL); /* clears them */
             if (!idle && exec_now(c, "ROLLBACK", err))
                 return NULL;
+            tx_ended(c, true);
+            if (why == 'c') {
+                char drop[48];
+                snprintf(drop, sizeof drop, "DEALLOCATE \"%s\"", name);
+                PQclear(PQexec(c->pg, drop));
+            }
             c->begin_pending = begin;
             c->reset_pending = c->reset_pending || reset;
-            c->reset_in_tx = false;
             return run_pipelined(c, sql, nparams, params, tail, err);
         }
     }
@@ -487,56 +510,7 @@ static PGresult *run(struct pg_conn *c, const char *sql, int nparams,
         if (settle(c, err))
             return NULL;
     }
-    if (c->begin_pending || c->reset_pending)
-        return run_pipelined(c, sql, nparams, params, NULL, err);
-    struct cached x;
-    cached(c, sql, &x);
-    struct pg_stmt *s = x.s;
-    const char *name = x.name;
-    bool prepare = x.prepare;
-    PGresult *res;
-    if (prepare) {
-        PGresult *p = PQprepare(c->pg, name, sql, nparams, NULL);
-        if (!p || PQresultStatus(p) != PGRES_COMMAND_OK) {
-            result_error(c, p, err);
-            PQclear(p);
-            return NULL;
-        }
-        PQclear(p);
-        s->prepared = 1;
-    }
-    if (s)
-        s->uses++;
-    if (s && s->prepared) {
-        res = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-                                : NULL;
-        int changed = state && strcmp(state, "0A000") == 0;
-        int gone = state && strcmp(state, "26000") == 0;
-        if ((changed || gone) && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
-            /* changed: "cached plan must not change result type", a table
-             * changed under a prepared SELECT *: stop preparing it.
-             * gone: DEALLOCATE ALL or DISCARD ALL ran: prepare it again
-             * next time. Outside a transaction, run it afresh now. */
-            PQclear(res);
-            if (changed) {
-                char drop[48];
-                snprintf(drop, sizeof drop, "DEALLOCATE \"%s\"", name);
-                PQclear(PQexec(c->pg, drop));
-                s->never = 1;
-            }
-            s->prepared = 0;
-            res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
-                               0);
-        }
-    } else {
-        res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
-    }
-    if (res && ok_status(res))
-        return res;
-    result_error(c, res, err);
-    PQclear(res);
-    return NULL;
+    return run_pipelined(c, sql, nparams, params, NULL, err);
 }
 
 static int pg_query(struct db_conn *base, const char *sql, int nparams,
@@ -863,8 +837,7 @@ static int committed(struct pg_conn *c, PGresult *res, struct db_error *err)
     else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
         rc = db_error_set(err, DB_ESQL, "the transaction was rolled back "
                                         "because a statement in it failed");
-    c->reset_pending = c->reset_pending || (rc && c->reset_in_tx);
-    c->reset_in_tx = false;
+    tx_ended(c, rc != 0);
     return rc;
 }
 
@@ -897,10 +870,8 @@ static int pg_query_commit(struct db_conn *base, const char *sql,
     PGresult *res = run_pipelined(c, sql, nparams, params, &commit_msg, err);
     if (!res) {
         /* COMMIT ended the transaction when it was COMMIT that failed */
-        if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
-            c->reset_pending = c->reset_pending || c->reset_in_tx;
-            c->reset_in_tx = false;
-        }
+        if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+            tx_ended(c, true);
         return err ? err->code : DB_ESQL;
     }
     rc = committed(c, res, err);
@@ -913,8 +884,7 @@ static int pg_rollback(struct db_conn *base, struct db_error *err)
 {
     struct pg_conn *c = conn_of(base);
     c->begin_pending = false;
-    c->reset_pending = c->reset_pending || c->reset_in_tx;
-    c->reset_in_tx = false;
+    tx_ended(c, true);
     if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
         return 0;
     return exec_now(c, "ROLLBACK", err);

@@ -60,7 +60,6 @@ struct pg_conn {
                               statement (postgres.c, pg_begin) */
     bool reset_pending;    /* so does the reset before a revision
                               (postgres.c, pg_reset_session) */
-    bool reset_sent;       /* the pipeline being sent carries it */
     bool reset_in_tx;      /* it went in the open transaction: a rollback
                               makes it pending again */
 };
