@@ -108,25 +108,13 @@ else
 fi
 
 # PostgreSQL: the server named, or a cluster of this script's own
-OWN_PG=
-if [ -z "$PG_URL" ]; then
-    PGTEST_DIR=${BENCH_PGTEST_DIR:-$ROOT/$BUILD/pgcheck}
-    export PGTEST_DIR
-    "$ROOT/scripts/pg-test-server.sh" start >/dev/null || {
-        echo "bench/check: cannot start a PostgreSQL cluster" \
-             "(scripts/pg-test-server.sh; scripts/install-deps.sh)" >&2
-        exit 1
-    }
-    OWN_PG=yes
-    PG_URL=$("$ROOT/scripts/pg-test-server.sh" url)
-    trap 'rm -rf "$T"; "$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1' EXIT
-fi
 if command -v psql >/dev/null; then
+    OWN_PG=
     schema=bench_check_$$
     # one table per transaction: a single DROP SCHEMA of N tables can need
     # more locks than max_locks_per_transaction allows
     drop_schema() {
-        printf '%s\n' \
+        [ -z "$PG_URL" ] || printf '%s\n' \
             "SELECT format('DROP TABLE IF EXISTS %I.%I CASCADE', schemaname, tablename) FROM pg_tables WHERE schemaname = '$schema' \\gexec" \
             "DROP SCHEMA IF EXISTS $schema CASCADE;" |
             psql -X -q "$PG_URL" >/dev/null 2>&1 || true
@@ -135,6 +123,17 @@ if command -v psql >/dev/null; then
             "$ROOT/scripts/pg-test-server.sh" stop >/dev/null 2>&1 || true
     }
     trap drop_schema EXIT
+    if [ -z "$PG_URL" ]; then
+        PGTEST_DIR=${BENCH_PGTEST_DIR:-$ROOT/$BUILD/pgcheck}
+        export PGTEST_DIR
+        OWN_PG=yes
+        "$ROOT/scripts/pg-test-server.sh" start >/dev/null || {
+            echo "bench/check: cannot start a PostgreSQL cluster" \
+                 "(scripts/pg-test-server.sh; scripts/install-deps.sh)" >&2
+            exit 1
+        }
+        PG_URL=$("$ROOT/scripts/pg-test-server.sh" url)
+    fi
     export BENCH_SCHEMA=$schema
     "$BENCH" "$PG_URL" create "$N"
     "$BENCH" "$PG_URL" check "$N" >/dev/null || {

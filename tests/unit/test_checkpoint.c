@@ -8,13 +8,14 @@
  * the connections that asked for it.
  */
 #include <check.h>
-#include <sqlite3.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <sqlite3.h>
 
 #include "db/driver.h"
 #include "db/drivers/sqlite_internal.h"
